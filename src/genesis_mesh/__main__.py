@@ -1,0 +1,3 @@
+from genesis_mesh.cli import app
+
+app()

@@ -1,0 +1,15 @@
+"""The HTTP and WebSocket surface of the host."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from genesis_mesh.settings import Settings
+
+
+def include_routers(app: FastAPI, settings: Settings) -> None:
+    from genesis_mesh.api import graphs, runs, system, threads, ws
+
+    for module in (system, graphs, runs, threads, ws):
+        app.include_router(module.router)
+    _ = settings

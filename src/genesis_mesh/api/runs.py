@@ -1,0 +1,122 @@
+"""REST and Server-Sent Events: runs, their events, interrupt and resume."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+from genesis_mesh.api.deps import ServicesDep
+from genesis_mesh.protocol import (
+    FINAL_EVENT_TYPES,
+    Event,
+    InterruptRequest,
+    ResumeRequest,
+    RunCreate,
+    RunInfo,
+    RunStatus,
+)
+
+router = APIRouter(prefix="/api/v1/runs", tags=["runs"])
+
+SSE_QUEUE_SIZE = 10_000
+SSE_KEEPALIVE_SECONDS = 15.0
+
+
+@router.post("", status_code=202, summary="Start a run")
+async def create_run(body: RunCreate, services: ServicesDep) -> RunInfo:
+    return await services.runner.create_run(body.graph, body.input, body.thread_id)
+
+
+@router.get("", summary="List runs, newest first")
+async def list_runs(
+    services: ServicesDep,
+    thread_id: Annotated[str | None, Query(max_length=200)] = None,
+    status: RunStatus | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[RunInfo]:
+    return await services.store.list_runs(thread_id=thread_id, status=status, limit=limit)
+
+
+@router.get("/{run_id}", summary="One run")
+async def get_run(run_id: str, services: ServicesDep) -> RunInfo:
+    return await services.store.get_run(run_id)
+
+
+@router.get("/{run_id}/events", summary="Stored events after a sequence number")
+async def list_events(
+    run_id: str,
+    services: ServicesDep,
+    after_seq: Annotated[int, Query(ge=0, le=2**53)] = 0,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> list[Event]:
+    await services.store.get_run(run_id)
+    return await services.store.list_events(run_id, after_seq, limit)
+
+
+@router.get(
+    "/{run_id}/stream",
+    response_class=EventSourceResponse,
+    summary="Follow a run as Server-Sent Events (honours Last-Event-ID)",
+)
+async def stream_run(
+    run_id: str,
+    services: ServicesDep,
+    after_seq: Annotated[int, Query(ge=0, le=2**53)] = 0,
+    last_event_id: Annotated[str | None, Header(max_length=40)] = None,
+) -> AsyncIterator[ServerSentEvent]:
+    if last_event_id and last_event_id.strip().isdigit():
+        after_seq = max(after_seq, int(last_event_id.strip()))
+    queue: asyncio.Queue[Event | None] = asyncio.Queue(SSE_QUEUE_SIZE)
+
+    async def send(event: Event) -> None:
+        await queue.put(event)
+
+    def push(event: Event) -> None:
+        try:
+            queue.put_nowait(event)
+        except asyncio.QueueFull:
+            _drop_oldest_and_end(queue)
+
+    run = await services.store.get_run(run_id)
+    follow = asyncio.create_task(services.runner.follow(run_id, after_seq, send, push))
+    try:
+        while True:
+            if run.status.is_final and follow.done() and queue.empty():
+                break
+            try:
+                event = await asyncio.wait_for(queue.get(), SSE_KEEPALIVE_SECONDS)
+            except TimeoutError:
+                yield ServerSentEvent(comment="keep-alive")
+                run = await services.store.get_run(run_id)
+                continue
+            if event is None:
+                break
+            yield ServerSentEvent(data=event.wire(), event=event.type.value, id=str(event.seq))
+            if event.type in FINAL_EVENT_TYPES:
+                break
+    finally:
+        if follow.done() and not follow.cancelled() and follow.exception() is None:
+            follow.result()()
+        else:
+            follow.cancel()
+
+
+def _drop_oldest_and_end(queue: asyncio.Queue[Event | None]) -> None:
+    """A reader too slow for the run: end its stream; it reconnects with Last-Event-ID."""
+    while not queue.empty():
+        queue.get_nowait()
+    queue.put_nowait(None)
+
+
+@router.post("/{run_id}/interrupt", summary="Pause at the next node boundary, or cancel now")
+async def interrupt_run(run_id: str, body: InterruptRequest, services: ServicesDep) -> RunInfo:
+    return await services.runner.interrupt(run_id, body.mode)
+
+
+@router.post("/{run_id}/resume", status_code=202, summary="Resume an interrupted run")
+async def resume_run(run_id: str, body: ResumeRequest, services: ServicesDep) -> RunInfo:
+    return await services.runner.resume(run_id, body.value)

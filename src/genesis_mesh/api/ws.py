@@ -1,0 +1,229 @@
+"""The WebSocket at /ws: start and follow runs, interrupt and resume them (docs/protocol.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from pydantic import TypeAdapter, ValidationError
+from starlette.websockets import WebSocketState
+
+from genesis_mesh.errors import GenesisMeshError
+from genesis_mesh.host import Services
+from genesis_mesh.protocol import (
+    ClientMessage,
+    Event,
+    InterruptMessage,
+    PingMessage,
+    ResumeMessage,
+    StartMessage,
+    SubscribeMessage,
+    UnsubscribeMessage,
+)
+
+logger = logging.getLogger(__name__)
+router = APIRouter()
+
+_MESSAGES: TypeAdapter[Any] = TypeAdapter(ClientMessage)
+CLOSE_POLICY = 1008
+
+
+def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
+    """No Origin (CLI, SDKs) is fine; a browser's must be ours or listed."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    origin = origin.rstrip("/").lower()
+    if "*" in allowed or origin in (o.lower() for o in allowed):
+        return True
+    host = websocket.headers.get("host", "").lower()
+    parts = urlsplit(origin)
+    return bool(host) and parts.scheme in ("http", "https") and parts.netloc == host
+
+
+class _Session:
+    """One socket: a bounded send queue, its subscriptions and its command tasks."""
+
+    def __init__(self, websocket: WebSocket, services: Services) -> None:
+        self.websocket = websocket
+        self.services = services
+        self.settings = services.settings
+        self.outbox: asyncio.Queue[str | None] = asyncio.Queue(self.settings.ws_send_queue_size)
+        self.subscriptions: dict[str, Callable[[], None]] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.overflowed = False
+
+    async def run(self) -> None:
+        sender = asyncio.create_task(self._send_forever())
+        try:
+            await self._receive_forever()
+        except WebSocketDisconnect:
+            pass
+        finally:
+            for unsubscribe in self.subscriptions.values():
+                unsubscribe()
+            for task in self.tasks:
+                task.cancel()
+            sender.cancel()
+            await asyncio.gather(sender, *self.tasks, return_exceptions=True)
+
+    # ---- outbound ---------------------------------------------------------------------
+
+    def push(self, message: dict[str, Any]) -> None:
+        """Queue without waiting; a client that does not read is told and dropped."""
+        if self.overflowed:
+            return
+        try:
+            self.outbox.put_nowait(json.dumps(message, default=str))
+        except asyncio.QueueFull:
+            self.overflowed = True
+            for unsubscribe in self.subscriptions.values():
+                unsubscribe()
+            self.subscriptions.clear()
+            while not self.outbox.empty():
+                self.outbox.get_nowait()
+            self.outbox.put_nowait(json.dumps(_error("slow_consumer", _SLOW_CONSUMER)))
+            self.outbox.put_nowait(None)
+
+    async def _send_forever(self) -> None:
+        while True:
+            text = await self.outbox.get()
+            if text is None:
+                await self.websocket.close(CLOSE_POLICY, "slow consumer")
+                return
+            await self.websocket.send_text(text)
+
+    async def _replay(self, event: Event) -> None:
+        await self.outbox.put(json.dumps(event.wire()))
+
+    def _live(self, event: Event) -> None:
+        self.push(event.wire())
+
+    # ---- inbound ----------------------------------------------------------------------
+
+    async def _receive_forever(self) -> None:
+        limit = self.settings.ws_max_message_bytes
+        while True:
+            message = await self.websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                raise WebSocketDisconnect(message.get("code", 1000))
+            text = message.get("text")
+            if text is None:
+                self.push(_error("invalid_message", "Send JSON text frames, not binary ones."))
+                continue
+            if len(text) > limit or len(text.encode("utf-8", "surrogatepass")) > limit:
+                self.push(
+                    _error(
+                        "message_too_large",
+                        f"Messages are limited to {limit} bytes; send a smaller one.",
+                        {"limit": limit},
+                    )
+                )
+                continue
+            self._handle(text)
+
+    def _handle(self, text: str) -> None:
+        try:
+            document = json.loads(text)
+        except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+            self.push(_error("invalid_json", f"The message is not valid JSON: {exc}"))
+            return
+        try:
+            parsed = _MESSAGES.validate_python(document)
+        except ValidationError as exc:
+            self.push(
+                _error(
+                    "invalid_message",
+                    "The message does not match the protocol; see detail and docs/protocol.md.",
+                    [
+                        {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+                        for e in exc.errors(include_url=False, include_context=False)
+                    ][:20],
+                )
+            )
+            return
+        except RecursionError:
+            self.push(_error("invalid_message", "The message is nested too deeply."))
+            return
+        if isinstance(parsed, PingMessage):
+            self.push({"type": "pong", "id": parsed.id})
+            return
+        task = asyncio.create_task(self._command(parsed))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _command(self, message: Any) -> None:
+        run_id = getattr(message, "run_id", None)
+        try:
+            if isinstance(message, StartMessage):
+                await self._start(message)
+            elif isinstance(message, SubscribeMessage):
+                await self._subscribe(message.run_id, message.after_seq)
+            elif isinstance(message, UnsubscribeMessage):
+                unsubscribe = self.subscriptions.pop(message.run_id, None)
+                if unsubscribe is not None:
+                    unsubscribe()
+            elif isinstance(message, InterruptMessage):
+                await self.services.store.get_run(message.run_id)
+                run = await self.services.runner.interrupt(message.run_id, message.mode)
+                self.push(_ack("interrupt", run.run_id, run.status))
+            elif isinstance(message, ResumeMessage):
+                run = await self.services.runner.resume(message.run_id, message.value)
+                self.push(_ack("resume", run.run_id, run.status))
+        except GenesisMeshError as exc:
+            self.push({"type": "error", **exc.to_dict(), "run_id": run_id})
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("WebSocket command failed")
+            self.push(_error("internal_error", "The server failed on this message; it is logged."))
+
+    async def _start(self, message: StartMessage) -> None:
+        run = await self.services.runner.create_run(
+            message.graph, message.input, message.thread_id, message.client_ref
+        )
+        await self._subscribe(run.run_id, 0)
+
+    async def _subscribe(self, run_id: str, after_seq: int) -> None:
+        previous = self.subscriptions.pop(run_id, None)
+        if previous is not None:
+            previous()
+        unsubscribe = await self.services.runner.follow(run_id, after_seq, self._replay, self._live)
+        if self.overflowed:
+            unsubscribe()
+            return
+        self.subscriptions[run_id] = unsubscribe
+
+
+_SLOW_CONSUMER = (
+    "This socket did not read its messages fast enough and is closed; reconnect and "
+    "subscribe with after_seq to catch up."
+)
+
+
+def _error(code: str, message: str, detail: Any = None) -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message, "detail": detail}
+
+
+def _ack(action: str, run_id: str, status: str) -> dict[str, Any]:
+    return {"type": "ack", "action": action, "run_id": run_id, "status": status}
+
+
+@router.websocket("/ws")
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    services: Services = websocket.app.state.services
+    if not origin_allowed(websocket, services.settings.allowed_origins):
+        await websocket.close(CLOSE_POLICY)
+        return
+    await websocket.accept()
+    session = _Session(websocket, services)
+    await session.run()
+    if websocket.client_state == WebSocketState.CONNECTED:
+        with contextlib.suppress(Exception):
+            await websocket.close()

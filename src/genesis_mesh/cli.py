@@ -1,0 +1,210 @@
+"""The `genesis-mesh` command: serve the host, list graphs, run a graph in the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from genesis_mesh.errors import GenesisMeshError
+from genesis_mesh.protocol import FINAL_EVENT_TYPES, Event, EventType, RunStatus
+from genesis_mesh.settings import Settings
+
+app = typer.Typer(help="genesis-mesh: a durable, streaming host for LangGraph graphs.")
+console = Console(stderr=True)
+out = Console()
+
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="Path of langgraph.json (default ./langgraph.json).")
+]
+
+
+def _settings(config: Path | None, **overrides: Any) -> Settings:
+    if config is not None:
+        overrides["config"] = config
+    try:
+        return Settings(**overrides)
+    except ValueError as exc:
+        console.print(f"[red]Invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def serve(
+    config: ConfigOption = None,
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    reload: Annotated[bool, typer.Option(help="Restart when source files change.")] = False,
+) -> None:
+    """Start the host: REST, WebSocket and the chat UI."""
+    import uvicorn
+
+    if config is not None:
+        os.environ["GENESIS_MESH_CONFIG"] = str(config.resolve())
+    settings = _settings(None)
+    if not settings.config.is_file():
+        console.print(f"[red]{settings.config} not found[/red]: pass --config PATH/langgraph.json")
+        raise typer.Exit(2)
+    bind_host = host or settings.host
+    bind_port = settings.port if port is None else port
+    console.print(f"genesis-mesh on http://{bind_host}:{bind_port}  (graphs: {settings.config})")
+    uvicorn.run(
+        "genesis_mesh.host:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        reload=reload,
+        reload_dirs=[str(settings.config.resolve().parent)] if reload else None,
+        ws_max_size=max(16 * 1024 * 1024, settings.ws_max_message_bytes * 4),
+        ws_ping_interval=settings.ws_ping_interval,
+        ws_ping_timeout=settings.ws_ping_timeout,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) + 5,
+        log_level="info",
+    )
+
+
+@app.command()
+def graphs(config: ConfigOption = None) -> None:
+    """List the graphs registered in langgraph.json."""
+    from genesis_mesh.registry import GraphRegistry
+
+    settings = _settings(config)
+    registry = GraphRegistry(settings.config, None)
+    try:
+        registry.load()
+    except (FileNotFoundError, ValueError) as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    table = Table("graph", "status", "description")
+    for entry in registry.entries.values():
+        status = "[green]available[/green]" if entry.available else f"[red]{entry.error}[/red]"
+        table.add_row(entry.name, status, entry.description)
+    out.print(table)
+    if not all(e.available for e in registry.entries.values()):
+        raise typer.Exit(1)
+
+
+@app.command()
+def run(
+    graph: Annotated[str, typer.Argument(help="Name of a registered graph.")],
+    input: Annotated[str, typer.Option("--input", help="The graph's input as JSON.")] = "{}",
+    context: Annotated[
+        str, typer.Option("--context", help="Runtime context values as JSON.")
+    ] = "{}",
+    config: ConfigOption = None,
+) -> None:
+    """Run one graph in the terminal with a live view of its nodes; prints the output."""
+    try:
+        payload = json.loads(input)
+        context_values = json.loads(context)
+    except json.JSONDecodeError as exc:
+        console.print(f"[red]--input/--context is not valid JSON:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if not isinstance(payload, dict) or not isinstance(context_values, dict):
+        console.print("[red]--input and --context must be JSON objects[/red]")
+        raise typer.Exit(2)
+    # The terminal runs on one's own machine: local sources are allowed unless refused.
+    context_values.setdefault("allow_local_sources", True)
+    settings = _settings(config)
+    code = asyncio.run(_run_in_terminal(settings, graph, payload, context_values))
+    raise typer.Exit(code)
+
+
+async def _run_in_terminal(
+    settings: Settings, graph: str, payload: dict[str, Any], context: dict[str, Any]
+) -> int:
+    from genesis_mesh.host import open_services
+
+    async with open_services(settings, recover=False) as services:
+        try:
+            run = await services.runner.create_run(graph, payload, context=context)
+        except GenesisMeshError as exc:
+            console.print(f"[red]{exc.code}[/red]: {exc.message}")
+            if exc.detail:
+                console.print_json(data=exc.detail)
+            return 2
+        view = _NodeView()
+        final = await _follow(services, run.run_id, view)
+        return _report(final, await services.store.get_run(run.run_id))
+
+
+async def _follow(services: Any, run_id: str, view: _NodeView) -> Event | None:
+    queue: asyncio.Queue[Event] = asyncio.Queue()
+
+    async def send(event: Event) -> None:
+        await queue.put(event)
+
+    unsubscribe = await services.runner.follow(run_id, 0, send, queue.put_nowait)
+    try:
+        with Live(view.table(), console=console, refresh_per_second=8) as live:
+            while True:
+                event = await queue.get()
+                view.apply(event)
+                live.update(view.table())
+                if event.type == EventType.MESSAGE_DELTA:
+                    live.console.print(event.data.get("text", ""), end="", markup=False)
+                if event.type in FINAL_EVENT_TYPES or event.type == EventType.RUN_INTERRUPTED:
+                    return event
+    finally:
+        unsubscribe()
+
+
+def _report(final: Event | None, run: Any) -> int:
+    if run.status == RunStatus.SUCCEEDED:
+        out.print_json(data=run.output)
+        return 0
+    if run.status == RunStatus.INTERRUPTED:
+        console.print(f"[yellow]Run {run.run_id} is waiting:[/yellow]")
+        console.print_json(data=run.interrupt)
+        return 3
+    console.print(f"[red]Run {run.run_id} {run.status}[/red]")
+    if run.error:
+        console.print_json(data=run.error)
+    _ = final
+    return 1
+
+
+class _NodeView:
+    """Status, latest progress and timing per node, for the live terminal table."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+
+    def apply(self, event: Event) -> None:
+        if event.node is None:
+            return
+        row = self.rows.setdefault(event.node, {"status": "pending", "message": "", "t0": None})
+        if event.type == EventType.NODE_STARTED:
+            row.update(status="running", t0=event.ts)
+        elif event.type == EventType.NODE_PROGRESS:
+            row["message"] = str(event.data.get("message", ""))[:80]
+        elif event.type == EventType.NODE_COMPLETED:
+            row["status"] = "done"
+            if row["t0"] is not None:
+                row["message"] = f"{(event.ts - row['t0']).total_seconds():.2f}s"
+        elif event.type == EventType.NODE_FAILED:
+            row.update(status="failed", message=str(event.data.get("error", {}).get("message")))
+
+    def table(self) -> Table:
+        table = Table("node", "status", "progress")
+        colors = {"running": "yellow", "done": "green", "failed": "red"}
+        for name, row in self.rows.items():
+            color = colors.get(row["status"], "white")
+            table.add_row(name, f"[{color}]{row['status']}[/{color}]", row["message"])
+        return table
+
+
+def main() -> None:  # pragma: no cover - console entry point alias
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,116 @@
+"""The error tree of genesis-mesh: every error has a wire code and says what to do next.
+
+GenesisMeshError
+├── NotFound            (not_found)          404
+│   ├── GraphNotFound   (graph_not_found)
+│   ├── RunNotFound     (run_not_found)
+│   └── ThreadNotFound  (thread_not_found)
+├── GraphUnavailable    (graph_unavailable)  503
+├── InvalidInput        (invalid_input)      422
+├── Conflict            (conflict)           409
+│   ├── ThreadBusy      (thread_busy)
+│   └── InvalidRunState (invalid_run_state)
+└── Timeout             (timeout)            504
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class GenesisMeshError(Exception):
+    """Base of every error the host reports to a client."""
+
+    code: ClassVar[str] = "internal_error"
+    http_status: ClassVar[int] = 500
+
+    def __init__(self, message: str, detail: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, "detail": self.detail}
+
+
+class NotFound(GenesisMeshError):
+    code = "not_found"
+    http_status = 404
+
+
+class GraphNotFound(NotFound):
+    code = "graph_not_found"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"No graph named {name!r}; GET /api/v1/graphs lists the registered graphs.",
+            {"graph": name},
+        )
+
+
+class RunNotFound(NotFound):
+    code = "run_not_found"
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(
+            f"No run with id {run_id!r}; GET /api/v1/runs lists your runs.", {"run_id": run_id}
+        )
+
+
+class ThreadNotFound(NotFound):
+    code = "thread_not_found"
+
+    def __init__(self, thread_id: str) -> None:
+        super().__init__(
+            f"No thread with id {thread_id!r}; start a run without thread_id to create one.",
+            {"thread_id": thread_id},
+        )
+
+
+class GraphUnavailable(GenesisMeshError):
+    code = "graph_unavailable"
+    http_status = 503
+
+    def __init__(self, name: str, error: str) -> None:
+        super().__init__(
+            f"Graph {name!r} failed to load: {error}. Fix the module and restart "
+            "(or save it under `genesis-mesh dev`).",
+            {"graph": name, "error": error},
+        )
+
+
+class InvalidInput(GenesisMeshError):
+    code = "invalid_input"
+    http_status = 422
+
+
+class Conflict(GenesisMeshError):
+    code = "conflict"
+    http_status = 409
+
+
+class ThreadBusy(Conflict):
+    code = "thread_busy"
+
+    def __init__(self, thread_id: str, run_id: str) -> None:
+        super().__init__(
+            f"Thread {thread_id!r} already has an active run {run_id!r}; wait for it to "
+            "finish, cancel it, or start the new run on another thread.",
+            {"thread_id": thread_id, "active_run_id": run_id},
+        )
+
+
+class InvalidRunState(Conflict):
+    code = "invalid_run_state"
+
+    def __init__(self, run_id: str, status: str, action: str, expected: str) -> None:
+        super().__init__(
+            f"Cannot {action} run {run_id!r}: it is {status}; {action} needs a run that is "
+            f"{expected}.",
+            {"run_id": run_id, "status": status, "action": action},
+        )
+
+
+class Timeout(GenesisMeshError):
+    code = "timeout"
+    http_status = 504

@@ -1,0 +1,155 @@
+"""The host: `GenesisMesh` builds the FastAPI app; its lifespan opens and closes everything."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
+
+from genesis_mesh import __version__
+from genesis_mesh.bus.memory import MemoryEventBus
+from genesis_mesh.checkpointers import open_checkpointer
+from genesis_mesh.errors import GenesisMeshError
+from genesis_mesh.registry import GraphRegistry
+from genesis_mesh.runner import Runner, RunnerOptions
+from genesis_mesh.settings import Settings
+from genesis_mesh.store import RunStore
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything a request or a CLI command needs, opened together and closed together."""
+
+    settings: Settings
+    store: RunStore
+    registry: GraphRegistry
+    runner: Runner
+    checkpointer: Any
+
+
+@asynccontextmanager
+async def open_services(settings: Settings, recover: bool = True) -> AsyncIterator[Services]:
+    """Open store, checkpointer, registry and runner; on exit pause runs and close all."""
+    async with AsyncExitStack() as stack:
+        store = RunStore(settings.resolved_database_url())
+        await store.open()
+        stack.push_async_callback(store.close)
+        checkpointer = await stack.enter_async_context(
+            open_checkpointer(settings.resolved_checkpoint_url())
+        )
+        registry = GraphRegistry(settings.config, checkpointer)
+        registry.load()
+        runner = Runner(
+            store,
+            registry,
+            MemoryEventBus(),
+            RunnerOptions(
+                durability=settings.durability,
+                max_concurrent_runs=settings.max_concurrent_runs,
+                shutdown_grace_seconds=settings.shutdown_grace_seconds,
+                graph_context=settings.graph_context,
+            ),
+        )
+        await runner.start(recover=recover)
+        stack.push_async_callback(runner.stop)
+        yield Services(settings, store, registry, runner, checkpointer)
+
+
+class GenesisMesh:
+    """The genesis-mesh host. Construct, `setup()`, then call it as an ASGI app."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or Settings()
+        self.app = FastAPI(
+            title="genesis-mesh",
+            version=__version__,
+            description="A durable, streaming host for LangGraph graphs.",
+            lifespan=self._lifespan,
+            max_body_size=self.settings.max_request_bytes,
+        )
+        self._is_setup = False
+
+    def setup(self) -> GenesisMesh:
+        """Register middleware, error handlers and routers (idempotent)."""
+        if self._is_setup:
+            return self
+        from genesis_mesh.api import include_routers
+
+        self.app.add_middleware(
+            CORSMiddleware,
+            allow_origins=self.settings.allowed_origins,
+            allow_credentials=self.settings.allow_credentials,
+            allow_methods=["GET", "POST"],
+            allow_headers=["*"],
+        )
+        self.app.add_exception_handler(GenesisMeshError, _handle_error)  # type: ignore[arg-type]
+        self.app.add_exception_handler(RequestValidationError, _handle_validation)  # type: ignore[arg-type]
+        self.app.add_exception_handler(StarletteHTTPException, _handle_http)  # type: ignore[arg-type]
+        include_routers(self.app, self.settings)
+        self._is_setup = True
+        return self
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.setup()
+        await self.app(scope, receive, send)
+
+    @asynccontextmanager
+    async def _lifespan(self, app: FastAPI) -> AsyncIterator[None]:
+        async with open_services(self.settings) as services:
+            app.state.services = services
+            logger.info(
+                "genesis-mesh ready: %d graph(s), database %s",
+                len(services.registry.entries),
+                services.store.engine.url.render_as_string(hide_password=True),
+            )
+            yield
+
+
+async def _handle_error(_request: Request, exc: GenesisMeshError) -> JSONResponse:
+    return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+
+
+async def _handle_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    detail = [
+        {"loc": list(err.get("loc", ())), "msg": err.get("msg"), "type": err.get("type")}
+        for err in exc.errors()
+    ]
+    return JSONResponse(
+        {
+            "code": "invalid_request",
+            "message": "The request does not match the API schema; see detail and /docs.",
+            "detail": detail,
+        },
+        status_code=422,
+    )
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+
+
+async def _handle_http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    message = str(exc.detail)
+    if exc.status_code == 413:
+        message = "The request body is too large; send less (GENESIS_MESH_MAX_REQUEST_BYTES)."
+    return JSONResponse(
+        {"code": code, "message": message, "detail": None},
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """App factory for `uvicorn --factory genesis_mesh.host:create_app`."""
+    return GenesisMesh(settings).setup().app

@@ -1,0 +1,212 @@
+"""The graph registry: loads the graphs named in langgraph.json ("./path.py:attr").
+
+A graph that fails to import or compile is kept as unavailable with its error, so one
+broken module never stops the host.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import json
+import sys
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import StateGraph
+from langgraph.pregel import Pregel
+from pydantic import BaseModel, ValidationError
+
+from genesis_mesh.errors import GraphNotFound, GraphUnavailable, InvalidInput
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class GraphEntry:
+    """One registered graph: its compiled form, or the error that kept it from loading."""
+
+    name: str
+    spec: str
+    graph: Pregel[Any, Any, Any, Any] | None = None
+    description: str = ""
+    error: str | None = None
+    module_file: Path | None = None
+    _info: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def available(self) -> bool:
+        return self.graph is not None
+
+    def compiled(self) -> Pregel[Any, Any, Any, Any]:
+        if self.graph is None:
+            raise GraphUnavailable(self.name, self.error or "not loaded")
+        return self.graph
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "available": self.available,
+            "error": self.error,
+        }
+
+    def info(self) -> dict[str, Any]:
+        """Description, schemas, nodes, edges and Mermaid drawing (computed once)."""
+        if self.graph is None:
+            return {
+                **self.summary(),
+                "input_schema": None,
+                "output_schema": None,
+                "nodes": [],
+                "edges": [],
+                "mermaid": None,
+            }
+        if self._info is None:
+            drawable = self.graph.get_graph()
+            self._info = {
+                **self.summary(),
+                "input_schema": self.graph.get_input_jsonschema(),
+                "output_schema": self.graph.get_output_jsonschema(),
+                "nodes": [{"id": n.id, "name": n.name} for n in drawable.nodes.values()],
+                "edges": [
+                    {"source": e.source, "target": e.target, "conditional": e.conditional}
+                    for e in drawable.edges
+                ],
+                "mermaid": drawable.draw_mermaid(),
+            }
+        return self._info
+
+    def validate_input(self, value: dict[str, Any]) -> dict[str, Any]:
+        """Check `value` against the graph's input schema; returns it as JSON-safe data."""
+        schema = self.compiled().get_input_schema()
+        try:
+            model = schema.model_validate(value)
+        except ValidationError as exc:
+            raise InvalidInput(
+                f"The input does not match graph {self.name!r}'s input schema: "
+                f"{exc.error_count()} error(s); see detail.",
+                [
+                    {"loc": list(err["loc"]), "msg": err["msg"], "type": err["type"]}
+                    for err in exc.errors(include_url=False, include_context=False)
+                ],
+            ) from exc
+        if isinstance(model, BaseModel):
+            return model.model_dump(mode="json", exclude_unset=False)
+        return value
+
+
+class GraphRegistry:
+    """Graphs by name, loaded from one langgraph.json and compiled with one checkpointer."""
+
+    def __init__(self, config_path: Path, checkpointer: BaseCheckpointSaver[Any] | None) -> None:
+        self.config_path = config_path.resolve()
+        self.checkpointer = checkpointer
+        self.entries: dict[str, GraphEntry] = {}
+
+    def load(self) -> None:
+        specs = read_graph_specs(self.config_path)
+        root = str(self.config_path.parent)
+        if root not in sys.path:
+            sys.path.insert(0, root)
+        self.entries = {name: self._load_one(name, spec) for name, spec in specs.items()}
+
+    def get(self, name: str) -> GraphEntry:
+        try:
+            return self.entries[name]
+        except KeyError:
+            raise GraphNotFound(name) from None
+
+    def _load_one(self, name: str, spec: str) -> GraphEntry:
+        entry = GraphEntry(name=name, spec=spec)
+        try:
+            module, attr = _import_spec(self.config_path.parent, name, spec)
+            entry.module_file = Path(module.__file__ or "")
+            entry.graph = self._compile(_resolve_attr(module, attr, spec))
+            entry.description = _describe(module, entry.graph)
+        except Exception as exc:  # a broken graph must not stop the host
+            entry.error = f"{type(exc).__name__}: {exc}"
+            entry.graph = None
+            logger.warning("graph %r is unavailable: %s", name, entry.error)
+        return entry
+
+    def _compile(self, obj: Any) -> Pregel[Any, Any, Any, Any]:
+        if isinstance(obj, StateGraph):
+            return obj.compile(checkpointer=self.checkpointer)
+        if isinstance(obj, Pregel):
+            return obj.copy(update={"checkpointer": self.checkpointer})
+        raise TypeError(f"expected a StateGraph or a compiled graph, got {type(obj).__name__}")
+
+
+def read_graph_specs(config_path: Path) -> dict[str, str]:
+    """The `graphs` mapping of a langgraph.json, with a clear error when it is malformed."""
+    try:
+        document = json.loads(config_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"{config_path} not found; pass --config PATH/langgraph.json or create one with "
+            '{"graphs": {"name": "./graphs/name/graph.py:graph"}}'
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{config_path} is not valid JSON: {exc}") from exc
+    graphs = document.get("graphs") if isinstance(document, dict) else None
+    if not isinstance(graphs, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in graphs.items()
+    ):
+        raise ValueError(f'{config_path} needs "graphs": {{"name": "./path.py:attr", ...}}')
+    return dict(graphs)
+
+
+def _import_spec(root: Path, name: str, spec: str) -> tuple[ModuleType, str]:
+    path_part, _, attr = spec.rpartition(":")
+    if not path_part or not attr:
+        raise ValueError(f"graph spec {spec!r} must look like './path/to/module.py:attribute'")
+    if not path_part.endswith(".py"):
+        module = importlib.import_module(path_part)
+        return module, attr
+    file = (root / path_part).resolve()
+    if not file.is_file():
+        raise FileNotFoundError(f"{file} does not exist")
+    module_name = _module_name(root, file, name)
+    module_spec = importlib.util.spec_from_file_location(module_name, file)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"cannot import {file}")
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_name] = module
+    try:
+        module_spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    return module, attr
+
+
+def _module_name(root: Path, file: Path, name: str) -> str:
+    """The dotted name of a file below the config root (so relative packages work)."""
+    try:
+        parts = file.relative_to(root.resolve()).with_suffix("").parts
+        if all(p.isidentifier() for p in parts):
+            return ".".join(parts)
+    except ValueError:
+        pass
+    return f"genesis_mesh_graph_{name}"
+
+
+def _resolve_attr(module: ModuleType, attr: str, spec: str) -> Any:
+    if not hasattr(module, attr):
+        raise AttributeError(f"{spec}: module has no attribute {attr!r}")
+    obj = getattr(module, attr)
+    if isinstance(obj, StateGraph | Pregel):
+        return obj
+    if callable(obj) and not inspect.iscoroutinefunction(obj):
+        return obj()
+    return obj
+
+
+def _describe(module: ModuleType, graph: Pregel[Any, Any, Any, Any]) -> str:
+    text = getattr(module, "DESCRIPTION", None) or module.__doc__ or graph.name or ""
+    return str(text).strip().split("\n\n", 1)[0].replace("\n", " ")

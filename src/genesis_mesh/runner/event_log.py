@@ -1,0 +1,110 @@
+"""Numbers, stores and publishes the events of every run: stored first, then published.
+
+Publishing only what is stored means a sequence number a client has seen is never given
+to another event after a crash. Writes are grouped: everything queued while one commit
+runs goes into the next, so many busy runs cost few transactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from genesis_mesh.bus.base import EventBus
+from genesis_mesh.protocol import Event
+from genesis_mesh.runner.events import EventDraft
+from genesis_mesh.store.run_store import RunStore
+
+logger = logging.getLogger(__name__)
+
+
+class EventLog:
+    """Single writer of the events table for this process."""
+
+    def __init__(self, store: RunStore, bus: EventBus) -> None:
+        self._store = store
+        self._bus = bus
+        self._seq: dict[str, int] = {}
+        self._queue: list[Event] = []
+        self._run_updates: dict[str, dict[str, Any]] = {}
+        self._waiters: list[asyncio.Future[None]] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._write_forever(), name="genesis-mesh-event-log")
+
+    async def stop(self) -> None:
+        await self.flush()
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def open_run(self, run_id: str) -> None:
+        """Continue numbering after the events already stored for `run_id`."""
+        if run_id not in self._seq:
+            self._seq[run_id] = await self._store.max_seq(run_id)
+
+    def close_run(self, run_id: str) -> None:
+        self._seq.pop(run_id, None)
+
+    def append(
+        self, run_id: str, draft: EventDraft, run_update: dict[str, Any] | None = None
+    ) -> Event:
+        """Queue an event; `run_update` (run columns) is committed in the same transaction."""
+        seq = self._seq.get(run_id, 0) + 1
+        self._seq[run_id] = seq
+        event = Event(
+            run_id=run_id,
+            seq=seq,
+            ts=datetime.now(UTC),
+            type=draft.type,
+            node=draft.node,
+            data=draft.data,
+        )
+        self._queue.append(event)
+        if run_update:
+            self._run_updates.setdefault(run_id, {}).update(run_update)
+        self._wake.set()
+        return event
+
+    async def flush(self) -> None:
+        """Wait until every event appended so far is stored and published."""
+        if not self._queue or self._task is None:
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        self._wake.set()
+        await waiter
+
+    async def _write_forever(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._queue = self._queue, []
+            updates, self._run_updates = self._run_updates, {}
+            waiters, self._waiters = self._waiters, []
+            await self._store_with_retry(batch, updates)
+            for event in batch:
+                self._bus.publish(event)
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    async def _store_with_retry(
+        self, batch: list[Event], updates: dict[str, dict[str, Any]]
+    ) -> None:
+        delay = 0.05
+        while batch or updates:
+            try:
+                await self._store.append_events(batch, updates)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("storing %d events failed; retrying in %.2fs", len(batch), delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)

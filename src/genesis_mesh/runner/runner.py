@@ -1,0 +1,466 @@
+"""Executes runs as asyncio tasks on LangGraph compiled graphs, durably.
+
+A run's life: `create_run` stores it `pending` and launches a task; the task streams the
+graph with `durability="sync"`, turning stream parts into events; it ends `succeeded`,
+`failed`, `cancelled`, or `interrupted` (a question, a pause, or a shutdown). `resume`
+continues an interrupted run from its last checkpoint; `recover` restarts the runs a dead
+process left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from langgraph.pregel import Pregel
+from langgraph.types import Command
+
+from genesis_mesh.bus.base import EventBus, Unsubscribe
+from genesis_mesh.errors import InvalidRunState, RunNotFound
+from genesis_mesh.protocol import Event, EventType, InterruptMode, RunInfo, RunStatus
+from genesis_mesh.registry import GraphRegistry
+from genesis_mesh.runner.event_log import EventLog
+from genesis_mesh.runner.events import (
+    STREAM_MODES,
+    EventDraft,
+    StreamMapper,
+    describe_error,
+    to_jsonable,
+)
+from genesis_mesh.store.run_store import RunStore
+
+logger = logging.getLogger(__name__)
+
+REPLAY_PAGE = 500
+
+
+class StopReason(StrEnum):
+    PAUSE = "pause"
+    CANCEL = "cancel"
+    SHUTDOWN = "shutdown"
+
+
+@dataclass
+class RunnerOptions:
+    durability: str = "sync"
+    max_concurrent_runs: int = 1_000
+    shutdown_grace_seconds: float = 5.0
+    interrupt_wait_seconds: float = 30.0
+    graph_context: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class _Execution:
+    run: RunInfo
+    task: asyncio.Task[None] | None = None
+    stop: StopReason | None = None
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class _Stopped(Exception):
+    """Raised inside a run's task when it stopped at a node boundary on request."""
+
+
+class Runner:
+    """Starts, stops, resumes and recovers runs; the only writer of run status."""
+
+    def __init__(
+        self,
+        store: RunStore,
+        registry: GraphRegistry,
+        bus: EventBus,
+        options: RunnerOptions | None = None,
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.bus = bus
+        self.options = options or RunnerOptions()
+        self.events = EventLog(store, bus)
+        self._executions: dict[str, _Execution] = {}
+        self._slots = asyncio.Semaphore(self.options.max_concurrent_runs)
+
+    # ---- life cycle -----------------------------------------------------------------
+
+    async def start(self, recover: bool = True) -> None:
+        self.events.start()
+        if recover:
+            await self.recover()
+
+    async def stop(self) -> None:
+        """Pause every running run at its next node boundary; cancel what outlives grace."""
+        executions = list(self._executions.values())
+        for ex in executions:
+            ex.stop = StopReason.SHUTDOWN
+        waits = [ex.finished.wait() for ex in executions]
+        if waits:
+            _, pending = await asyncio.wait(
+                [asyncio.ensure_future(w) for w in waits],
+                timeout=self.options.shutdown_grace_seconds,
+            )
+            for ex in executions:
+                if not ex.finished.is_set() and ex.task is not None:
+                    ex.task.cancel()
+            tasks = [ex.task for ex in executions if ex.task is not None]
+            await asyncio.gather(*tasks, return_exceptions=True)
+            for p in pending:
+                p.cancel()
+        await self.events.stop()
+
+    @property
+    def active_count(self) -> int:
+        return len(self._executions)
+
+    # ---- commands -------------------------------------------------------------------
+
+    async def create_run(
+        self,
+        graph: str,
+        input: dict[str, Any],
+        thread_id: str | None = None,
+        client_ref: str | None = None,
+        owner: str = "local",
+        context: dict[str, Any] | None = None,
+    ) -> RunInfo:
+        entry = self.registry.get(graph)
+        entry.compiled()
+        data = entry.validate_input(input)
+        run = await self.store.create_run(graph, data, thread_id, owner)
+        opening = EventDraft(
+            EventType.RUN_STARTED,
+            None,
+            {"graph": graph, "thread_id": run.thread_id, "input": data, "client_ref": client_ref},
+        )
+        self._launch(run, data, opening, context)
+        return run
+
+    async def interrupt(self, run_id: str, mode: InterruptMode) -> RunInfo:
+        """Pause at the next node boundary or cancel now; returns the status that resulted."""
+        run = await self.store.get_run(run_id)
+        ex = self._executions.get(run_id)
+        if ex is None:
+            return await self._interrupt_idle(run, mode)
+        ex.stop = StopReason.CANCEL if mode == InterruptMode.CANCEL else StopReason.PAUSE
+        if mode == InterruptMode.CANCEL and ex.task is not None:
+            ex.task.cancel()
+        try:
+            await asyncio.wait_for(ex.finished.wait(), self.options.interrupt_wait_seconds)
+        except TimeoutError:
+            logger.info("run %s has not reached a node boundary yet; it will pause there", run_id)
+        return await self.store.get_run(run_id)
+
+    async def _interrupt_idle(self, run: RunInfo, mode: InterruptMode) -> RunInfo:
+        if run.status.is_final:
+            raise InvalidRunState(
+                run.run_id, run.status, "interrupt", "pending, running or interrupted"
+            )
+        if mode == InterruptMode.PAUSE:
+            return run
+        await self.events.open_run(run.run_id)
+        await self._finish(
+            run.run_id,
+            EventDraft(EventType.RUN_CANCELLED, None, {"reason": "cancelled by user"}),
+            status=RunStatus.CANCELLED,
+        )
+        return await self.store.get_run(run.run_id)
+
+    async def resume(self, run_id: str, value: Any = None) -> RunInfo:
+        run = await self.store.get_run(run_id)
+        if run.status != RunStatus.INTERRUPTED or run_id in self._executions:
+            raise InvalidRunState(run_id, run.status, "resume", "interrupted")
+        reason = (run.interrupt or {}).get("reason")
+        payload: Any = Command(resume=value) if reason == "question" else None
+        opening = EventDraft(EventType.RUN_RESUMED, None, {"value": to_jsonable(value)})
+        self._launch(run, payload, opening, None)
+        await self.store.update_run(run_id, status=RunStatus.RUNNING)
+        return await self.store.get_run(run_id)
+
+    async def recover(self) -> None:
+        """Restart runs left `pending`/`running` by a dead process, or paused by a shutdown."""
+        candidates = await self.store.list_runs(
+            statuses=(RunStatus.PENDING, RunStatus.RUNNING, RunStatus.INTERRUPTED), limit=100_000
+        )
+        for run in candidates:
+            if run.run_id in self._executions:
+                continue
+            if (
+                run.status == RunStatus.INTERRUPTED
+                and (run.interrupt or {}).get("reason") != "shutdown"
+            ):
+                continue
+            try:
+                payload = await self._recovery_payload(run)
+            except Exception as exc:
+                await self.events.open_run(run.run_id)
+                await self._finish(
+                    run.run_id,
+                    EventDraft(EventType.RUN_FAILED, None, {"error": describe_error(exc)}),
+                    status=RunStatus.FAILED,
+                    error=describe_error(exc),
+                )
+                continue
+            logger.info("recovering run %s (%s)", run.run_id, run.status)
+            opening = EventDraft(EventType.RUN_RESUMED, None, {"reason": "recovered"})
+            self._launch(run, payload, opening, None)
+
+    async def _recovery_payload(self, run: RunInfo) -> Any:
+        graph = self.registry.get(run.graph).compiled()
+        state = await graph.aget_state(self._config(run))
+        if state.metadata and state.metadata.get("genesis_run_id") == run.run_id:
+            return None
+        return run.input
+
+    # ---- following ------------------------------------------------------------------
+
+    async def follow(
+        self,
+        run_id: str,
+        after_seq: int,
+        send: Callable[[Event], Awaitable[None]],
+        push: Callable[[Event], None],
+    ) -> Unsubscribe:
+        """Replay stored events after `after_seq` with `send`, then live ones with `push`.
+
+        Every event arrives exactly once and in order: live events that arrive during the
+        replay are held and merged by `seq`.
+        """
+        await self.store.get_run(run_id)
+        last = after_seq
+        live = False
+        held: list[Event] = []
+
+        def on_event(event: Event) -> None:
+            nonlocal last
+            if not live:
+                held.append(event)
+            elif event.seq > last:
+                last = event.seq
+                push(event)
+
+        unsubscribe = self.bus.subscribe(run_id, on_event)
+        try:
+            while True:
+                page = await self.store.list_events(run_id, last, REPLAY_PAGE)
+                for event in page:
+                    if event.seq > last:
+                        last = event.seq
+                        await send(event)
+                if len(page) < REPLAY_PAGE:
+                    break
+            while held:
+                batch, held = sorted(held, key=lambda e: e.seq), []
+                for event in batch:
+                    if event.seq > last:
+                        last = event.seq
+                        await send(event)
+        except BaseException:
+            unsubscribe()
+            raise
+        live = True
+        return unsubscribe
+
+    # ---- execution ------------------------------------------------------------------
+
+    def _launch(
+        self, run: RunInfo, payload: Any, opening: EventDraft, context: dict[str, Any] | None
+    ) -> None:
+        ex = _Execution(run=run)
+        self._executions[run.run_id] = ex
+        ex.task = asyncio.create_task(
+            self._execute(ex, payload, opening, context), name=f"run-{run.run_id}"
+        )
+
+    async def _execute(
+        self, ex: _Execution, payload: Any, opening: EventDraft, context: dict[str, Any] | None
+    ) -> None:
+        run_id = ex.run.run_id
+        try:
+            async with self._slots:
+                await self.events.open_run(run_id)
+                await self._emit_with_status(
+                    run_id, opening, status=RunStatus.RUNNING, interrupt=None, error=None
+                )
+                await self._stream(ex, payload, context)
+        except asyncio.CancelledError:
+            await self._on_cancelled(ex)
+            if ex.stop is None:
+                raise
+        except _Stopped:
+            await self._on_paused(ex)
+        except Exception as exc:
+            logger.exception("run %s failed", run_id)
+            await self._finish(
+                run_id,
+                EventDraft(EventType.RUN_FAILED, None, {"error": describe_error(exc)}),
+                status=RunStatus.FAILED,
+                error=describe_error(exc),
+            )
+        finally:
+            self._executions.pop(run_id, None)
+            self.events.close_run(run_id)
+            ex.finished.set()
+
+    async def _stream(self, ex: _Execution, payload: Any, context: dict[str, Any] | None) -> None:
+        run = ex.run
+        graph = self.registry.get(run.graph).compiled()
+        config = self._config(run)
+        mapper = StreamMapper(completed_task_ids=await self.store.completed_task_ids(run.run_id))
+        stream = graph.astream(
+            payload,
+            config,
+            context=self._context(run.graph, graph, context),
+            stream_mode=STREAM_MODES,
+            subgraphs=True,
+            durability=self.options.durability,  # type: ignore[arg-type]
+        )
+        try:
+            async for part in stream:
+                for draft in mapper.map(part):
+                    self._emit(run.run_id, draft, mapper)
+                if ex.stop is not None and mapper.is_root_checkpoint(part):
+                    raise _Stopped
+        except (_Stopped, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            if mapper.failure_node() is not None:
+                self._emit(
+                    run.run_id,
+                    EventDraft(
+                        EventType.NODE_FAILED,
+                        mapper.failure_node(),
+                        {"error": describe_error(exc)},
+                    ),
+                    mapper,
+                )
+            raise
+        finally:
+            await stream.aclose()
+        for draft in mapper.release():
+            self._emit(run.run_id, draft, mapper)
+        await self._settle(run, graph, config)
+
+    def _emit(self, run_id: str, draft: EventDraft, mapper: StreamMapper) -> None:
+        if draft.type == EventType.NODE_FAILED:
+            mapper.running.pop(str(draft.data.get("task_id")), None)
+            mapper.running.clear()
+        self.events.append(run_id, draft)
+
+    async def _settle(self, run: RunInfo, graph: Pregel[Any, Any, Any, Any], config: Any) -> None:
+        """Read the thread's state after the stream ended: a question, or the output."""
+        state = await graph.aget_state(config)
+        if state.interrupts:
+            first = state.interrupts[0]
+            node = next((t.name for t in state.tasks if t.interrupts), None)
+            question = to_jsonable(first.value)
+            interrupt = {
+                "reason": "question",
+                "question": question,
+                "interrupt_id": first.id,
+                "node": node,
+            }
+            draft = EventDraft(
+                EventType.RUN_INTERRUPTED,
+                node,
+                {"reason": "question", "question": question, "interrupt_id": first.id},
+            )
+            await self._finish(run.run_id, draft, status=RunStatus.INTERRUPTED, interrupt=interrupt)
+            return
+        if state.next:
+            await self._finish(
+                run.run_id,
+                EventDraft(
+                    EventType.RUN_INTERRUPTED,
+                    None,
+                    {"reason": "breakpoint", "next": list(state.next)},
+                ),
+                status=RunStatus.INTERRUPTED,
+                interrupt={"reason": "breakpoint", "next": list(state.next)},
+            )
+            return
+        output = _output_of(graph, to_jsonable(state.values))
+        await self._finish(
+            run.run_id,
+            EventDraft(EventType.RUN_COMPLETED, None, {"output": output}),
+            status=RunStatus.SUCCEEDED,
+            output=output,
+        )
+
+    async def _on_paused(self, ex: _Execution) -> None:
+        reason = "shutdown" if ex.stop == StopReason.SHUTDOWN else "pause"
+        await self._finish(
+            ex.run.run_id,
+            EventDraft(EventType.RUN_INTERRUPTED, None, {"reason": reason}),
+            status=RunStatus.INTERRUPTED,
+            interrupt={"reason": reason},
+        )
+
+    async def _on_cancelled(self, ex: _Execution) -> None:
+        if ex.stop == StopReason.CANCEL:
+            await self._finish(
+                ex.run.run_id,
+                EventDraft(EventType.RUN_CANCELLED, None, {"reason": "cancelled by user"}),
+                status=RunStatus.CANCELLED,
+            )
+        else:
+            await self._on_paused(ex)
+
+    async def _emit_with_status(self, run_id: str, draft: EventDraft, **values: Any) -> None:
+        """Store an event and the run's new status together, before anyone sees either."""
+        self.events.append(run_id, draft, values)
+        await self.events.flush()
+
+    _finish = _emit_with_status
+
+    # ---- helpers --------------------------------------------------------------------
+
+    def _config(self, run: RunInfo) -> dict[str, Any]:
+        return {
+            "configurable": {"thread_id": run.thread_id, "run_id": run.run_id},
+            "metadata": {"genesis_run_id": run.run_id},
+            "recursion_limit": 200,
+        }
+
+    def _context(
+        self, name: str, graph: Pregel[Any, Any, Any, Any], overrides: dict[str, Any] | None
+    ) -> Any:
+        schema = getattr(graph, "context_schema", None)
+        values = {**self.options.graph_context.get(name, {}), **(overrides or {})}
+        if schema is None:
+            return values or None
+        fields = _field_names(schema)
+        values = {k: v for k, v in values.items() if fields is None or k in fields}
+        try:
+            return schema(**values)
+        except TypeError:
+            return values
+
+    def execution_of(self, run_id: str) -> RunInfo:
+        ex = self._executions.get(run_id)
+        if ex is None:
+            raise RunNotFound(run_id)
+        return ex.run
+
+
+def _field_names(schema: Any) -> set[str] | None:
+    if hasattr(schema, "model_fields"):
+        return set(schema.model_fields)
+    if hasattr(schema, "__dataclass_fields__"):
+        return set(schema.__dataclass_fields__)
+    if hasattr(schema, "__annotations__"):
+        return set(schema.__annotations__)
+    return None
+
+
+def _output_of(graph: Pregel[Any, Any, Any, Any], values: Any) -> Any:
+    if not isinstance(values, dict):
+        return values
+    try:
+        properties = graph.get_output_jsonschema().get("properties")
+    except Exception:
+        properties = None
+    if not properties:
+        return values
+    return {k: v for k, v in values.items() if k in properties}

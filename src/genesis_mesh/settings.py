@@ -1,0 +1,96 @@
+"""Every knob of genesis-mesh, read from the environment or a `.env` file.
+
+Settings are built by whoever needs them (the host's constructor, the CLI) and
+passed down; there is no module-level instance.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+class Settings(BaseSettings):
+    """Configuration of one genesis-mesh process (prefix `GENESIS_MESH_`)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GENESIS_MESH_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    config: Path = Field(
+        default=Path("langgraph.json"), description="Path of the langgraph.json to load."
+    )
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Folder for embedded data.")
+    database_url: str = Field(
+        default="",
+        description="SQLAlchemy URL of the run store; default a SQLite file in data_dir.",
+    )
+    checkpoint_url: str = Field(
+        default="",
+        description="Where LangGraph checkpoints live; default derived from database_url.",
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed on the WebSocket and by CORS (comma-separated).",
+    )
+    allow_credentials: bool = False
+
+    max_request_bytes: int = Field(default=1_000_000, ge=1024)
+    ws_max_message_bytes: int = Field(default=256_000, ge=1024)
+    ws_send_queue_size: int = Field(default=2_000, ge=10)
+    ws_ping_interval: float = Field(default=20.0, gt=0)
+    ws_ping_timeout: float = Field(default=20.0, gt=0)
+
+    durability: str = Field(default="sync", pattern="^(sync|async|exit)$")
+    max_concurrent_runs: int = Field(default=1_000, ge=1)
+    shutdown_grace_seconds: float = Field(default=5.0, ge=0)
+    graph_context: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description='Per-graph runtime context values, e.g. {"topical_mesh": {...}} (JSON).',
+    )
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip().rstrip("/") for item in value.split(",") if item.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_wildcard_with_credentials(self) -> Settings:
+        if "*" in self.allowed_origins and self.allow_credentials:
+            raise ValueError(
+                "GENESIS_MESH_ALLOWED_ORIGINS='*' together with "
+                "GENESIS_MESH_ALLOW_CREDENTIALS=true would let any web page act as the "
+                "signed-in user; list the allowed origins explicitly instead."
+            )
+        return self
+
+    def resolved_database_url(self) -> str:
+        """The run store URL, defaulting to a SQLite file in `data_dir`."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'genesis-mesh.db').as_posix()}"
+
+    def resolved_checkpoint_url(self) -> str:
+        """The checkpointer location: a SQLite file path or a PostgreSQL conninfo."""
+        if self.checkpoint_url:
+            return self.checkpoint_url
+        url = self.resolved_database_url()
+        if url.startswith("postgresql"):
+            rest = url.split("://", 1)[1]
+            return "postgresql://" + rest
+        if url.startswith("sqlite"):
+            path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
+            if path in ("", ":memory:"):
+                return ":memory:"
+            return str(Path(path).with_suffix(".checkpoints.db"))
+        raise ValueError(f"unsupported database URL {url!r}: use sqlite+aiosqlite or postgresql")

@@ -1,0 +1,304 @@
+"""Queries on threads, runs and events; rows become protocol models here and nowhere else."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from genesis_mesh.errors import RunNotFound, ThreadBusy, ThreadNotFound
+from genesis_mesh.protocol import Event, EventType, RunInfo, RunStatus, ThreadInfo
+from genesis_mesh.store.tables import ACTIVE_STATUSES, events, runs, threads
+
+_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex}"
+
+
+def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class RunStore:
+    """The durable record of threads, runs and events (SQLite or PostgreSQL)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        if url.startswith("sqlite"):
+            db_path = url.split(":///", 1)[-1]
+            if db_path and db_path != ":memory:":
+                Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: AsyncEngine = create_async_engine(url)
+        if url.startswith("sqlite"):
+            sa_event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
+
+    async def open(self) -> None:
+        """Apply migrations; safe to call on every start."""
+        async with self.engine.begin() as conn:
+            await conn.run_sync(_upgrade)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(select(1))
+
+    # ---- runs -------------------------------------------------------------------------
+
+    async def create_run(
+        self, graph: str, input: dict[str, Any], thread_id: str | None, owner: str = "local"
+    ) -> RunInfo:
+        """Insert a pending run, creating its thread; refuses a thread with an active run."""
+        now = utcnow()
+        run_id = new_id("run")
+        thread_id = thread_id or new_id("thread")
+        async with self.engine.begin() as conn:
+            thread = (
+                await conn.execute(select(threads.c.id).where(threads.c.id == thread_id))
+            ).first()
+            if thread is None:
+                await conn.execute(
+                    insert(threads).values(
+                        id=thread_id, owner=owner, graph=graph, created_at=now, updated_at=now
+                    )
+                )
+            else:
+                await conn.execute(
+                    update(threads).where(threads.c.id == thread_id).values(updated_at=now)
+                )
+            active = await self._active_run_id(conn, thread_id)
+            if active is not None:
+                raise ThreadBusy(thread_id, active)
+            try:
+                await conn.execute(
+                    insert(runs).values(
+                        id=run_id,
+                        thread_id=thread_id,
+                        graph=graph,
+                        owner=owner,
+                        status=RunStatus.PENDING.value,
+                        input=input,
+                        last_seq=0,
+                        attempt=0,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            except IntegrityError as exc:
+                active = await self._active_run_id(conn, thread_id)
+                raise ThreadBusy(thread_id, active or "?") from exc
+        return await self.get_run(run_id)
+
+    async def _active_run_id(self, conn: Any, thread_id: str) -> str | None:
+        row = (
+            await conn.execute(
+                select(runs.c.id).where(
+                    runs.c.thread_id == thread_id, runs.c.status.in_(ACTIVE_STATUSES)
+                )
+            )
+        ).first()
+        return None if row is None else str(row.id)
+
+    async def get_run(self, run_id: str) -> RunInfo:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(runs).where(runs.c.id == run_id))).first()
+        if row is None:
+            raise RunNotFound(run_id)
+        return _run_info(row)
+
+    async def list_runs(
+        self,
+        thread_id: str | None = None,
+        status: RunStatus | None = None,
+        limit: int = 100,
+        statuses: Sequence[RunStatus] = (),
+    ) -> list[RunInfo]:
+        query = select(runs).order_by(runs.c.created_at.desc()).limit(limit)
+        if thread_id is not None:
+            query = query.where(runs.c.thread_id == thread_id)
+        if status is not None:
+            query = query.where(runs.c.status == status.value)
+        if statuses:
+            query = query.where(runs.c.status.in_([s.value for s in statuses]))
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_run_info(row) for row in rows]
+
+    async def update_run(self, run_id: str, **values: Any) -> None:
+        """Set columns of a run (status given as RunStatus); bumps `updated_at`."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(runs).where(runs.c.id == run_id).values(**_run_columns(values))
+            )
+
+    # ---- events -----------------------------------------------------------------------
+
+    async def append_events(
+        self, batch: Sequence[Event], run_updates: dict[str, dict[str, Any]] | None = None
+    ) -> None:
+        """Store events (ignoring ones already stored), advance each run's `last_seq`, and
+        apply `run_updates` (run id -> columns) in the same transaction."""
+        if not batch and not run_updates:
+            return
+        last: dict[str, int] = {}
+        rows = []
+        for e in batch:
+            last[e.run_id] = max(last.get(e.run_id, 0), e.seq)
+            rows.append(
+                {
+                    "run_id": e.run_id,
+                    "seq": e.seq,
+                    "ts": e.ts,
+                    "type": e.type.value,
+                    "node": e.node,
+                    "task_id": e.data.get("task_id")
+                    if e.type == EventType.NODE_COMPLETED
+                    else None,
+                    "data": e.data,
+                }
+            )
+        async with self.engine.begin() as conn:
+            if rows:
+                await conn.execute(_insert_ignore(self.engine.dialect.name, events), rows)
+            for run_id, values in (run_updates or {}).items():
+                await conn.execute(
+                    update(runs).where(runs.c.id == run_id).values(**_run_columns(values))
+                )
+            for run_id, seq in last.items():
+                await conn.execute(
+                    update(runs)
+                    .where(runs.c.id == run_id, runs.c.last_seq < seq)
+                    .values(last_seq=seq)
+                )
+
+    async def list_events(
+        self, run_id: str, after_seq: int = 0, limit: int | None = None
+    ) -> list[Event]:
+        query = (
+            select(events)
+            .where(events.c.run_id == run_id, events.c.seq > after_seq)
+            .order_by(events.c.seq)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [_event(row) for row in rows]
+
+    async def max_seq(self, run_id: str) -> int:
+        async with self.engine.connect() as conn:
+            value = (
+                await conn.execute(select(func.max(events.c.seq)).where(events.c.run_id == run_id))
+            ).scalar()
+        return int(value or 0)
+
+    async def completed_task_ids(self, run_id: str) -> set[str]:
+        query = select(events.c.task_id).where(
+            events.c.run_id == run_id,
+            events.c.type == EventType.NODE_COMPLETED.value,
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return {str(row.task_id) for row in rows if row.task_id}
+
+    # ---- threads ----------------------------------------------------------------------
+
+    async def get_thread(self, thread_id: str) -> ThreadInfo:
+        async with self.engine.connect() as conn:
+            row = (await conn.execute(select(threads).where(threads.c.id == thread_id))).first()
+            if row is None:
+                raise ThreadNotFound(thread_id)
+            run_rows = (
+                await conn.execute(
+                    select(runs.c.id, runs.c.status)
+                    .where(runs.c.thread_id == thread_id)
+                    .order_by(runs.c.created_at)
+                )
+            ).all()
+        active = next((r.id for r in run_rows if r.status in ACTIVE_STATUSES), None)
+        return ThreadInfo(
+            thread_id=row.id,
+            graph=row.graph,
+            created_at=_aware(row.created_at),
+            updated_at=_aware(row.updated_at),
+            active_run_id=active,
+            runs=[r.id for r in run_rows],
+        )
+
+
+def _run_columns(values: dict[str, Any]) -> dict[str, Any]:
+    columns = dict(values)
+    if isinstance(columns.get("status"), RunStatus):
+        columns["status"] = columns["status"].value
+    columns["updated_at"] = utcnow()
+    return columns
+
+
+def _insert_ignore(dialect: str, table: Any) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
+
+
+def _run_info(row: Row[Any]) -> RunInfo:
+    return RunInfo(
+        run_id=row.id,
+        thread_id=row.thread_id,
+        graph=row.graph,
+        status=RunStatus(row.status),
+        created_at=_aware(row.created_at),
+        updated_at=_aware(row.updated_at),
+        input=row.input or {},
+        output=row.output,
+        error=row.error,
+        interrupt=row.interrupt,
+        last_seq=row.last_seq,
+    )
+
+
+def _event(row: Row[Any]) -> Event:
+    return Event(
+        run_id=row.run_id,
+        seq=row.seq,
+        ts=_aware(row.ts),
+        type=EventType(row.type),
+        node=row.node,
+        data=row.data or {},
+    )
+
+
+def _upgrade(connection: Connection) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(_MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")

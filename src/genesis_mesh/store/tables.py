@@ -1,0 +1,72 @@
+"""SQLAlchemy tables of the run store: threads, runs and their events."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    text,
+)
+
+metadata = MetaData()
+
+ACTIVE_STATUSES = ("pending", "running", "interrupted")
+_ACTIVE_SQL = "status IN ('pending', 'running', 'interrupted')"
+
+threads = Table(
+    "threads",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("owner", String(200), nullable=False, default="local"),
+    Column("graph", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("thread_id", String(200), ForeignKey("threads.id"), nullable=False),
+    Column("graph", String(200), nullable=False),
+    Column("owner", String(200), nullable=False, default="local"),
+    Column("status", String(20), nullable=False),
+    Column("input", JSON, nullable=False),
+    Column("output", JSON, nullable=True),
+    Column("error", JSON, nullable=True),
+    Column("interrupt", JSON, nullable=True),
+    Column("last_seq", Integer, nullable=False, default=0),
+    Column("attempt", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_runs_thread_id", "thread_id"),
+    Index("ix_runs_status", "status"),
+    # One active run per thread, enforced by the database itself.
+    Index(
+        "uq_runs_one_active_per_thread",
+        "thread_id",
+        unique=True,
+        sqlite_where=text(_ACTIVE_SQL),
+        postgresql_where=text(_ACTIVE_SQL),
+    ),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("run_id", String(64), ForeignKey("runs.id"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("ts", DateTime(timezone=True), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("node", String(200), nullable=True),
+    Column("task_id", String(64), nullable=True),
+    Column("data", JSON, nullable=False),
+    Index("ix_events_run_task", "run_id", "task_id"),
+)
