@@ -21,9 +21,9 @@ async def open_checkpointer(location: str) -> AsyncIterator[BaseCheckpointSaver[
     if location.startswith(("postgresql://", "postgres://")):
         from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
 
-        async with AsyncPostgresSaver.from_conn_string(location, serde=_serializer()) as saver:
-            await saver.setup()
-            yield saver
+        async with AsyncPostgresSaver.from_conn_string(location, serde=_serializer()) as pg:
+            await pg.setup()
+            yield pg
         return
     import aiosqlite
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
@@ -35,9 +35,9 @@ async def open_checkpointer(location: str) -> AsyncIterator[BaseCheckpointSaver[
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.execute("PRAGMA busy_timeout=10000")
-        saver = AsyncSqliteSaver(conn, serde=_serializer())
-        await saver.setup()
-        yield saver
+        sqlite = AsyncSqliteSaver(conn, serde=_serializer())
+        await sqlite.setup()
+        yield sqlite
     finally:
         await conn.close()
 

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genesis_mesh import __version__
 from genesis_mesh.bus.memory import MemoryEventBus
@@ -66,6 +66,60 @@ async def open_services(settings: Settings, recover: bool = True) -> AsyncIterat
         yield Services(settings, store, registry, runner, checkpointer)
 
 
+class BodySizeLimit:
+    """Answers 413 in the API's error format when a request body is over the limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _BodyTooLarge:
+            if not started:
+                await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = JSONResponse(
+            {
+                "code": "request_too_large",
+                "message": f"The request body is over {self.max_bytes} bytes; send less "
+                "(limit: GENESIS_MESH_MAX_REQUEST_BYTES).",
+                "detail": {"limit": self.max_bytes},
+            },
+            status_code=413,
+        )
+        await response(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
 class GenesisMesh:
     """The genesis-mesh host. Construct, `setup()`, then call it as an ASGI app."""
 
@@ -76,7 +130,6 @@ class GenesisMesh:
             version=__version__,
             description="A durable, streaming host for LangGraph graphs.",
             lifespan=self._lifespan,
-            max_body_size=self.settings.max_request_bytes,
         )
         self._is_setup = False
 
@@ -93,6 +146,7 @@ class GenesisMesh:
             allow_methods=["GET", "POST"],
             allow_headers=["*"],
         )
+        self.app.add_middleware(BodySizeLimit, max_bytes=self.settings.max_request_bytes)
         self.app.add_exception_handler(GenesisMeshError, _handle_error)  # type: ignore[arg-type]
         self.app.add_exception_handler(RequestValidationError, _handle_validation)  # type: ignore[arg-type]
         self.app.add_exception_handler(StarletteHTTPException, _handle_http)  # type: ignore[arg-type]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import importlib.util
 import inspect
 import json
-import sys
 import logging
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType

@@ -7,7 +7,7 @@ passed down; there is no module-level instance.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     ws_ping_interval: float = Field(default=20.0, gt=0)
     ws_ping_timeout: float = Field(default=20.0, gt=0)
 
-    durability: str = Field(default="sync", pattern="^(sync|async|exit)$")
+    durability: Literal["sync", "async", "exit"] = "sync"
     max_concurrent_runs: int = Field(default=1_000, ge=1)
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)
     graph_context: dict[str, dict[str, Any]] = Field(

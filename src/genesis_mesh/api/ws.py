@@ -30,7 +30,7 @@ from genesis_mesh.protocol import (
 logger = logging.getLogger(__name__)
 router = APIRouter()
 
-_MESSAGES: TypeAdapter[Any] = TypeAdapter(ClientMessage)
+_MESSAGES: TypeAdapter[Any] = TypeAdapter(ClientMessage)  # type: ignore[arg-type]
 CLOSE_POLICY = 1008
 
 

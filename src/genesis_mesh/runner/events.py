@@ -13,10 +13,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from langgraph.types import StreamMode
+
 from genesis_mesh.protocol import EventType
 
-STREAM_MODES: list[str] = ["tasks", "custom", "messages", "checkpoints"]
-_HIDDEN_NODES = frozenset({"__start__", "__end__"})
+STREAM_MODES: list[StreamMode] = ["tasks", "custom", "messages", "checkpoints"]
+HIDDEN_NODES = frozenset({"__start__", "__end__"})
 MAX_STRING = 100_000
 
 
@@ -70,7 +72,7 @@ class StreamMapper:
 
     def _task(self, namespace: tuple[str, ...], chunk: dict[str, Any]) -> list[EventDraft]:
         name = str(chunk.get("name"))
-        if namespace or name in _HIDDEN_NODES:
+        if namespace or name in HIDDEN_NODES:
             return []
         task_id = str(chunk["id"])
         if "result" not in chunk:

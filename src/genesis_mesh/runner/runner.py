@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
+from langchain_core.runnables import RunnableConfig
+from langgraph.errors import GraphDrained
 from langgraph.pregel import Pregel
-from langgraph.types import Command
+from langgraph.runtime import RunControl
+from langgraph.types import Command, Durability
 
 from genesis_mesh.bus.base import EventBus, Unsubscribe
 from genesis_mesh.errors import InvalidRunState, RunNotFound
@@ -25,6 +28,7 @@ from genesis_mesh.protocol import Event, EventType, InterruptMode, RunInfo, RunS
 from genesis_mesh.registry import GraphRegistry
 from genesis_mesh.runner.event_log import EventLog
 from genesis_mesh.runner.events import (
+    HIDDEN_NODES,
     STREAM_MODES,
     EventDraft,
     StreamMapper,
@@ -46,7 +50,7 @@ class StopReason(StrEnum):
 
 @dataclass
 class RunnerOptions:
-    durability: str = "sync"
+    durability: Durability = "sync"
     max_concurrent_runs: int = 1_000
     shutdown_grace_seconds: float = 5.0
     interrupt_wait_seconds: float = 30.0
@@ -58,11 +62,21 @@ class _Execution:
     run: RunInfo
     task: asyncio.Task[None] | None = None
     stop: StopReason | None = None
+    control: RunControl = field(default_factory=RunControl)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def request_stop(self, reason: StopReason) -> None:
+        """Pause and shutdown drain at the next node boundary; cancel stops now."""
+        self.stop = reason
+        if reason == StopReason.CANCEL:
+            if self.task is not None:
+                self.task.cancel()
+        else:
+            self.control.request_drain(reason.value)
 
 
 class _Stopped(Exception):
-    """Raised inside a run's task when it stopped at a node boundary on request."""
+    """The run drained at a node boundary on request (LangGraph's `GraphDrained`)."""
 
 
 class Runner:
@@ -94,7 +108,7 @@ class Runner:
         """Pause every running run at its next node boundary; cancel what outlives grace."""
         executions = list(self._executions.values())
         for ex in executions:
-            ex.stop = StopReason.SHUTDOWN
+            ex.request_stop(StopReason.SHUTDOWN)
         waits = [ex.finished.wait() for ex in executions]
         if waits:
             _, pending = await asyncio.wait(
@@ -143,9 +157,7 @@ class Runner:
         ex = self._executions.get(run_id)
         if ex is None:
             return await self._interrupt_idle(run, mode)
-        ex.stop = StopReason.CANCEL if mode == InterruptMode.CANCEL else StopReason.PAUSE
-        if mode == InterruptMode.CANCEL and ex.task is not None:
-            ex.task.cancel()
+        ex.request_stop(StopReason.CANCEL if mode == InterruptMode.CANCEL else StopReason.PAUSE)
         try:
             await asyncio.wait_for(ex.finished.wait(), self.options.interrupt_wait_seconds)
         except TimeoutError:
@@ -210,8 +222,31 @@ class Runner:
         graph = self.registry.get(run.graph).compiled()
         state = await graph.aget_state(self._config(run))
         if state.metadata and state.metadata.get("genesis_run_id") == run.run_id:
+            await self._reconcile_completions(run, graph)
             return None
         return run.input
+
+    async def _reconcile_completions(self, run: RunInfo, graph: Pregel[Any, Any, Any, Any]) -> None:
+        """Emit `node.completed` for nodes whose checkpoint was committed but whose event
+        died with the process (the checkpoint is the truth; events are derived from it)."""
+        stored = await self.store.completed_task_ids(run.run_id)
+        missing: list[EventDraft] = []
+        async for snapshot in graph.aget_state_history(self._config(run)):
+            if (snapshot.metadata or {}).get("genesis_run_id") != run.run_id:
+                break
+            step = (snapshot.metadata or {}).get("step", 0)
+            for task in reversed(snapshot.tasks):
+                if task.id in stored or task.name in HIDDEN_NODES:
+                    continue
+                if task.result is None or task.error or task.interrupts:
+                    continue
+                data = {"task_id": task.id, "step": step, "update": to_jsonable(task.result)}
+                missing.append(EventDraft(EventType.NODE_COMPLETED, task.name, data))
+        if missing:
+            await self.events.open_run(run.run_id)
+            for draft in reversed(missing):
+                self.events.append(run.run_id, draft)
+            await self.events.flush()
 
     # ---- following ------------------------------------------------------------------
 
@@ -314,15 +349,18 @@ class Runner:
             context=self._context(run.graph, graph, context),
             stream_mode=STREAM_MODES,
             subgraphs=True,
-            durability=self.options.durability,  # type: ignore[arg-type]
+            durability=self.options.durability,
+            control=ex.control,
         )
         try:
             async for part in stream:
-                for draft in mapper.map(part):
+                for draft in mapper.map(cast(tuple[Any, ...], part)):
                     self._emit(run.run_id, draft, mapper)
-                if ex.stop is not None and mapper.is_root_checkpoint(part):
-                    raise _Stopped
-        except (_Stopped, asyncio.CancelledError):
+        except GraphDrained:
+            for draft in mapper.release():
+                self._emit(run.run_id, draft, mapper)
+            raise _Stopped from None
+        except asyncio.CancelledError:
             raise
         except Exception as exc:
             if mapper.failure_node() is not None:
@@ -337,7 +375,7 @@ class Runner:
                 )
             raise
         finally:
-            await stream.aclose()
+            await cast(AsyncGenerator[Any, None], stream).aclose()
         for draft in mapper.release():
             self._emit(run.run_id, draft, mapper)
         await self._settle(run, graph, config)
@@ -348,7 +386,9 @@ class Runner:
             mapper.running.clear()
         self.events.append(run_id, draft)
 
-    async def _settle(self, run: RunInfo, graph: Pregel[Any, Any, Any, Any], config: Any) -> None:
+    async def _settle(
+        self, run: RunInfo, graph: Pregel[Any, Any, Any, Any], config: RunnableConfig
+    ) -> None:
         """Read the thread's state after the stream ended: a question, or the output."""
         state = await graph.aget_state(config)
         if state.interrupts:
@@ -416,7 +456,7 @@ class Runner:
 
     # ---- helpers --------------------------------------------------------------------
 
-    def _config(self, run: RunInfo) -> dict[str, Any]:
+    def _config(self, run: RunInfo) -> RunnableConfig:
         return {
             "configurable": {"thread_id": run.thread_id, "run_id": run.run_id},
             "metadata": {"genesis_run_id": run.run_id},
