@@ -268,3 +268,41 @@ def test_events_types_cover_a_failing_node(host: LiveHost) -> None:
     assert failed["node"] == "boom"
     assert "quota exceeded" in failed["data"]["error"]["message"]
     assert run["error"]["type"] == "RuntimeError"
+
+
+async def test_llm_tokens_arrive_as_deltas_that_add_up_to_the_answer(host: LiveHost) -> None:
+    from tests.fixtures.graphs.chat import ANSWER
+
+    client = await ProtocolClient.open(host.ws_url)
+    run_id = await start(client, "chat", {"question": "how?"})
+    events = await client.run_events(run_id)
+    deltas = [e for e in events if e["type"] == "message.delta"]
+    assert len(deltas) > 5
+    assert all(e["node"] == "reply" for e in deltas)
+    assert len({e["data"]["message_id"] for e in deltas}) == 1
+    assert "".join(e["data"]["text"] for e in deltas) == ANSWER
+    assert max(len(e["data"]["text"]) for e in deltas) < len(ANSWER) // 2
+    assert final(events)["data"]["output"]["answer"] == ANSWER
+    await client.close()
+
+
+async def test_a_peer_that_stops_answering_pings_is_dropped(live_host: LiveHost) -> None:
+    live_host.env.update(
+        {"GENESIS_MESH_WS_PING_INTERVAL": "0.3", "GENESIS_MESH_WS_PING_TIMEOUT": "0.3"}
+    )
+    live_host.start()
+    reader, writer = await asyncio.open_connection("127.0.0.1", live_host.port)
+    writer.write(
+        b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    await writer.drain()
+    assert b"101" in await reader.readline()
+    # Never answer the server's pings: it must close the connection by itself.
+    received = b""
+    async with asyncio.timeout(10):
+        while chunk := await reader.read(1024):
+            received += chunk
+    assert reader.at_eof()
+    assert b"\x89" in received  # the server did ping (opcode 0x9) before giving up
+    writer.close()
