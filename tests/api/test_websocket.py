@@ -306,3 +306,17 @@ async def test_a_peer_that_stops_answering_pings_is_dropped(live_host: LiveHost)
     assert reader.at_eof()
     assert b"\x89" in received  # the server did ping (opcode 0x9) before giving up
     writer.close()
+
+
+async def test_unsubscribe_stops_the_events_of_that_run(host: LiveHost) -> None:
+    client = await ProtocolClient.open(host.ws_url)
+    run_id = await start(client, "chatty", {"count": 200, "interval": 0.005})
+    await client.until(lambda m: m.get("type") == "node.progress")
+    await client.send({"type": "unsubscribe", "run_id": run_id})
+    await client.send({"type": "ping", "id": "after"})
+    await client.until(lambda m: m.get("type") == "pong")
+    await asyncio.sleep(0.5)
+    await client.send({"type": "ping", "id": "later"})
+    late = await client.until(lambda m: m.get("type") == "pong")
+    assert [m for m in late if m.get("run_id") == run_id] == []
+    await client.close()
