@@ -187,8 +187,9 @@ class Runner:
         payload: Any = Command(resume=value) if reason == "question" else None
         opening = EventDraft(EventType.RUN_RESUMED, None, {"value": to_jsonable(value)})
         self._launch(run, payload, opening, None)
-        await self.store.update_run(run_id, status=RunStatus.RUNNING)
-        return await self.store.get_run(run_id)
+        # The task itself stores `running` with its `run.resumed` event; writing it here
+        # could overwrite the final status of a run that finishes first.
+        return run.model_copy(update={"status": RunStatus.RUNNING})
 
     async def recover(self) -> None:
         """Restart runs left `pending`/`running` by a dead process, or paused by a shutdown."""
@@ -449,6 +450,7 @@ class Runner:
 
     async def _emit_with_status(self, run_id: str, draft: EventDraft, **values: Any) -> None:
         """Store an event and the run's new status together, before anyone sees either."""
+        await self.events.open_run(run_id)
         self.events.append(run_id, draft, values)
         await self.events.flush()
 
