@@ -82,8 +82,14 @@ class LiveHost:
     def _spawn(self, env: dict[str, str], log: object) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             [
-                sys.executable, "-m", "genesis_mesh", "serve",
-                "--config", str(self.config), "--port", str(self.port),
+                sys.executable,
+                "-m",
+                "genesis_mesh",
+                "serve",
+                "--config",
+                str(self.config),
+                "--port",
+                str(self.port),
             ],
             cwd=self.workdir,
             env=env,

@@ -1,4 +1,4 @@
-"""The package's public API is small and explicit (sorted isort-style, ruff RUF022); nothing leaks."""
+"""The public API is small and explicit (sorted isort-style, ruff RUF022)."""
 
 import genesis_mesh
 

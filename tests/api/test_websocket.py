@@ -57,8 +57,11 @@ async def test_one_socket_follows_two_runs_and_two_sockets_follow_one(host: Live
         lambda m: m.get("type") == "run.completed" and m["run_id"] in (run_a, run_b), 20
     )
     await first.until(
-        lambda m: m.get("type") == "run.completed" and m["run_id"] in (run_a, run_b)
-        and sum(1 for r in first.received if r.get("type") == "run.completed") == 2,
+        lambda m: (
+            m.get("type") == "run.completed"
+            and m["run_id"] in (run_a, run_b)
+            and sum(1 for r in first.received if r.get("type") == "run.completed") == 2
+        ),
         20,
     )
     seen_by_second = await second.run_events(run_a)
@@ -177,7 +180,7 @@ async def test_second_start_on_a_busy_thread_is_refused(host: LiveHost) -> None:
         ('{"type": "start", "graph": "nope", "input": {}}', "graph_not_found"),
         ('{"type": "start", "graph": "broken", "input": {}}', "graph_unavailable"),
         ('{"type": "start", "graph": "steps", "input": {"delay": "x"}}', "invalid_input"),
-        ('[1, 2, 3]', "invalid_message"),
+        ("[1, 2, 3]", "invalid_message"),
         ('{"type": "ping", "extra": ' + "[" * 5000 + "]" * 5000 + "}", "invalid_json"),
         ('{"type": "ping", "id": ' + "9" * 5000 + "}", "invalid_json"),
         ("x" * 300_000, "message_too_large"),

@@ -30,9 +30,7 @@ async def test_recovery_emits_lost_completions_once_and_skips_committed_nodes(
     settings = Settings(config=FIXTURE_CONFIG, data_dir=tmp_path / "data")
     record = tmp_path / "calls.txt"
     async with open_services(settings, recover=False) as services:
-        run = await services.runner.create_run(
-            "steps", {"delay": 0.2, "record_to": str(record)}
-        )
+        run = await services.runner.create_run("steps", {"delay": 0.2, "record_to": str(record)})
         while "end two" not in (record.read_text() if record.exists() else ""):
             await asyncio.sleep(0.01)
         await services.runner.interrupt(run.run_id, InterruptMode.PAUSE)
