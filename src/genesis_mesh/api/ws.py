@@ -7,7 +7,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -30,7 +30,7 @@ from genesis_mesh.protocol import (
 logger = logging.getLogger(__name__)
 router = APIRouter()
 
-_MESSAGES: TypeAdapter[Any] = TypeAdapter(ClientMessage)  # type: ignore[arg-type]
+_MESSAGES: TypeAdapter[Any] = TypeAdapter(cast(Any, ClientMessage))
 CLOSE_POLICY = 1008
 
 
