@@ -37,6 +37,7 @@ class GraphEntry:
     error: str | None = None
     module_file: Path | None = None
     _info: dict[str, Any] | None = field(default=None, repr=False)
+    _output_keys: frozenset[str] | None = field(default=None, repr=False)
 
     @property
     def available(self) -> bool:
@@ -80,6 +81,20 @@ class GraphEntry:
                 "mermaid": drawable.draw_mermaid(),
             }
         return self._info
+
+    def output_of(self, values: Any) -> Any:
+        """The output part of a final state: the output schema's keys, when it has any."""
+        if not isinstance(values, dict):
+            return values
+        if self._output_keys is None:
+            try:
+                properties = self.compiled().get_output_jsonschema().get("properties") or {}
+            except Exception:
+                properties = {}
+            self._output_keys = frozenset(properties)
+        if not self._output_keys:
+            return values
+        return {k: v for k, v in values.items() if k in self._output_keys}
 
     def validate_input(self, value: dict[str, Any]) -> dict[str, Any]:
         """Check `value` against the graph's input schema; returns it as JSON-safe data."""

@@ -185,10 +185,15 @@ class _Session:
             self.push(_error("internal_error", "The server failed on this message; it is logged."))
 
     async def _start(self, message: StartMessage) -> None:
-        run = await self.services.runner.create_run(
-            message.graph, message.input, message.thread_id, message.client_ref
+        runner = self.services.runner
+        run = await runner.create_run(
+            message.graph,
+            message.input,
+            message.thread_id,
+            message.client_ref,
+            on_event=self._live,
         )
-        await self._subscribe(run.run_id, 0)
+        self.subscriptions[run.run_id] = runner.take_subscription(run.run_id)
 
     async def _subscribe(self, run_id: str, after_seq: int) -> None:
         previous = self.subscriptions.pop(run_id, None)

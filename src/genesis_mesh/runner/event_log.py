@@ -48,6 +48,10 @@ class EventLog:
         if run_id not in self._seq:
             self._seq[run_id] = await self._store.max_seq(run_id)
 
+    def start_run(self, run_id: str) -> None:
+        """Number the events of a run that has none stored yet from 1, with no query."""
+        self._seq.setdefault(run_id, 0)
+
     def close_run(self, run_id: str) -> None:
         self._seq.pop(run_id, None)
 

@@ -64,6 +64,7 @@ class _Execution:
     stop: StopReason | None = None
     control: RunControl = field(default_factory=RunControl)
     finished: asyncio.Event = field(default_factory=asyncio.Event)
+    fresh: bool = False
 
     def request_stop(self, reason: StopReason) -> None:
         """Pause and shutdown drain at the next node boundary; cancel stops now."""
@@ -95,6 +96,7 @@ class Runner:
         self.options = options or RunnerOptions()
         self.events = EventLog(store, bus)
         self._executions: dict[str, _Execution] = {}
+        self._unsubscribers: dict[str, Unsubscribe] = {}
         self._slots = asyncio.Semaphore(self.options.max_concurrent_runs)
 
     # ---- life cycle -----------------------------------------------------------------
@@ -138,18 +140,28 @@ class Runner:
         client_ref: str | None = None,
         owner: str = "local",
         context: dict[str, Any] | None = None,
+        on_event: Callable[[Event], None] | None = None,
     ) -> RunInfo:
+        """Store a pending run and launch it. `on_event` follows it from its first event
+        (subscribed before the run can emit anything, so no replay is needed)."""
         entry = self.registry.get(graph)
         entry.compiled()
         data = entry.validate_input(input)
         run = await self.store.create_run(graph, data, thread_id, owner)
+        if on_event is not None:
+            self._unsubscribers[run.run_id] = self.bus.subscribe(run.run_id, on_event)
         opening = EventDraft(
             EventType.RUN_STARTED,
             None,
             {"graph": graph, "thread_id": run.thread_id, "input": data, "client_ref": client_ref},
         )
-        self._launch(run, data, opening, context)
+        self.events.start_run(run.run_id)
+        self._launch(run, data, opening, context, fresh=True)
         return run
+
+    def take_subscription(self, run_id: str) -> Unsubscribe:
+        """The unsubscribe handle of the `on_event` given to `create_run`."""
+        return self._unsubscribers.pop(run_id, lambda: None)
 
     async def interrupt(self, run_id: str, mode: InterruptMode) -> RunInfo:
         """Pause at the next node boundary or cancel now; returns the status that resulted."""
@@ -301,9 +313,14 @@ class Runner:
     # ---- execution ------------------------------------------------------------------
 
     def _launch(
-        self, run: RunInfo, payload: Any, opening: EventDraft, context: dict[str, Any] | None
+        self,
+        run: RunInfo,
+        payload: Any,
+        opening: EventDraft,
+        context: dict[str, Any] | None,
+        fresh: bool = False,
     ) -> None:
-        ex = _Execution(run=run)
+        ex = _Execution(run=run, fresh=fresh)
         self._executions[run.run_id] = ex
         ex.task = asyncio.create_task(
             self._execute(ex, payload, opening, context), name=f"run-{run.run_id}"
@@ -316,9 +333,10 @@ class Runner:
         try:
             async with self._slots:
                 await self.events.open_run(run_id)
-                await self._emit_with_status(
-                    run_id, opening, status=RunStatus.RUNNING, interrupt=None, error=None
-                )
+                update = {"status": RunStatus.RUNNING, "interrupt": None, "error": None}
+                self.events.append(run_id, opening, update)
+                if not ex.fresh:
+                    await self.events.flush()
                 await self._stream(ex, payload, context)
         except asyncio.CancelledError:
             await self._on_cancelled(ex)
@@ -336,6 +354,7 @@ class Runner:
             )
         finally:
             self._executions.pop(run_id, None)
+            self._unsubscribers.pop(run_id, None)
             self.events.close_run(run_id)
             ex.finished.set()
 
@@ -343,7 +362,8 @@ class Runner:
         run = ex.run
         graph = self.registry.get(run.graph).compiled()
         config = self._config(run)
-        mapper = StreamMapper(completed_task_ids=await self.store.completed_task_ids(run.run_id))
+        done = set() if ex.fresh else await self.store.completed_task_ids(run.run_id)
+        mapper = StreamMapper(completed_task_ids=done)
         stream = graph.astream(
             payload,
             config,
@@ -421,7 +441,7 @@ class Runner:
                 interrupt={"reason": "breakpoint", "next": list(state.next)},
             )
             return
-        output = _output_of(graph, to_jsonable(state.values))
+        output = self.registry.get(run.graph).output_of(to_jsonable(state.values))
         await self._finish(
             run.run_id,
             EventDraft(EventType.RUN_COMPLETED, None, {"output": output}),
@@ -494,15 +514,3 @@ def _field_names(schema: Any) -> set[str] | None:
     if hasattr(schema, "__annotations__"):
         return set(schema.__annotations__)
     return None
-
-
-def _output_of(graph: Pregel[Any, Any, Any, Any], values: Any) -> Any:
-    if not isinstance(values, dict):
-        return values
-    try:
-        properties = graph.get_output_jsonschema().get("properties")
-    except Exception:
-        properties = None
-    if not properties:
-        return values
-    return {k: v for k, v in values.items() if k in properties}

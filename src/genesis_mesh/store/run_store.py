@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -10,11 +11,12 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import create_engine, func, insert, select, update
 from sqlalchemy import event as sa_event
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
 
 from genesis_mesh.errors import RunNotFound, ThreadBusy, ThreadNotFound
 from genesis_mesh.protocol import Event, EventType, RunInfo, RunStatus, ThreadInfo
@@ -54,8 +56,13 @@ class RunStore:
             if db_path and db_path != ":memory:":
                 Path(db_path).parent.mkdir(parents=True, exist_ok=True)
         self.engine: AsyncEngine = create_async_engine(url)
+        # The event writer is one task doing one batch at a time: it runs each batch in a
+        # worker thread on a plain (sync) connection, one thread hop per batch instead of
+        # several per statement.
+        self._writer_engine: Engine = create_engine(_sync_url(url), poolclass=StaticPool)
         if url.startswith("sqlite"):
             sa_event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
+            sa_event.listen(self._writer_engine, "connect", _tune_sqlite)
 
     async def open(self) -> None:
         """Apply migrations; safe to call on every start."""
@@ -64,6 +71,7 @@ class RunStore:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        self._writer_engine.dispose()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
@@ -77,11 +85,14 @@ class RunStore:
         """Insert a pending run, creating its thread; refuses a thread with an active run."""
         now = utcnow()
         run_id = new_id("run")
+        new_thread = thread_id is None
         thread_id = thread_id or new_id("thread")
         async with self.engine.begin() as conn:
-            thread = (
-                await conn.execute(select(threads.c.id).where(threads.c.id == thread_id))
-            ).first()
+            thread = None
+            if not new_thread:
+                thread = (
+                    await conn.execute(select(threads.c.id).where(threads.c.id == thread_id))
+                ).first()
             if thread is None:
                 await conn.execute(
                     insert(threads).values(
@@ -92,7 +103,7 @@ class RunStore:
                 await conn.execute(
                     update(threads).where(threads.c.id == thread_id).values(updated_at=now)
                 )
-            active = await self._active_run_id(conn, thread_id)
+            active = None if new_thread else await self._active_run_id(conn, thread_id)
             if active is not None:
                 raise ThreadBusy(thread_id, active)
             try:
@@ -113,7 +124,15 @@ class RunStore:
             except IntegrityError as exc:
                 active = await self._active_run_id(conn, thread_id)
                 raise ThreadBusy(thread_id, active or "?") from exc
-        return await self.get_run(run_id)
+        return RunInfo(
+            run_id=run_id,
+            thread_id=thread_id,
+            graph=graph,
+            status=RunStatus.PENDING,
+            created_at=now,
+            updated_at=now,
+            input=input,
+        )
 
     async def _active_run_id(self, conn: Any, thread_id: str) -> str | None:
         row = (
@@ -164,8 +183,12 @@ class RunStore:
     ) -> None:
         """Store events (ignoring ones already stored), advance each run's `last_seq`, and
         apply `run_updates` (run id -> columns) in the same transaction."""
-        if not batch and not run_updates:
-            return
+        if batch or run_updates:
+            await asyncio.to_thread(self._append_events_sync, list(batch), run_updates or {})
+
+    def _append_events_sync(
+        self, batch: list[Event], run_updates: dict[str, dict[str, Any]]
+    ) -> None:
         last: dict[str, int] = {}
         rows = []
         for e in batch:
@@ -183,15 +206,13 @@ class RunStore:
                     "data": e.data,
                 }
             )
-        async with self.engine.begin() as conn:
+        with self._writer_engine.begin() as conn:
             if rows:
-                await conn.execute(_insert_ignore(self.engine.dialect.name, events), rows)
-            for run_id, values in (run_updates or {}).items():
-                await conn.execute(
-                    update(runs).where(runs.c.id == run_id).values(**_run_columns(values))
-                )
+                conn.execute(_insert_ignore(self.engine.dialect.name, events), rows)
+            for run_id, values in run_updates.items():
+                conn.execute(update(runs).where(runs.c.id == run_id).values(**_run_columns(values)))
             for run_id, seq in last.items():
-                await conn.execute(
+                conn.execute(
                     update(runs)
                     .where(runs.c.id == run_id, runs.c.last_seq < seq)
                     .values(last_seq=seq)
@@ -250,6 +271,11 @@ class RunStore:
             active_run_id=active,
             runs=[r.id for r in run_rows],
         )
+
+
+def _sync_url(url: str) -> str:
+    """The blocking-driver twin of an async URL (aiosqlite -> pysqlite; psycopg as is)."""
+    return url.replace("sqlite+aiosqlite", "sqlite", 1).replace("+asyncpg", "+psycopg", 1)
 
 
 def _run_columns(values: dict[str, Any]) -> dict[str, Any]:
