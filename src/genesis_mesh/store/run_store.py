@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,8 @@ class RunStore:
         # worker thread on a plain (sync) connection, one thread hop per batch instead of
         # several per statement.
         self._writer_engine: Engine = create_engine(_sync_url(url), poolclass=StaticPool)
+        # Its own thread: graph nodes that fill the default executor cannot delay events.
+        self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="genesis-mesh-events")
         if url.startswith("sqlite"):
             sa_event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
             sa_event.listen(self._writer_engine, "connect", _tune_sqlite)
@@ -71,6 +74,7 @@ class RunStore:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        self._writer_thread.shutdown(wait=True)
         self._writer_engine.dispose()
 
     async def ping(self) -> None:
@@ -184,7 +188,10 @@ class RunStore:
         """Store events (ignoring ones already stored), advance each run's `last_seq`, and
         apply `run_updates` (run id -> columns) in the same transaction."""
         if batch or run_updates:
-            await asyncio.to_thread(self._append_events_sync, list(batch), run_updates or {})
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(
+                self._writer_thread, self._append_events_sync, list(batch), run_updates or {}
+            )
 
     def _append_events_sync(
         self, batch: list[Event], run_updates: dict[str, dict[str, Any]]
