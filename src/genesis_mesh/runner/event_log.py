@@ -19,6 +19,9 @@ from genesis_mesh.store.run_store import RunStore
 
 logger = logging.getLogger(__name__)
 
+BUSY_WINDOW = 0.005
+LINGER = 0.001
+
 
 class EventLog:
     """Single writer of the events table for this process."""
@@ -32,6 +35,7 @@ class EventLog:
         self._waiters: list[asyncio.Future[None]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._last_commit = 0.0
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._write_forever(), name="genesis-mesh-event-log")
@@ -85,13 +89,20 @@ class EventLog:
         await waiter
 
     async def _write_forever(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             await self._wake.wait()
+            # Each commit, not each event, is what costs: when commits follow each other
+            # closely (many busy runs), linger a moment so one commit carries more events.
+            # An idle writer commits at once, so a lone run's events are not delayed.
+            busy = loop.time() - self._last_commit < BUSY_WINDOW
+            await asyncio.sleep(LINGER if busy else 0)
             self._wake.clear()
             batch, self._queue = self._queue, []
             updates, self._run_updates = self._run_updates, {}
             waiters, self._waiters = self._waiters, []
             await self._store_with_retry(batch, updates)
+            self._last_commit = loop.time()
             for event in batch:
                 self._bus.publish(event)
             for waiter in waiters:

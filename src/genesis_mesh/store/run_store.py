@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,69 +89,67 @@ class RunStore:
     ) -> RunInfo:
         """Insert a pending run, creating its thread; refuses a thread with an active run."""
         now = utcnow()
-        run_id = new_id("run")
-        new_thread = thread_id is None
-        thread_id = thread_id or new_id("thread")
-        async with self.engine.begin() as conn:
-            thread = None
-            if not new_thread:
-                thread = (
-                    await conn.execute(select(threads.c.id).where(threads.c.id == thread_id))
-                ).first()
-            if thread is None:
-                await conn.execute(
-                    insert(threads).values(
-                        id=thread_id, owner=owner, graph=graph, created_at=now, updated_at=now
-                    )
-                )
-            else:
-                await conn.execute(
-                    update(threads).where(threads.c.id == thread_id).values(updated_at=now)
-                )
-            active = None if new_thread else await self._active_run_id(conn, thread_id)
-            if active is not None:
-                raise ThreadBusy(thread_id, active)
-            try:
-                await conn.execute(
-                    insert(runs).values(
-                        id=run_id,
-                        thread_id=thread_id,
-                        graph=graph,
-                        owner=owner,
-                        status=RunStatus.PENDING.value,
-                        input=input,
-                        last_seq=0,
-                        attempt=0,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-            except IntegrityError as exc:
-                active = await self._active_run_id(conn, thread_id)
-                raise ThreadBusy(thread_id, active or "?") from exc
-        return RunInfo(
-            run_id=run_id,
-            thread_id=thread_id,
+        run = RunInfo(
+            run_id=new_id("run"),
+            thread_id=thread_id or new_id("thread"),
             graph=graph,
             status=RunStatus.PENDING,
             created_at=now,
             updated_at=now,
             input=input,
         )
+        await self._write(self._create_run_sync, run, owner, thread_id is None)
+        return run
 
-    async def _active_run_id(self, conn: Any, thread_id: str) -> str | None:
-        row = (
-            await conn.execute(
-                select(runs.c.id).where(
-                    runs.c.thread_id == thread_id, runs.c.status.in_(ACTIVE_STATUSES)
-                )
+    def _create_run_sync(self, run: RunInfo, owner: str, new_thread: bool) -> None:
+        now = run.created_at
+        with self._writer_engine.begin() as conn:
+            exists = (
+                not new_thread
+                and conn.execute(select(threads.c.id).where(threads.c.id == run.thread_id)).first()
             )
-        ).first()
-        return None if row is None else str(row.id)
+            if exists:
+                conn.execute(
+                    update(threads).where(threads.c.id == run.thread_id).values(updated_at=now)
+                )
+                active = _active_run_id(conn, run.thread_id)
+                if active is not None:
+                    raise ThreadBusy(run.thread_id, active)
+            else:
+                conn.execute(
+                    insert(threads).values(
+                        id=run.thread_id,
+                        owner=owner,
+                        graph=run.graph,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            try:
+                conn.execute(
+                    insert(runs).values(
+                        id=run.run_id,
+                        thread_id=run.thread_id,
+                        graph=run.graph,
+                        owner=owner,
+                        status=RunStatus.PENDING.value,
+                        input=run.input,
+                        attempt=0,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            except IntegrityError as exc:  # another process won the race for the thread
+                raise ThreadBusy(run.thread_id, "another run") from exc
+
+    async def _write(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Run a write on the single writer thread (one hop, one connection)."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer_thread, function, *args)
 
     async def get_run(self, run_id: str) -> RunInfo:
         async with self.engine.connect() as conn:
-            row = (await conn.execute(select(runs).where(runs.c.id == run_id))).first()
+            row = (await conn.execute(_runs_query().where(runs.c.id == run_id))).first()
         if row is None:
             raise RunNotFound(run_id)
         return _run_info(row)
@@ -162,7 +161,7 @@ class RunStore:
         limit: int = 100,
         statuses: Sequence[RunStatus] = (),
     ) -> list[RunInfo]:
-        query = select(runs).order_by(runs.c.created_at.desc()).limit(limit)
+        query = _runs_query().order_by(runs.c.created_at.desc()).limit(limit)
         if thread_id is not None:
             query = query.where(runs.c.thread_id == thread_id)
         if status is not None:
@@ -175,55 +174,36 @@ class RunStore:
 
     async def update_run(self, run_id: str, **values: Any) -> None:
         """Set columns of a run (status given as RunStatus); bumps `updated_at`."""
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                update(runs).where(runs.c.id == run_id).values(**_run_columns(values))
-            )
+        await self._write(self._update_run_sync, run_id, values)
+
+    def _update_run_sync(self, run_id: str, values: dict[str, Any]) -> None:
+        with self._writer_engine.begin() as conn:
+            conn.execute(update(runs).where(runs.c.id == run_id).values(**_run_columns(values)))
 
     # ---- events -----------------------------------------------------------------------
 
     async def append_events(
         self, batch: Sequence[Event], run_updates: dict[str, dict[str, Any]] | None = None
     ) -> None:
-        """Store events (ignoring ones already stored), advance each run's `last_seq`, and
-        apply `run_updates` (run id -> columns) in the same transaction."""
+        """Store events (ignoring ones already stored) and apply `run_updates`
+        (run id -> columns) in the same transaction."""
         if batch or run_updates:
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(
-                self._writer_thread, self._append_events_sync, list(batch), run_updates or {}
-            )
+            await self._write(self._append_events_sync, list(batch), run_updates or {})
 
     def _append_events_sync(
         self, batch: list[Event], run_updates: dict[str, dict[str, Any]]
     ) -> None:
-        last: dict[str, int] = {}
-        rows = []
-        for e in batch:
-            last[e.run_id] = max(last.get(e.run_id, 0), e.seq)
-            rows.append(
-                {
-                    "run_id": e.run_id,
-                    "seq": e.seq,
-                    "ts": e.ts,
-                    "type": e.type.value,
-                    "node": e.node,
-                    "task_id": e.data.get("task_id")
-                    if e.type == EventType.NODE_COMPLETED
-                    else None,
-                    "data": e.data,
-                }
-            )
         with self._writer_engine.begin() as conn:
-            if rows:
-                conn.execute(_insert_ignore(self.engine.dialect.name, events), rows)
+            if batch and self.engine.dialect.name == "sqlite":
+                # The hot path of every run: plain executemany, no per-row SQLAlchemy work.
+                conn.exec_driver_sql(_SQLITE_INSERT_EVENTS, [_sqlite_event_row(e) for e in batch])
+            elif batch:
+                conn.execute(
+                    _insert_ignore(self.engine.dialect.name, events),
+                    [_event_row(e) for e in batch],
+                )
             for run_id, values in run_updates.items():
                 conn.execute(update(runs).where(runs.c.id == run_id).values(**_run_columns(values)))
-            for run_id, seq in last.items():
-                conn.execute(
-                    update(runs)
-                    .where(runs.c.id == run_id, runs.c.last_seq < seq)
-                    .values(last_seq=seq)
-                )
 
     async def list_events(
         self, run_id: str, after_seq: int = 0, limit: int | None = None
@@ -278,6 +258,53 @@ class RunStore:
             active_run_id=active,
             runs=[r.id for r in run_rows],
         )
+
+
+_SQLITE_INSERT_EVENTS = (
+    "INSERT OR IGNORE INTO events (run_id, seq, ts, type, node, task_id, data) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _task_id(e: Event) -> Any:
+    return e.data.get("task_id") if e.type == EventType.NODE_COMPLETED else None
+
+
+def _event_row(e: Event) -> dict[str, Any]:
+    return {
+        "run_id": e.run_id,
+        "seq": e.seq,
+        "ts": e.ts,
+        "type": e.type.value,
+        "node": e.node,
+        "task_id": _task_id(e),
+        "data": e.data,
+    }
+
+
+def _sqlite_event_row(e: Event) -> tuple[Any, ...]:
+    """A row as SQLAlchemy's SQLite types store it (naive UTC text timestamp, JSON text)."""
+    ts = e.ts.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    data = json.dumps(e.data, separators=(",", ":"), default=str)
+    return (e.run_id, e.seq, ts, e.type.value, e.node, _task_id(e), data)
+
+
+def _runs_query() -> Any:
+    """Runs with `last_seq`, the highest stored event number (read off the primary key)."""
+    last_seq = (
+        select(func.coalesce(func.max(events.c.seq), 0))
+        .where(events.c.run_id == runs.c.id)
+        .scalar_subquery()
+        .label("last_seq")
+    )
+    return select(runs, last_seq)
+
+
+def _active_run_id(conn: Connection, thread_id: str) -> str | None:
+    row = conn.execute(
+        select(runs.c.id).where(runs.c.thread_id == thread_id, runs.c.status.in_(ACTIVE_STATUSES))
+    ).first()
+    return None if row is None else str(row.id)
 
 
 def _sync_url(url: str) -> str:

@@ -42,7 +42,6 @@ runs = Table(
     Column("output", JSON, nullable=True),
     Column("error", JSON, nullable=True),
     Column("interrupt", JSON, nullable=True),
-    Column("last_seq", Integer, nullable=False, default=0),
     Column("attempt", Integer, nullable=False, default=0),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
