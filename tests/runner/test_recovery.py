@@ -43,9 +43,7 @@ async def test_recovery_emits_lost_completions_once_and_skips_committed_nodes(
                 delete(events).where(events.c.run_id == run.run_id, events.c.seq > first_done)
             )
             await conn.execute(
-                update(runs)
-                .where(runs.c.id == run.run_id)
-                .values(status="running", interrupt=None, last_seq=first_done)
+                update(runs).where(runs.c.id == run.run_id).values(status="running", interrupt=None)
             )
 
     async with open_services(settings, recover=True) as services:
