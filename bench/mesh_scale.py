@@ -1,0 +1,127 @@
+"""How the topical_mesh analysis scales: 1,000 / 10,000 / 50,000 generated pages.
+
+For each size, every repeat runs in a fresh process (so peak memory is per size) and
+reports: the time to merely list and read the files, the parse / score / recommend /
+write node times of the real graph (local source, no clone), pages per second, peak
+RSS of the analysing process and of its page-reading workers. Medians are printed.
+
+    .venv/bin/python bench/mesh_scale.py                 # 1k, 10k, 50k, 3 repeats
+    .venv/bin/python bench/mesh_scale.py --sizes 1000 --repeat 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def read_only_seconds(site: Path) -> float:
+    """The floor: list the markdown files and read each one, nothing else."""
+    from graphs.topical_mesh.reader import read_inside, scan_markdown
+
+    started = time.perf_counter()
+    root = os.path.realpath(site)
+    for rel in scan_markdown(root, 10_000_000).files:
+        read_inside(root, rel, 1 << 20)
+    return time.perf_counter() - started
+
+
+async def analyse(site: Path, pages: int) -> dict[str, float]:
+    """Run the real graph over the local folder, timing each node."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from graphs.topical_mesh.context import Context
+    from graphs.topical_mesh.graph import build_graph
+
+    compiled = build_graph().compile(checkpointer=InMemorySaver())
+    ctx = Context(allow_local_sources=True, max_pages_cap=pages, workdir=tempfile.gettempdir())
+    times: dict[str, float] = {}
+    started = last = time.perf_counter()
+    async for chunk in compiled.astream(
+        {"repo_url": str(site), "max_pages": pages},
+        {"configurable": {"thread_id": "bench"}},
+        context=ctx,
+        stream_mode="updates",
+    ):
+        now = time.perf_counter()
+        times[next(iter(chunk))] = now - last
+        last = now
+    times["total"] = time.perf_counter() - started
+    return times
+
+
+def one_run(size: int, words: int) -> dict[str, Any]:
+    """One measurement in this process (called in a child by `main`)."""
+    from graphs.topical_mesh.sitegen import generate_site
+
+    with tempfile.TemporaryDirectory() as folder:
+        site = Path(folder) / "site"
+        generate_site(site, size, words=words)
+        read_s = read_only_seconds(site)
+        times = asyncio.run(analyse(site, size))
+    kib = 1024
+    return {
+        "size": size,
+        "read_s": read_s,
+        **{f"{k}_s": v for k, v in times.items()},
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / kib,
+        "worker_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / kib,
+    }
+
+
+def measure(size: int, repeat: int, words: int) -> dict[str, float]:
+    """Median of `repeat` fresh-process runs."""
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, __file__, "--one", str(size), "--words", str(words)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        runs.append(json.loads(out.strip().splitlines()[-1]))
+    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,50000", help="comma-separated page counts")
+    parser.add_argument("--repeat", type=int, default=3, help="fresh-process runs per size")
+    parser.add_argument("--words", type=int, default=300, help="body words per page")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one_run(args.one, args.words)))
+        return
+    header = (
+        f"{'pages':>7} {'read s':>7} {'parse s':>8} {'score s':>8} {'recommend s':>11} "
+        f"{'total s':>8} {'pages/s':>8} {'x read':>7} {'peak MB':>8} {'workers MB':>10}"
+    )
+    print(header)
+    for size in (int(s) for s in args.sizes.split(",")):
+        m = measure(size, args.repeat, args.words)
+        print(
+            f"{size:>7} {m['read_s']:>7.2f} {m['parse_s']:>8.2f} {m['score_s']:>8.2f} "
+            f"{m['recommend_s']:>11.2f} {m['total_s']:>8.2f} {size / m['total_s']:>8.0f} "
+            f"{m['total_s'] / m['read_s']:>7.1f} {m['peak_rss_mb']:>8.0f} "
+            f"{m['worker_peak_rss_mb']:>10.0f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Capability graphs served by genesis-mesh (plain LangGraph modules, loaded by file path)."""

@@ -1,0 +1,71 @@
+"""Front matter (YAML `---` or TOML `+++`) of a markdown page, read defensively."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+MAX_FRONT_MATTER_CHARS = 64 * 1024
+_YAML_BLOCK = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+_TOML_BLOCK = re.compile(r"\A\+\+\+[ \t]*\r?\n(.*?)(?:\r?\n)\+\+\+[ \t]*(?:\r?\n|\Z)", re.S)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass
+class FrontMatter:
+    """The fields the audit uses; everything else in the front matter is ignored."""
+
+    title: str | None = None
+    slug: str | None = None
+    permalink: str | None = None
+    aliases: list[str] = field(default_factory=list)
+    draft: bool = False
+    in_menu: bool = False
+    error: str | None = None
+
+
+def split_front_matter(text: str) -> tuple[FrontMatter, str]:
+    """The page's front matter and the markdown body after it."""
+    head = text[: MAX_FRONT_MATTER_CHARS + 16]
+    for pattern, load in ((_YAML_BLOCK, _load_yaml), (_TOML_BLOCK, tomllib.loads)):
+        match = pattern.match(head)
+        if match:
+            try:
+                data = load(match.group(1))
+            except Exception as exc:  # malformed front matter must not stop the audit
+                return FrontMatter(error=f"front matter not readable: {type(exc).__name__}"), (
+                    text[match.end() :]
+                )
+            return _fields(data if isinstance(data, dict) else {}), text[match.end() :]
+    return FrontMatter(), text
+
+
+def _load_yaml(source: str) -> Any:
+    return yaml.load(source, Loader=_Loader)
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return str(value).strip() or None
+    return None
+
+
+def _fields(data: dict[str, Any]) -> FrontMatter:
+    aliases = data.get("aliases") or data.get("redirect_from") or []
+    if isinstance(aliases, str):
+        aliases = [aliases]
+    menu = data.get("menu") or data.get("menus")
+    return FrontMatter(
+        title=_text(data.get("title")),
+        slug=_text(data.get("slug")),
+        permalink=_text(data.get("permalink") or data.get("url")),
+        aliases=[a for a in (_text(x) for x in aliases if not isinstance(x, dict)) if a][:50]
+        if isinstance(aliases, list)
+        else [],
+        draft=data.get("draft") is True or str(data.get("draft")).lower() == "true",
+        in_menu=bool(menu),
+    )

@@ -1,0 +1,241 @@
+"""Resolves raw links to pages of the site, the way real sites link.
+
+A link may name the markdown source (`page.md`), the built page (`page.html`, `page/`),
+an extensionless path, a folder (its index page: `index.md`, then `_index.md`, then
+`README.md`), a front matter slug, permalink or alias, or - for wikilinks and Hugo refs -
+a page name. Relative `.md` links are resolved from the source file's folder; relative
+built names first from the page's built URL (pretty URLs put each page one folder
+deeper), then from the source file's folder.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from enum import Enum
+from urllib.parse import unquote, urlsplit
+
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
+HTML_SUFFIXES = (".html", ".htm")
+INDEX_NAMES = ("index", "_index", "readme")  # priority order for a folder's page
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_ASSET_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}$")
+
+
+class LinkKind(Enum):
+    """What a raw link turned out to be."""
+
+    PAGE = "page"
+    SELF = "self"
+    EXTERNAL = "external"
+    ASSET = "asset"
+    BROKEN = "broken"
+    ESCAPED = "escaped"
+
+
+@dataclass(frozen=True)
+class PageKeys:
+    """What a page can be linked by."""
+
+    rel: str
+    title: str
+    slug: str | None = None
+    permalink: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+def strip_suffix(path: str) -> str:
+    """`guide/a.md` -> `guide/a` (markdown and html suffixes only)."""
+    lower = path.lower()
+    for suffix in MARKDOWN_SUFFIXES + HTML_SUFFIXES:
+        if lower.endswith(suffix):
+            return path[: -len(suffix)]
+    return path
+
+
+def built_url(rel: str, slug: str | None, permalink: str | None) -> str:
+    """The page's pretty URL: `guide/a.md` -> `/guide/a/`, `guide/index.md` -> `/guide/`."""
+    if permalink:
+        return "/" + permalink.strip("/") + ("/" if permalink.strip("/") else "")
+    stem = strip_suffix(rel)
+    folder, _, name = stem.rpartition("/")
+    if name.lower() in INDEX_NAMES:
+        return "/" + (folder + "/" if folder else "")
+    if slug:
+        name = slug.strip("/")
+    return "/" + (folder + "/" if folder else "") + name + "/"
+
+
+class SiteIndex:
+    """Lookup tables from every key a page answers to, to its index in the page list."""
+
+    def __init__(self, pages: list[PageKeys], site_url: str | None = None) -> None:
+        self.pages = pages
+        self.urls = [built_url(p.rel, p.slug, p.permalink) for p in pages]
+        self._exact: dict[str, int] = {}
+        self._lower: dict[str, int] = {}
+        self._names: dict[str, int] = {}
+        self.site_host, self.site_path = _site_parts(site_url)
+        self._build()
+
+    def _build(self) -> None:
+        # Folder keys first in index-name priority, so index.md wins over README.md.
+        order = sorted(range(len(self.pages)), key=lambda i: self._index_rank(self.pages[i].rel))
+        for i in order:
+            page = self.pages[i]
+            stem = strip_suffix(page.rel)
+            folder, _, name = stem.rpartition("/")
+            keys = [stem, self.urls[i].strip("/")]
+            if name.lower() in INDEX_NAMES:
+                keys.append(folder)
+            keys += [a.strip("/") for a in page.aliases]
+            for key in keys:
+                self._add(key, i)
+            names = [name if name.lower() not in INDEX_NAMES else folder.rpartition("/")[2]]
+            names += [page.title, page.slug or ""]
+            for value in names:
+                if value:
+                    self._names.setdefault(_name_key(value), i)
+
+    @staticmethod
+    def _index_rank(rel: str) -> int:
+        name = strip_suffix(rel).rpartition("/")[2].lower()
+        return INDEX_NAMES.index(name) if name in INDEX_NAMES else len(INDEX_NAMES)
+
+    def _add(self, key: str, index: int) -> None:
+        self._exact.setdefault(key, index)
+        self._lower.setdefault(key.lower(), index)
+
+    def lookup(self, path: str) -> int | None:
+        """The page a content-root-relative path names, trying the built-name variants."""
+        key = path.strip("/")
+        if key == ".":
+            key = ""
+        for variant in (key, strip_suffix(key)):
+            found = self._exact.get(variant)
+            if found is None:
+                found = self._lower.get(variant.lower())
+            if found is not None:
+                return found
+        return None
+
+    def by_name(self, name: str) -> int | None:
+        """A page by file name, title or slug (wikilinks and Hugo refs)."""
+        return self._names.get(_name_key(strip_suffix(name.rpartition("/")[2] or name)))
+
+    def resolve(self, source: int, raw: str, form: str) -> tuple[LinkKind, int | None]:
+        """Classify one raw link found on page `source`."""
+        if form == "wikilink":
+            return self._resolve_named(source, raw.strip(), relative_first=False)
+        if form == "hugo_ref":
+            return self._resolve_named(source, raw.strip().split("#", 1)[0], relative_first=True)
+        return self._resolve_url(source, raw.strip().strip("<>"), form)
+
+    def _resolve_named(
+        self, source: int, target: str, relative_first: bool
+    ) -> tuple[LinkKind, int | None]:
+        target = unquote(target)
+        if not target:
+            return LinkKind.SELF, source
+        folder = self.pages[source].rel.rpartition("/")[0]
+        candidates = [target.lstrip("/")] if target.startswith("/") else []
+        if not target.startswith("/"):
+            relative = posixpath.normpath(posixpath.join(folder, target))
+            candidates += [relative, target] if relative_first else [target, relative]
+        for candidate in candidates:
+            if not candidate.startswith(".."):
+                found = self.lookup(candidate)
+                if found is not None:
+                    return self._page(source, found)
+        found = self.by_name(target)
+        if found is not None:
+            return self._page(source, found)
+        return LinkKind.BROKEN, None
+
+    def _resolve_url(self, source: int, target: str, form: str) -> tuple[LinkKind, int | None]:
+        if form == "image":
+            return LinkKind.ASSET, None
+        if not target or target.startswith("#"):
+            return LinkKind.SELF, source
+        if target.startswith("//"):
+            target = "https:" + target
+        scheme = _SCHEME.match(target)
+        if scheme:
+            local = (
+                self._site_path_of(target) if scheme.group(1).lower() in ("http", "https") else None
+            )
+            if local is None:
+                return LinkKind.EXTERNAL, None
+            target = local
+        path = unquote(target.split("#", 1)[0].split("?", 1)[0])
+        if not path:
+            return LinkKind.SELF, source
+        if path.startswith("/"):
+            return self._resolve_rooted(source, path)
+        return self._resolve_relative(source, path)
+
+    def _resolve_rooted(self, source: int, path: str) -> tuple[LinkKind, int | None]:
+        normal = posixpath.normpath(path)
+        found = self.lookup(normal)
+        if found is None and self.site_path and (normal + "/").startswith(self.site_path):
+            found = self.lookup(normal[len(self.site_path) :])
+        if found is not None:
+            return self._page(source, found)
+        return self._missing(path)
+
+    def _resolve_relative(self, source: int, path: str) -> tuple[LinkKind, int | None]:
+        """`.md` links are relative to the source file; built names (`x/`, `x.html`, `x`)
+        first to the page's built URL, as a browser would, then to the source file."""
+        folder = self.pages[source].rel.rpartition("/")[0]
+        joined = posixpath.normpath(posixpath.join(folder, path))
+        escaped = joined == ".." or joined.startswith("../")
+        candidates = [] if escaped else [joined]
+        if not path.lower().endswith(MARKDOWN_SUFFIXES):
+            from_url = posixpath.normpath(posixpath.join(self.urls[source], path))
+            if not from_url.startswith("/.."):
+                candidates.insert(0, from_url)
+        for candidate in candidates:
+            found = self.lookup(candidate)
+            if found is not None:
+                return self._page(source, found)
+        if escaped:
+            return LinkKind.ESCAPED, None
+        return self._missing(path)
+
+    @staticmethod
+    def _missing(path: str) -> tuple[LinkKind, int | None]:
+        name = path.rstrip("/").rpartition("/")[2]
+        if _ASSET_SUFFIX.search(name) and not name.lower().endswith(
+            MARKDOWN_SUFFIXES + HTML_SUFFIXES
+        ):
+            return LinkKind.ASSET, None
+        return LinkKind.BROKEN, None
+
+    @staticmethod
+    def _page(source: int, found: int) -> tuple[LinkKind, int | None]:
+        return (LinkKind.SELF if found == source else LinkKind.PAGE), found
+
+    def _site_path_of(self, url: str) -> str | None:
+        """The path of an absolute URL on the site's own host, else None."""
+        if not self.site_host:
+            return None
+        parts = urlsplit(url)
+        if (parts.hostname or "").lower() != self.site_host:
+            return None
+        path = parts.path or "/"
+        if self.site_path and (path + "/").startswith(self.site_path):
+            path = "/" + path[len(self.site_path) :]
+        return path + ("#" + parts.fragment if parts.fragment else "")
+
+
+def _name_key(value: str) -> str:
+    return re.sub(r"[\s_-]+", "-", value.strip().lower())
+
+
+def _site_parts(site_url: str | None) -> tuple[str | None, str]:
+    if not site_url:
+        return None, ""
+    parts = urlsplit(site_url if "://" in site_url else "https://" + site_url)
+    base = "/" + parts.path.strip("/") + "/" if parts.path.strip("/") else ""
+    return (parts.hostname or "").lower() or None, base

@@ -1,0 +1,144 @@
+"""The parse node: every markdown page, its links in all common forms, and navigation."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from graphs.topical_mesh.context import Context, resolve_context
+from graphs.topical_mesh.errors import CloneRefused
+from graphs.topical_mesh.markdown_page import PageDraft
+from graphs.topical_mesh.navigation import (
+    CONFIG_FILES,
+    is_nav_file,
+    load_config,
+    mkdocs_nav_targets,
+    site_url_from_config,
+)
+from graphs.topical_mesh.nodes.clone import checkout_is_present, fetch_source
+from graphs.topical_mesh.nodes.progress import Progress, run_id
+from graphs.topical_mesh.parallel import read_pages, worker_count
+from graphs.topical_mesh.reader import Scan, read_inside, scan_markdown
+from graphs.topical_mesh.site_parser import assemble_site
+from graphs.topical_mesh.state import State
+from graphs.topical_mesh.workspace import remove_in_background
+
+BATCHES = 40
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
+async def parse(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Read the site; the checkout is removed afterwards whatever happens."""
+    ctx = resolve_context(runtime.context)
+    progress = Progress()
+    run_dir = state.get("run_dir")
+    checkout = str(state.get("checkout", ""))
+    try:
+        if not checkout_is_present(state):
+            progress.say("the checkout of an earlier attempt is gone; fetching it again")
+            fetched = await fetch_source(state, ctx, run_id(runtime), progress)
+            run_dir, checkout = fetched["run_dir"], fetched["checkout"]
+            state = {**state, "clone_notes": fetched["clone_notes"]}
+        return await _parse_checkout(state, ctx, checkout, progress)
+    finally:
+        await remove_in_background(run_dir)
+
+
+async def _parse_checkout(
+    state: State, ctx: Context, checkout: str, progress: Progress
+) -> dict[str, Any]:
+    checkout_real = os.path.realpath(checkout)
+    subdir = (state.get("subdir") or "").strip("/")
+    root = _content_root(checkout_real, subdir)
+    scan = await asyncio.to_thread(scan_markdown, root, ctx.max_files_scanned)
+    limit = min(state.get("max_pages", 2000), ctx.max_pages_cap)
+    nav_files = [f for f in scan.files if is_nav_file(f)]
+    files = [f for f in scan.files if not is_nav_file(f)]
+    notes = list(state.get("clone_notes", [])) + _scan_notes(scan, len(files), limit)
+    files = files[:limit] + nav_files
+    progress.say(f"found {len(files)} markdown files", 0, len(files))
+    size = max(25, math.ceil(len(files) / BATCHES))
+    batches = [files[start : start + size] for start in range(0, len(files), size)]
+    finished = 0
+
+    def on_done(count: int) -> None:
+        nonlocal finished
+        finished += count
+        progress.say(f"parsed {finished}/{len(files)} pages", finished, len(files))
+
+    workers = worker_count(len(files), scan.large_files)
+    results = await read_pages(
+        root, batches, ctx.max_file_bytes, workers, on_done, ctx.max_parse_seconds_per_file
+    )
+    drafts: list[PageDraft] = [d for r in results for d in r.drafts]
+    notes += [note for r in results for note in r.notes]
+    configs = await asyncio.to_thread(_configs, checkout_real, root, subdir)
+    nav_targets = [
+        t
+        for name, (cfg, where) in configs.items()
+        if name.startswith("mkdocs")
+        for t in mkdocs_nav_targets(cfg, where, subdir)
+    ]
+    site_url = state.get("site_url") or site_url_from_config({k: v[0] for k, v in configs.items()})
+    progress.say("resolving links and comparing topics")
+    prefix = subdir + "/" if subdir else ""
+    site = await asyncio.to_thread(assemble_site, drafts, site_url, nav_targets, prefix)
+    progress.say(
+        f"parsed {len(site.pages)} pages, {site.link_occurrences} internal links, "
+        f"{len(site.broken_links)} broken"
+    )
+    return {**site.as_state(), "notes": notes + site.notes}
+
+
+def _content_root(checkout_real: str, subdir: str) -> str:
+    if not subdir:
+        return checkout_real
+    root = os.path.realpath(os.path.join(checkout_real, subdir))
+    if not root.startswith(checkout_real + os.sep) or os.path.islink(
+        os.path.join(checkout_real, subdir)
+    ):
+        raise CloneRefused(f"Refused: subdir {subdir!r} leads outside the checkout.")
+    if not os.path.isdir(root):
+        raise CloneRefused(f"subdir {subdir!r} is not a folder of the repository.")
+    return root
+
+
+def _configs(checkout_real: str, root: str, subdir: str) -> dict[str, tuple[dict[str, Any], str]]:
+    """Generator configs from the checkout top (and the content folder when different)."""
+    found: dict[str, tuple[dict[str, Any], str]] = {}
+    places = [(checkout_real, "")] + ([(root, subdir)] if subdir else [])
+    for base, where in places:
+
+        def read(name: str, base: str = base) -> str | None:
+            try:
+                return read_inside(base, name, MAX_CONFIG_BYTES)
+            except Exception:
+                return None
+
+        for name in CONFIG_FILES:
+            config = load_config(read, name)
+            if config and name not in found:
+                found[name] = (config, where)
+    return found
+
+
+def _scan_notes(scan: Scan, files: int, limit: int) -> list[str]:
+    notes = []
+    if scan.symlinks:
+        notes.append(
+            f"skipped {len(scan.symlinks)} symlink(s), never followed: "
+            + ", ".join(scan.symlinks[:10])
+        )
+    if scan.too_deep:
+        notes.append(f"skipped {scan.too_deep} folder(s) nested too deeply")
+    if scan.truncated:
+        notes.append("stopped listing files at max_files_scanned; some pages were not seen")
+    if files > limit:
+        notes.append(
+            f"analysed the first {limit} of {files} pages (max_pages); shallow pages come first"
+        )
+    return notes

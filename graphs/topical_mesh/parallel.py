@@ -1,0 +1,143 @@
+"""Reads pages off the event loop: in worker processes for big sites (so both cores of a
+small machine parse markdown) and for sites with large files (so each file's parse time
+can be bounded), in a worker thread otherwise.
+
+Workers are plain child processes (`python -m graphs.topical_mesh.worker`), not a
+multiprocessing pool, so the host's main module is never re-imported; each runs in its
+own process group and is killed if the node is cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import pickle
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from graphs.topical_mesh.site_parser import BatchResult, read_batch
+
+logger = logging.getLogger(__name__)
+PROCESS_THRESHOLD = 1500
+MAX_WORKERS = 4
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+
+
+class WorkerFailed(RuntimeError):
+    """A worker process exited without a result."""
+
+
+def worker_count(items: int, large_files: int = 0) -> int:
+    """Processes worth starting for `items` files (0 means: use a thread).
+
+    Many files use every core; a few large files get one worker, where each file's parse
+    time can be bounded (a timer signal cannot interrupt a thread).
+    """
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if items >= PROCESS_THRESHOLD and (cpus or 1) >= 2:
+        return min(MAX_WORKERS, cpus or 1)
+    return 1 if large_files else 0
+
+
+async def read_pages(
+    root: str,
+    batches: list[list[str]],
+    max_bytes: int,
+    workers: int,
+    on_done: Callable[[int], None],
+    file_seconds: float | None = None,
+) -> list[BatchResult]:
+    """`read_batch` over every batch; `on_done(files)` is called as batches finish."""
+    if workers > 0:
+        try:
+            job = (root, max_bytes, file_seconds)
+            return await _in_workers(job, batches, workers, on_done)
+        except (WorkerFailed, OSError, pickle.UnpicklingError, EOFError) as exc:
+            # Fall back to a thread: the same result, only slower and without time budgets.
+            logger.warning("page workers failed (%s); reading pages in a thread", exc)
+    results = []
+    for batch in batches:
+        results.append(await asyncio.to_thread(read_batch, batch, root, max_bytes))
+        on_done(len(batch))
+    return results
+
+
+async def _in_workers(
+    job: tuple[str, int, float | None],
+    batches: list[list[str]],
+    workers: int,
+    on_done: Callable[[int], None],
+) -> list[BatchResult]:
+    root, max_bytes, file_seconds = job
+    shares = [batches[w::workers] for w in range(workers)]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            [_PACKAGE_ROOT, *filter(None, [os.environ.get("PYTHONPATH")])]
+        ),
+    }
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "graphs.topical_mesh.worker",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=env,
+            cwd=_PACKAGE_ROOT,
+            start_new_session=True,
+        )
+        for share in shares
+        if share
+    ]
+    try:
+        outputs = await asyncio.gather(
+            *(
+                _run_worker(proc, (root, share, max_bytes, file_seconds), on_done)
+                for proc, share in zip(procs, shares, strict=False)
+            )
+        )
+    finally:
+        for proc in procs:
+            if proc.returncode is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                await asyncio.shield(proc.wait())
+    ordered: list[BatchResult] = [BatchResult()] * len(batches)
+    for w, results in enumerate(outputs):
+        for k, result in enumerate(results):
+            ordered[w + k * workers] = result
+    return ordered
+
+
+async def _run_worker(
+    proc: asyncio.subprocess.Process,
+    job: tuple[str, list[list[str]], int, float | None],
+    on_done: Callable[[int], None],
+) -> list[BatchResult]:
+    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    proc.stdin.write(pickle.dumps(job))
+    await proc.stdin.drain()
+    proc.stdin.close()
+    stderr = proc.stderr
+
+    tail = bytearray()
+
+    async def progress() -> None:
+        while line := await stderr.readline():
+            if line.strip().isdigit():
+                on_done(int(line))
+            else:
+                tail.extend(line)
+                del tail[:-2000]
+
+    output, _ = await asyncio.gather(proc.stdout.read(), progress())
+    if await proc.wait() != 0 or not output:
+        raise WorkerFailed(f"page worker exited with {proc.returncode}: {tail.decode()[-300:]}")
+    results: list[BatchResult] = pickle.loads(output)
+    return results

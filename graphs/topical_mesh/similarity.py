@@ -1,0 +1,73 @@
+"""Pairs of unlinked pages about the same topic: TF-IDF cosine over titles, headings, body.
+
+Each page keeps its `TOP_TERMS` heaviest terms (tf = 1 + ln(count), idf = ln((1+N)/(1+df))
++ 1, L2-normalised); candidate pairs come from an inverted index over those terms, so the
+cost grows with the number of shared rare terms, not with N squared.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter, defaultdict
+
+TOP_TERMS = 20
+PER_PAGE = 3
+THRESHOLD = 0.3
+MAX_POSTINGS = 200
+MAX_PAIRS = 1000
+
+
+def term_vectors(term_counts: list[Counter[str]]) -> list[dict[str, float]]:
+    """Sparse, normalised TF-IDF vectors holding each page's heaviest terms."""
+    n = len(term_counts)
+    df: Counter[str] = Counter()
+    for counts in term_counts:
+        df.update(counts.keys())
+    vectors = []
+    for counts in term_counts:
+        weights = {
+            term: (1.0 + math.log(count)) * (math.log((1 + n) / (1 + df[term])) + 1.0)
+            for term, count in counts.items()
+        }
+        top = heapq.nlargest(TOP_TERMS, weights.items(), key=lambda kv: kv[1])
+        norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
+        vectors.append({term: w / norm for term, w in top})
+    return vectors
+
+
+def similar_unlinked_pairs(
+    vectors: list[dict[str, float]], linked: set[tuple[int, int]]
+) -> list[tuple[int, int, float, list[str]]]:
+    """Up to MAX_PAIRS (a, b, cosine, shared terms), a < b, not linked either way."""
+    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for i, vector in enumerate(vectors):
+        for term, weight in vector.items():
+            postings[term].append((i, weight))
+    best: dict[tuple[int, int], float] = {}
+    for i, vector in enumerate(vectors):
+        scores: dict[int, float] = defaultdict(float)
+        for term, weight in vector.items():
+            posting = postings[term]
+            if len(posting) > MAX_POSTINGS:
+                continue
+            for j, other in posting:
+                if j != i:
+                    scores[j] += weight * other
+        top = heapq.nlargest(PER_PAGE + 4, scores.items(), key=lambda kv: kv[1])
+        kept = 0
+        for j, score in top:
+            if score < THRESHOLD or kept >= PER_PAGE:
+                break
+            if (i, j) in linked or (j, i) in linked:
+                continue
+            kept += 1
+            key = (min(i, j), max(i, j))
+            best[key] = max(best.get(key, 0.0), score)
+    ranked = heapq.nlargest(MAX_PAIRS, best.items(), key=lambda kv: (kv[1], -kv[0][0], -kv[0][1]))
+    return [(a, b, round(s, 4), _shared(vectors[a], vectors[b])) for (a, b), s in ranked]
+
+
+def _shared(a: dict[str, float], b: dict[str, float]) -> list[str]:
+    common = sorted(set(a) & set(b), key=lambda t: -(a[t] * b[t]))
+    return common[:3]

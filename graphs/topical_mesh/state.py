@@ -1,0 +1,208 @@
+"""Input, output and internal state of the topical_mesh graph.
+
+The state stays small and msgpack-friendly: pages are plain dicts, links are integer
+index triples into the page list, and no page body is ever kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict
+
+Severity = Literal["low", "medium", "high", "critical"]
+Priority = Literal["low", "medium", "high"]
+Effort = Literal["low", "medium", "high"]
+
+
+class Input(BaseModel):
+    """What to audit: a git repository (or, where allowed, a local folder)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "repo_url": "https://github.com/rust-lang/mdBook",
+                    "subdir": "guide/src",
+                    "max_pages": 2000,
+                    "include_visualization": True,
+                    "review_recommendations": False,
+                }
+            ]
+        },
+    )
+
+    repo_url: str = Field(
+        description="An https git URL; a local folder or file:// URL only where the "
+        "operator allows local sources.",
+        min_length=1,
+        max_length=2048,
+    )
+    ref: str | None = Field(default=None, description="Branch or tag to check out.")
+    subdir: str | None = Field(default=None, description="Content folder, e.g. `docs`.")
+    site_url: str | None = Field(
+        default=None,
+        description="The published site's base URL, so absolute links to it count as "
+        "internal; read from mkdocs.yml / Hugo / Jekyll config when omitted.",
+    )
+    max_pages: int = Field(
+        default=2000, ge=1, description="Pages analysed at most (capped by a setting)."
+    )
+    include_visualization: bool = Field(default=True, description="Add a Mermaid diagram.")
+    review_recommendations: bool = Field(
+        default=False, description="Pause so a person picks the recommendations to keep."
+    )
+
+
+class PageResult(BaseModel):
+    """One markdown page of the site with its link metrics."""
+
+    id: str
+    title: str
+    path: str
+    url: str
+    authority: float = 0.0
+    word_count: int = 0
+    inbound_links: int = 0
+    outbound_links: int = 0
+    nav_inbound_links: int = 0
+    click_depth: int | None = None
+    is_pillar: bool = False
+    is_orphan: bool = False
+    orphan_kind: Literal["content_orphan", "unreachable"] | None = None
+    cluster: int | None = None
+
+
+class PillarResult(BaseModel):
+    """The site's pillar page (its home page when it has one)."""
+
+    id: str
+    title: str
+    path: str
+    authority: float
+    inbound_links: int
+    outbound_links: int
+
+
+class ClusterResult(BaseModel):
+    """A topic cluster found by community detection on the link graph."""
+
+    id: int
+    label: str
+    size: int
+    pages: list[str]
+    hub: str
+    linked_to_pillar: bool
+
+
+class IssueResult(BaseModel):
+    """A problem found in the mesh."""
+
+    severity: Severity
+    category: str
+    description: str
+    affected_pages: list[str]
+    impact: str
+
+
+class RecommendationResult(BaseModel):
+    """A concrete change; for a link: which page links to which, with what anchor."""
+
+    id: str
+    priority: Priority
+    action: str
+    description: str
+    estimated_effort: Effort
+    estimated_impact: int = Field(ge=0, le=100)
+    affected_pages: list[str]
+    source_page: str | None = None
+    target_page: str | None = None
+    anchor_text: str | None = None
+
+
+class BrokenLinkResult(BaseModel):
+    """An internal link whose target is not a page of the site."""
+
+    source: str
+    target: str
+    form: str
+    reason: str
+
+
+class Output(BaseModel):
+    """The audit result; field names follow the original mesh API."""
+
+    authority_score: float = Field(default=0.0, ge=0, le=100)
+    grade: Literal["A+", "A", "B", "C", "D", "F"] = "F"
+    total_pages: int = 0
+    total_links: int = 0
+    link_occurrences: int = 0
+    mesh_density: float = Field(default=0.0, ge=0, le=1)
+    pillar: PillarResult | None = None
+    clusters: list[ClusterResult] = Field(default_factory=list)
+    orphans: list[str] = Field(default_factory=list)
+    content_orphans: list[str] = Field(default_factory=list)
+    issues: list[IssueResult] = Field(default_factory=list)
+    recommendations: list[RecommendationResult] = Field(default_factory=list)
+    broken_links: list[BrokenLinkResult] = Field(default_factory=list)
+    escaped_links: list[BrokenLinkResult] = Field(default_factory=list)
+    external_links: int = 0
+    asset_links: int = 0
+    notes: list[str] = Field(default_factory=list)
+    pages: list[PageResult] = Field(default_factory=list)
+    mermaid_diagram: str = ""
+    report_markdown: str = ""
+    analysis_timestamp: str = ""
+    processing_time_seconds: float = 0.0
+
+
+class State(TypedDict, total=False):
+    """Everything the nodes share; each node returns only the keys it changes."""
+
+    # input
+    repo_url: str
+    ref: str | None
+    subdir: str | None
+    site_url: str | None
+    max_pages: int
+    include_visualization: bool
+    review_recommendations: bool
+    # clone
+    started_at: float
+    run_dir: str | None
+    checkout: str
+    clone_notes: list[str]
+    # parse: pages as dicts; links as [source index, target index, occurrences]
+    pages: list[dict[str, Any]]
+    links: list[list[int]]
+    nav_links: list[list[int]]
+    similar_pairs: list[list[Any]]
+    home: int | None
+    broken_links: list[dict[str, str]]
+    escaped_links: list[dict[str, str]]
+    external_links: int
+    asset_links: int
+    link_occurrences: int
+    notes: list[str]
+    # score
+    authority_score: float
+    grade: str
+    total_pages: int
+    total_links: int
+    mesh_density: float
+    pillar: dict[str, Any] | None
+    clusters: list[dict[str, Any]]
+    orphans: list[str]
+    content_orphans: list[str]
+    components: dict[str, float]
+    # recommend
+    issues: list[dict[str, Any]]
+    recommendations: list[dict[str, Any]]
+    proposed_recommendations: int
+    # write
+    mermaid_diagram: str
+    report_markdown: str
+    analysis_timestamp: str
+    processing_time_seconds: float
