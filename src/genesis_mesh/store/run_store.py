@@ -139,8 +139,16 @@ class RunStore:
                         updated_at=now,
                     )
                 )
-            except IntegrityError as exc:  # another process won the race for the thread
-                raise ThreadBusy(run.thread_id, "another run") from exc
+            except IntegrityError:
+                self._raise_if_busy(run.thread_id)
+                raise
+
+    def _raise_if_busy(self, thread_id: str) -> None:
+        """After a failed insert: another process may have won the race for the thread."""
+        with self._writer_engine.connect() as conn:
+            active = _active_run_id(conn, thread_id)
+        if active is not None:
+            raise ThreadBusy(thread_id, active)
 
     async def _write(self, function: Callable[..., Any], *args: Any) -> Any:
         """Run a write on the single writer thread (one hop, one connection)."""

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("output", sa.JSON, nullable=True),
         sa.Column("error", sa.JSON, nullable=True),
         sa.Column("interrupt", sa.JSON, nullable=True),
+        sa.Column("last_seq", sa.Integer, nullable=False),
         sa.Column("attempt", sa.Integer, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
