@@ -97,3 +97,39 @@ async def test_status_and_final_event_commit_together(store: RunStore) -> None:
 async def test_unknown_run_is_not_found(store: RunStore) -> None:
     with pytest.raises(RunNotFound):
         await store.get_run("run-missing")
+
+
+async def test_a_database_from_an_older_version_is_upgraded_in_place(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from genesis_mesh.store import run_store
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        config = Config()
+        config.set_main_option("script_location", str(run_store._MIGRATIONS))
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+        conn.execute(
+            text("INSERT INTO threads VALUES ('t1', 'local', 'g', '2026-01-01', '2026-01-01');")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO runs (id, thread_id, graph, owner, status, input, last_seq, attempt,"
+                " created_at, updated_at) VALUES ('r1', 't1', 'g', 'local', 'succeeded', '{}',"
+                " 0, 0, '2026-01-01', '2026-01-01')"
+            )
+        )
+    engine.dispose()
+    store = RunStore(f"sqlite+aiosqlite:///{tmp_path}/old.db")
+    await store.open()
+    try:
+        old = await store.get_run("r1")
+        fresh = await store.create_run("g", {}, "t1")
+    finally:
+        await store.close()
+    assert old.status == RunStatus.SUCCEEDED and old.last_seq == 0
+    assert fresh.thread_id == "t1"
