@@ -1,8 +1,9 @@
-"""The `genesis-mesh` command: serve the host, list graphs, run a graph in the terminal."""
+"""The `genesis-mesh` command: serve (or `dev`), list and check graphs, scaffold one, run one."""
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import os
 import sys
@@ -45,6 +46,22 @@ def serve(
     reload: Annotated[bool, typer.Option(help="Restart when source files change.")] = False,
 ) -> None:
     """Start the host: REST, WebSocket and the chat UI."""
+    _serve(config, host, port, reload=reload)
+
+
+@app.command()
+def dev(
+    config: ConfigOption = None,
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+) -> None:
+    """Serve with hot reload of the graphs and langgraph.json, without a restart: the next
+    run uses the saved code, runs in flight finish on the code they started with."""
+    os.environ["GENESIS_MESH_DEV_RELOAD"] = "true"
+    _serve(config, host, port, reload=False)
+
+
+def _serve(config: Path | None, host: str | None, port: int | None, reload: bool) -> None:
     import uvicorn
 
     if config is not None:
@@ -55,7 +72,10 @@ def serve(
         raise typer.Exit(2)
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
-    console.print(f"genesis-mesh on http://{bind_host}:{bind_port}  (graphs: {settings.config})")
+    mode = "  (dev: graphs reload on save)" if settings.dev_reload else ""
+    console.print(
+        f"genesis-mesh on http://{bind_host}:{bind_port}  (graphs: {settings.config}){mode}"
+    )
     uvicorn.run(
         "genesis_mesh.host:create_app",
         factory=True,
@@ -68,6 +88,76 @@ def serve(
         ws_ping_timeout=settings.ws_ping_timeout,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) + 5,
         log_level="info",
+        log_config=log_config(),
+    )
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging setup plus the `genesis_mesh` loggers at INFO, named in each line."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["genesis_mesh"] = {
+        "()": "uvicorn.logging.DefaultFormatter",
+        "fmt": "%(levelprefix)s %(name)s: %(message)s",
+        "use_colors": None,
+    }
+    config["handlers"]["genesis_mesh"] = {
+        "formatter": "genesis_mesh",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["genesis_mesh"] = {
+        "handlers": ["genesis_mesh"],
+        "level": "INFO",
+        "propagate": False,
+    }
+    return config
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="The graph's name: lower_snake_case.")],
+    config: ConfigOption = None,
+) -> None:
+    """Write graphs/NAME/ and tests/graphs/test_NAME.py and register NAME in langgraph.json."""
+    from genesis_mesh.scaffold import ScaffoldError, scaffold
+
+    path = config or Path("langgraph.json")
+    try:
+        result = scaffold(name, path)
+    except ScaffoldError as exc:
+        console.print(f"[red]Cannot create graph:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    for written in result.written:
+        out.print(f"  wrote {written}")
+    out.print(f"  registered {name!r} in {path}")
+    out.print(
+        f"Next: .venv/bin/python -m pytest tests/graphs/test_{name}.py, then "
+        ".venv/bin/genesis-mesh dev and open http://127.0.0.1:8000",
+        soft_wrap=True,
+    )
+
+
+@app.command()
+def check(config: ConfigOption = None) -> None:
+    """Validate langgraph.json and every graph: imports, compiles, schemas, node names."""
+    import logging
+
+    from genesis_mesh.checks import check_config
+
+    logging.getLogger("genesis_mesh.registry").setLevel(logging.ERROR)
+    path = config or Path("langgraph.json")
+    report = check_config(path)
+    for note in report.notes:
+        console.print(f"[yellow]note[/yellow] {note}", soft_wrap=True)
+    if report.problems:
+        console.print(f"[red]{len(report.problems)} problem(s) in {path}:[/red]", soft_wrap=True)
+        for problem in report.problems:
+            console.print(f"  - {problem}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    out.print(
+        f"ok: {len(report.graphs)} graph(s) in {path}: {', '.join(report.graphs)}", soft_wrap=True
     )
 
 

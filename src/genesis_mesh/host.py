@@ -20,6 +20,7 @@ from genesis_mesh.bus.memory import MemoryEventBus
 from genesis_mesh.checkpointers import open_checkpointer
 from genesis_mesh.errors import GenesisMeshError
 from genesis_mesh.registry import GraphRegistry
+from genesis_mesh.reload import watching
 from genesis_mesh.runner import Runner, RunnerOptions
 from genesis_mesh.settings import Settings
 from genesis_mesh.store import RunStore
@@ -167,7 +168,8 @@ class GenesisMesh:
                 len(services.registry.entries),
                 services.store.engine.url.render_as_string(hide_password=True),
             )
-            yield
+            async with watching(services.registry, enabled=self.settings.dev_reload):
+                yield
 
 
 async def _handle_error(_request: Request, exc: GenesisMeshError) -> JSONResponse:

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     durability: Literal["sync", "async", "exit"] = "sync"
     max_concurrent_runs: int = Field(default=1_000, ge=1)
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)
+    dev_reload: bool = Field(
+        default=False,
+        description="Reload graph modules and langgraph.json when they change, in-process "
+        "(set by `genesis-mesh dev`).",
+    )
     graph_context: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description='Per-graph runtime context values, e.g. {"topical_mesh": {...}} (JSON).',
