@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, cast
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphDrained
 from langgraph.pregel import Pregel
@@ -23,9 +24,10 @@ from langgraph.runtime import RunControl
 from langgraph.types import Command, Durability
 
 from genesis_mesh.bus.base import EventBus, Unsubscribe
-from genesis_mesh.errors import InvalidRunState, RunNotFound
+from genesis_mesh.errors import ChatModelNotConfigured, InvalidRunState, RunNotFound
+from genesis_mesh.llm import SETTINGS_HINT, ChatModels
 from genesis_mesh.protocol import Event, EventType, InterruptMode, RunInfo, RunStatus
-from genesis_mesh.registry import GraphRegistry
+from genesis_mesh.registry import GraphEntry, GraphRegistry
 from genesis_mesh.runner.event_log import EventLog
 from genesis_mesh.runner.events import (
     HIDDEN_NODES,
@@ -146,6 +148,12 @@ class Runner:
         (subscribed before the run can emit anything, so no replay is needed)."""
         entry = self.registry.get(graph)
         entry.compiled()
+        if (
+            entry.requires_chat_model
+            and not _chat_model_given(self.options.graph_context.get(graph), context)
+            and not _chat_models(self).configured
+        ):
+            raise ChatModelNotConfigured(graph, SETTINGS_HINT)
         data = entry.validate_input(input)
         run = await self.store.create_run(graph, data, thread_id, owner)
         if on_event is not None:
@@ -360,7 +368,9 @@ class Runner:
 
     async def _stream(self, ex: _Execution, payload: Any, context: dict[str, Any] | None) -> None:
         run = ex.run
-        graph = self.registry.get(run.graph).compiled()
+        # Held for the whole run: a hot reload swaps registry entries, never this run's code.
+        entry = self.registry.get(run.graph)
+        graph = entry.compiled()
         config = self._config(run)
         done = set() if ex.fresh else await self.store.completed_task_ids(run.run_id)
         mapper = StreamMapper(completed_task_ids=done)
@@ -399,7 +409,7 @@ class Runner:
             await cast(AsyncGenerator[Any, None], stream).aclose()
         for draft in mapper.release():
             self._emit(run.run_id, draft, mapper)
-        await self._settle(run, graph, config)
+        await self._settle(run, entry, config)
 
     def _emit(self, run_id: str, draft: EventDraft, mapper: StreamMapper) -> None:
         if draft.type == EventType.NODE_FAILED:
@@ -407,11 +417,9 @@ class Runner:
             mapper.running.clear()
         self.events.append(run_id, draft)
 
-    async def _settle(
-        self, run: RunInfo, graph: Pregel[Any, Any, Any, Any], config: RunnableConfig
-    ) -> None:
+    async def _settle(self, run: RunInfo, entry: GraphEntry, config: RunnableConfig) -> None:
         """Read the thread's state after the stream ended: a question, or the output."""
-        state = await graph.aget_state(config)
+        state = await entry.compiled().aget_state(config)
         if state.interrupts:
             first = state.interrupts[0]
             node = next((t.name for t in state.tasks if t.interrupts), None)
@@ -441,7 +449,7 @@ class Runner:
                 interrupt={"reason": "breakpoint", "next": list(state.next)},
             )
             return
-        output = self.registry.get(run.graph).output_of(to_jsonable(state.values))
+        output = entry.output_of(to_jsonable(state.values))
         await self._finish(
             run.run_id,
             EventDraft(EventType.RUN_COMPLETED, None, {"output": output}),
@@ -494,6 +502,13 @@ class Runner:
             return values or None
         fields = _field_names(schema)
         values = {k: v for k, v in values.items() if fields is None or k in fields}
+        # a model object injected in-process wins; anything else (JSON) is replaced
+        if (
+            fields is not None
+            and "chat_model" in fields
+            and not isinstance(values.get("chat_model"), BaseChatModel)
+        ):
+            values["chat_model"] = _chat_models(self).get()
         try:
             return schema(**values)
         except TypeError:
@@ -514,3 +529,16 @@ def _field_names(schema: Any) -> set[str] | None:
     if hasattr(schema, "__annotations__"):
         return set(schema.__annotations__)
     return None
+
+
+def _chat_models(runner: Runner) -> ChatModels:
+    """The runner's chat model factory, built from the environment on first use; assign
+    `runner.chat_models = ChatModels(model=...)` to inject one."""
+    models = vars(runner).get("chat_models")
+    if models is None:
+        models = vars(runner)["chat_models"] = ChatModels()
+    return cast(ChatModels, models)
+
+
+def _chat_model_given(*contexts: dict[str, Any] | None) -> bool:
+    return any(isinstance((c or {}).get("chat_model"), BaseChatModel) for c in contexts)
