@@ -8,8 +8,9 @@ from genesis_mesh.settings import Settings
 
 
 def include_routers(app: FastAPI, settings: Settings) -> None:
-    from genesis_mesh.api import graphs, runs, system, threads, ws
+    from genesis_mesh.api import graphs, render, runs, system, threads, web, ws
 
-    for module in (system, graphs, runs, threads, ws):
+    for module in (system, graphs, runs, threads, ws, render, web):
         app.include_router(module.router)
+    web.add_security_headers(app)
     _ = settings

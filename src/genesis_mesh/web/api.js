@@ -1,0 +1,37 @@
+// REST helpers for /api/v1 (docs/protocol.md). Errors carry the API's {code, message, detail}.
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.message) || `HTTP ${status}`);
+    this.status = status;
+    this.code = body && body.code;
+    this.detail = body && body.detail;
+  }
+}
+
+export async function api(path, { method = "GET", body } = {}) {
+  const init = { method, credentials: "same-origin", headers: { accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers["content-type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = { message: text.slice(0, 500) };
+    }
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+export const listGraphs = () => api("/api/v1/graphs");
+export const getGraph = (name) => api(`/api/v1/graphs/${encodeURIComponent(name)}`);
+export const getRun = (id) => api(`/api/v1/runs/${encodeURIComponent(id)}`);
+export const createRun = (graph, input) => api("/api/v1/runs", { method: "POST", body: { graph, input } });
+export const renderMarkdown = (markdown) =>
+  api("/api/v1/render/markdown", { method: "POST", body: { markdown } });

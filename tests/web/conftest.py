@@ -1,0 +1,184 @@
+"""Browser fixtures: headless Debian Chromium driven by Playwright against a real host.
+
+The browser suite skips when Chromium or Playwright is missing, unless
+GENESIS_MESH_REQUIRE_ALL=1 (CI), where that is a failure. On a failed test the
+screenshots of its main states and of the final page land in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT, LiveHost, require
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = ROOT / "test-artifacts"
+WEB_FIXTURES = Path(__file__).parent / "fixtures"
+
+# Records what the page tried and what the CSP refused; added through the DevTools
+# protocol, so the page's own CSP does not apply to this one script.
+RECORDER = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__violations.push(e.violatedDirective + " " + e.blockedURI);
+});
+"""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - dev extra not installed
+        require(False, "the playwright package is missing (pip install -e '.[dev]')")
+        raise
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Ui:
+    """One browser tab on a host, with what it saw."""
+
+    page: Any
+    base_url: str
+    dialogs: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    shots: list[tuple[str, bytes]] = field(default_factory=list)
+
+    def open(self, path: str = "/") -> Any:
+        self.page.goto(self.base_url + path)
+        self.page.wait_for_selector("body[data-ready=true]")
+        return self.page
+
+    def shot(self, name: str) -> None:
+        """Keep a screenshot of a main state (written out only if the test fails)."""
+        self.shots.append((name, self.page.screenshot(full_page=True)))
+
+    def violations(self) -> list[str]:
+        return list(self.page.evaluate("window.__violations || []"))
+
+    def node(self, name: str) -> Any:
+        return self.page.locator(f'[data-node="{name}"]')
+
+
+@pytest.fixture
+def ui_factory(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Make a `Ui` on a host's base URL; fresh context (no localStorage) per test."""
+    made: list[Ui] = []
+    contexts: list[Any] = []
+
+    def make(base_url: str, **context_options: Any) -> Ui:
+        context = browser.new_context(accept_downloads=True, **context_options)
+        context.set_default_timeout(15_000)
+        context.add_init_script(RECORDER)
+        contexts.append(context)
+        page = context.new_page()
+        ui = Ui(page, base_url)
+        page.on("dialog", lambda dialog: (ui.dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("pageerror", lambda error: ui.errors.append(str(error)))
+        made.append(ui)
+        return ui
+
+    yield make
+    failed = getattr(request.node, "report_call", None)
+    if failed is not None and failed.failed:
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+        ARTIFACTS.mkdir(exist_ok=True)
+        for i, ui in enumerate(made):
+            for j, (state, png) in enumerate(ui.shots):
+                (ARTIFACTS / f"{name}-{i}-{j:02d}-{state}.png").write_bytes(png)
+            with contextlib.suppress(Exception):  # the page may be gone already
+                ui.page.screenshot(path=str(ARTIFACTS / f"{name}-{i}-final.png"), full_page=True)
+    problems = []
+    if failed is not None and failed.passed:
+        for ui in made:
+            with contextlib.suppress(Exception):
+                problems += [f"CSP violation: {v}" for v in ui.violations()]
+            problems += [f"page error: {e}" for e in ui.errors]
+            problems += [f"dialog: {d}" for d in ui.dialogs]
+    for context in contexts:
+        context.close()
+    if problems:
+        pytest.fail("the page misbehaved:\n" + "\n".join(problems))
+
+
+@pytest.fixture
+def ui(ui_factory: Any, host: LiveHost) -> Ui:
+    """A tab on the module's host of the fixture graphs (tests/fixtures/langgraph.json)."""
+    made: Ui = ui_factory(host.base_url)
+    return made
+
+
+@dataclass
+class Canary:
+    """A loopback HTTP server that records every request it gets."""
+
+    server: ThreadingHTTPServer
+    requests: list[str]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+
+@pytest.fixture(scope="module")
+def canary() -> Iterator[Canary]:
+    requests: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            requests.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Canary(server, requests)
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def mesh_host(tmp_path_factory: pytest.TempPathFactory, canary: Canary) -> Iterator[LiveHost]:
+    """A host whose `topical_mesh` is the hostile stand-in of tests/web/fixtures."""
+    live = LiveHost(
+        tmp_path_factory.mktemp("mesh-host"),
+        config=WEB_FIXTURES / "langgraph.json",
+        env={"WEB_CANARY_URL": canary.url},
+    ).start()
+    yield live
+    live.stop()

@@ -1,0 +1,296 @@
+"""The chat UI in a real headless Chromium against a real host (docs/ui.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import LiveHost
+from tests.web.conftest import Canary, Ui
+
+pytestmark = pytest.mark.browser
+
+STEPS = ["one", "two", "three", "four", "five"]
+
+
+def expect(locator: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def start(ui: Ui, graph: str, **fields: str) -> None:
+    page = ui.page
+    page.check(f"#cap-{graph}")
+    for name, value in fields.items():
+        page.fill(f"#field-{name}", value)
+    page.click("#start-button")
+    expect(page.locator("#run-view")).to_be_visible()
+
+
+def status(ui: Ui) -> Any:
+    return ui.page.locator("#run-status")
+
+
+def assert_clean(ui: Ui) -> None:
+    assert ui.errors == []
+    assert ui.dialogs == []
+    assert ui.violations() == []
+
+
+def test_capabilities_are_listed_and_an_unavailable_one_is_disabled(ui: Ui) -> None:
+    page = ui.open()
+    expect(page.locator("[data-graph]")).to_have_count(8)
+    expect(page.locator("body")).to_have_attribute("data-connection", "open")
+    expect(page.locator("#cap-steps")).to_be_enabled()
+    expect(page.locator("#cap-broken")).to_be_disabled()
+    expect(page.locator('[data-graph="broken"]')).to_contain_text("ModuleNotFoundError")
+    assert_clean(ui)
+
+
+def test_the_keyboard_reaches_every_control_with_a_visible_focus(ui: Ui) -> None:
+    page = ui.open()
+    expect(page.locator("[data-graph]")).to_have_count(8)
+    seen = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => {
+              const el = document.activeElement;
+              const style = getComputedStyle(el);
+              return [el.id || el.tagName, style.outlineStyle, style.outlineWidth];
+            }"""
+        )
+        if focused[0] == "BODY":  # the document itself, before the first control
+            continue
+        seen.append(focused[0])
+        assert focused[1] != "none" and focused[2] != "0px", focused
+        if focused[0] == "cap-steps":
+            break
+    assert "new-run" in seen and "chat-input" in seen and "cap-steps" in seen
+    page.keyboard.press("Space")  # the focused radio: a capability picked by keyboard
+    expect(page.locator("#input-form")).to_be_visible()
+
+
+def test_a_run_lights_every_node_and_its_json_downloads(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "steps", delay="0.05")
+    for name in STEPS:
+        expect(ui.node(name)).to_have_attribute("data-status", "done")
+    expect(status(ui)).to_have_text("succeeded")
+    expect(ui.node("five").locator("progress")).to_be_visible()
+    expect(ui.node("five")).to_contain_text("five done")
+    expect(ui.node("five").locator(".node-elapsed")).to_contain_text("ms")
+    ui.shot("done")
+    with page.expect_download() as download:
+        page.click("#download-json")
+    saved = Path(download.value.path()).read_text()
+    assert json.loads(saved)["visited"] == STEPS
+    expect(page.locator("#history .history-item")).to_have_count(1)
+    expect(page.locator("#history")).to_contain_text("succeeded")
+    assert_clean(ui)
+
+
+def test_server_validation_errors_show_next_to_the_field(ui: Ui) -> None:
+    page = ui.open()
+    start_form = page.locator("#input-form")
+    page.check("#cap-steps")
+    page.fill("#field-delay", "x")
+    page.click("#start-button")
+    error = page.locator("#field-delay-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("valid number")
+    expect(page.locator("#field-delay")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#field-delay")).to_be_focused()
+    expect(start_form).to_be_visible()
+    ui.shot("invalid")
+    page.fill("#field-delay", "0")
+    page.click("#start-button")
+    expect(status(ui)).to_have_text("succeeded")
+
+
+def test_pause_then_resume_finishes_the_run(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "steps", delay="0.5")
+    expect(ui.node("one")).to_have_attribute("data-status", "done")
+    page.click("#pause-button")
+    expect(status(ui)).to_have_text("interrupted (pause)")
+    expect(page.locator("#run-notice")).to_contain_text("Paused")
+    expect(page.locator("#resume-button")).to_be_enabled()
+    ui.shot("paused")
+    assert ui.node("five").get_attribute("data-status") == "pending"
+    page.click("#resume-button")
+    expect(status(ui)).to_have_text("succeeded", timeout=20_000)
+    for name in STEPS:
+        expect(ui.node(name)).to_have_attribute("data-status", "done")
+    assert_clean(ui)
+
+
+def test_a_question_is_answered_from_its_form(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "ask", topic="links")
+    form = page.locator("#question-form")
+    expect(form).to_contain_text("Which pages about links?")
+    expect(ui.node("ask")).to_have_attribute("data-status", "interrupted")
+    expect(status(ui)).to_have_text("interrupted (question)")
+    expect(page.locator("#resume-button")).to_be_disabled()
+    ui.shot("question")
+    page.get_by_label("Page B").check()
+    form.get_by_role("button", name="Answer and resume").click()
+    expect(status(ui)).to_have_text("succeeded")
+    expect(ui.node("summarize")).to_have_attribute("data-status", "done")
+    expect(page.locator("#output-json")).to_contain_text('"answer": "b"')
+    assert_clean(ui)
+
+
+def test_cancel_stops_the_run(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "steps", delay="3")
+    expect(ui.node("one")).to_have_attribute("data-status", "running")
+    page.click("#cancel-button")
+    expect(status(ui)).to_have_text("cancelled")
+    expect(ui.node("one")).to_have_attribute("data-status", "cancelled")
+    expect(page.locator("#cancel-button")).to_be_disabled()
+    expect(page.locator("#pause-button")).to_be_disabled()
+    assert_clean(ui)
+
+
+def test_a_reload_mid_run_replays_and_continues_live(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "steps", delay="0.6")
+    expect(ui.node("one")).to_have_attribute("data-status", "done")
+    url = page.url
+    ui.shot("before-reload")
+    page.reload()
+    assert page.url == url
+    expect(ui.node("one")).to_have_attribute("data-status", "done")
+    expect(status(ui)).to_have_text("running")
+    expect(status(ui)).to_have_text("succeeded", timeout=20_000)
+    for name in STEPS:
+        expect(ui.node(name)).to_have_attribute("data-status", "done")
+    expect(page.locator("#history .history-item[aria-current=true]")).to_have_count(1)
+    assert_clean(ui)
+
+
+def test_tokens_stream_into_the_page(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "chat", question="how?")
+    expect(page.locator("#message-list")).to_contain_text(
+        "The pillar page should link to every cluster page, and back."
+    )
+    expect(status(ui)).to_have_text("succeeded")
+
+
+def test_a_failed_node_is_marked_with_its_error(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "failing")
+    expect(ui.node("boom")).to_have_attribute("data-status", "failed")
+    expect(ui.node("fine")).to_have_attribute("data-status", "done")
+    expect(page.locator("#run-error")).to_contain_text("quota exceeded")
+    expect(status(ui)).to_have_text("failed")
+
+
+def test_the_page_reconnects_after_a_server_restart(live_host: LiveHost, ui_factory: Any) -> None:
+    live_host.start()
+    ui = ui_factory(live_host.base_url)
+    page = ui.open()
+    start(ui, "steps", delay="0.6")
+    expect(ui.node("one")).to_have_attribute("data-status", "done")
+    live_host.stop()
+    expect(page.locator("#connection")).to_contain_text("reconnecting")
+    ui.shot("reconnecting")
+    live_host.start()
+    expect(page.locator("#connection")).to_be_hidden(timeout=20_000)
+    expect(status(ui)).to_have_text("succeeded", timeout=20_000)
+    for name in STEPS:
+        expect(ui.node(name)).to_have_attribute("data-status", "done")
+
+
+def test_a_chat_message_with_a_url_fills_the_topical_mesh_form(
+    ui_factory: Any, mesh_host: LiveHost
+) -> None:
+    ui = ui_factory(mesh_host.base_url)
+    page = ui.open()
+    page.fill("#chat-input", "analyze https://github.com/acme/site")
+    page.keyboard.press("Enter")
+    expect(page.locator("#cap-topical_mesh")).to_be_checked()
+    expect(page.locator("#field-repo_url")).to_have_value("https://github.com/acme/site")
+    expect(page.locator("#field-max_pages")).to_have_value("50")
+    expect(page.locator("#field-mode")).to_have_value("0")
+    expect(page.locator("#field-subdir")).to_have_value("")
+    expect(page.locator("#start-button")).to_be_focused()
+    page.fill("#field-max_pages", "0")
+    page.keyboard.press("Enter")
+    expect(page.locator("#field-max_pages-error")).to_contain_text("greater than or equal to 1")
+    assert_clean(ui)
+
+
+def test_hostile_report_and_names_execute_nothing_and_load_nothing(
+    ui_factory: Any, mesh_host: LiveHost, canary: Canary
+) -> None:
+    ui = ui_factory(mesh_host.base_url)
+    page = ui.open()
+    page.check("#cap-topical_mesh")
+    hostile_name = '<script>window.__pwned="name"</script><img src=x onerror=alert(1)>'
+    page.fill("#field-repo_url", f"https://example.com/{hostile_name}")
+    page.check("#field-review_recommendations")
+    page.click("#start-button")
+    form = page.locator("#question-form")
+    expect(form).to_contain_text("<script>")
+    ui.shot("hostile-question")
+    form.get_by_role("button", name="Answer and resume").click()
+    expect(status(ui)).to_have_text("succeeded")
+    report = page.locator("#report")
+    expect(report).to_have_attribute("data-rendered", "true")
+    ui.shot("hostile-report")
+
+    expect(page.locator("#run-title")).to_contain_text(hostile_name)
+    expect(report).to_contain_text('<script>window.__pwned="report"</script>')
+    expect(report).to_contain_text("[image: canary image]")
+    expect(page.locator(".figure-grade dd")).to_have_text("B")
+    expect(page.locator(".figure-orphans dd")).to_have_text("2")
+    expect(page.locator(".figure-broken dd")).to_have_text("1")
+    expect(page.locator(".mesh-nodes .mesh-pillar")).to_have_count(1)
+    expect(page.locator(".mesh-nodes .mesh-orphan")).to_have_count(2)
+    expect(page.locator(".mesh-edges .mesh-edge-missing")).to_have_count(1)
+    expect(page.locator(".mesh-suggested .mesh-edge-suggested")).to_have_count(2)
+
+    injected = page.evaluate(
+        """() => ({
+          scripts: [...document.scripts].map((s) => s.src),
+          tags: document.querySelectorAll(
+            "main img, main iframe, main object, main embed, main style, main link, main script"
+          ).length,
+          svgs: document.querySelectorAll("main svg:not(.mesh-svg)").length,
+          handlers: document.querySelectorAll(
+            "[onerror], [onload], [onmouseover], [onclick], [style]:not([style=''])"
+          ).length,
+          jsLinks: [...document.querySelectorAll("a[href]")].filter(
+            (a) => !/^(https?:|#|blob:|mailto:)/.test(a.getAttribute("href"))
+          ).length,
+          pwned: window.__pwned === undefined ? null : String(window.__pwned),
+        })"""
+    )
+    assert injected == {
+        "scripts": [f"{mesh_host.base_url}/static/app.js"],
+        "tags": 0,
+        "svgs": 0,
+        "handlers": 0,
+        "jsLinks": 0,
+        "pwned": None,
+    }
+    for link in report.locator("a").all():
+        assert link.get_attribute("rel") == "noopener noreferrer nofollow"
+
+    with page.expect_download() as download:
+        page.click("#download-markdown")
+    assert "```mermaid" in Path(download.value.path()).read_text()
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.wait_for_timeout(200)
+    assert canary.requests == []
+    assert_clean(ui)
