@@ -7,6 +7,8 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain_core.language_models import BaseChatModel
+
 
 def _default_workdir() -> str:
     return os.path.join(tempfile.gettempdir(), "topical-mesh")
@@ -32,6 +34,8 @@ class Context:
             note (enforced in the page-reading worker processes, which big sites and
             sites with files over 256 KiB use).
         workdir: base folder of the per-run, per-attempt checkouts.
+        chat_model: filled by the host when an LLM is configured; the write node then
+            adds an executive summary and rewords recommendations (None: deterministic).
     """
 
     allow_local_sources: bool = False
@@ -44,6 +48,7 @@ class Context:
     max_files_scanned: int = 500_000
     max_parse_seconds_per_file: float = 10.0
     workdir: str = field(default_factory=_default_workdir)
+    chat_model: BaseChatModel | None = None
 
 
 def resolve_context(value: Any) -> Context:

@@ -154,6 +154,7 @@ class Output(BaseModel):
     pages: list[PageResult] = Field(default_factory=list)
     mermaid_diagram: str = ""
     report_markdown: str = ""
+    executive_summary: str = ""
     analysis_timestamp: str = ""
     processing_time_seconds: float = 0.0
 
@@ -204,5 +205,6 @@ class State(TypedDict, total=False):
     # write
     mermaid_diagram: str
     report_markdown: str
+    executive_summary: str
     analysis_timestamp: str
     processing_time_seconds: float

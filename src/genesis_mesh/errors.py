@@ -6,6 +6,7 @@ GenesisMeshError
 │   ├── RunNotFound     (run_not_found)
 │   └── ThreadNotFound  (thread_not_found)
 ├── GraphUnavailable    (graph_unavailable)  503
+├── ChatModelNotConfigured (chat_model_not_configured) 503
 ├── InvalidInput        (invalid_input)      422
 ├── Conflict            (conflict)           409
 │   ├── ThreadBusy      (thread_busy)
@@ -76,6 +77,26 @@ class GraphUnavailable(GenesisMeshError):
             f"Graph {name!r} failed to load: {error}. Fix the module and restart "
             "(or save it under `genesis-mesh dev`).",
             {"graph": name, "error": error},
+        )
+
+
+class ChatModelNotConfigured(GenesisMeshError):
+    """A graph needs a chat model and this process has none: refused before the run starts."""
+
+    code = "chat_model_not_configured"
+    http_status = 503
+
+    def __init__(self, name: str, hint: str) -> None:
+        super().__init__(
+            f"Graph {name!r} needs a chat model and none is configured: {hint}.",
+            {
+                "graph": name,
+                "settings": [
+                    "GENESIS_MESH_LLM_MODEL",
+                    "GENESIS_MESH_LLM_BASE_URL",
+                    "GENESIS_MESH_LLM_API_KEY",
+                ],
+            },
         )
 
 

@@ -6,6 +6,7 @@ broken module never stops the host.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import inspect
 import json
@@ -36,6 +37,7 @@ class GraphEntry:
     description: str = ""
     error: str | None = None
     module_file: Path | None = None
+    requires_chat_model: bool = False
     _info: dict[str, Any] | None = field(default=None, repr=False)
     _output_keys: frozenset[str] | None = field(default=None, repr=False)
 
@@ -143,6 +145,7 @@ class GraphRegistry:
             entry.module_file = Path(module.__file__ or "")
             entry.graph = self._compile(_resolve_attr(module, attr, spec))
             entry.description = _describe(module, entry.graph)
+            entry.requires_chat_model = requires_chat_model(module, entry.graph)
         except Exception as exc:  # a broken graph must not stop the host
             entry.error = f"{type(exc).__name__}: {exc}"
             entry.graph = None
@@ -220,6 +223,24 @@ def _resolve_attr(module: ModuleType, attr: str, spec: str) -> Any:
     if callable(obj) and not inspect.iscoroutinefunction(obj):
         return obj()
     return obj
+
+
+def requires_chat_model(module: ModuleType | None, graph: Pregel[Any, Any, Any, Any]) -> bool:
+    """True when the module says `REQUIRES_CHAT_MODEL = True`, or its context's
+    `chat_model` field has no default (so the run cannot start without a model)."""
+    if module is not None and getattr(module, "REQUIRES_CHAT_MODEL", False):
+        return True
+    schema = getattr(graph, "context_schema", None)
+    fields = getattr(schema, "__dataclass_fields__", None)
+    if fields and "chat_model" in fields:
+        spec = fields["chat_model"]
+        return bool(
+            spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING
+        )
+    model_fields = getattr(schema, "model_fields", None)
+    if model_fields and "chat_model" in model_fields:
+        return bool(model_fields["chat_model"].is_required())
+    return False
 
 
 def _describe(module: ModuleType, graph: Pregel[Any, Any, Any, Any]) -> str:

@@ -13,6 +13,7 @@ from graphs.topical_mesh.mermaid import mermaid_diagram
 from graphs.topical_mesh.nodes.progress import Progress
 from graphs.topical_mesh.report import render_report
 from graphs.topical_mesh.state import State
+from graphs.topical_mesh.summary import with_model
 
 
 async def write(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -20,10 +21,15 @@ async def write(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     progress = Progress()
     snapshot = dict(state)
     diagram = mermaid_diagram(snapshot) if state.get("include_visualization", True) else ""
-    report = render_report(snapshot, diagram)
+    written = await with_model(getattr(runtime.context, "chat_model", None), snapshot, progress.say)
+    report = render_report({**snapshot, **written}, diagram)
+    if written.get("executive_summary"):
+        summary = "\n## Executive summary\n\n" + written["executive_summary"] + "\n"
+        report = report.replace("\n## Top issues", summary + "\n## Top issues", 1)
     started = state.get("started_at") or time.time()
     progress.say("report written")
     return {
+        **written,
         "mermaid_diagram": diagram,
         "report_markdown": report,
         "analysis_timestamp": datetime.now(UTC).isoformat(timespec="seconds"),

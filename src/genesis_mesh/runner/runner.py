@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, cast
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphDrained
 from langgraph.pregel import Pregel
@@ -23,7 +24,8 @@ from langgraph.runtime import RunControl
 from langgraph.types import Command, Durability
 
 from genesis_mesh.bus.base import EventBus, Unsubscribe
-from genesis_mesh.errors import InvalidRunState, RunNotFound
+from genesis_mesh.errors import ChatModelNotConfigured, InvalidRunState, RunNotFound
+from genesis_mesh.llm import SETTINGS_HINT, ChatModels
 from genesis_mesh.protocol import Event, EventType, InterruptMode, RunInfo, RunStatus
 from genesis_mesh.registry import GraphEntry, GraphRegistry
 from genesis_mesh.runner.event_log import EventLog
@@ -146,6 +148,12 @@ class Runner:
         (subscribed before the run can emit anything, so no replay is needed)."""
         entry = self.registry.get(graph)
         entry.compiled()
+        if (
+            entry.requires_chat_model
+            and not _chat_model_given(self.options.graph_context.get(graph), context)
+            and not _chat_models(self).configured
+        ):
+            raise ChatModelNotConfigured(graph, SETTINGS_HINT)
         data = entry.validate_input(input)
         run = await self.store.create_run(graph, data, thread_id, owner)
         if on_event is not None:
@@ -494,6 +502,13 @@ class Runner:
             return values or None
         fields = _field_names(schema)
         values = {k: v for k, v in values.items() if fields is None or k in fields}
+        # a model object injected in-process wins; anything else (JSON) is replaced
+        if (
+            fields is not None
+            and "chat_model" in fields
+            and not isinstance(values.get("chat_model"), BaseChatModel)
+        ):
+            values["chat_model"] = _chat_models(self).get()
         try:
             return schema(**values)
         except TypeError:
@@ -514,3 +529,16 @@ def _field_names(schema: Any) -> set[str] | None:
     if hasattr(schema, "__annotations__"):
         return set(schema.__annotations__)
     return None
+
+
+def _chat_models(runner: Runner) -> ChatModels:
+    """The runner's chat model factory, built from the environment on first use; assign
+    `runner.chat_models = ChatModels(model=...)` to inject one."""
+    models = vars(runner).get("chat_models")
+    if models is None:
+        models = vars(runner)["chat_models"] = ChatModels()
+    return cast(ChatModels, models)
+
+
+def _chat_model_given(*contexts: dict[str, Any] | None) -> bool:
+    return any(isinstance((c or {}).get("chat_model"), BaseChatModel) for c in contexts)

@@ -1,0 +1,1 @@
+"""The nodes of mesh_build: outline, review, link, write."""

@@ -1,0 +1,52 @@
+"""Fixtures: the fake OpenAI-compatible server, and a host whose LLM settings point at it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, LiveHost
+from tests.llm.fake_openai import FakeOpenAI
+
+LLM_CONFIG = Path(__file__).parent / "fixtures" / "langgraph.json"
+
+
+def llm_env(fake: FakeOpenAI, **extra: str) -> dict[str, str]:
+    """Host environment: the model at the fake server, fast timeouts and retries."""
+    return {
+        "PYTHONPATH": str(ROOT),
+        "GENESIS_MESH_LLM_MODEL": "fake-model",
+        "GENESIS_MESH_LLM_BASE_URL": fake.base_url,
+        "GENESIS_MESH_LLM_TIMEOUT": "1.0",
+        "GENESIS_MESH_LLM_MAX_RETRIES": "2",
+        **extra,
+    }
+
+
+@pytest.fixture(scope="module")
+def fake_server() -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake(fake_server: FakeOpenAI) -> Iterator[FakeOpenAI]:
+    """The module's fake server, with an empty script and log for this test."""
+    fake_server.reset()
+    yield fake_server
+    fake_server.reset()
+
+
+@pytest.fixture(scope="module")
+def llm_host(
+    tmp_path_factory: pytest.TempPathFactory, fake_server: FakeOpenAI
+) -> Iterator[LiveHost]:
+    """One host per module, configured with the fake server's model."""
+    live = LiveHost(tmp_path_factory.mktemp("llm-host"), config=LLM_CONFIG)
+    live.env = llm_env(fake_server)
+    live.start()
+    yield live
+    live.stop()
