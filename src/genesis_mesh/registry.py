@@ -20,7 +20,7 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import StateGraph
 from langgraph.pregel import Pregel
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, PydanticUserError, ValidationError
 
 from genesis_mesh.errors import GraphNotFound, GraphUnavailable, InvalidInput
 
@@ -73,8 +73,8 @@ class GraphEntry:
             drawable = self.graph.get_graph()
             self._info = {
                 **self.summary(),
-                "input_schema": self.graph.get_input_jsonschema(),
-                "output_schema": self.graph.get_output_jsonschema(),
+                "input_schema": _schema_or_none(self.graph.get_input_jsonschema),
+                "output_schema": _schema_or_none(self.graph.get_output_jsonschema),
                 "nodes": [{"id": n.id, "name": n.name} for n in drawable.nodes.values()],
                 "edges": [
                     {"source": e.source, "target": e.target, "conditional": e.conditional}
@@ -100,9 +100,12 @@ class GraphEntry:
 
     def validate_input(self, value: dict[str, Any]) -> dict[str, Any]:
         """Check `value` against the graph's input schema; returns it as JSON-safe data."""
-        schema = self.compiled().get_input_schema()
         try:
-            model = schema.model_validate(value)
+            model = self.compiled().get_input_schema().model_validate(value)
+        except PydanticUserError:
+            # The state type cannot be validated by pydantic here (e.g. `typing.TypedDict`
+            # on Python 3.11); LangGraph runs it all the same, so accept the object.
+            return value
         except ValidationError as exc:
             raise InvalidInput(
                 f"The input does not match graph {self.name!r}'s input schema: "
@@ -115,6 +118,16 @@ class GraphEntry:
         if isinstance(model, BaseModel):
             return model.model_dump(mode="json", exclude_unset=False)
         return value
+
+
+def _schema_or_none(make: Any) -> dict[str, Any] | None:
+    """A JSON schema, or None when pydantic cannot describe the state type."""
+    try:
+        schema: dict[str, Any] = make()
+    except PydanticUserError as exc:
+        logger.warning("no JSON schema for a graph state: %s", str(exc).splitlines()[0])
+        return None
+    return schema
 
 
 class GraphRegistry:

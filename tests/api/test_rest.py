@@ -169,3 +169,15 @@ def test_health_ready_version_and_openapi_examples(host: LiveHost) -> None:
     for model in ("RunCreate", "InterruptRequest", "ResumeRequest"):
         assert spec["components"]["schemas"][model]["examples"], model
     assert docs.status_code == 200
+
+
+def test_a_graph_typed_with_typing_typeddict_runs_without_a_schema(host: LiveHost) -> None:
+    with host.client() as http:
+        info = http.get("/api/v1/graphs/plain_typeddict").json()
+        run = http.post(
+            "/api/v1/runs", json={"graph": "plain_typeddict", "input": {"name": "mesh"}}
+        ).json()
+        done = wait_for_status(http, run["run_id"], {"succeeded"})
+    assert info["available"] is True and info["input_schema"] is None
+    assert [n["name"] for n in info["nodes"]] == ["__start__", "greet", "__end__"]
+    assert done["output"]["greeting"] == "hello mesh"
