@@ -181,3 +181,22 @@ def test_a_graph_typed_with_typing_typeddict_runs_without_a_schema(host: LiveHos
     assert info["available"] is True and info["input_schema"] is None
     assert [n["name"] for n in info["nodes"]] == ["__start__", "greet", "__end__"]
     assert done["output"]["greeting"] == "hello mesh"
+
+
+def test_a_failed_run_is_retried_from_its_last_checkpoint(host: LiveHost, tmp_path) -> None:
+    record = tmp_path / "calls.txt"
+    with host.client() as http:
+        run = http.post(
+            "/api/v1/runs", json={"graph": "flaky", "input": {"record_to": str(record)}}
+        ).json()
+        failed = wait_for_status(http, run["run_id"], {"failed"})
+        retried = http.post(f"/api/v1/runs/{run['run_id']}/resume", json={})
+        done = wait_for_status(http, run["run_id"], {"succeeded"})
+        events = http.get(f"/api/v1/runs/{run['run_id']}/events").json()
+    assert "timed out" in failed["error"]["message"]
+    assert retried.status_code == 202
+    assert done["output"]["result"] == "fetched"
+    assert record.read_text().splitlines() == ["prepare", "fetch", "fetch"]
+    resumed = [e for e in events if e["type"] == "run.resumed"]
+    assert resumed[0]["data"]["reason"] == "retry"
+    assert [e["node"] for e in events if e["type"] == "node.completed"] == ["prepare", "fetch"]

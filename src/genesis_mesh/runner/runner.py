@@ -24,7 +24,7 @@ from langgraph.runtime import RunControl
 from langgraph.types import Command, Durability
 
 from genesis_mesh.bus.base import EventBus, Unsubscribe
-from genesis_mesh.errors import ChatModelNotConfigured, InvalidRunState, RunNotFound
+from genesis_mesh.errors import ChatModelNotConfigured, InvalidRunState, RunNotFound, ThreadBusy
 from genesis_mesh.llm import SETTINGS_HINT, ChatModels
 from genesis_mesh.protocol import Event, EventType, InterruptMode, RunInfo, RunStatus
 from genesis_mesh.registry import GraphEntry, GraphRegistry
@@ -200,12 +200,22 @@ class Runner:
         return await self.store.get_run(run.run_id)
 
     async def resume(self, run_id: str, value: Any = None) -> RunInfo:
+        """Continue an interrupted run (answering its question with `value`), or retry a
+        failed one; either way from its last checkpoint, without re-running finished nodes."""
         run = await self.store.get_run(run_id)
-        if run.status != RunStatus.INTERRUPTED or run_id in self._executions:
-            raise InvalidRunState(run_id, run.status, "resume", "interrupted")
+        resumable = (RunStatus.INTERRUPTED, RunStatus.FAILED)
+        if run.status not in resumable or run_id in self._executions:
+            raise InvalidRunState(run_id, run.status, "resume", "interrupted or failed")
+        if run.status == RunStatus.FAILED:
+            thread = await self.store.get_thread(run.thread_id)
+            if thread.active_run_id is not None:
+                raise ThreadBusy(run.thread_id, thread.active_run_id)
         reason = (run.interrupt or {}).get("reason")
         payload: Any = Command(resume=value) if reason == "question" else None
-        opening = EventDraft(EventType.RUN_RESUMED, None, {"value": to_jsonable(value)})
+        data = {"value": to_jsonable(value)}
+        if run.status == RunStatus.FAILED:
+            data["reason"] = "retry"
+        opening = EventDraft(EventType.RUN_RESUMED, None, data)
         self._launch(run, payload, opening, None)
         # The task itself stores `running` with its `run.resumed` event; writing it here
         # could overwrite the final status of a run that finishes first.
