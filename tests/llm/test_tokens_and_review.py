@@ -33,7 +33,10 @@ async def test_every_token_reaches_the_websocket_in_the_order_the_server_sent_it
         await client.close()
     deltas = [e for e in events if e["type"] == "message.delta"]
     assert events[-1]["type"] == "run.completed"
-    assert [e["data"]["text"] for e in deltas] == [f"tok{i} " for i in range(500)]
+    # Tokens still queued for storage may travel together; each delta carries only new
+    # text, so in order they add up to exactly what the server sent.
+    assert "".join(e["data"]["text"] for e in deltas) == "".join(f"tok{i} " for i in range(500))
+    assert all(e["data"]["text"] for e in deltas) and len(deltas) > 1
     assert {e["node"] for e in deltas} == {"answer"}
     assert len({e["data"]["message_id"] for e in deltas}) == 1
     assert events[-1]["data"]["output"]["answer"] == fake.sent_texts[0]

@@ -148,7 +148,8 @@ async def test_the_host_streams_the_summary_into_the_audit(
         host.stop()
     assert events[-1]["type"] == "run.completed", events[-3:]
     deltas = [e for e in events if e["type"] == "message.delta"]
-    assert [d["data"]["text"] for d in deltas] == ["The ", "site ", "needs ", "more ", "links."]
+    assert "".join(d["data"]["text"] for d in deltas) == "The site needs more links."
+    assert all(d["data"]["text"] for d in deltas)
     assert {d["node"] for d in deltas} == {"write"}
     output = events[-1]["data"]["output"]
     assert output["executive_summary"] == "The site needs more links."

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from genesis_mesh.bus.base import EventBus
-from genesis_mesh.protocol import Event
+from genesis_mesh.protocol import Event, EventType
 from genesis_mesh.runner.events import EventDraft
 from genesis_mesh.store.run_store import RunStore
 
@@ -62,7 +62,15 @@ class EventLog:
     def append(
         self, run_id: str, draft: EventDraft, run_update: dict[str, Any] | None = None
     ) -> Event:
-        """Queue an event; `run_update` (run columns) is committed in the same transaction."""
+        """Queue an event; `run_update` (run columns) is committed in the same transaction.
+
+        Consecutive `message.delta` events of one message that are still queued (so no
+        client has seen them) are merged into one: fewer, larger deltas, each still
+        carrying only text the client has not seen.
+        """
+        merged = None if run_update else self._merge_delta(run_id, draft)
+        if merged is not None:
+            return merged
         seq = self._seq.get(run_id, 0) + 1
         self._seq[run_id] = seq
         event = Event(
@@ -78,6 +86,21 @@ class EventLog:
             self._run_updates.setdefault(run_id, {}).update(run_update)
         self._wake.set()
         return event
+
+    def _merge_delta(self, run_id: str, draft: EventDraft) -> Event | None:
+        if draft.type != EventType.MESSAGE_DELTA or not self._queue:
+            return None
+        last = self._queue[-1]
+        same = (
+            last.type == EventType.MESSAGE_DELTA
+            and last.run_id == run_id
+            and last.node == draft.node
+            and last.data.get("message_id") == draft.data.get("message_id")
+        )
+        if not same:
+            return None
+        last.data["text"] = str(last.data.get("text", "")) + str(draft.data.get("text", ""))
+        return last
 
     async def flush(self) -> None:
         """Wait until every event appended so far is stored and published."""
