@@ -38,6 +38,22 @@ def mermaid_label(text: str) -> str:
     return re.sub(r"(?i)click", lambda m: m.group(0)[0] + "#108;" + m.group(0)[2:], text)
 
 
+def strongest_links(state: dict[str, Any], limit: int = MAX_EDGES) -> list[dict[str, Any]]:
+    """The links whose two pages have the most authority, as page ids with that weight."""
+    pages: list[dict[str, Any]] = state.get("pages", [])
+    ranked = sorted(
+        (
+            (pages[a]["authority"] + pages[b]["authority"], a, b)
+            for a, b, _ in state.get("links", [])
+        ),
+        key=lambda item: (-item[0], item[1], item[2]),
+    )
+    return [
+        {"source": pages[a]["id"], "target": pages[b]["id"], "weight": round(weight, 2)}
+        for weight, a, b in ranked[:limit]
+    ]
+
+
 def mermaid_diagram(state: dict[str, Any]) -> str:
     """`graph LR` with the pillar, a subgraph per large cluster and the strongest links."""
     pages: list[dict[str, Any]] = state.get("pages", [])

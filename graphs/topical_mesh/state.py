@@ -153,6 +153,10 @@ class Output(BaseModel):
     notes: list[str] = Field(default_factory=list)
     pages: list[PageResult] = Field(default_factory=list)
     mermaid_diagram: str = ""
+    strongest_links: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="The links between the strongest pages: {source, target, weight} by page id.",
+    )
     report_markdown: str = ""
     executive_summary: str = ""
     analysis_timestamp: str = ""
@@ -204,6 +208,7 @@ class State(TypedDict, total=False):
     proposed_recommendations: int
     # write
     mermaid_diagram: str
+    strongest_links: list[dict[str, Any]]
     report_markdown: str
     executive_summary: str
     analysis_timestamp: str

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LiveHost
+from tests.conftest import FIXTURE_CONFIG, LiveHost
 from tests.web.conftest import Canary, Ui
+
+GRAPH_COUNT = len(json.loads(FIXTURE_CONFIG.read_text())["graphs"])
 
 pytestmark = pytest.mark.browser
 
@@ -43,7 +45,7 @@ def assert_clean(ui: Ui) -> None:
 
 def test_capabilities_are_listed_and_an_unavailable_one_is_disabled(ui: Ui) -> None:
     page = ui.open()
-    expect(page.locator("[data-graph]")).to_have_count(8)
+    expect(page.locator("[data-graph]")).to_have_count(GRAPH_COUNT)
     expect(page.locator("body")).to_have_attribute("data-connection", "open")
     expect(page.locator("#cap-steps")).to_be_enabled()
     expect(page.locator("#cap-broken")).to_be_disabled()
@@ -53,7 +55,7 @@ def test_capabilities_are_listed_and_an_unavailable_one_is_disabled(ui: Ui) -> N
 
 def test_the_keyboard_reaches_every_control_with_a_visible_focus(ui: Ui) -> None:
     page = ui.open()
-    expect(page.locator("[data-graph]")).to_have_count(8)
+    expect(page.locator("[data-graph]")).to_have_count(GRAPH_COUNT)
     seen = []
     for _ in range(12):
         page.keyboard.press("Tab")

@@ -9,7 +9,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from graphs.topical_mesh.context import Context
-from graphs.topical_mesh.mermaid import mermaid_diagram
+from graphs.topical_mesh.mermaid import mermaid_diagram, strongest_links
 from graphs.topical_mesh.nodes.progress import Progress
 from graphs.topical_mesh.report import render_report
 from graphs.topical_mesh.state import State
@@ -31,6 +31,7 @@ async def write(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     return {
         **written,
         "mermaid_diagram": diagram,
+        "strongest_links": strongest_links(snapshot),
         "report_markdown": report,
         "analysis_timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
         "processing_time_seconds": round(time.time() - started, 3),

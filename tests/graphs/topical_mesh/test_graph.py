@@ -93,6 +93,12 @@ async def test_the_output_follows_the_mesh_api_fields_and_the_report_renders(
     assert {r["target_page"] for r in link_recs} == set(out["orphans"])
     assert all(r["anchor_text"] and r["source_page"] for r in link_recs)
     assert any(r["action"] == "link_related" for r in out["recommendations"])
+    strong = out["strongest_links"]
+    authority = {p["id"]: p["authority"] for p in out["pages"]}
+    assert 0 < len(strong) <= 40
+    assert [s["weight"] for s in strong] == sorted((s["weight"] for s in strong), reverse=True)
+    for link in strong:
+        assert link["weight"] == round(authority[link["source"]] + authority[link["target"]], 2)
 
 
 async def test_visualization_can_be_left_out(tmp_path: Path) -> None:
