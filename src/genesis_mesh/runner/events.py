@@ -39,6 +39,8 @@ class StreamMapper:
     step: int = 0
     running: dict[str, str] = field(default_factory=dict)
     _held: list[EventDraft] = field(default_factory=list)
+    last_checkpoint: dict[str, Any] | None = None
+    saw_interrupt: bool = False
 
     def map(self, part: Sequence[Any]) -> list[EventDraft]:
         namespace, mode, chunk = part
@@ -61,6 +63,15 @@ class StreamMapper:
         held, self._held = self._held, []
         return held
 
+    def final_values(self) -> dict[str, Any] | None:
+        """The state of a run that ended with nothing left to do and no question asked,
+        read off its last checkpoint part (None when the thread must be read instead)."""
+        final = self.last_checkpoint
+        if final is None or final.get("next") or self.saw_interrupt:
+            return None
+        values = final.get("values")
+        return values if isinstance(values, dict) else None
+
     def failure_node(self) -> str | None:
         return next(iter(self.running.values()), None)
 
@@ -68,6 +79,7 @@ class StreamMapper:
         if namespace:
             return []
         self.step = int(chunk.get("metadata", {}).get("step", self.step))
+        self.last_checkpoint = chunk
         return self.release()
 
     def _task(self, namespace: tuple[str, ...], chunk: dict[str, Any]) -> list[EventDraft]:
@@ -89,7 +101,10 @@ class StreamMapper:
                     {"task_id": task_id, "error": describe_error(chunk["error"])},
                 )
             ]
-        if chunk.get("interrupts") or task_id in self.completed_task_ids:
+        if chunk.get("interrupts"):
+            self.saw_interrupt = True
+            return []
+        if task_id in self.completed_task_ids:
             return []
         self.completed_task_ids.add(task_id)
         self._held.append(

@@ -419,7 +419,11 @@ class Runner:
             await cast(AsyncGenerator[Any, None], stream).aclose()
         for draft in mapper.release():
             self._emit(run.run_id, draft, mapper)
-        await self._settle(run, entry, config)
+        values = mapper.final_values()
+        if values is None:
+            await self._settle(run, entry, config)
+        else:
+            await self._complete(run, entry, values)
 
     def _emit(self, run_id: str, draft: EventDraft, mapper: StreamMapper) -> None:
         if draft.type == EventType.NODE_FAILED:
@@ -459,7 +463,10 @@ class Runner:
                 interrupt={"reason": "breakpoint", "next": list(state.next)},
             )
             return
-        output = entry.output_of(to_jsonable(state.values))
+        await self._complete(run, entry, state.values)
+
+    async def _complete(self, run: RunInfo, entry: GraphEntry, values: Any) -> None:
+        output = entry.output_of(to_jsonable(values))
         await self._finish(
             run.run_id,
             EventDraft(EventType.RUN_COMPLETED, None, {"output": output}),

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from sqlalchemy.pool import StaticPool
 from genesis_mesh.errors import RunNotFound, ThreadBusy, ThreadNotFound
 from genesis_mesh.protocol import Event, EventType, RunInfo, RunStatus, ThreadInfo
 from genesis_mesh.store.tables import ACTIVE_STATUSES, events, runs, threads
+from genesis_mesh.store.writer_thread import WriterThread
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -63,7 +62,7 @@ class RunStore:
         # several per statement.
         self._writer_engine: Engine = create_engine(_sync_url(url), poolclass=StaticPool)
         # Its own thread: graph nodes that fill the default executor cannot delay events.
-        self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="genesis-mesh-events")
+        self._writer_thread = WriterThread("genesis-mesh-writer")
         if url.startswith("sqlite"):
             sa_event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
             sa_event.listen(self._writer_engine, "connect", _tune_sqlite)
@@ -75,7 +74,7 @@ class RunStore:
 
     async def close(self) -> None:
         await self.engine.dispose()
-        self._writer_thread.shutdown(wait=True)
+        self._writer_thread.stop()
         self._writer_engine.dispose()
 
     async def ping(self) -> None:
@@ -152,8 +151,7 @@ class RunStore:
 
     async def _write(self, function: Callable[..., Any], *args: Any) -> Any:
         """Run a write on the single writer thread (one hop, one connection)."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer_thread, function, *args)
+        return await self._writer_thread.run(function, *args)
 
     async def get_run(self, run_id: str) -> RunInfo:
         async with self.engine.connect() as conn:
