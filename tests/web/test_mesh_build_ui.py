@@ -49,6 +49,7 @@ def test_a_mesh_build_run_streams_tokens_asks_for_review_and_shows_the_briefs(
     ui.shot("review")
     expect(form.locator(".choices input")).to_have_count(3)
     page.get_by_label("Espresso part 3").uncheck()
+    page.fill("#answer-edits", "espresso-part-2: Milk steaming")  # rename a cluster
     form.get_by_role("button", name="Answer and resume").click()
 
     messages = page.locator("#message-list")
@@ -58,7 +59,8 @@ def test_a_mesh_build_run_streams_tokens_asks_for_review_and_shows_the_briefs(
     expect(page.locator("#run-status")).to_have_text("succeeded", timeout=20_000)
     expect(messages).to_contain_text("t4.23")  # the last token of the third brief
     result = page.locator("#result")
-    expect(result).to_contain_text("Espresso part 2")
+    expect(result).to_contain_text("Milk steaming")
+    expect(result).not_to_contain_text("Espresso part 2")
     expect(result).not_to_contain_text("Espresso part 3")
     ui.shot("briefs")
     assert len(fake.sent_texts) == 3

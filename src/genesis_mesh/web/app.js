@@ -429,12 +429,22 @@ function renderQuestion(question) {
   } else {
     form.append(h("label", { for: "answer-text" }, "Your answer"), h("textarea", { id: "answer-text", rows: 3 }));
   }
+  // Optional free text beside the choices: {"edits": {"key", "label", "placeholder"}}.
+  const edits = conventional && question.edits && typeof question.edits === "object" && choices.length ? question.edits : null;
+  const editsKey = edits && typeof edits.key === "string" && edits.key ? edits.key : "edits";
+  if (edits) {
+    form.append(
+      h("label", { for: "answer-edits" }, String(edits.label || "Edits (optional)")),
+      h("textarea", { id: "answer-edits", rows: 3, placeholder: String(edits.placeholder || "") }));
+  }
   form.append(h("p", { class: "form-error", role: "alert" }), h("button", { type: "submit", class: "primary" }, "Answer and resume"));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const value = choices.length
       ? { [key]: [...form.querySelectorAll(".choices input:checked")].map((b) => b.value) }
       : { answer: form.querySelector("#answer-text").value };
+    const editsText = edits ? form.querySelector("#answer-edits").value.trim() : "";
+    if (editsText) value[editsKey] = editsText;
     socket.send({ type: "resume", run_id: state.run.id, value });
     form.querySelector("button[type=submit]").disabled = true;
   });
