@@ -223,9 +223,14 @@ class Runner:
 
     async def recover(self) -> None:
         """Restart runs left `pending`/`running` by a dead process, or paused by a shutdown."""
-        candidates = await self.store.list_runs(
-            statuses=(RunStatus.PENDING, RunStatus.RUNNING, RunStatus.INTERRUPTED), limit=100_000
-        )
+        try:
+            candidates = await self.store.list_runs(
+                statuses=(RunStatus.PENDING, RunStatus.RUNNING, RunStatus.INTERRUPTED),
+                limit=100_000,
+            )
+        except Exception:
+            logger.exception("could not list the runs to recover; they wait for the next start")
+            return
         for run in candidates:
             if run.run_id in self._executions:
                 continue
@@ -235,19 +240,27 @@ class Runner:
             ):
                 continue
             try:
-                payload = await self._recovery_payload(run)
-            except Exception as exc:
-                await self.events.open_run(run.run_id)
-                await self._finish(
-                    run.run_id,
-                    EventDraft(EventType.RUN_FAILED, None, {"error": describe_error(exc)}),
-                    status=RunStatus.FAILED,
-                    error=describe_error(exc),
+                await self._recover_one(run)
+            except Exception:  # one run's trouble must not keep the host from starting
+                logger.exception(
+                    "recovering run %s failed; it waits for the next start", run.run_id
                 )
-                continue
-            logger.info("recovering run %s (%s)", run.run_id, run.status)
-            opening = EventDraft(EventType.RUN_RESUMED, None, {"reason": "recovered"})
-            self._launch(run, payload, opening, None)
+
+    async def _recover_one(self, run: RunInfo) -> None:
+        try:
+            payload = await self._recovery_payload(run)
+        except Exception as exc:
+            logger.warning("run %s cannot be resumed: %s", run.run_id, exc)
+            await self._finish(
+                run.run_id,
+                EventDraft(EventType.RUN_FAILED, None, {"error": describe_error(exc)}),
+                status=RunStatus.FAILED,
+                error=describe_error(exc),
+            )
+            return
+        logger.info("recovering run %s (%s)", run.run_id, run.status)
+        opening = EventDraft(EventType.RUN_RESUMED, None, {"reason": "recovered"})
+        self._launch(run, payload, opening, None)
 
     async def _recovery_payload(self, run: RunInfo) -> Any:
         graph = self.registry.get(run.graph).compiled()
