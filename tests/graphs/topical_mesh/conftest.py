@@ -22,6 +22,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from graphs.topical_mesh.context import Context  # noqa: E402
+from tests.conftest import require  # noqa: E402
 
 HTTP_BACKEND = next(
     (
@@ -204,7 +205,7 @@ def serve(handler: type[BaseHTTPRequestHandler]) -> Listener:
 @pytest.fixture
 def git_server(tmp_path: Path) -> Iterator[GitServer]:
     if HTTP_BACKEND is None or shutil.which("git") is None:
-        pytest.skip("git and git-http-backend are needed")
+        require(False, "git and git-http-backend are needed (apt-get install git)")
     root = tmp_path / "served"
     root.mkdir()
     handler = type("Handler", (_GitHandler,), {"project_root": str(root)})
