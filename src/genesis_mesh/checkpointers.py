@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -40,7 +40,3 @@ async def open_checkpointer(location: str) -> AsyncIterator[BaseCheckpointSaver[
         yield sqlite
     finally:
         await conn.close()
-
-
-def checkpointer_context(location: str) -> AbstractAsyncContextManager[BaseCheckpointSaver[str]]:
-    return open_checkpointer(location)

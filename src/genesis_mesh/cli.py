@@ -6,7 +6,6 @@ import asyncio
 import copy
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +15,7 @@ from rich.live import Live
 from rich.table import Table
 
 from genesis_mesh.errors import GenesisMeshError
-from genesis_mesh.protocol import FINAL_EVENT_TYPES, Event, EventType, RunStatus
+from genesis_mesh.protocol import FINAL_EVENT_TYPES, Event, EventType, RunInfo, RunStatus
 from genesis_mesh.settings import Settings
 
 app = typer.Typer(help="genesis-mesh: a durable, streaming host for LangGraph graphs.")
@@ -214,7 +213,7 @@ def run(
 async def _run_in_terminal(
     settings: Settings, graph: str, payload: dict[str, Any], context: dict[str, Any]
 ) -> int:
-    from genesis_mesh.host import open_services
+    from genesis_mesh.services import open_services
 
     async with open_services(settings, recover=False) as services:
         try:
@@ -225,8 +224,8 @@ async def _run_in_terminal(
                 console.print_json(data=exc.detail)
             return 2
         view = _NodeView()
-        final = await _follow(services, run.run_id, view)
-        return _report(final, await services.store.get_run(run.run_id))
+        await _follow(services, run.run_id, view)
+        return _report(await services.store.get_run(run.run_id))
 
 
 async def _follow(services: Any, run_id: str, view: _NodeView) -> Event | None:
@@ -250,7 +249,7 @@ async def _follow(services: Any, run_id: str, view: _NodeView) -> Event | None:
         unsubscribe()
 
 
-def _report(final: Event | None, run: Any) -> int:
+def _report(run: RunInfo) -> int:
     if run.status == RunStatus.SUCCEEDED:
         out.print_json(data=run.output)
         return 0
@@ -261,7 +260,6 @@ def _report(final: Event | None, run: Any) -> int:
     console.print(f"[red]Run {run.run_id} {run.status}[/red]")
     if run.error:
         console.print_json(data=run.error)
-    _ = final
     return 1
 
 
@@ -293,11 +291,3 @@ class _NodeView:
             color = colors.get(row["status"], "white")
             table.add_row(name, f"[{color}]{row['status']}[/{color}]", row["message"])
         return table
-
-
-def main() -> None:  # pragma: no cover - console entry point alias
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())

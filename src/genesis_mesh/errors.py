@@ -8,10 +8,9 @@ GenesisMeshError
 ├── GraphUnavailable    (graph_unavailable)  503
 ├── ChatModelNotConfigured (chat_model_not_configured) 503
 ├── InvalidInput        (invalid_input)      422
-├── Conflict            (conflict)           409
-│   ├── ThreadBusy      (thread_busy)
-│   └── InvalidRunState (invalid_run_state)
-└── Timeout             (timeout)            504
+└── Conflict            (conflict)           409
+    ├── ThreadBusy      (thread_busy)
+    └── InvalidRunState (invalid_run_state)
 """
 
 from __future__ import annotations
@@ -130,8 +129,3 @@ class InvalidRunState(Conflict):
             f"{expected}.",
             {"run_id": run_id, "status": status, "action": action},
         )
-
-
-class Timeout(GenesisMeshError):
-    code = "timeout"
-    http_status = 504

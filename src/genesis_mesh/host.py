@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
-from typing import Any
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,55 +14,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genesis_mesh import __version__
-from genesis_mesh.bus.memory import MemoryEventBus
-from genesis_mesh.checkpointers import open_checkpointer
 from genesis_mesh.errors import GenesisMeshError
-from genesis_mesh.registry import GraphRegistry
 from genesis_mesh.reload import watching
-from genesis_mesh.runner import Runner, RunnerOptions
+from genesis_mesh.services import open_services
 from genesis_mesh.settings import Settings
-from genesis_mesh.store import RunStore
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Services:
-    """Everything a request or a CLI command needs, opened together and closed together."""
-
-    settings: Settings
-    store: RunStore
-    registry: GraphRegistry
-    runner: Runner
-    checkpointer: Any
-
-
-@asynccontextmanager
-async def open_services(settings: Settings, recover: bool = True) -> AsyncIterator[Services]:
-    """Open store, checkpointer, registry and runner; on exit pause runs and close all."""
-    async with AsyncExitStack() as stack:
-        store = RunStore(settings.resolved_database_url())
-        await store.open()
-        stack.push_async_callback(store.close)
-        checkpointer = await stack.enter_async_context(
-            open_checkpointer(settings.resolved_checkpoint_url())
-        )
-        registry = GraphRegistry(settings.config, checkpointer)
-        registry.load()
-        runner = Runner(
-            store,
-            registry,
-            MemoryEventBus(),
-            RunnerOptions(
-                durability=settings.durability,
-                max_concurrent_runs=settings.max_concurrent_runs,
-                shutdown_grace_seconds=settings.shutdown_grace_seconds,
-                graph_context=settings.graph_context,
-            ),
-        )
-        await runner.start(recover=recover)
-        stack.push_async_callback(runner.stop)
-        yield Services(settings, store, registry, runner, checkpointer)
 
 
 class BodySizeLimit:
@@ -151,7 +106,7 @@ class GenesisMesh:
         self.app.add_exception_handler(GenesisMeshError, _handle_error)  # type: ignore[arg-type]
         self.app.add_exception_handler(RequestValidationError, _handle_validation)  # type: ignore[arg-type]
         self.app.add_exception_handler(StarletteHTTPException, _handle_http)  # type: ignore[arg-type]
-        include_routers(self.app, self.settings)
+        include_routers(self.app)
         self._is_setup = True
         return self
 

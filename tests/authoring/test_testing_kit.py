@@ -11,8 +11,8 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from typing_extensions import TypedDict
 
-from genesis_mesh.host import open_services
 from genesis_mesh.protocol import FINAL_EVENT_TYPES, Event, EventType, RunStatus
+from genesis_mesh.services import open_services
 from genesis_mesh.settings import Settings
 from genesis_mesh.testing import GraphHarness, fake_chat_model
 from tests.conftest import FIXTURE_CONFIG

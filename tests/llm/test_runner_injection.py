@@ -11,9 +11,9 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from genesis_mesh.errors import ChatModelNotConfigured
-from genesis_mesh.host import Services, open_services
 from genesis_mesh.llm import ChatModels
 from genesis_mesh.protocol import RunStatus
+from genesis_mesh.services import Services, open_services
 from genesis_mesh.settings import Settings
 from tests.llm.conftest import LLM_CONFIG
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import delete, update
 
-from genesis_mesh.host import open_services
 from genesis_mesh.protocol import InterruptMode, RunStatus
+from genesis_mesh.services import open_services
 from genesis_mesh.settings import Settings
 from genesis_mesh.store.tables import events, runs
 from tests.conftest import FIXTURE_CONFIG

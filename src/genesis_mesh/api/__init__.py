@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from genesis_mesh.settings import Settings
 
-
-def include_routers(app: FastAPI, settings: Settings) -> None:
+def include_routers(app: FastAPI) -> None:
     from genesis_mesh.api import graphs, render, runs, system, threads, web, ws
 
     for module in (system, graphs, runs, threads, ws, render, web):
         app.include_router(module.router)
     web.add_security_headers(app)
-    _ = settings

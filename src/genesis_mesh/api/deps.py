@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
-from genesis_mesh.host import Services
+from genesis_mesh.services import Services
 
 
 def get_services(connection: HTTPConnection) -> Services:

@@ -79,7 +79,7 @@ async def stream_run(
         try:
             queue.put_nowait(event)
         except asyncio.QueueFull:
-            _drop_oldest_and_end(queue)
+            _end_stream_of_slow_reader(queue)
 
     run = await services.store.get_run(run_id)
     follow = asyncio.create_task(services.runner.follow(run_id, after_seq, send, push))
@@ -105,7 +105,7 @@ async def stream_run(
             follow.cancel()
 
 
-def _drop_oldest_and_end(queue: asyncio.Queue[Event | None]) -> None:
+def _end_stream_of_slow_reader(queue: asyncio.Queue[Event | None]) -> None:
     """A reader too slow for the run: end its stream; it reconnects with Last-Event-ID."""
     while not queue.empty():
         queue.get_nowait()

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from genesis_mesh.api.deps import ServicesDep
-from genesis_mesh.host import Services
 from genesis_mesh.protocol import ThreadInfo
 from genesis_mesh.runner.events import to_jsonable
+from genesis_mesh.services import Services
 
 router = APIRouter(prefix="/api/v1/threads", tags=["threads"])
 

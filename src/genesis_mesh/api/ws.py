@@ -15,7 +15,6 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.websockets import WebSocketState
 
 from genesis_mesh.errors import GenesisMeshError
-from genesis_mesh.host import Services
 from genesis_mesh.protocol import (
     ClientMessage,
     Event,
@@ -26,6 +25,7 @@ from genesis_mesh.protocol import (
     SubscribeMessage,
     UnsubscribeMessage,
 )
+from genesis_mesh.services import Services
 
 logger = logging.getLogger(__name__)
 router = APIRouter()

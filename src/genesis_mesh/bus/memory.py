@@ -39,6 +39,3 @@ class MemoryEventBus:
                     self._subscribers.pop(run_id, None)
 
         return unsubscribe
-
-    def subscriber_count(self, run_id: str) -> int:
-        return len(self._subscribers.get(run_id, {}))

@@ -55,9 +55,6 @@ class StreamMapper:
             return [] if draft is None else [draft]
         return []
 
-    def is_root_checkpoint(self, part: Sequence[Any]) -> bool:
-        return part[1] == "checkpoints" and not part[0]
-
     def release(self) -> list[EventDraft]:
         """Completions held back so far; call when their checkpoint is known to be saved."""
         held, self._held = self._held, []

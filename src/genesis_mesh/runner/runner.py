@@ -24,7 +24,7 @@ from langgraph.runtime import RunControl
 from langgraph.types import Command, Durability
 
 from genesis_mesh.bus.base import EventBus, Unsubscribe
-from genesis_mesh.errors import ChatModelNotConfigured, InvalidRunState, RunNotFound, ThreadBusy
+from genesis_mesh.errors import ChatModelNotConfigured, InvalidRunState, ThreadBusy
 from genesis_mesh.llm import SETTINGS_HINT, ChatModels
 from genesis_mesh.protocol import Event, EventType, InterruptMode, RunInfo, RunStatus
 from genesis_mesh.registry import GraphEntry, GraphRegistry
@@ -127,10 +127,6 @@ class Runner:
             for p in pending:
                 p.cancel()
         await self.events.stop()
-
-    @property
-    def active_count(self) -> int:
-        return len(self._executions)
 
     # ---- commands -------------------------------------------------------------------
 
@@ -440,7 +436,6 @@ class Runner:
 
     def _emit(self, run_id: str, draft: EventDraft, mapper: StreamMapper) -> None:
         if draft.type == EventType.NODE_FAILED:
-            mapper.running.pop(str(draft.data.get("task_id")), None)
             mapper.running.clear()
         self.events.append(run_id, draft)
 
@@ -543,12 +538,6 @@ class Runner:
             return schema(**values)
         except TypeError:
             return values
-
-    def execution_of(self, run_id: str) -> RunInfo:
-        ex = self._executions.get(run_id)
-        if ex is None:
-            raise RunNotFound(run_id)
-        return ex.run
 
 
 def _field_names(schema: Any) -> set[str] | None:
