@@ -108,7 +108,7 @@ class GraphEntry:
             return value
         except ValidationError as exc:
             raise InvalidInput(
-                f"The input does not match graph {self.name!r}'s input schema: "
+                f"The input does not match the input schema of graph {self.name!r}: "
                 f"{exc.error_count()} error(s); see detail.",
                 [
                     {"loc": list(err["loc"]), "msg": err["msg"], "type": err["type"]}
