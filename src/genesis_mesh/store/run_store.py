@@ -250,12 +250,14 @@ class RunStore:
                 raise ThreadNotFound(thread_id)
             run_rows = (
                 await conn.execute(
-                    select(runs.c.id, runs.c.status)
+                    select(runs.c.id, runs.c.status, runs.c.superseded_by)
                     .where(runs.c.thread_id == thread_id)
                     .order_by(runs.c.created_at)
                 )
             ).all()
-        active = next((r.id for r in run_rows if r.status in ACTIVE_STATUSES), None)
+        active = next(
+            (r.id for r in run_rows if r.status in ACTIVE_STATUSES and not r.superseded_by), None
+        )
         return ThreadInfo(
             thread_id=row.id,
             graph=row.graph,
@@ -308,7 +310,11 @@ def _runs_query() -> Any:
 
 def _active_run_id(conn: Connection, thread_id: str) -> str | None:
     row = conn.execute(
-        select(runs.c.id).where(runs.c.thread_id == thread_id, runs.c.status.in_(ACTIVE_STATUSES))
+        select(runs.c.id).where(
+            runs.c.thread_id == thread_id,
+            runs.c.status.in_(ACTIVE_STATUSES),
+            runs.c.superseded_by.is_(None),
+        )
     ).first()
     return None if row is None else str(row.id)
 

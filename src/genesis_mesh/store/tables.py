@@ -18,7 +18,7 @@ from sqlalchemy import (
 metadata = MetaData()
 
 ACTIVE_STATUSES = ("pending", "running", "interrupted")
-_ACTIVE_SQL = "status IN ('pending', 'running', 'interrupted')"
+_ACTIVE_SQL = "status IN ('pending', 'running', 'interrupted') AND superseded_by IS NULL"
 
 threads = Table(
     "threads",
@@ -42,11 +42,19 @@ runs = Table(
     Column("output", JSON, nullable=True),
     Column("error", JSON, nullable=True),
     Column("interrupt", JSON, nullable=True),
+    # The fencing token: incremented by every claim, checked by every write of a worker.
     Column("attempt", Integer, nullable=False, default=0),
+    Column("worker_id", String(100), nullable=True),
+    Column("lease_expires_at", DateTime(timezone=True), nullable=True),
+    Column("recoveries", Integer, nullable=False, default=0, server_default="0"),
+    Column("stop_requested", String(20), nullable=True),
+    Column("dispatch", JSON, nullable=True),
+    Column("superseded_by", String(64), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_runs_thread_id", "thread_id"),
     Index("ix_runs_status", "status"),
+    Index("ix_runs_status_created", "status", "created_at"),
     # One active run per thread, enforced by the database itself.
     Index(
         "uq_runs_one_active_per_thread",
