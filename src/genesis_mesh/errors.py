@@ -120,6 +120,43 @@ class ThreadBusy(Conflict):
         )
 
 
+class ThreadAwaitsAnswer(Conflict):
+    code = "thread_awaits_answer"
+
+    def __init__(self, thread_id: str, run_id: str, policy: str) -> None:
+        super().__init__(
+            f"Thread {thread_id!r} waits for an answer to run {run_id!r}'s question; "
+            f"multitask {policy!r} would drop it. Answer it (resume the run), cancel it, "
+            "or start with multitask 'enqueue' (after it) or 'rollback' (discard it).",
+            {"thread_id": thread_id, "active_run_id": run_id, "policy": policy},
+        )
+
+
+class RunTimedOut(GenesisMeshError):
+    code = "run_timed_out"
+    http_status = 408
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"The run took longer than {seconds:g}s (GENESIS_MESH_RUN_TIMEOUT_SECONDS) and "
+            "was stopped; raise the setting if such runs are legitimate, or retry it with "
+            "resume to continue from its last checkpoint.",
+            {"limit_seconds": seconds},
+        )
+
+
+class StopTimedOut(Conflict):
+    code = "stop_timed_out"
+
+    def __init__(self, run_id: str, action: str, seconds: float) -> None:
+        super().__init__(
+            f"Run {run_id!r} did not {action} within {seconds:g}s (it is still in a node); "
+            "the request stays recorded and is carried out at the next node boundary. "
+            "Retry once it has stopped, or cancel it.",
+            {"run_id": run_id, "action": action},
+        )
+
+
 class InvalidRunState(Conflict):
     code = "invalid_run_state"
 

@@ -16,8 +16,10 @@ PROTOCOL_VERSION = "1.0"
 
 
 class RunStatus(StrEnum):
-    """Life cycle of a run; `interrupted` waits for a human or a resume."""
+    """Life cycle of a run; `interrupted` waits for a human or a resume; `queued` waits for
+    the run ahead of it on its thread (multitask policy `enqueue`)."""
 
+    QUEUED = "queued"
     PENDING = "pending"
     RUNNING = "running"
     INTERRUPTED = "interrupted"
@@ -68,6 +70,19 @@ class Event(BaseModel):
         return self.model_dump(mode="json")
 
 
+class MultitaskPolicy(StrEnum):
+    """What starting a run does when its thread already has an active run."""
+
+    REJECT = "reject"
+    """Refuse with 409 `thread_busy` (the default)."""
+    ENQUEUE = "enqueue"
+    """Store the run `queued`; it starts when the thread's runs ahead of it are done."""
+    INTERRUPT = "interrupt"
+    """Pause the active run at its next node boundary, then start on top of its state."""
+    ROLLBACK = "rollback"
+    """Cancel the active run and restore the thread to its last checkpoint before it."""
+
+
 class InterruptMode(StrEnum):
     PAUSE = "pause"
     CANCEL = "cancel"
@@ -86,6 +101,7 @@ class StartMessage(_ClientMessage):
     input: dict[str, Any] = Field(default_factory=dict)
     thread_id: str | None = Field(default=None, max_length=200)
     client_ref: str | None = Field(default=None, max_length=200)
+    multitask: MultitaskPolicy = MultitaskPolicy.REJECT
 
 
 class SubscribeMessage(_ClientMessage):
@@ -145,6 +161,10 @@ class RunCreate(BaseModel):
     thread_id: str | None = Field(
         default=None, max_length=200, description="Continue this thread; new one if omitted."
     )
+    multitask: MultitaskPolicy = Field(
+        default=MultitaskPolicy.REJECT,
+        description="What to do when the thread already has an active run.",
+    )
 
 
 class InterruptRequest(BaseModel):
@@ -176,6 +196,12 @@ class RunInfo(BaseModel):
     error: dict[str, Any] | None = None
     interrupt: Any = None
     last_seq: int = 0
+    stop_requested: str | None = Field(
+        default=None, description="A pause or cancel asked for and not carried out yet."
+    )
+    superseded_by: str | None = Field(
+        default=None, description="The run that took over this run's thread (`interrupt`)."
+    )
 
 
 class ThreadInfo(BaseModel):

@@ -1,6 +1,8 @@
 """The services of one process (store, checkpointer, graphs, runner), opened together.
 
 Both the HTTP host and the terminal commands use them; nothing here knows about HTTP.
+In the scale-out mode (`redis_url` set) they also hold the Redis bus, the run queue and,
+in a process that executes runs, the worker that claims them.
 """
 
 from __future__ import annotations
@@ -10,12 +12,16 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from genesis_mesh.bus.base import EventBus
 from genesis_mesh.bus.memory import MemoryEventBus
+from genesis_mesh.bus.redis import RedisBus
 from genesis_mesh.checkpointers import open_checkpointer
 from genesis_mesh.registry import GraphRegistry
 from genesis_mesh.runner import Runner, RunnerOptions
+from genesis_mesh.runner.worker import Worker
 from genesis_mesh.settings import Settings
 from genesis_mesh.store import RunStore
+from genesis_mesh.store.queue import RunQueue
 
 
 @dataclass
@@ -27,11 +33,18 @@ class Services:
     registry: GraphRegistry
     runner: Runner
     checkpointer: Any
+    redis: RedisBus | None = None
+    worker: Worker | None = None
 
 
 @asynccontextmanager
-async def open_services(settings: Settings, recover: bool = True) -> AsyncIterator[Services]:
-    """Open store, checkpointer, registry and runner; on exit pause runs and close all."""
+async def open_services(
+    settings: Settings, recover: bool = True, worker: bool | None = None
+) -> AsyncIterator[Services]:
+    """Open store, checkpointer, registry and runner; on exit pause runs and close all.
+
+    `worker` (default `settings.run_worker`) makes a scale-out process claim runs.
+    """
     async with AsyncExitStack() as stack:
         store = RunStore(settings.resolved_database_url())
         await store.open()
@@ -41,17 +54,50 @@ async def open_services(settings: Settings, recover: bool = True) -> AsyncIterat
         )
         registry = GraphRegistry(settings.config, checkpointer)
         registry.load()
+        bus: EventBus = MemoryEventBus()
+        redis = queue = None
+        if settings.scale_out:
+            redis = RedisBus(settings.redis_url)
+            await redis.start()
+            stack.push_async_callback(redis.stop)
+            queue = RunQueue(
+                settings.resolved_database_url(),
+                settings.resolved_worker_id(),
+                settings.lease_seconds,
+                settings.max_recoveries,
+            )
+            stack.callback(queue.close)
+            bus = redis
         runner = Runner(
             store,
             registry,
-            MemoryEventBus(),
+            bus,
             RunnerOptions(
                 durability=settings.durability,
                 max_concurrent_runs=settings.max_concurrent_runs,
                 shutdown_grace_seconds=settings.shutdown_grace_seconds,
+                interrupt_wait_seconds=settings.interrupt_wait_seconds,
+                run_timeout_seconds=settings.run_timeout_seconds,
+                follow_poll_seconds=settings.claim_poll_seconds,
                 graph_context=settings.graph_context,
             ),
+            queue=queue,
         )
+        run_worker = settings.run_worker if worker is None else worker
+        claims = None
+        if redis is not None and queue is not None and run_worker:
+            claims = Worker(
+                runner,
+                queue,
+                redis,
+                settings.max_concurrent_runs,
+                settings.heartbeat_seconds,
+                settings.claim_poll_seconds,
+            )
+            stack.callback(claims.close)
         await runner.start(recover=recover)
         stack.push_async_callback(runner.stop)
-        yield Services(settings, store, registry, runner, checkpointer)
+        if claims is not None:
+            await claims.start()
+            stack.push_async_callback(claims.stop_claiming)
+        yield Services(settings, store, registry, runner, checkpointer, redis, claims)

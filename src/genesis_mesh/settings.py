@@ -6,6 +6,8 @@ passed down; there is no module-level instance.
 
 from __future__ import annotations
 
+import os
+import socket
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -57,6 +59,35 @@ class Settings(BaseSettings):
         description="Reload graph modules and langgraph.json when they change, in-process "
         "(set by `genesis-mesh dev`).",
     )
+    redis_url: str = Field(
+        default="",
+        description="Redis for event fan-out, signals and worker wake-ups; setting it (with a "
+        "PostgreSQL database_url) turns on the scale-out mode.",
+    )
+    run_worker: bool = Field(
+        default=True,
+        description="Whether this process executes runs (scale-out: false makes an API-only "
+        "process; `genesis-mesh worker` is a worker without HTTP).",
+    )
+    worker_id: str = Field(default="", description="Name of this worker; default host-pid.")
+    lease_seconds: float = Field(default=30.0, gt=0, description="How long a claim holds a run.")
+    heartbeat_seconds: float = Field(
+        default=5.0, gt=0, description="How often a worker renews its leases."
+    )
+    max_recoveries: int = Field(
+        default=3, ge=0, description="Claims after a lost worker before the run fails."
+    )
+    claim_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often an idle worker looks for runs without a wake-up."
+    )
+    run_timeout_seconds: float | None = Field(
+        default=3600.0,
+        gt=0,
+        description="Wall time one attempt of a run may take before it fails (None: no limit).",
+    )
+    interrupt_wait_seconds: float = Field(
+        default=30.0, ge=0, description="How long pause/cancel wait for the run to stop."
+    )
     graph_context: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description='Per-graph runtime context values, e.g. {"topical_mesh": {...}} (JSON).',
@@ -78,6 +109,29 @@ class Settings(BaseSettings):
                 "signed-in user; list the allowed origins explicitly instead."
             )
         return self
+
+    @model_validator(mode="after")
+    def _scale_out_needs_postgres(self) -> Settings:
+        if self.redis_url and not self.resolved_database_url().startswith("postgresql"):
+            raise ValueError(
+                "GENESIS_MESH_REDIS_URL turns on the scale-out mode, which needs a shared "
+                "PostgreSQL run store: set GENESIS_MESH_DATABASE_URL=postgresql+psycopg://... "
+                "(or unset GENESIS_MESH_REDIS_URL for the embedded mode)."
+            )
+        if self.heartbeat_seconds * 2 > self.lease_seconds:
+            raise ValueError(
+                "GENESIS_MESH_HEARTBEAT_SECONDS must be at most half of "
+                "GENESIS_MESH_LEASE_SECONDS, or a slow heartbeat loses a live worker's runs."
+            )
+        return self
+
+    @property
+    def scale_out(self) -> bool:
+        """Runs are dispatched through the PostgreSQL queue and Redis, across processes."""
+        return bool(self.redis_url)
+
+    def resolved_worker_id(self) -> str:
+        return self.worker_id or f"{socket.gethostname()}-{os.getpid()}"
 
     def resolved_database_url(self) -> str:
         """The run store URL, defaulting to a SQLite file in `data_dir`."""

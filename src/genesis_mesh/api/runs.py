@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from genesis_mesh.api.deps import ServicesDep
@@ -28,7 +28,9 @@ SSE_KEEPALIVE_SECONDS = 15.0
 
 @router.post("", status_code=202, summary="Start a run")
 async def create_run(body: RunCreate, services: ServicesDep) -> RunInfo:
-    return await services.runner.create_run(body.graph, body.input, body.thread_id)
+    return await services.runner.create_run(
+        body.graph, body.input, body.thread_id, multitask=body.multitask
+    )
 
 
 @router.get("", summary="List runs, newest first")
@@ -112,9 +114,22 @@ def _end_stream_of_slow_reader(queue: asyncio.Queue[Event | None]) -> None:
     queue.put_nowait(None)
 
 
-@router.post("/{run_id}/interrupt", summary="Pause at the next node boundary, or cancel now")
-async def interrupt_run(run_id: str, body: InterruptRequest, services: ServicesDep) -> RunInfo:
-    return await services.runner.interrupt(run_id, body.mode)
+@router.post(
+    "/{run_id}/interrupt",
+    summary="Pause at the next node boundary, or cancel now",
+    responses={202: {"model": RunInfo, "description": "Asked, but still running: see below."}},
+)
+async def interrupt_run(
+    run_id: str, body: InterruptRequest, services: ServicesDep, response: Response
+) -> RunInfo:
+    """Answers once the run has stopped (200, with its status: `interrupted` or
+    `cancelled`, or the final status it reached first). A run still in a node after
+    `GENESIS_MESH_INTERRUPT_WAIT_SECONDS` answers 202 with status `running` and
+    `stop_requested` set: the stop happens at its next node boundary."""
+    run = await services.runner.interrupt(run_id, body.mode)
+    if run.status in (RunStatus.RUNNING, RunStatus.PENDING):
+        response.status_code = 202
+    return run
 
 
 @router.post("/{run_id}/resume", status_code=202, summary="Resume an interrupted run")

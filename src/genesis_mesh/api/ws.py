@@ -192,6 +192,7 @@ class _Session:
             message.thread_id,
             message.client_ref,
             on_event=self._live,
+            multitask=message.multitask,
         )
         self.subscriptions[run.run_id] = runner.take_subscription(run.run_id)
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from genesis_mesh.bus.base import EventBus
 from genesis_mesh.protocol import Event, EventType
 from genesis_mesh.runner.events import EventDraft
-from genesis_mesh.store.run_store import RunStore
+from genesis_mesh.store.run_store import RunStore, WriteResult
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,10 @@ class EventLog:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._last_commit = 0.0
+        self._fences: dict[str, int] = {}
+        self._queued_fences: dict[str, int] = {}
+        self.on_lost: Callable[[str], None] = _ignore
+        self.on_promoted: Callable[[list[str]], None] = _ignore
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._write_forever(), name="genesis-mesh-event-log")
@@ -47,8 +52,11 @@ class EventLog:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
 
-    async def open_run(self, run_id: str) -> None:
-        """Continue numbering after the events already stored for `run_id`."""
+    async def open_run(self, run_id: str, fence: int | None = None) -> None:
+        """Continue numbering after the events already stored for `run_id`; with `fence`
+        (the claim's attempt), its writes are refused once another worker claims it."""
+        if fence is not None:
+            self._fences[run_id] = fence
         if run_id not in self._seq:
             self._seq[run_id] = await self._store.max_seq(run_id)
 
@@ -58,6 +66,7 @@ class EventLog:
 
     def close_run(self, run_id: str) -> None:
         self._seq.pop(run_id, None)
+        self._fences.pop(run_id, None)
 
     def append(
         self, run_id: str, draft: EventDraft, run_update: dict[str, Any] | None = None
@@ -82,6 +91,9 @@ class EventLog:
             data=draft.data,
         )
         self._queue.append(event)
+        fence = self._fences.get(run_id)
+        if fence is not None:
+            self._queued_fences[run_id] = fence
         if run_update:
             self._run_updates.setdefault(run_id, {}).update(run_update)
         self._wake.set()
@@ -123,26 +135,37 @@ class EventLog:
             self._wake.clear()
             batch, self._queue = self._queue, []
             updates, self._run_updates = self._run_updates, {}
+            fences, self._queued_fences = self._queued_fences, {}
             waiters, self._waiters = self._waiters, []
-            await self._store_with_retry(batch, updates)
+            result = await self._store_with_retry(batch, updates, fences)
             self._last_commit = loop.time()
             for event in batch:
-                self._bus.publish(event)
+                if event.run_id not in result.lost:
+                    self._bus.publish(event)
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)
+            for run_id in result.lost:
+                logger.warning("run %s was claimed by another worker; its writes here stop", run_id)
+                self.on_lost(run_id)
+            if result.promoted:
+                self.on_promoted(result.promoted)
 
     async def _store_with_retry(
-        self, batch: list[Event], updates: dict[str, dict[str, Any]]
-    ) -> None:
+        self, batch: list[Event], updates: dict[str, dict[str, Any]], fences: dict[str, int]
+    ) -> WriteResult:
         delay = 0.05
         while batch or updates:
             try:
-                await self._store.append_events(batch, updates)
-                return
+                return await self._store.append_events(batch, updates, fences)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("storing %d events failed; retrying in %.2fs", len(batch), delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
+        return WriteResult()
+
+
+def _ignore(_: object) -> None:
+    return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from sqlalchemy.pool import StaticPool
 
 from genesis_mesh.errors import RunNotFound, ThreadBusy, ThreadNotFound
 from genesis_mesh.protocol import Event, EventType, RunInfo, RunStatus, ThreadInfo
-from genesis_mesh.store.tables import ACTIVE_STATUSES, events, runs, threads
+from genesis_mesh.store.tables import ACTIVE_STATUSES, FINAL_STATUSES, events, runs, threads
 from genesis_mesh.store.writer_thread import WriterThread
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
@@ -45,6 +46,15 @@ def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+@dataclass
+class WriteResult:
+    """What a batch write did beyond storing: runs whose writer lost its claim (their
+    events and updates were refused) and queued runs that their thread now lets start."""
+
+    lost: set[str] = field(default_factory=set)
+    promoted: list[str] = field(default_factory=list)
 
 
 class RunStore:
@@ -84,9 +94,19 @@ class RunStore:
     # ---- runs -------------------------------------------------------------------------
 
     async def create_run(
-        self, graph: str, input: dict[str, Any], thread_id: str | None, owner: str = "local"
+        self,
+        graph: str,
+        input: dict[str, Any],
+        thread_id: str | None,
+        owner: str = "local",
+        *,
+        enqueue: bool = False,
+        supersede: str | None = None,
+        dispatch: dict[str, Any] | None = None,
     ) -> RunInfo:
-        """Insert a pending run, creating its thread; refuses a thread with an active run."""
+        """Insert a pending run, creating its thread. A thread with an active run refuses
+        it, or with `enqueue` takes it as `queued`; `supersede` names a stopped run whose
+        place on the thread this run takes (multitask policy `interrupt`)."""
         now = utcnow()
         run = RunInfo(
             run_id=new_id("run"),
@@ -97,22 +117,38 @@ class RunStore:
             updated_at=now,
             input=input,
         )
-        await self._write(self._create_run_sync, run, owner, thread_id is None)
-        return run
+        status = await self._write(
+            self._create_run_sync, run, owner, thread_id is None, enqueue, supersede, dispatch
+        )
+        return run.model_copy(update={"status": status})
 
-    def _create_run_sync(self, run: RunInfo, owner: str, new_thread: bool) -> None:
+    def _create_run_sync(
+        self,
+        run: RunInfo,
+        owner: str,
+        new_thread: bool,
+        enqueue: bool,
+        supersede: str | None,
+        dispatch: dict[str, Any] | None,
+    ) -> RunStatus:
         now = run.created_at
+        status = RunStatus.PENDING
         with self._writer_engine.begin() as conn:
-            exists = (
-                not new_thread
-                and conn.execute(select(threads.c.id).where(threads.c.id == run.thread_id)).first()
-            )
+            exists = not new_thread and _lock_thread(conn, run.thread_id)
             if exists:
                 conn.execute(
                     update(threads).where(threads.c.id == run.thread_id).values(updated_at=now)
                 )
+                if supersede is not None:
+                    conn.execute(
+                        update(runs)
+                        .where(runs.c.id == supersede, runs.c.thread_id == run.thread_id)
+                        .values(superseded_by=run.run_id, updated_at=now)
+                    )
                 active = _active_run_id(conn, run.thread_id)
-                if active is not None:
+                if active is not None and enqueue:
+                    status = RunStatus.QUEUED
+                elif active is not None:
                     raise ThreadBusy(run.thread_id, active)
             else:
                 conn.execute(
@@ -131,9 +167,10 @@ class RunStore:
                         thread_id=run.thread_id,
                         graph=run.graph,
                         owner=owner,
-                        status=RunStatus.PENDING.value,
+                        status=status.value,
                         input=run.input,
                         attempt=0,
+                        dispatch=dispatch,
                         created_at=now,
                         updated_at=now,
                     )
@@ -141,6 +178,7 @@ class RunStore:
             except IntegrityError:
                 self._raise_if_busy(run.thread_id)
                 raise
+        return status
 
     def _raise_if_busy(self, thread_id: str) -> None:
         """After a failed insert: another process may have won the race for the thread."""
@@ -189,17 +227,34 @@ class RunStore:
     # ---- events -----------------------------------------------------------------------
 
     async def append_events(
-        self, batch: Sequence[Event], run_updates: dict[str, dict[str, Any]] | None = None
-    ) -> None:
+        self,
+        batch: Sequence[Event],
+        run_updates: dict[str, dict[str, Any]] | None = None,
+        fences: dict[str, int] | None = None,
+    ) -> WriteResult:
         """Store events (ignoring ones already stored) and apply `run_updates`
-        (run id -> columns) in the same transaction."""
-        if batch or run_updates:
-            await self._write(self._append_events_sync, list(batch), run_updates or {})
+        (run id -> columns) in the same transaction.
+
+        `fences` (run id -> attempt) are the claims the writer holds: a run whose attempt
+        has moved on was claimed by another worker, and its events and updates are refused.
+        """
+        if not (batch or run_updates):
+            return WriteResult()
+        result: WriteResult = await self._write(
+            self._append_events_sync, list(batch), run_updates or {}, fences or {}
+        )
+        return result
 
     def _append_events_sync(
-        self, batch: list[Event], run_updates: dict[str, dict[str, Any]]
-    ) -> None:
+        self, batch: list[Event], run_updates: dict[str, dict[str, Any]], fences: dict[str, int]
+    ) -> WriteResult:
+        result = WriteResult()
         with self._writer_engine.begin() as conn:
+            if fences:
+                result.lost = _lost_claims(conn, fences)
+            if result.lost:
+                batch = [e for e in batch if e.run_id not in result.lost]
+                run_updates = {k: v for k, v in run_updates.items() if k not in result.lost}
             if batch and self.engine.dialect.name == "sqlite":
                 # The hot path of every run: plain executemany, no per-row SQLAlchemy work.
                 conn.exec_driver_sql(_SQLITE_INSERT_EVENTS, [_sqlite_event_row(e) for e in batch])
@@ -210,6 +265,50 @@ class RunStore:
                 )
             for run_id, values in run_updates.items():
                 conn.execute(update(runs).where(runs.c.id == run_id).values(**_run_columns(values)))
+            for run_id, values in run_updates.items():
+                if _frees_thread(values):
+                    result.promoted.extend(promote_queued(conn, run_id))
+        return result
+
+    async def transition(
+        self,
+        run_id: str,
+        from_statuses: Sequence[RunStatus],
+        values: dict[str, Any],
+        event: tuple[EventType, dict[str, Any]] | None = None,
+    ) -> tuple[RunInfo, Event | None, list[str]] | None:
+        """Change a run that nobody executes, if it is still in one of `from_statuses`,
+        with its event, in one transaction; None when the run was elsewhere by then.
+
+        The claim's attempt moves on, so a worker that claimed the run a moment before
+        cannot write over the change.
+        """
+        result: tuple[Event | None, list[str]] | None = await self._write(
+            self._transition_sync, run_id, [s.value for s in from_statuses], values, event
+        )
+        if result is None:
+            return None
+        return await self.get_run(run_id), result[0], result[1]
+
+    def _transition_sync(
+        self,
+        run_id: str,
+        from_statuses: list[str],
+        values: dict[str, Any],
+        event: tuple[EventType, dict[str, Any]] | None,
+    ) -> tuple[Event | None, list[str]] | None:
+        with self._writer_engine.begin() as conn:
+            changed = conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id, runs.c.status.in_(from_statuses))
+                .values(attempt=runs.c.attempt + 1, **_run_columns(values))
+                .returning(runs.c.id)
+            ).first()
+            if changed is None:
+                return None
+            stored = None if event is None else insert_next_event(conn, run_id, *event)
+            promoted = promote_queued(conn, run_id) if _frees_thread(values) else []
+        return stored, promoted
 
     async def list_events(
         self, run_id: str, after_seq: int = 0, limit: int | None = None
@@ -308,6 +407,66 @@ def _runs_query() -> Any:
     return select(runs, last_seq)
 
 
+def _lock_thread(conn: Connection, thread_id: str) -> bool:
+    """Lock a thread's row for this transaction (PostgreSQL); False if there is none.
+
+    Creating a run and promoting a queued one both take this lock first, so a run queued
+    while the active one finishes is always seen by one of them.
+    """
+    query = select(threads.c.id).where(threads.c.id == thread_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).first() is not None
+
+
+def promote_queued(conn: Connection, run_id: str) -> list[str]:
+    """After `run_id` let go of its thread: make the thread's oldest queued run pending."""
+    thread_id = conn.execute(select(runs.c.thread_id).where(runs.c.id == run_id)).scalar()
+    if thread_id is None or not _lock_thread(conn, thread_id):
+        return []
+    if _active_run_id(conn, thread_id) is not None:
+        return []
+    queued = conn.execute(
+        select(runs.c.id)
+        .where(runs.c.thread_id == thread_id, runs.c.status == RunStatus.QUEUED.value)
+        .order_by(runs.c.created_at)
+        .limit(1)
+    ).scalar()
+    if queued is None:
+        return []
+    conn.execute(
+        update(runs)
+        .where(runs.c.id == queued)
+        .values(status=RunStatus.PENDING.value, updated_at=utcnow())
+    )
+    return [str(queued)]
+
+
+def insert_next_event(
+    conn: Connection, run_id: str, type: EventType, data: dict[str, Any]
+) -> Event:
+    """Store one event after the run's last, inside the caller's transaction."""
+    last = conn.execute(select(func.max(events.c.seq)).where(events.c.run_id == run_id)).scalar()
+    event = Event(run_id=run_id, seq=int(last or 0) + 1, ts=utcnow(), type=type, data=data)
+    conn.execute(insert(events).values(**_event_row(event)))
+    return event
+
+
+def _lost_claims(conn: Connection, fences: dict[str, int]) -> set[str]:
+    """Runs whose attempt is no longer the writer's; the rows stay share-locked until
+    commit, so no claim can slip in between this check and the writes."""
+    query = select(runs.c.id, runs.c.attempt).where(runs.c.id.in_(list(fences)))
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(read=True)
+    current = {row.id: row.attempt for row in conn.execute(query)}
+    return {run_id for run_id, attempt in fences.items() if current.get(run_id) != attempt}
+
+
+def _frees_thread(values: dict[str, Any]) -> bool:
+    status = values.get("status")
+    return status is not None and str(RunStatus(status).value) in FINAL_STATUSES
+
+
 def _active_run_id(conn: Connection, thread_id: str) -> str | None:
     row = conn.execute(
         select(runs.c.id).where(
@@ -355,6 +514,8 @@ def _run_info(row: Row[Any]) -> RunInfo:
         error=row.error,
         interrupt=row.interrupt,
         last_seq=row.last_seq,
+        stop_requested=row.stop_requested,
+        superseded_by=row.superseded_by,
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import (
 metadata = MetaData()
 
 ACTIVE_STATUSES = ("pending", "running", "interrupted")
+FINAL_STATUSES = ("succeeded", "failed", "cancelled")
 _ACTIVE_SQL = "status IN ('pending', 'running', 'interrupted') AND superseded_by IS NULL"
 
 threads = Table(

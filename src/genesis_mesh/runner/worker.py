@@ -1,0 +1,120 @@
+"""A worker of the scale-out mode: claims runs from the queue and keeps their leases.
+
+The claim loop runs on the event loop; it wakes on a Redis doorbell, when a run of its
+own ends, or every `claim_poll_seconds`. Leases are renewed by a plain thread, not a
+task: a graph node that blocks the event loop must not make a live worker look dead (the
+failure behind LangGraph Platform's re-executed nodes). A worker that stalls anyway (its
+whole process stopped, say) loses its runs to others when the lease expires; when it
+wakes, its heartbeat and its writes are refused by the fencing token, and it stops them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+
+from genesis_mesh.bus.redis import RedisBus
+from genesis_mesh.runner.runner import Runner
+from genesis_mesh.store.queue import RunQueue
+
+logger = logging.getLogger(__name__)
+
+CLAIM_BATCH = 16
+
+
+class Worker:
+    """Feeds this process's runner with claimed runs, up to `concurrency` at a time."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        queue: RunQueue,
+        bus: RedisBus,
+        concurrency: int,
+        heartbeat_seconds: float,
+        poll_seconds: float,
+    ) -> None:
+        self.runner = runner
+        self.queue = queue
+        self.bus = bus
+        self.concurrency = concurrency
+        self.heartbeat_seconds = heartbeat_seconds
+        self.poll_seconds = poll_seconds
+        self._nudge = asyncio.Event()
+        self._claiming: asyncio.Task[None] | None = None
+        self._stop_beating = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.bus.on_control(self.runner.apply_stop)
+        self.bus.on_wake(self._nudge.set)
+        self.runner.on_run_end = self._nudge.set
+        self._heartbeat = threading.Thread(
+            target=self._beat_forever, args=(loop,), name="genesis-mesh-heartbeat", daemon=True
+        )
+        self._heartbeat.start()
+        self._claiming = asyncio.create_task(self._claim_forever(), name="genesis-mesh-claims")
+        logger.info("worker %s claims up to %d runs", self.queue.worker_id, self.concurrency)
+
+    async def stop_claiming(self) -> None:
+        """First step of a drain: take no more runs (the runner then stops its own)."""
+        if self._claiming is not None:
+            self._claiming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._claiming
+            self._claiming = None
+
+    def close(self) -> None:
+        """Last step: stop the heartbeat (after the runner let go of every run)."""
+        self._stop_beating.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join(timeout=self.heartbeat_seconds + 5)
+
+    async def _claim_forever(self) -> None:
+        while True:
+            free = self.concurrency - self.runner.busy
+            claimed = 0
+            if free > 0:
+                claimed = await self._claim(min(free, CLAIM_BATCH))
+            if claimed and claimed == min(free, CLAIM_BATCH):
+                continue  # there may be more waiting
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._nudge.wait(), self.poll_seconds)
+            self._nudge.clear()
+
+    async def _claim(self, limit: int) -> int:
+        try:
+            result = await self.queue.claim(limit)
+        except Exception as exc:
+            logger.warning("claiming runs failed (%s); retrying", exc)
+            return 0
+        for event in result.failed:
+            self.bus.publish(event)
+        if result.promoted:
+            self.bus.wake()
+        for claim in result.claims:
+            logger.info(
+                "claimed run %s (attempt %d%s)",
+                claim.run.run_id,
+                claim.attempt,
+                ", recovered" if claim.recovered else "",
+            )
+            self.runner.execute_claim(claim)
+        return len(result.claims)
+
+    def _beat_forever(self, loop: asyncio.AbstractEventLoop) -> None:
+        while not self._stop_beating.wait(self.heartbeat_seconds):
+            held = dict(self.runner.held)
+            try:
+                alive = self.queue.renew_sync(held)
+            except Exception as exc:
+                logger.warning("renewing leases failed (%s); retrying", exc)
+                continue
+            for run_id, attempt in held.items():
+                if run_id not in alive:
+                    loop.call_soon_threadsafe(self.runner.lease_lost, run_id, attempt)
+                elif alive[run_id]:
+                    loop.call_soon_threadsafe(self.runner.apply_stop, run_id, str(alive[run_id]))
