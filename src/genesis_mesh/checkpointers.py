@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
@@ -15,13 +16,39 @@ def _serializer() -> JsonPlusSerializer:
     return JsonPlusSerializer(pickle_fallback=False)
 
 
+WriteGuard = Callable[[], Awaitable[None]]
+
+
+def guarded_postgres_saver() -> type[Any]:
+    """LangGraph's `AsyncPostgresSaver` that asks a guard before every write.
+
+    In the scale-out mode the guard is the worker's lease check: a worker that stalled
+    past its lease finds out before it writes a checkpoint over the run's new owner.
+    """
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+
+    class GuardedPostgresSaver(AsyncPostgresSaver):
+        guard: WriteGuard | None = None
+
+        async def aput(self, *args: Any, **kwargs: Any) -> Any:
+            if self.guard is not None:
+                await self.guard()
+            return await super().aput(*args, **kwargs)
+
+        async def aput_writes(self, *args: Any, **kwargs: Any) -> None:
+            if self.guard is not None:
+                await self.guard()
+            await super().aput_writes(*args, **kwargs)
+
+    return GuardedPostgresSaver
+
+
 @asynccontextmanager
 async def open_checkpointer(location: str) -> AsyncIterator[BaseCheckpointSaver[str]]:
     """Open the saver for `location`: a SQLite file path, ':memory:' or a postgresql:// URL."""
     if location.startswith(("postgresql://", "postgres://")):
-        from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
-
-        async with AsyncPostgresSaver.from_conn_string(location, serde=_serializer()) as pg:
+        saver = guarded_postgres_saver()
+        async with saver.from_conn_string(location, serde=_serializer()) as pg:
             await pg.setup()
             yield pg
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import logging.config
 import os
 from pathlib import Path
 from typing import Annotated, Any
@@ -43,9 +44,57 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
     reload: Annotated[bool, typer.Option(help="Restart when source files change.")] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, help="HTTP processes (more than 1 needs the scale-out mode: Redis + PostgreSQL)."
+        ),
+    ] = 1,
+    api_only: Annotated[
+        bool, typer.Option("--api-only", help="Scale-out: serve HTTP only; workers execute runs.")
+    ] = False,
 ) -> None:
     """Start the host: REST, WebSocket and the chat UI."""
-    _serve(config, host, port, reload=reload)
+    if api_only:
+        os.environ["GENESIS_MESH_RUN_WORKER"] = "false"
+    _serve(config, host, port, reload=reload, workers=workers)
+
+
+@app.command()
+def worker(config: ConfigOption = None) -> None:
+    """Scale-out: a process that claims and executes runs, with no HTTP. SIGTERM drains
+    it: it claims nothing more, lets nodes finish within the grace period and leaves the
+    rest pending for the other workers."""
+    settings = _settings(config)
+    if not settings.scale_out:
+        console.print(
+            "[red]genesis-mesh worker needs the scale-out mode[/red]: set "
+            "GENESIS_MESH_REDIS_URL=redis://... and "
+            "GENESIS_MESH_DATABASE_URL=postgresql+psycopg://... (docs/deployment.md)",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+    logging.config.dictConfig(log_config())
+    asyncio.run(_work(settings))
+
+
+async def _work(settings: Settings) -> None:
+    import signal
+
+    from genesis_mesh.services import open_services
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with open_services(settings, worker=True) as services:
+        assert services.worker is not None
+        console.print(
+            f"genesis-mesh worker {settings.resolved_worker_id()} "
+            f"(up to {settings.max_concurrent_runs} runs; graphs: {settings.config})"
+        )
+        await stop.wait()
+        console.print("draining: no more claims; runs in flight stop at their next node")
 
 
 @app.command()
@@ -60,7 +109,9 @@ def dev(
     _serve(config, host, port, reload=False)
 
 
-def _serve(config: Path | None, host: str | None, port: int | None, reload: bool) -> None:
+def _serve(
+    config: Path | None, host: str | None, port: int | None, reload: bool, workers: int = 1
+) -> None:
     import uvicorn
 
     if config is not None:
@@ -68,6 +119,14 @@ def _serve(config: Path | None, host: str | None, port: int | None, reload: bool
     settings = _settings(None)
     if not settings.config.is_file():
         console.print(f"[red]{settings.config} not found[/red]: pass --config PATH/langgraph.json")
+        raise typer.Exit(2)
+    if workers > 1 and not settings.scale_out:
+        console.print(
+            "[red]--workers above 1 needs the scale-out mode[/red]: processes share runs "
+            "through PostgreSQL and Redis (set GENESIS_MESH_REDIS_URL and a PostgreSQL "
+            "GENESIS_MESH_DATABASE_URL; docs/deployment.md)",
+            soft_wrap=True,
+        )
         raise typer.Exit(2)
     bind_host = host or settings.host
     bind_port = settings.port if port is None else port
@@ -81,6 +140,7 @@ def _serve(config: Path | None, host: str | None, port: int | None, reload: bool
         host=bind_host,
         port=bind_port,
         reload=reload,
+        workers=workers if workers > 1 else None,
         reload_dirs=[str(settings.config.resolve().parent)] if reload else None,
         ws_max_size=max(16 * 1024 * 1024, settings.ws_max_message_bytes * 4),
         # Small JSON frames gain little from compression, and each socket would keep its

@@ -132,6 +132,20 @@ class ThreadAwaitsAnswer(Conflict):
         )
 
 
+class LeaseLost(GenesisMeshError):
+    """Raised inside a stale worker: another worker has claimed the run since."""
+
+    code = "lease_lost"
+    http_status = 409
+
+    def __init__(self, run_id: str, attempt: int) -> None:
+        super().__init__(
+            f"This worker's claim on run {run_id!r} (attempt {attempt}) expired and another "
+            "worker took the run over; this worker writes nothing more for it.",
+            {"run_id": run_id, "attempt": attempt},
+        )
+
+
 class RunTimedOut(GenesisMeshError):
     code = "run_timed_out"
     http_status = 408

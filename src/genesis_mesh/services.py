@@ -95,6 +95,8 @@ async def open_services(
                 settings.claim_poll_seconds,
             )
             stack.callback(claims.close)
+            if hasattr(checkpointer, "guard"):
+                checkpointer.guard = claims.guard_write
         await runner.start(recover=recover)
         stack.push_async_callback(runner.stop)
         if claims is not None:

@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, cast
@@ -34,6 +35,7 @@ from genesis_mesh.bus.redis import RedisBus
 from genesis_mesh.errors import (
     ChatModelNotConfigured,
     InvalidRunState,
+    LeaseLost,
     RunTimedOut,
     ThreadBusy,
 )
@@ -64,6 +66,8 @@ from genesis_mesh.store.run_store import RunStore
 logger = logging.getLogger(__name__)
 
 STOP_POLL_SECONDS = 0.1
+CURRENT_CLAIM: ContextVar[tuple[str, int] | None] = ContextVar("genesis_claim", default=None)
+"""(run id, attempt) of the claimed run whose task this is; read by the checkpoint guard."""
 _RELEASED = {"worker_id": None, "lease_expires_at": None, "stop_requested": None}
 
 
@@ -145,6 +149,10 @@ class Runner:
     @property
     def scale_out(self) -> bool:
         return self.queue is not None
+
+    @property
+    def worker_id(self) -> str | None:
+        return None if self.queue is None else self.queue.worker_id
 
     @property
     def busy(self) -> int:
@@ -527,6 +535,8 @@ class Runner:
         context: dict[str, Any] | None,
     ) -> None:
         run_id = ex.run.run_id
+        if ex.attempt is not None:
+            CURRENT_CLAIM.set((run_id, ex.attempt))
         try:
             async with self._slots:
                 await self.events.open_run(run_id, ex.attempt)
@@ -544,6 +554,8 @@ class Runner:
                 raise
         except _Stopped:
             await self._on_paused(ex)
+        except LeaseLost as exc:
+            logger.warning("%s", exc)
         except Exception as exc:
             logger.exception("run %s failed", run_id)
             await self._finish(
@@ -571,6 +583,7 @@ class Runner:
             if reason == "retry":
                 data["reason"] = "retry"
             payload: Any = Command(resume=value) if reason == "question" else None
+            data["worker"] = self.worker_id
             return payload, EventDraft(EventType.RUN_RESUMED, None, data)
         if kind == "start" and not claim.recovered and run.last_seq == 0:
             ex.fresh = True
@@ -583,6 +596,7 @@ class Runner:
                     "thread_id": run.thread_id,
                     "input": run.input,
                     "client_ref": dispatch.get("client_ref"),
+                    "worker": self.worker_id,
                 },
             )
             return run.input, opening
@@ -590,7 +604,8 @@ class Runner:
         if payload is not None:
             ex.from_checkpoint = dispatch.get("from_checkpoint")
         reason = "recovered" if claim.recovered else "continued"
-        return payload, EventDraft(EventType.RUN_RESUMED, None, {"reason": reason})
+        data = {"reason": reason, "worker": self.worker_id}
+        return payload, EventDraft(EventType.RUN_RESUMED, None, data)
 
     async def _stream(self, ex: _Execution, payload: Any, context: dict[str, Any] | None) -> None:
         run = ex.run
@@ -620,7 +635,7 @@ class Runner:
             for draft in mapper.release():
                 self._emit(run.run_id, draft, mapper)
             raise _Stopped from None
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, LeaseLost):
             raise
         except Exception as exc:
             if mapper.failure_node() is not None:

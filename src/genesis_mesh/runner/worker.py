@@ -14,9 +14,11 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 
 from genesis_mesh.bus.redis import RedisBus
-from genesis_mesh.runner.runner import Runner
+from genesis_mesh.errors import LeaseLost
+from genesis_mesh.runner.runner import CURRENT_CLAIM, Runner
 from genesis_mesh.store.queue import RunQueue
 
 logger = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ class Worker:
         self._claiming: asyncio.Task[None] | None = None
         self._stop_beating = threading.Event()
         self._heartbeat: threading.Thread | None = None
+        self._last_renewal = time.monotonic()
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -105,14 +108,36 @@ class Worker:
             self.runner.execute_claim(claim)
         return len(result.claims)
 
+    async def guard_write(self) -> None:
+        """Before a checkpoint write of a claimed run: make sure the claim still holds.
+
+        Cheap while heartbeats are on time. After a stall (a stopped process, a frozen
+        host) the lease may have expired without this worker knowing, so it renews the
+        claim (fenced by its attempt) first, and refuses the write if the run is gone.
+        """
+        claim = CURRENT_CLAIM.get()
+        if claim is None:
+            return
+        run_id, attempt = claim
+        if self.runner.held.get(run_id) != attempt:
+            raise LeaseLost(run_id, attempt)
+        if time.monotonic() - self._last_renewal < self.queue.lease.total_seconds() / 2:
+            return
+        alive = await asyncio.to_thread(self.queue.renew_sync, {run_id: attempt})
+        if run_id not in alive:
+            self.runner.lease_lost(run_id, attempt)
+            raise LeaseLost(run_id, attempt)
+
     def _beat_forever(self, loop: asyncio.AbstractEventLoop) -> None:
         while not self._stop_beating.wait(self.heartbeat_seconds):
             held = dict(self.runner.held)
+            started = time.monotonic()
             try:
                 alive = self.queue.renew_sync(held)
             except Exception as exc:
                 logger.warning("renewing leases failed (%s); retrying", exc)
                 continue
+            self._last_renewal = started
             for run_id, attempt in held.items():
                 if run_id not in alive:
                     loop.call_soon_threadsafe(self.runner.lease_lost, run_id, attempt)
