@@ -158,7 +158,9 @@ def test_a_run_that_keeps_killing_its_worker_fails_and_frees_its_thread(
 ) -> None:
     for cluster in make_cluster(tmp_path, apis=1, workers=1, GENESIS_MESH_MAX_RECOVERIES="1"):
         with cluster.apis[0].client() as http:
-            run = http.post("/api/v1/runs", json={"graph": "crash", "input": {"crash": True}}).json()
+            run = http.post(
+                "/api/v1/runs", json={"graph": "crash", "input": {"crash": True}}
+            ).json()
             worker = cluster.workers[0]
             worker.process.wait(30)  # type: ignore[union-attr]
             worker.start()  # claims it again after the lease: dies again

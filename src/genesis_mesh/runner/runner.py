@@ -327,6 +327,10 @@ class Runner:
         resumable = (RunStatus.INTERRUPTED, RunStatus.FAILED)
         if run.status not in resumable or run_id in self._executions:
             raise InvalidRunState(run_id, run.status, "resume", "interrupted or failed")
+        if run.superseded_by is not None:
+            raise InvalidRunState(
+                run_id, f"superseded by {run.superseded_by}", "resume", "not superseded"
+            )
         if run.status == RunStatus.FAILED:
             thread = await self.store.get_thread(run.thread_id)
             if thread.active_run_id is not None:
