@@ -19,7 +19,9 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready", summary="Readiness: the database and the checkpointer answer")
+@router.get(
+    "/ready", summary="Readiness: the database, the checkpointer and (at scale) Redis answer"
+)
 async def ready(services: ServicesDep) -> JSONResponse:
     checks: dict[str, Any] = {}
     try:
@@ -32,6 +34,12 @@ async def ready(services: ServicesDep) -> JSONResponse:
         checks["checkpointer"] = "ok"
     except Exception as exc:
         checks["checkpointer"] = f"error: {type(exc).__name__}"
+    if services.redis is not None:
+        try:
+            await services.redis.ping()
+            checks["redis"] = "ok"
+        except Exception as exc:
+            checks["redis"] = f"error: {type(exc).__name__}"
     ok = all(value == "ok" for value in checks.values())
     return JSONResponse(
         {"status": "ready" if ok else "unavailable", "checks": checks},
