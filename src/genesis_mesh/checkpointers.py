@@ -43,13 +43,27 @@ def guarded_postgres_saver() -> type[Any]:
     return GuardedPostgresSaver
 
 
+async def _setup_one_at_a_time(saver: Any, location: str) -> None:
+    """Create the checkpoint tables; processes starting together take turns."""
+    import psycopg
+
+    from genesis_mesh.store.run_store import SETUP_LOCK
+
+    async with await psycopg.AsyncConnection.connect(location, autocommit=True) as conn:
+        await conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK + 1,))
+        try:
+            await saver.setup()
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK + 1,))
+
+
 @asynccontextmanager
 async def open_checkpointer(location: str) -> AsyncIterator[BaseCheckpointSaver[str]]:
     """Open the saver for `location`: a SQLite file path, ':memory:' or a postgresql:// URL."""
     if location.startswith(("postgresql://", "postgres://")):
         saver = guarded_postgres_saver()
         async with saver.from_conn_string(location, serde=_serializer()) as pg:
-            await pg.setup()
+            await _setup_one_at_a_time(pg, location)
             yield pg
         return
     import aiosqlite

@@ -26,6 +26,9 @@ class MemoryEventBus:
                 logger.exception("event subscriber failed; dropping it")
                 self._subscribers[event.run_id].pop(token, None)
 
+    def has_subscribers(self, run_id: str) -> bool:
+        return run_id in self._subscribers
+
     def subscribe(self, run_id: str, deliver: Deliver) -> Unsubscribe:
         self._next_token += 1
         token = self._next_token

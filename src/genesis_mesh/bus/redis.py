@@ -71,7 +71,8 @@ class RedisBus:
     # ---- events -----------------------------------------------------------------------
 
     def publish(self, event: Event) -> None:
-        self._send(EVENTS, event.model_dump_json())
+        # The run id first, so a process with no follower of the run skips the parsing.
+        self._send(EVENTS, f"{event.run_id}\n{event.model_dump_json()}")
 
     def subscribe(self, run_id: str, deliver: Deliver) -> Unsubscribe:
         return self._local.subscribe(run_id, deliver)
@@ -159,7 +160,9 @@ class RedisBus:
         data = _text(message.get("data"))
         try:
             if channel == EVENTS:
-                self._local.publish(Event.model_validate_json(data))
+                run_id, _, body = data.partition("\n")
+                if self._local.has_subscribers(run_id):
+                    self._local.publish(Event.model_validate_json(body))
             elif channel == CONTROL:
                 control = json.loads(data)
                 for handler in self._control_handlers:

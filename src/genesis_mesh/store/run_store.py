@@ -12,7 +12,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, func, insert, select, update
+from sqlalchemy import create_engine, func, insert, select, text, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,7 @@ from genesis_mesh.store.tables import ACTIVE_STATUSES, FINAL_STATUSES, events, r
 from genesis_mesh.store.writer_thread import WriterThread
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
+SETUP_LOCK = 0x67656E65  # PostgreSQL advisory lock key for schema set-up ("gene")
 
 
 def utcnow() -> datetime:
@@ -78,8 +79,11 @@ class RunStore:
             sa_event.listen(self._writer_engine, "connect", _tune_sqlite)
 
     async def open(self) -> None:
-        """Apply migrations; safe to call on every start."""
+        """Apply migrations; safe to call on every start, and from several processes at
+        once (on PostgreSQL they take turns under an advisory lock)."""
         async with self.engine.begin() as conn:
+            if self.engine.dialect.name == "postgresql":
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETUP_LOCK})
             await conn.run_sync(_upgrade)
 
     async def close(self) -> None:
