@@ -6,9 +6,9 @@ database and Redis; next to them, the embedded mode (one `genesis-mesh serve` on
 Every worker (and the embedded host) executes at most `--per-worker` runs at a time.
 
 - load: `--runs` runs of the 5-node `bench5` graph whose nodes each await
-  `asyncio.sleep(0.05)` (I/O-bound, 0.25 s per run), posted over REST as fast as 20
-  client connections allow; runs per second = runs / (last run's end - first run's
-  creation), read off the runs' own timestamps.
+  `asyncio.sleep(--sleep)` (I/O-bound: 0.2 s by default, 1 s per run), posted over
+  REST as fast as 20 client connections allow; runs per second = runs / (last run's
+  end - first run's creation), read off the runs' own timestamps.
 - latency: during the load, one `chatty` run emits 100 custom events 10 ms apart with
   their emit time; receive time - emit time on a WebSocket client of the API process.
 
@@ -124,12 +124,12 @@ def start_configuration(
     return procs, base_url, database
 
 
-async def measure(base_url: str, runs: int) -> tuple[float, list[float]]:
+async def measure(base_url: str, runs: int, sleep: float) -> tuple[float, list[float]]:
     """Runs per second of the load, and the latency sample (ms) of one chatty run."""
     limits = httpx.Limits(max_connections=20)
     async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as http:
         latency = asyncio.create_task(chatty_latency(base_url))
-        body = {"graph": "bench5", "input": {"sleep": 0.05}}
+        body = {"graph": "bench5", "input": {"sleep": sleep}}
         posted = await asyncio.gather(*(http.post("/api/v1/runs", json=body) for _ in range(runs)))
         ids = {r.json()["run_id"] for r in posted}
         finished: dict[str, dict[str, Any]] = {}
@@ -175,6 +175,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--per-worker", type=int, default=20)
+    parser.add_argument("--sleep", type=float, default=0.2, help="seconds per node")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     args = parser.parse_args()
 
@@ -184,7 +185,7 @@ def main() -> None:
             workdir = Path(tempfile.mkdtemp(prefix="gm-scale-bench-"))
             procs, base_url, database = start_configuration(workers, args.per_worker, workdir)
             try:
-                rate, latency = asyncio.run(measure(base_url, args.runs))
+                rate, latency = asyncio.run(measure(base_url, args.runs, args.sleep))
             finally:
                 procs.stop()
                 if database:

@@ -17,6 +17,7 @@ def _serializer() -> JsonPlusSerializer:
 
 
 WriteGuard = Callable[[], Awaitable[None]]
+POSTGRES_POOL_SIZE = 8
 
 
 def guarded_postgres_saver() -> type[Any]:
@@ -61,10 +62,25 @@ async def _setup_one_at_a_time(saver: Any, location: str) -> None:
 async def open_checkpointer(location: str) -> AsyncIterator[BaseCheckpointSaver[str]]:
     """Open the saver for `location`: a SQLite file path, ':memory:' or a postgresql:// URL."""
     if location.startswith(("postgresql://", "postgres://")):
-        saver = guarded_postgres_saver()
-        async with saver.from_conn_string(location, serde=_serializer()) as pg:
+        from psycopg.rows import dict_row
+        from psycopg_pool import AsyncConnectionPool
+
+        # A pool, not LangGraph's single connection: concurrent runs write checkpoints
+        # in parallel instead of queueing on one connection.
+        pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
+            location,
+            min_size=1,
+            max_size=POSTGRES_POOL_SIZE,
+            open=False,
+            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        )
+        await pool.open()
+        try:
+            pg = guarded_postgres_saver()(pool, serde=_serializer())
             await _setup_one_at_a_time(pg, location)
             yield pg
+        finally:
+            await pool.close()
         return
     import aiosqlite
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver

@@ -87,7 +87,7 @@ async def _work(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with open_services(settings, worker=True) as services:
+    async with open_services(settings, worker=True, follows=False) as services:
         assert services.worker is not None
         console.print(
             f"genesis-mesh worker {settings.resolved_worker_id()} "

@@ -39,11 +39,12 @@ class Services:
 
 @asynccontextmanager
 async def open_services(
-    settings: Settings, recover: bool = True, worker: bool | None = None
+    settings: Settings, recover: bool = True, worker: bool | None = None, follows: bool = True
 ) -> AsyncIterator[Services]:
     """Open store, checkpointer, registry and runner; on exit pause runs and close all.
 
-    `worker` (default `settings.run_worker`) makes a scale-out process claim runs.
+    `worker` (default `settings.run_worker`) makes a scale-out process claim runs;
+    `follows=False` (a worker without HTTP) spares it every other run's events.
     """
     async with AsyncExitStack() as stack:
         store = RunStore(settings.resolved_database_url())
@@ -57,7 +58,7 @@ async def open_services(
         bus: EventBus = MemoryEventBus()
         redis = queue = None
         if settings.scale_out:
-            redis = RedisBus(settings.redis_url)
+            redis = RedisBus(settings.redis_url, events=follows)
             await redis.start()
             stack.push_async_callback(redis.stop)
             queue = RunQueue(

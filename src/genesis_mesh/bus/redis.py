@@ -41,7 +41,9 @@ ControlHandler = Callable[[str, str], None]
 class RedisBus:
     """The scale-out bus: events to every process's followers, stop signals to workers."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, events: bool = True) -> None:
+        """`events=False` for a process that follows no runs (a worker without HTTP): it
+        then hears only stop signals and wake-ups."""
         self._redis = aioredis.from_url(
             url, socket_connect_timeout=2, socket_timeout=5, health_check_interval=15
         )
@@ -51,6 +53,7 @@ class RedisBus:
         self._wake_handlers: list[Callable[[], None]] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._dropped = 0
+        self._channels = [EVENTS, CONTROL, WAKE] if events else [CONTROL, WAKE]
         self.connected = False
 
     async def start(self) -> None:
@@ -131,7 +134,7 @@ class RedisBus:
         while True:
             pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(EVENTS, CONTROL, WAKE)
+                await pubsub.subscribe(*self._channels)
                 if not self.connected:
                     self._on_connected()
                 delay = 0.05
