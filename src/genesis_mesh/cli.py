@@ -275,7 +275,10 @@ async def _run_in_terminal(
 ) -> int:
     from genesis_mesh.services import open_services
 
-    async with open_services(settings, recover=False) as services:
+    # Always in this process, even where a scale-out cluster is configured: the terminal
+    # shows its own run, and `--context` may hold objects no other process could receive.
+    local = settings.model_copy(update={"redis_url": ""})
+    async with open_services(local, recover=False) as services:
         try:
             run = await services.runner.create_run(graph, payload, context=context)
         except GenesisMeshError as exc:
