@@ -120,6 +120,7 @@ def test_a_stalled_worker_cannot_write_after_its_lease_was_taken_over(
         time.sleep(2)  # room for the stale worker to (try to) write
         events = events_of(http, run["run_id"])
         final = http.get(f"/api/v1/runs/{run['run_id']}").json()
+        history = http.get(f"/api/v1/threads/{run['thread_id']}/history").json()
 
     stale_lines = [(kind, node) for kind, node, pid in _record(record) if pid == stale.pid]
     # It finished the node it was in (its own code), but ran nothing after it...
@@ -129,6 +130,10 @@ def test_a_stalled_worker_cannot_write_after_its_lease_was_taken_over(
     assert [e["type"] for e in events].count("run.completed") == 1
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     assert final["status"] == "succeeded" and done["output"]["visited"] == NODES
+    # No checkpoint from the stale claim after the one it stalled in (steps -1..2 are
+    # its input, START, one and two).
+    stale_steps = sorted(c["step"] for c in history if c["worker"] == stale.name)
+    assert stale_steps and max(stale_steps) <= 2, stale_steps
     assert "another worker" in stale.log() or "lost the lease" in stale.log()
 
 

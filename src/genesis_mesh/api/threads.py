@@ -57,5 +57,7 @@ def _snapshot(snapshot: Any) -> dict[str, Any]:
         "step": metadata.get("step"),
         "source": metadata.get("source"),
         "run_id": metadata.get("genesis_run_id"),
+        "worker": metadata.get("genesis_worker"),
+        "attempt": metadata.get("genesis_attempt"),
         "created_at": snapshot.created_at,
     }

@@ -616,7 +616,7 @@ class Runner:
         # Held for the whole run: a hot reload swaps registry entries, never this run's code.
         entry = self.registry.get(run.graph)
         graph = entry.compiled()
-        config = self._config(run, ex.from_checkpoint)
+        config = self._config(run, ex.from_checkpoint, ex.attempt)
         done = set() if ex.fresh else await self.store.completed_task_ids(run.run_id)
         mapper = StreamMapper(completed_task_ids=done)
         stream = graph.astream(
@@ -749,15 +749,16 @@ class Runner:
 
     # ---- helpers --------------------------------------------------------------------
 
-    def _config(self, run: RunInfo, from_checkpoint: str | None = None) -> RunnableConfig:
+    def _config(
+        self, run: RunInfo, from_checkpoint: str | None = None, attempt: int | None = None
+    ) -> RunnableConfig:
         configurable: dict[str, Any] = {"thread_id": run.thread_id, "run_id": run.run_id}
         if from_checkpoint:
             configurable["checkpoint_id"] = from_checkpoint  # multitask `rollback`
-        return {
-            "configurable": configurable,
-            "metadata": {"genesis_run_id": run.run_id},
-            "recursion_limit": 200,
-        }
+        metadata: dict[str, Any] = {"genesis_run_id": run.run_id}
+        if attempt is not None:  # at scale: which claim wrote each checkpoint
+            metadata.update(genesis_worker=self.worker_id, genesis_attempt=attempt)
+        return {"configurable": configurable, "metadata": metadata, "recursion_limit": 200}
 
     def _context(
         self, name: str, graph: Pregel[Any, Any, Any, Any], overrides: dict[str, Any] | None
