@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import os
 from pathlib import Path
@@ -63,6 +62,8 @@ def dev(
 def _serve(config: Path | None, host: str | None, port: int | None, reload: bool) -> None:
     import uvicorn
 
+    from genesis_mesh.observability.logs import log_config
+
     if config is not None:
         os.environ["GENESIS_MESH_CONFIG"] = str(config.resolve())
     settings = _settings(None)
@@ -89,32 +90,9 @@ def _serve(config: Path | None, host: str | None, port: int | None, reload: bool
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_timeout,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) + 5,
-        log_level="info",
-        log_config=log_config(),
+        log_level=settings.log_level,
+        log_config=log_config(settings.log_format, settings.log_level),
     )
-
-
-def log_config() -> dict[str, Any]:
-    """uvicorn's logging setup plus the `genesis_mesh` loggers at INFO, named in each line."""
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["genesis_mesh"] = {
-        "()": "uvicorn.logging.DefaultFormatter",
-        "fmt": "%(levelprefix)s %(name)s: %(message)s",
-        "use_colors": None,
-    }
-    config["handlers"]["genesis_mesh"] = {
-        "formatter": "genesis_mesh",
-        "class": "logging.StreamHandler",
-        "stream": "ext://sys.stderr",
-    }
-    config["loggers"]["genesis_mesh"] = {
-        "handlers": ["genesis_mesh"],
-        "level": "INFO",
-        "propagate": False,
-    }
-    return config
 
 
 @app.command()

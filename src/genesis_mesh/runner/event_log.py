@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from genesis_mesh.bus.base import EventBus
+from genesis_mesh.observability import observe_events
 from genesis_mesh.protocol import Event, EventType
 from genesis_mesh.runner.events import EventDraft
 from genesis_mesh.store.run_store import RunStore
@@ -128,6 +129,7 @@ class EventLog:
             self._last_commit = loop.time()
             for event in batch:
                 self._bus.publish(event)
+            observe_events(batch)
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)
