@@ -16,7 +16,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genesis_mesh.observability import tracing
-from genesis_mesh.observability.logs import request_id_var
+from genesis_mesh.observability.logs import request_id_var, run_id_var
 from genesis_mesh.observability.metrics import get_metrics
 
 HEADER = "x-request-id"
@@ -42,6 +42,12 @@ def route_of(scope: Scope) -> str:
     return path if isinstance(path, str) else "unmatched"
 
 
+def _bind_run_of(scope: Scope) -> None:
+    run_id = (scope.get("path_params") or {}).get("run_id")
+    if isinstance(run_id, str) and _SANE_ID.fullmatch(run_id):
+        run_id_var.set(run_id)
+
+
 class RequestContext:
     """ASGI middleware; wrap the whole app so error responses carry the id too."""
 
@@ -54,12 +60,14 @@ class RequestContext:
             return
         request_id = request_id_from(scope)
         token = request_id_var.set(request_id)
+        run_token = run_id_var.set(None)
         try:
             if scope["type"] == "websocket":
                 await self.app(scope, receive, send)
             else:
                 await self._http(scope, receive, send, request_id)
         finally:
+            run_id_var.reset(run_token)
             request_id_var.reset(token)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
@@ -70,6 +78,7 @@ class RequestContext:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
+                _bind_run_of(scope)  # so the access line names the run it was about
                 headers: list[Any] = list(message.get("headers") or [])
                 headers.append((HEADER.encode(), request_id.encode()))
                 message = {**message, "headers": headers}

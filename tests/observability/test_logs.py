@@ -1,0 +1,90 @@
+"""Log lines: JSON with request and run ids when asked for, and never a secret."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from tests.conftest import LiveHost
+from tests.observability.helpers import json_log_lines
+from tests.wsclient import ProtocolClient
+
+SECRET_INPUT = "sk-live-TOPIC-5ec2e7-do-not-log"
+SECRET_ANSWER = "ANSWER-9f1b2c-do-not-log"
+BEARER = "Bearer tok-AUTH-7d3a91-do-not-log"
+API_KEY = "gm-KEY-41c0de-do-not-log"
+WS_TOKEN = "WSTOKEN-0b5e77-do-not-log"
+
+
+def test_json_log_lines_name_the_request_and_the_run_and_hold_no_secret(
+    live_host: LiveHost,
+) -> None:
+    live_host.env["GENESIS_MESH_LOG_FORMAT"] = "json"
+    live_host.start()
+    secret_headers = {"Authorization": BEARER, "X-API-Key": API_KEY}
+    with live_host.client() as http:
+        started = http.post(
+            "/api/v1/runs",
+            json={"graph": "ask", "input": {"topic": SECRET_INPUT}},
+            headers={**secret_headers, "X-Request-ID": "req-start-1"},
+        )
+        run_id = started.json()["run_id"]
+        live_host.wait_for_status(run_id, {"interrupted"})
+        http.post(
+            f"/api/v1/runs/{run_id}/resume",
+            json={"value": {"accepted": [SECRET_ANSWER]}},
+            headers=secret_headers,
+        )
+        live_host.wait_for_status(run_id, {"succeeded"})
+        http.get(f"/api/v1/runs/{run_id}?token={WS_TOKEN}", headers=secret_headers)
+        failing = http.post("/api/v1/runs", json={"graph": "failing", "input": {}}).json()
+        live_host.wait_for_status(failing["run_id"], {"failed"})
+    asyncio.run(_touch_websocket(live_host))
+    live_host.stop()
+
+    text = live_host.log_path.read_text()
+    for secret in (SECRET_INPUT, SECRET_ANSWER, BEARER, "tok-AUTH", API_KEY, WS_TOKEN):
+        assert secret not in text, f"{secret!r} leaked into the server log"
+
+    lines = json_log_lines(live_host.log_path)
+    assert lines, text[-2000:]
+    for line in lines:
+        assert set(line) >= {"ts", "level", "logger", "message", "request_id", "run_id"}
+    assert started.headers["x-request-id"] == "req-start-1"
+    start_lines = [line for line in lines if line["request_id"] == "req-start-1"]
+    assert any(line["logger"] == "uvicorn.access" for line in start_lines), start_lines
+    failure = [line for line in lines if line["run_id"] == failing["run_id"]]
+    assert any(line["level"] == "error" and "RuntimeError" in line["exception"] for line in failure)
+    assert any(
+        "/api/v1/runs/" in line["message"] and "token=…" in line["message"] for line in lines
+    )
+
+
+async def _touch_websocket(live_host: LiveHost) -> None:
+    client = await ProtocolClient.open(f"{live_host.ws_url}?token={WS_TOKEN}")
+    await client.send({"type": "ping"})
+    await client.next()
+    await client.close()
+
+
+def test_text_log_lines_name_the_request(live_host: LiveHost) -> None:
+    live_host.start()
+    with live_host.client() as http:
+        http.get("/version", headers={"X-Request-ID": "text-req-42"})
+    live_host.stop()
+    assert re.search(
+        r"INFO +uvicorn\.access \[req=text-req-42\]: .*GET /version", live_host.log_path.read_text()
+    )
+
+
+def test_a_client_request_id_is_echoed_and_a_bad_one_replaced(host: LiveHost) -> None:
+    with host.client() as http:
+        kept = http.get("/health", headers={"X-Request-ID": "abc-123_x.y:z"})
+        replaced = http.get("/health", headers={"X-Request-ID": "no spaces\tor tabs"})
+        too_long = http.get("/health", headers={"X-Request-ID": "a" * 129})
+        fresh = http.get("/health")
+        refused = http.post("/api/v1/runs", json={"graph": "nope", "input": {}})
+    assert kept.headers["x-request-id"] == "abc-123_x.y:z"
+    for answer in (replaced, too_long, fresh, refused):
+        assert re.fullmatch(r"[0-9a-f]{32}", answer.headers["x-request-id"])
+    assert len({r.headers["x-request-id"] for r in (replaced, too_long, fresh, refused)}) == 4
