@@ -53,6 +53,8 @@ def test_json_log_lines_name_the_request_and_the_run_and_hold_no_secret(
     assert started.headers["x-request-id"] == "req-start-1"
     start_lines = [line for line in lines if line["request_id"] == "req-start-1"]
     assert any(line["logger"] == "uvicorn.access" for line in start_lines), start_lines
+    about_run = [line for line in lines if line["run_id"] == run_id]
+    assert any(line["logger"] == "uvicorn.access" for line in about_run), about_run
     failure = [line for line in lines if line["run_id"] == failing["run_id"]]
     assert any(line["level"] == "error" and "RuntimeError" in line["exception"] for line in failure)
     assert any(
