@@ -61,10 +61,12 @@ def test_requests_runs_and_nodes_become_spans(
         traced_host.wait_for_status(bad["run_id"], {"failed"})
 
     spans = collector.wait_for(
-        lambda s: len(by_name(s, "run steps")) == 1
-        and len(by_name(s, "run failing")) == 1
-        and len(by_name(s, "node boom")) == 1
-        and len([x for x in s if x.name.startswith("node ")]) == 7
+        lambda s: (
+            len(by_name(s, "run steps")) == 1
+            and len(by_name(s, "run failing")) == 1
+            and len(by_name(s, "node boom")) == 1
+            and len([x for x in s if x.name.startswith("node ")]) == 7
+        )
     )
     assert {s.service for s in spans} == {"gm-trace-test"}
 
