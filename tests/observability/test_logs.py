@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+from pathlib import Path
 
 from tests.conftest import LiveHost
 from tests.observability.helpers import json_log_lines
@@ -90,3 +92,46 @@ def test_a_client_request_id_is_echoed_and_a_bad_one_replaced(host: LiveHost) ->
     for answer in (replaced, too_long, fresh, refused):
         assert re.fullmatch(r"[0-9a-f]{32}", answer.headers["x-request-id"])
     assert len({r.headers["x-request-id"] for r in (replaced, too_long, fresh, refused)}) == 4
+
+
+NOISY_GRAPH = """
+import logging
+
+from langgraph.graph import END, START, StateGraph
+from typing_extensions import TypedDict
+
+logger = logging.getLogger("noisy_graph")
+
+
+class State(TypedDict, total=False):
+    value: int
+
+
+async def speak(state: State) -> dict[str, int]:
+    logger.warning("a node speaks")
+    return {"value": 1}
+
+
+builder = StateGraph(State)
+builder.add_node("speak", speak)
+builder.add_edge(START, "speak")
+builder.add_edge("speak", END)
+graph = builder
+"""
+
+
+def test_a_nodes_own_log_line_names_its_run(live_host: LiveHost, tmp_path: Path) -> None:
+    (tmp_path / "noisy.py").write_text(NOISY_GRAPH)
+    config = tmp_path / "langgraph.json"
+    config.write_text(json.dumps({"graphs": {"noisy": "./noisy.py:graph"}}))
+    live_host.config = config
+    live_host.env["GENESIS_MESH_LOG_FORMAT"] = "json"
+    live_host.start()
+    with live_host.client() as http:
+        run = http.post("/api/v1/runs", json={"graph": "noisy", "input": {}}).json()
+        live_host.wait_for_status(run["run_id"], {"succeeded"})
+    live_host.stop()
+    spoken = [
+        line for line in json_log_lines(live_host.log_path) if line["message"] == "a node speaks"
+    ]
+    assert [(line["logger"], line["run_id"]) for line in spoken] == [("noisy_graph", run["run_id"])]

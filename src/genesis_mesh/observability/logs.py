@@ -22,28 +22,12 @@ request_id_var: ContextVar[str | None] = ContextVar("genesis_mesh_request_id", d
 run_id_var: ContextVar[str | None] = ContextVar("genesis_mesh_run_id", default=None)
 
 _QUERY_VALUE = re.compile(r"=[^&#\s]*")
-_TASK_PREFIX = "run-"
 
 
 def bind_run_id(run_id: str | None) -> Token[str | None]:
-    """Name `run_id` in every log line of the current task and the tasks it starts."""
+    """Name `run_id` in every log line of the current task and the tasks it starts (the
+    runner binds it at the top of each run's task; LangGraph's node tasks inherit it)."""
     return run_id_var.set(run_id)
-
-
-def current_run_id() -> str | None:
-    """The bound run id, else the one in the current task's name (the runner names each
-    run's task `run-<run_id>`)."""
-    bound = run_id_var.get()
-    if bound is not None:
-        return bound
-    import asyncio
-
-    try:
-        task = asyncio.current_task()
-    except RuntimeError:  # no running loop in this thread
-        return None
-    name = task.get_name() if task is not None else ""
-    return name[len(_TASK_PREFIX) :] if name.startswith(_TASK_PREFIX) else None
 
 
 def redact_query(text: str) -> str:
@@ -60,7 +44,7 @@ class ContextFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
-        record.run_id = current_run_id()
+        record.run_id = run_id_var.get()
         if record.name.startswith("uvicorn") and isinstance(record.args, tuple):
             record.args = tuple(
                 redact_query(arg) if isinstance(arg, str) and "?" in arg else arg

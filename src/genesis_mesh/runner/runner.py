@@ -26,6 +26,7 @@ from langgraph.types import Command, Durability
 from genesis_mesh.bus.base import EventBus, Unsubscribe
 from genesis_mesh.errors import ChatModelNotConfigured, InvalidRunState, ThreadBusy
 from genesis_mesh.llm import SETTINGS_HINT, ChatModels
+from genesis_mesh.observability.logs import bind_run_id
 from genesis_mesh.protocol import Event, EventType, InterruptMode, RunInfo, RunStatus
 from genesis_mesh.registry import GraphEntry, GraphRegistry
 from genesis_mesh.runner.event_log import EventLog
@@ -357,6 +358,7 @@ class Runner:
         self, ex: _Execution, payload: Any, opening: EventDraft, context: dict[str, Any] | None
     ) -> None:
         run_id = ex.run.run_id
+        bind_run_id(run_id)  # log lines of this task and of its nodes name the run
         try:
             async with self._slots:
                 await self.events.open_run(run_id)
