@@ -3,6 +3,7 @@ langchain-openai client against the fake OpenAI-compatible server, in a live hos
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import httpx
 import pytest
 
 from tests.conftest import LiveHost
+from tests.graphs.topical_mesh.conftest import make_repo
 from tests.llm.conftest import LLM_CONFIG, llm_env
 from tests.llm.fake_openai import FakeOpenAI, Reply
 from tests.observability.helpers import scrape, scrape_until, value
@@ -86,3 +88,34 @@ def test_without_usage_reports_tokens_are_estimated_and_still_limited(
     assert "stream_options" not in fake.requests[-1]
     assert "GENESIS_MESH_LLM_MAX_TOKENS_PER_RUN" in str(over["error"])
     assert value(samples, TOKENS, model="fake-model", kind="output") == 10 + 60
+
+
+async def test_a_graph_that_catches_the_limit_error_still_fails(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    """topical_mesh keeps its report when the model errs; over the limit, the run fails."""
+    fake.default = lambda _body, _n: Reply(tokens=["word "] * 80)
+    site = make_repo(
+        tmp_path / "site",
+        {"index.md": "# Home\n\n[A](a.md)\n", "a.md": "# A\n\n[Home](index.md)\n"},
+    )
+    host = LiveHost(tmp_path / "host", config=LLM_CONFIG)
+    (tmp_path / "host").mkdir()
+    host.env = llm_env(fake, GENESIS_MESH_LLM_MAX_TOKENS_PER_RUN="50") | {
+        "GENESIS_MESH_GRAPH_CONTEXT": json.dumps(
+            {"topical_mesh": {"allow_local_sources": True, "workdir": str(tmp_path / "work")}}
+        )
+    }
+    host.start()
+    try:
+        with host.client() as http:
+            run = http.post(
+                "/api/v1/runs", json={"graph": "topical_mesh", "input": {"repo_url": str(site)}}
+            ).json()
+            done = host.wait_for_status(run["run_id"], {"succeeded", "failed"}, timeout=60)
+    finally:
+        host.stop()
+    assert done["status"] == "failed"
+    assert done["error"]["type"] == "LLMTokenLimitExceeded"
+    assert "GENESIS_MESH_LLM_MAX_TOKENS_PER_RUN" in done["error"]["message"]
+    assert len(fake.requests) == 1  # the second call was refused before it was sent

@@ -8,10 +8,11 @@ hands to every callback of a model called inside a node.
 
 A run over `GENESIS_MESH_LLM_MAX_TOKENS_PER_RUN` fails: the call that crossed the limit
 raises `LLMTokenLimitExceeded` when it ends, and every later call of that run raises it
-before it starts. One call can go past the limit by its own size; the model's own
-`max_tokens` bounds that. The count lives in this process: it is kept while the run is
-interrupted and forgotten when the run ends (a retry of a failed run starts from zero,
-and so does a run recovered after a restart).
+before it starts; a graph that catches the error and carries on still fails when its
+stream ends (the runner calls `raise_if_over_token_limit`). One call can go past the
+limit by its own size; the model's own `max_tokens` bounds that. The count lives in this
+process: it is kept while the run is interrupted and forgotten when the run ends (a retry
+of a failed run starts from zero, and so does a run recovered after a restart).
 """
 
 from __future__ import annotations
@@ -32,7 +33,14 @@ from genesis_mesh.errors import GenesisMeshError
 from genesis_mesh.observability.metrics import get_metrics
 from genesis_mesh.protocol import Event, EventType
 
-__all__ = ["LIMIT_SETTING", "LLMTokenLimitExceeded", "TokenMeter", "forget_finished_runs"]
+__all__ = [
+    "LIMIT_SETTING",
+    "LLMTokenLimitExceeded",
+    "TokenMeter",
+    "forget_finished_runs",
+    "raise_if_over_token_limit",
+    "tokens_spent",
+]
 
 LIMIT_SETTING = "GENESIS_MESH_LLM_MAX_TOKENS_PER_RUN"
 _CHARS_PER_TOKEN = 4
@@ -59,7 +67,7 @@ class _Ledger:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._spent: dict[str, int] = {}
-        self._reported: set[str] = set()
+        self._exceeded: dict[str, int] = {}  # run id -> the limit it went over
 
     def spent(self, run_id: str) -> int:
         with self._lock:
@@ -71,18 +79,23 @@ class _Ledger:
             self._spent[run_id] = total
             return total
 
-    def first_report(self, run_id: str) -> bool:
-        """True once per run: the metric counts runs stopped, not refused calls."""
+    def mark_exceeded(self, run_id: str, limit: int) -> bool:
+        """Remember that the run went over `limit`; True the first time (the metric
+        counts runs stopped, not calls refused)."""
         with self._lock:
-            if run_id in self._reported:
-                return False
-            self._reported.add(run_id)
-            return True
+            first = run_id not in self._exceeded
+            self._exceeded.setdefault(run_id, limit)
+            return first
+
+    def exceeded(self, run_id: str) -> int | None:
+        """The limit the run went over, or None."""
+        with self._lock:
+            return self._exceeded.get(run_id)
 
     def forget(self, run_id: str) -> None:
         with self._lock:
             self._spent.pop(run_id, None)
-            self._reported.discard(run_id)
+            self._exceeded.pop(run_id, None)
 
 
 _ledger = _Ledger()
@@ -91,6 +104,14 @@ _ledger = _Ledger()
 def tokens_spent(run_id: str) -> int:
     """LLM tokens the run has used in this process so far."""
     return _ledger.spent(run_id)
+
+
+def raise_if_over_token_limit(run_id: str) -> None:
+    """Raise `LLMTokenLimitExceeded` if the run went over its limit, even when its graph
+    caught the error and carried on (the runner calls this when the graph's stream ends)."""
+    limit = _ledger.exceeded(run_id)
+    if limit is not None:
+        raise LLMTokenLimitExceeded(run_id, _ledger.spent(run_id), limit)
 
 
 def forget_finished_runs(batch: Iterable[Event]) -> None:
@@ -165,7 +186,7 @@ class TokenMeter(BaseCallbackHandler):
             return
         total = _ledger.add(call.run_id, used_in + used_out)
         if self.limit and total > self.limit:
-            if _ledger.first_report(call.run_id):
+            if _ledger.mark_exceeded(call.run_id, self.limit):
                 get_metrics().llm_limit_hits.inc()
             raise LLMTokenLimitExceeded(call.run_id, total, self.limit)
 

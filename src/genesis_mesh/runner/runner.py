@@ -26,6 +26,7 @@ from langgraph.types import Command, Durability
 from genesis_mesh.bus.base import EventBus, Unsubscribe
 from genesis_mesh.errors import ChatModelNotConfigured, InvalidRunState, ThreadBusy
 from genesis_mesh.llm import SETTINGS_HINT, ChatModels
+from genesis_mesh.observability.llm_usage import raise_if_over_token_limit
 from genesis_mesh.observability.logs import bind_run_id
 from genesis_mesh.protocol import Event, EventType, InterruptMode, RunInfo, RunStatus
 from genesis_mesh.registry import GraphEntry, GraphRegistry
@@ -430,6 +431,7 @@ class Runner:
             await cast(AsyncGenerator[Any, None], stream).aclose()
         for draft in mapper.release():
             self._emit(run.run_id, draft, mapper)
+        raise_if_over_token_limit(run.run_id)  # also when the graph caught the error
         values = mapper.final_values()
         if values is None:
             await self._settle(run, entry, config)
