@@ -135,3 +135,18 @@ def test_a_nodes_own_log_line_names_its_run(live_host: LiveHost, tmp_path: Path)
         line for line in json_log_lines(live_host.log_path) if line["message"] == "a node speaks"
     ]
     assert [(line["logger"], line["run_id"]) for line in spoken] == [("noisy_graph", run["run_id"])]
+
+
+def test_a_websocket_handshake_echoes_the_request_id(host: LiveHost) -> None:
+    async def handshake() -> str:
+        client = await ProtocolClient.open(
+            host.ws_url, additional_headers={"X-Request-ID": "ws-req-7"}
+        )
+        try:
+            response = client.connection.response
+            assert response is not None
+            return str(response.headers["x-request-id"])
+        finally:
+            await client.close()
+
+    assert asyncio.run(handshake()) == "ws-req-7"

@@ -42,6 +42,19 @@ def route_of(scope: Scope) -> str:
     return path if isinstance(path, str) else "unmatched"
 
 
+def _with_id_on(send: Send, message_type: str, request_id: str) -> Send:
+    """`send`, adding the `X-Request-ID` header to the message that starts the answer."""
+
+    async def send_with_id(message: Message) -> None:
+        if message["type"] == message_type:
+            headers: list[Any] = list(message.get("headers") or [])
+            headers.append((HEADER.encode(), request_id.encode()))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return send_with_id
+
+
 def _bind_run_of(scope: Scope) -> None:
     run_id = (scope.get("path_params") or {}).get("run_id")
     if isinstance(run_id, str) and _SANE_ID.fullmatch(run_id):
@@ -63,7 +76,7 @@ class RequestContext:
         run_token = run_id_var.set(None)
         try:
             if scope["type"] == "websocket":
-                await self.app(scope, receive, send)
+                await self.app(scope, receive, _with_id_on(send, "websocket.accept", request_id))
             else:
                 await self._http(scope, receive, send, request_id)
         finally:
@@ -74,19 +87,18 @@ class RequestContext:
         status = 500
         started = time.perf_counter()
 
-        async def send_with_id(message: Message) -> None:
+        send_with_id = _with_id_on(send, "http.response.start", request_id)
+
+        async def send_and_note(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = int(message["status"])
                 _bind_run_of(scope)  # so the access line names the run it was about
-                headers: list[Any] = list(message.get("headers") or [])
-                headers.append((HEADER.encode(), request_id.encode()))
-                message = {**message, "headers": headers}
-            await send(message)
+            await send_with_id(message)
 
         with tracing.server_span(scope, request_id) as span:
             try:
-                await self.app(scope, receive, send_with_id)
+                await self.app(scope, receive, send_and_note)
             finally:
                 route = route_of(scope)
                 tracing.name_server_span(span, scope, route, status)

@@ -17,11 +17,12 @@ import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
-
-from starlette.types import Scope
+from typing import TYPE_CHECKING, Any
 
 from genesis_mesh.protocol import Event, EventType
+
+if TYPE_CHECKING:  # the runner imports this module: no web framework at run time
+    from starlette.types import Scope
 
 __all__ = ["configure_tracing", "name_server_span", "observe_events", "server_span"]
 
