@@ -49,6 +49,8 @@ def test_tokens_and_latency_are_counted_by_model(llm_host: LiveHost, fake: FakeO
     assert grew(TOKENS, model="fake-model", kind="output") == 30
     assert grew(TOKENS, model="fake-model", kind="input") == fake.prompt_tokens
     assert grew(CALLS, model="fake-model", outcome="ok") == 1
+    first_token = "genesis_mesh_llm_time_to_first_token_seconds_count"
+    assert grew(first_token, model="fake-model") == 1
     assert grew("genesis_mesh_llm_request_duration_seconds_sum", model="fake-model",
                 outcome="ok") > 0  # fmt: skip
 

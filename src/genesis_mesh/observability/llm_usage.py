@@ -127,6 +127,7 @@ class _Call:
     model: str
     started: float
     prompt_chars: int
+    streamed: bool = False
 
 
 class TokenMeter(BaseCallbackHandler):
@@ -174,6 +175,19 @@ class TokenMeter(BaseCallbackHandler):
         params = extra.get("invocation_params") or {}
         model = metadata.get("ls_model_name") or params.get("model") or params.get("model_name")
         self._calls[call_id] = _Call(run_id, str(model or "unknown"), time.perf_counter(), chars)
+
+    def on_llm_new_token(
+        self,
+        token: str | list[str | dict[str, Any]],  # noqa: ARG002 - LangChain's signature
+        *,
+        run_id: UUID,
+        **_: Any,
+    ) -> None:
+        call = self._calls.get(run_id)
+        if call is not None and not call.streamed:
+            call.streamed = True
+            seconds = time.perf_counter() - call.started
+            get_metrics().llm_first_token.labels(call.model).observe(seconds)
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **_: Any) -> None:
         call = self._calls.pop(run_id, None)

@@ -71,51 +71,80 @@ class Metrics:
         GCCollector(registry=self.registry)
         r = self.registry
         self.runs = Counter(
-            f"{_NS}_runs", "Runs entering a status (running counts starts and resumes).",
-            ["status"], registry=r,
-        )  # fmt: skip
+            f"{_NS}_runs",
+            "Runs entering a status (running counts starts and resumes).",
+            ["status"],
+            registry=r,
+        )
         self.runs_running = Gauge(
             f"{_NS}_runs_running", "Runs executing in this process now.", registry=r
         )
         self.runs_pending = Gauge(
-            f"{_NS}_runs_pending", "Runs waiting to start (queue depth), read at scrape.",
+            f"{_NS}_runs_pending",
+            "Runs waiting to start (queue depth), read at scrape.",
             registry=r,
-        )  # fmt: skip
+        )
         self.run_duration = Histogram(
-            f"{_NS}_run_duration_seconds", "One execution of a run, start or resume to its end.",
-            ["status"], buckets=_SLOW, registry=r,
-        )  # fmt: skip
+            f"{_NS}_run_duration_seconds",
+            "One execution of a run, start or resume to its end.",
+            ["status"],
+            buckets=_SLOW,
+            registry=r,
+        )
         self.node_duration = Histogram(
-            f"{_NS}_node_duration_seconds", "node.started to node.completed/node.failed.",
-            ["node", "outcome"], buckets=_SLOW, registry=r,
-        )  # fmt: skip
+            f"{_NS}_node_duration_seconds",
+            "node.started to node.completed/node.failed.",
+            ["node", "outcome"],
+            buckets=_SLOW,
+            registry=r,
+        )
         self.events = Counter(
-            f"{_NS}_events", "Events stored and published, by type (rate() = events/s).",
-            ["type"], registry=r,
-        )  # fmt: skip
+            f"{_NS}_events",
+            "Events stored and published, by type (rate() = events/s).",
+            ["type"],
+            registry=r,
+        )
         self.websockets_open = Gauge(
             f"{_NS}_websockets_open", "WebSocket connections open now.", registry=r
         )
         self.llm_tokens = Counter(
-            f"{_NS}_llm_tokens", "LLM tokens, by model and kind (input or output).",
-            ["model", "kind"], registry=r,
-        )  # fmt: skip
-        self.llm_latency = Histogram(
-            f"{_NS}_llm_request_duration_seconds", "One chat model call, start to end.",
-            ["model", "outcome"], buckets=_SLOW, registry=r,
-        )  # fmt: skip
-        self.llm_limit_hits = Counter(
-            f"{_NS}_llm_token_limit_exceeded", "Runs stopped by the LLM tokens-per-run limit.",
+            f"{_NS}_llm_tokens",
+            "LLM tokens, by model and kind (input or output).",
+            ["model", "kind"],
             registry=r,
-        )  # fmt: skip
+        )
+        self.llm_first_token = Histogram(
+            f"{_NS}_llm_time_to_first_token_seconds",
+            "A streamed call's start to its first chunk.",
+            ["model"],
+            buckets=(*_FAST, 30, 60),
+            registry=r,
+        )
+        self.llm_latency = Histogram(
+            f"{_NS}_llm_request_duration_seconds",
+            "One chat model call, start to end.",
+            ["model", "outcome"],
+            buckets=_SLOW,
+            registry=r,
+        )
+        self.llm_limit_hits = Counter(
+            f"{_NS}_llm_token_limit_exceeded",
+            "Runs stopped by the LLM tokens-per-run limit.",
+            registry=r,
+        )
         self.http_requests = Counter(
-            f"{_NS}_http_requests", "HTTP requests answered, by route template and status.",
-            ["method", "route", "status"], registry=r,
-        )  # fmt: skip
+            f"{_NS}_http_requests",
+            "HTTP requests answered, by route template and status.",
+            ["method", "route", "status"],
+            registry=r,
+        )
         self.http_duration = Histogram(
-            f"{_NS}_http_request_duration_seconds", "HTTP request duration (SSE: whole stream).",
-            ["method", "route"], buckets=_FAST, registry=r,
-        )  # fmt: skip
+            f"{_NS}_http_request_duration_seconds",
+            "HTTP request duration (SSE: whole stream).",
+            ["method", "route"],
+            buckets=_FAST,
+            registry=r,
+        )
         self._open = _Open()
 
     # ---- events -------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import logging
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -36,12 +37,16 @@ _FINAL = {
 }
 
 
-class _State:
+@dataclass
+class _Tracing:
     """The tracer when tracing is on, and the spans of runs and nodes still open."""
 
     tracer: Any = None
-    runs: dict[str, Any] = {}  # noqa: RUF012 - one process-wide state
-    nodes: dict[tuple[str, str], Any] = {}  # noqa: RUF012
+    runs: dict[str, Any] = field(default_factory=dict)
+    nodes: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+
+_State = _Tracing()  # per process, like the tracer provider it holds
 
 
 def _exporter_wanted() -> str | None:
