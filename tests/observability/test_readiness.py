@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 
@@ -43,6 +44,7 @@ def test_ready_goes_red_when_the_database_is_dropped(
             conn.execute(f'DROP DATABASE "{postgres_database}" WITH (FORCE)')
         red = http.get("/ready")
         health = http.get("/health")
+        broken = http.get("/api/v1/runs/run-x", headers={"X-Request-ID": "req-db-gone"})
     assert green.status_code == 200
     assert green.json() == {"status": "ready", "checks": {"database": "ok", "checkpointer": "ok"}}
     assert red.status_code == 503
@@ -52,4 +54,9 @@ def test_ready_goes_red_when_the_database_is_dropped(
     assert body["checks"]["checkpointer"].startswith("error: ")
     assert postgres_database not in red.text  # the reason is in the log, not on the wire
     assert health.status_code == 200  # alive, just not ready
-    assert "readiness: database is not available" in live_host.log_path.read_text()
+    live_host.stop()  # the server logs an error after it has answered: read the whole log
+    log = live_host.log_path.read_text()
+    assert "readiness: database is not available" in log
+    # An unexpected server error is logged naming the request that met it.
+    assert broken.status_code == 500
+    assert re.search(r"ERROR +uvicorn\.error \[req=req-db-gone\]: Exception in ASGI", log)

@@ -74,14 +74,14 @@ class RequestContext:
         request_id = request_id_from(scope)
         token = request_id_var.set(request_id)
         run_token = run_id_var.set(None)
-        try:
-            if scope["type"] == "websocket":
-                await self.app(scope, receive, _with_id_on(send, "websocket.accept", request_id))
-            else:
-                await self._http(scope, receive, send, request_id)
-        finally:
-            run_id_var.reset(run_token)
-            request_id_var.reset(token)
+        if scope["type"] == "websocket":
+            await self.app(scope, receive, _with_id_on(send, "websocket.accept", request_id))
+        else:
+            await self._http(scope, receive, send, request_id)
+        # Not reset when the app raised: the server logs the error after this returns,
+        # and that line should name the request too.
+        run_id_var.reset(run_token)
+        request_id_var.reset(token)
 
     async def _http(self, scope: Scope, receive: Receive, send: Send, request_id: str) -> None:
         status = 500
