@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -51,11 +52,19 @@ async def _setup_one_at_a_time(saver: Any, location: str) -> None:
     from genesis_mesh.store.run_store import SETUP_LOCK
 
     async with await psycopg.AsyncConnection.connect(location, autocommit=True) as conn:
-        await conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK + 1,))
+        # Try, don't wait inside the lock call: a waiting statement is an open transaction,
+        # and the saver's CREATE INDEX CONCURRENTLY in the other process waits for it.
+        while not await _try_lock(conn, SETUP_LOCK + 1):
+            await asyncio.sleep(0.1)
         try:
             await saver.setup()
         finally:
             await conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK + 1,))
+
+
+async def _try_lock(conn: Any, key: int) -> bool:
+    row = await (await conn.execute("SELECT pg_try_advisory_lock(%s)", (key,))).fetchone()
+    return bool(row and row[0])
 
 
 @asynccontextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 import logging.config
 import os
@@ -61,7 +60,13 @@ def serve(
 
 
 @app.command()
-def worker(config: ConfigOption = None) -> None:
+def worker(
+    config: ConfigOption = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve this worker's Prometheus metrics on this port (/metrics)."),
+    ] = None,
+) -> None:
     """Scale-out: a process that claims and executes runs, with no HTTP. SIGTERM drains
     it: it claims nothing more, lets nodes finish within the grace period and leaves the
     rest pending for the other workers."""
@@ -74,7 +79,15 @@ def worker(config: ConfigOption = None) -> None:
             soft_wrap=True,
         )
         raise typer.Exit(2)
-    logging.config.dictConfig(log_config())
+    from genesis_mesh.observability.logs import log_config
+
+    logging.config.dictConfig(log_config(settings.log_format, settings.log_level))
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        from genesis_mesh.observability.metrics import get_metrics
+
+        start_http_server(metrics_port, addr=settings.host, registry=get_metrics().registry)
     asyncio.run(_work(settings))
 
 
@@ -114,6 +127,8 @@ def _serve(
 ) -> None:
     import uvicorn
 
+    from genesis_mesh.observability.logs import log_config
+
     if config is not None:
         os.environ["GENESIS_MESH_CONFIG"] = str(config.resolve())
     settings = _settings(None)
@@ -149,32 +164,9 @@ def _serve(
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_timeout,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) + 5,
-        log_level="info",
-        log_config=log_config(),
+        log_level=settings.log_level,
+        log_config=log_config(settings.log_format, settings.log_level),
     )
-
-
-def log_config() -> dict[str, Any]:
-    """uvicorn's logging setup plus the `genesis_mesh` loggers at INFO, named in each line."""
-    from uvicorn.config import LOGGING_CONFIG
-
-    config = copy.deepcopy(LOGGING_CONFIG)
-    config["formatters"]["genesis_mesh"] = {
-        "()": "uvicorn.logging.DefaultFormatter",
-        "fmt": "%(levelprefix)s %(name)s: %(message)s",
-        "use_colors": None,
-    }
-    config["handlers"]["genesis_mesh"] = {
-        "formatter": "genesis_mesh",
-        "class": "logging.StreamHandler",
-        "stream": "ext://sys.stderr",
-    }
-    config["loggers"]["genesis_mesh"] = {
-        "handlers": ["genesis_mesh"],
-        "level": "INFO",
-        "propagate": False,
-    }
-    return config
 
 
 @app.command()

@@ -15,6 +15,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genesis_mesh import __version__
 from genesis_mesh.errors import GenesisMeshError
+from genesis_mesh.observability.requests import RequestContext
+from genesis_mesh.observability.tracing import configure_tracing
 from genesis_mesh.reload import watching
 from genesis_mesh.services import open_services
 from genesis_mesh.settings import Settings
@@ -103,6 +105,8 @@ class GenesisMesh:
             allow_headers=["*"],
         )
         self.app.add_middleware(BodySizeLimit, max_bytes=self.settings.max_request_bytes)
+        self.app.add_middleware(RequestContext)  # outermost: every answer has its request id
+        configure_tracing()
         self.app.add_exception_handler(GenesisMeshError, _handle_error)  # type: ignore[arg-type]
         self.app.add_exception_handler(RequestValidationError, _handle_validation)  # type: ignore[arg-type]
         self.app.add_exception_handler(StarletteHTTPException, _handle_http)  # type: ignore[arg-type]

@@ -17,6 +17,8 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from genesis_mesh.observability.llm_usage import TokenMeter
+
 if TYPE_CHECKING:
     from genesis_mesh._chat_openai import LimitedChatOpenAI
 
@@ -57,6 +59,16 @@ class LLMSettings(BaseSettings):
     )
     max_concurrency: int = Field(
         default=8, ge=1, description="Model calls in flight at once in this process."
+    )
+    max_tokens_per_run: int = Field(
+        default=200_000,
+        ge=0,
+        description="LLM tokens (input + output) one run may use before it fails; 0: no limit.",
+    )
+    stream_usage: bool = Field(
+        default=True,
+        description="Ask the server for token counts when streaming (OpenAI's "
+        "stream_options.include_usage); without them tokens are estimated from the text.",
     )
 
     @property
@@ -115,7 +127,9 @@ def build_chat_model(settings: LLMSettings) -> LimitedChatOpenAI:
         timeout=settings.timeout,
         max_retries=settings.max_retries,
         streaming=True,
+        stream_usage=settings.stream_usage,
         use_responses_api=False,
+        callbacks=[TokenMeter(settings.max_tokens_per_run)],
     )
     model.limit(
         asyncio.Semaphore(settings.max_concurrency),

@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     ws_ping_interval: float = Field(default=20.0, gt=0)
     ws_ping_timeout: float = Field(default=20.0, gt=0)
 
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`json`: one JSON object per line (for log shippers); `text`: for people.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
     durability: Literal["sync", "async", "exit"] = "sync"
     max_concurrent_runs: int = Field(default=1_000, ge=1)
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)

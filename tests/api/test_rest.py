@@ -39,7 +39,7 @@ def test_graph_detail_has_schemas_nodes_edges_and_mermaid(host: LiveHost) -> Non
     with host.client() as http:
         info = http.get("/api/v1/graphs/steps").json()
         missing = http.get("/api/v1/graphs/nope")
-    assert set(info["input_schema"]["properties"]) == {"delay", "record_to"}
+    assert set(info["input_schema"]["properties"]) == {"delay", "record_to", "record_pid"}
     assert "visited" in info["output_schema"]["properties"]
     assert [n["id"] for n in info["nodes"]] == ["__start__", *NODES, "__end__"]
     assert {"source": "one", "target": "two", "conditional": False} in info["edges"]

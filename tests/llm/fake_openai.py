@@ -61,6 +61,7 @@ class FakeOpenAI:
     """The server; `start()` binds a free loopback port. Thread-safe enough for tests."""
 
     tokens: int = 40
+    prompt_tokens: int = 10  # reported per request when the client asks for usage
     token_rate: float | None = None  # tokens per second; None = as fast as possible
     script: deque[Reply] = field(default_factory=deque)
     requests: list[dict[str, Any]] = field(default_factory=list)
@@ -148,14 +149,31 @@ class FakeOpenAI:
             return
         model = body.get("model", "fake")
         if body.get("stream"):
-            self._stream(http, model, reply)
+            wants_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+            self._stream(http, model, reply, self._usage(reply) if wants_usage else None)
         else:
             self._send_json(http, 200, _completion(model, reply))
         if reply.tokens is not None:
             with self._lock:
                 self.sent_texts.append("".join(reply.tokens))
 
-    def _stream(self, http: BaseHTTPRequestHandler, model: str, reply: Reply) -> None:
+    def _usage(self, reply: Reply) -> dict[str, int]:
+        """Token counts as OpenAI reports them: one per scripted token (or tool call)."""
+        completion = len(reply.tokens) if reply.tokens is not None else 1
+        prompt = self.prompt_tokens
+        return {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
+
+    def _stream(
+        self,
+        http: BaseHTTPRequestHandler,
+        model: str,
+        reply: Reply,
+        usage: dict[str, int] | None = None,
+    ) -> None:
         http.send_response(200)
         http.send_header("content-type", "text/event-stream")
         http.send_header("cache-control", "no-cache")
@@ -163,13 +181,16 @@ class FakeOpenAI:
         http.end_headers()
         ident = f"chatcmpl-{time.monotonic_ns()}"
 
-        def chunk(delta: dict[str, Any], finish: str | None = None) -> None:
+        def chunk(delta: dict[str, Any] | None, finish: str | None = None, **extra: Any) -> None:
+            choice = {"index": 0, "delta": delta, "finish_reason": finish}
+            choices = [] if delta is None else [choice]
             data = {
                 "id": ident,
                 "object": "chat.completion.chunk",
                 "created": int(time.time()),
                 "model": model,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                "choices": choices,
+                **extra,
             }
             http.wfile.write(b"data: " + json.dumps(data).encode() + b"\n\n")
             http.wfile.flush()
@@ -195,6 +216,8 @@ class FakeOpenAI:
                         self.emit_times.append(time.time())
                     chunk({"content": token})
                 chunk({}, "stop")
+            if usage is not None:  # OpenAI's last chunk with stream_options.include_usage
+                chunk(None, usage=usage)
             http.wfile.write(b"data: [DONE]\n\n")
             http.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):

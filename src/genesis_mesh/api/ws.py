@@ -15,6 +15,7 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.websockets import WebSocketState
 
 from genesis_mesh.errors import GenesisMeshError
+from genesis_mesh.observability.metrics import get_metrics
 from genesis_mesh.protocol import (
     ClientMessage,
     Event,
@@ -229,7 +230,11 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     session = _Session(websocket, services)
-    await session.run()
+    get_metrics().websockets_open.inc()
+    try:
+        await session.run()
+    finally:
+        get_metrics().websockets_open.dec()
     if websocket.client_state == WebSocketState.CONNECTED:
         with contextlib.suppress(Exception):
             await websocket.close()

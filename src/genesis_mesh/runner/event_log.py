@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from genesis_mesh.bus.base import EventBus
+from genesis_mesh.observability import observe_events
 from genesis_mesh.protocol import Event, EventType
 from genesis_mesh.runner.events import EventDraft
 from genesis_mesh.store.run_store import RunStore, WriteResult
@@ -142,6 +143,7 @@ class EventLog:
             for event in batch:
                 if event.run_id not in result.lost:
                     self._bus.publish(event)
+            observe_events([e for e in batch if e.run_id not in result.lost])
             for waiter in waiters:
                 if not waiter.done():
                     waiter.set_result(None)

@@ -40,6 +40,8 @@ from genesis_mesh.errors import (
     ThreadBusy,
 )
 from genesis_mesh.llm import SETTINGS_HINT, ChatModels
+from genesis_mesh.observability.llm_usage import raise_if_over_token_limit
+from genesis_mesh.observability.logs import bind_run_id
 from genesis_mesh.protocol import (
     Event,
     EventType,
@@ -539,6 +541,7 @@ class Runner:
         context: dict[str, Any] | None,
     ) -> None:
         run_id = ex.run.run_id
+        bind_run_id(run_id)  # log lines of this task and of its nodes name the run
         if ex.attempt is not None:
             CURRENT_CLAIM.set((run_id, ex.attempt))
         try:
@@ -657,6 +660,7 @@ class Runner:
             await cast(AsyncGenerator[Any, None], stream).aclose()
         for draft in mapper.release():
             self._emit(run.run_id, draft, mapper)
+        raise_if_over_token_limit(run.run_id)  # also when the graph caught the error
         values = mapper.final_values()
         if values is None:
             await self._settle(run, entry, self._config(run))

@@ -22,6 +22,7 @@ from genesis_mesh.store.run_store import (
     _run_info,
     _runs_query,
     _sync_url,
+    connect_args,
     insert_next_event,
     promote_queued,
     utcnow,
@@ -55,7 +56,9 @@ class RunQueue:
         self.worker_id = worker_id
         self.lease = timedelta(seconds=lease_seconds)
         self.max_recoveries = max_recoveries
-        self._engine: Engine = create_engine(_sync_url(url), pool_size=2, max_overflow=2)
+        self._engine: Engine = create_engine(
+            _sync_url(url), pool_size=2, max_overflow=2, connect_args=connect_args(url)
+        )
         self._thread = WriterThread("genesis-mesh-queue")
 
     def close(self) -> None:

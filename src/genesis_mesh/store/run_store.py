@@ -40,6 +40,18 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex}"
 
 
+IDLE_IN_TRANSACTION_MS = 10_000
+
+
+def connect_args(url: str) -> dict[str, Any]:
+    """PostgreSQL ends a transaction left idle for 10 s: a worker frozen mid-transaction
+    (SIGSTOP, a paused VM) would otherwise keep its row locks, and the other workers'
+    `SKIP LOCKED` claims would skip its runs for as long as it stays frozen."""
+    if not url.startswith("postgresql"):
+        return {}
+    return {"options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"}
+
+
 def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -67,11 +79,13 @@ class RunStore:
             db_path = url.split(":///", 1)[-1]
             if db_path and db_path != ":memory:":
                 Path(db_path).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(url)
+        self.engine: AsyncEngine = create_async_engine(url, connect_args=connect_args(url))
         # The event writer is one task doing one batch at a time: it runs each batch in a
         # worker thread on a plain (sync) connection, one thread hop per batch instead of
         # several per statement.
-        self._writer_engine: Engine = create_engine(_sync_url(url), poolclass=StaticPool)
+        self._writer_engine: Engine = create_engine(
+            _sync_url(url), poolclass=StaticPool, connect_args=connect_args(url)
+        )
         # Its own thread: graph nodes that fill the default executor cannot delay events.
         self._writer_thread = WriterThread("genesis-mesh-writer")
         if url.startswith("sqlite"):
