@@ -49,6 +49,20 @@ class Settings(BaseSettings):
     ws_ping_interval: float = Field(default=20.0, gt=0)
     ws_ping_timeout: float = Field(default=20.0, gt=0)
 
+    run_starts_per_minute: int = Field(default=60, ge=1, description="Per user.")
+    max_active_runs_per_user: int = Field(
+        default=20, ge=1, description="Runs pending or running at once, per user."
+    )
+    ws_max_sockets_per_user: int = Field(default=100, ge=1)
+    ws_messages_per_second: float = Field(default=20.0, gt=0, description="Per socket.")
+    ws_message_burst: int = Field(
+        default=100, ge=1, description="Messages a socket may send at once; as many "
+        "refused in a row close it."
+    )
+    run_timeout_seconds: float = Field(
+        default=3600.0, gt=0, description="Wall time of a run before it is failed."
+    )
+
     durability: Literal["sync", "async", "exit"] = "sync"
     max_concurrent_runs: int = Field(default=1_000, ge=1)
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)

@@ -6,10 +6,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from genesis_mesh.api.deps import ServicesDep
+from genesis_mesh.api.limits import get_limits, user_key
 from genesis_mesh.protocol import (
     FINAL_EVENT_TYPES,
     Event,
@@ -27,8 +28,11 @@ SSE_KEEPALIVE_SECONDS = 15.0
 
 
 @router.post("", status_code=202, summary="Start a run")
-async def create_run(body: RunCreate, services: ServicesDep) -> RunInfo:
-    return await services.runner.create_run(body.graph, body.input, body.thread_id)
+async def create_run(body: RunCreate, services: ServicesDep, request: Request) -> RunInfo:
+    async with get_limits(request).admit_run(user_key(request), services.store) as admitted:
+        run = await services.runner.create_run(body.graph, body.input, body.thread_id)
+        admitted(run.run_id)
+    return run
 
 
 @router.get("", summary="List runs, newest first")
@@ -118,5 +122,11 @@ async def interrupt_run(run_id: str, body: InterruptRequest, services: ServicesD
 
 
 @router.post("/{run_id}/resume", status_code=202, summary="Resume an interrupted run")
-async def resume_run(run_id: str, body: ResumeRequest, services: ServicesDep) -> RunInfo:
-    return await services.runner.resume(run_id, body.value)
+async def resume_run(
+    run_id: str, body: ResumeRequest, services: ServicesDep, request: Request
+) -> RunInfo:
+    limits = get_limits(request)
+    async with limits.admit_run(user_key(request), services.store, new_run=False) as admitted:
+        run = await services.runner.resume(run_id, body.value)
+        admitted(run.run_id)
+    return run
