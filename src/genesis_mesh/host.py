@@ -11,10 +11,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genesis_mesh import __version__
 from genesis_mesh.api.limits import ProcessLimits
+from genesis_mesh.api.openapi import document_errors
 from genesis_mesh.errors import GenesisMeshError
 from genesis_mesh.reload import watching
 from genesis_mesh.services import open_services
@@ -114,6 +116,7 @@ class GenesisMesh:
         self.app.add_exception_handler(RequestValidationError, _handle_validation)  # type: ignore[arg-type]
         self.app.add_exception_handler(StarletteHTTPException, _handle_http)  # type: ignore[arg-type]
         include_routers(self.app)
+        document_errors(self.app)
         self._is_setup = True
         return self
 
@@ -166,7 +169,7 @@ _UNREADABLE_BODY = (
 )
 
 
-async def _handle_http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _handle_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     if isinstance(exc, _BodyTooLarge):
         return _too_large(exc.limit)
     code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
@@ -175,11 +178,24 @@ async def _handle_http(_request: Request, exc: StarletteHTTPException) -> JSONRe
         message = "The request body is too large; send less (GENESIS_MESH_MAX_REQUEST_BYTES)."
     elif exc.status_code == 400 and message == "There was an error parsing the body":
         message = _UNREADABLE_BODY
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
     return JSONResponse(
         {"code": code, "message": message, "detail": None},
         status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+        headers=headers,
     )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method of every route on this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods:
+            if route.matches(request.scope)[0] != Match.NONE:
+                methods |= route.methods
+    return sorted(methods)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
