@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     allow_credentials: bool = False
 
     max_request_bytes: int = Field(default=1_000_000, ge=1024)
+    max_header_bytes: int = Field(
+        default=65_536, ge=4096, description="Largest request line plus headers."
+    )
     ws_max_message_bytes: int = Field(default=256_000, ge=1024)
     ws_send_queue_size: int = Field(default=2_000, ge=10)
     ws_ping_interval: float = Field(default=20.0, gt=0)
@@ -56,8 +59,9 @@ class Settings(BaseSettings):
     ws_max_sockets_per_user: int = Field(default=100, ge=1)
     ws_messages_per_second: float = Field(default=20.0, gt=0, description="Per socket.")
     ws_message_burst: int = Field(
-        default=100, ge=1, description="Messages a socket may send at once; as many "
-        "refused in a row close it."
+        default=100,
+        ge=1,
+        description="Messages a socket may send at once; as many refused in a row close it.",
     )
     run_timeout_seconds: float = Field(
         default=3600.0, gt=0, description="Wall time of a run before it is failed."

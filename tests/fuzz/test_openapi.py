@@ -29,14 +29,22 @@ CONFIG = SchemathesisConfig.from_dict(
     }
 )
 schema = schemathesis.openapi.from_dict(OPENAPI, config=CONFIG)
+EXAMPLES = int(os.environ.get("GENESIS_MESH_FUZZ_EXAMPLES", "25"))  # per operation
 
 
-def test_the_live_host_serves_the_schema_under_test(host: LiveHost) -> None:
-    with host.client() as http:
+def test_the_live_host_serves_the_schema_under_test(backend_host: LiveHost) -> None:
+    with backend_host.client() as http:
         assert http.get("/openapi.json").json() == OPENAPI
 
 
 @schema.parametrize()
-@settings(max_examples=int(os.environ.get('FUZZ_EXAMPLES', '25')), deadline=None, database=None, suppress_health_check=list(HealthCheck))
-def test_every_operation_answers_within_its_schema(case: schemathesis.Case, host: LiveHost) -> None:
-    case.call_and_validate(base_url=host.base_url)
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_every_operation_answers_within_its_schema(
+    case: schemathesis.Case, backend_host: LiveHost
+) -> None:
+    case.call_and_validate(base_url=backend_host.base_url)

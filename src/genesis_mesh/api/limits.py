@@ -197,9 +197,7 @@ class ProcessLimits:
             settings.max_active_runs_per_user, settings.run_timeout_seconds, clock
         )
         self.sockets = SocketCount(settings.ws_max_sockets_per_user)
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary()
-        )
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def message_rate(self) -> MessageRate:
         """A fresh bucket for one new socket."""

@@ -61,7 +61,9 @@ def _add_error_answers(document: dict[str, Any]) -> None:
             responses.pop("422", None)
             responses["4XX"] = _answer("An error: `code`, `message`, `detail` (docs/protocol.md).")
             for status, description in _EXTRA.get((method, path), {}).items():
-                answer = _answer(description) if path != "/ready" else {"description": description}
+                answer: dict[str, Any] = {"description": description}
+                if path != "/ready":
+                    answer = _answer(description)
                 responses[status] = answer
                 if status == "429":
                     answer["headers"] = _RETRY_AFTER

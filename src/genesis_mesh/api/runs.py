@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from genesis_mesh.api.deps import ServicesDep
+from genesis_mesh.api.deps import RunIdPath, ServicesDep, ThreadIdQuery
 from genesis_mesh.api.limits import get_limits, user_key
 from genesis_mesh.protocol import (
     FINAL_EVENT_TYPES,
@@ -38,7 +38,7 @@ async def create_run(body: RunCreate, services: ServicesDep, request: Request) -
 @router.get("", summary="List runs, newest first")
 async def list_runs(
     services: ServicesDep,
-    thread_id: Annotated[str | None, Query(max_length=200)] = None,
+    thread_id: ThreadIdQuery = None,
     status: RunStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[RunInfo]:
@@ -46,13 +46,13 @@ async def list_runs(
 
 
 @router.get("/{run_id}", summary="One run")
-async def get_run(run_id: str, services: ServicesDep) -> RunInfo:
+async def get_run(run_id: RunIdPath, services: ServicesDep) -> RunInfo:
     return await services.store.get_run(run_id)
 
 
 @router.get("/{run_id}/events", summary="Stored events after a sequence number")
 async def list_events(
-    run_id: str,
+    run_id: RunIdPath,
     services: ServicesDep,
     after_seq: Annotated[int, Query(ge=0, le=2**53)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
@@ -67,7 +67,7 @@ async def list_events(
     summary="Follow a run as Server-Sent Events (honours Last-Event-ID)",
 )
 async def stream_run(
-    run_id: str,
+    run_id: RunIdPath,
     services: ServicesDep,
     after_seq: Annotated[int, Query(ge=0, le=2**53)] = 0,
     last_event_id: Annotated[str | None, Header(max_length=40)] = None,
@@ -117,13 +117,15 @@ def _end_stream_of_slow_reader(queue: asyncio.Queue[Event | None]) -> None:
 
 
 @router.post("/{run_id}/interrupt", summary="Pause at the next node boundary, or cancel now")
-async def interrupt_run(run_id: str, body: InterruptRequest, services: ServicesDep) -> RunInfo:
+async def interrupt_run(
+    run_id: RunIdPath, body: InterruptRequest, services: ServicesDep
+) -> RunInfo:
     return await services.runner.interrupt(run_id, body.mode)
 
 
 @router.post("/{run_id}/resume", status_code=202, summary="Resume an interrupted run")
 async def resume_run(
-    run_id: str, body: ResumeRequest, services: ServicesDep, request: Request
+    run_id: RunIdPath, body: ResumeRequest, services: ServicesDep, request: Request
 ) -> RunInfo:
     limits = get_limits(request)
     async with limits.admit_run(user_key(request), services.store, new_run=False) as admitted:
