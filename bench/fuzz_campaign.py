@@ -78,7 +78,7 @@ def report(tally: Tally, seconds: float, health: bool, run_ok: bool, tracebacks:
     print(
         f"afterwards       /health {'ok' if health else 'FAILED'}, "
         f"normal run {'completed' if run_ok else 'FAILED'}, "
-        f"server tracebacks {tracebacks}"
+        f"other server tracebacks {tracebacks}"
     )
     print("inputs by kind   " + ", ".join(f"{k} {v:,}" for k, v in tally.by_kind.most_common()))
     print("errors by code   " + ", ".join(f"{k} {v:,}" for k, v in tally.by_code.most_common()))
