@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import LiveHost
 from tests.wsclient import ProtocolClient
@@ -139,3 +140,15 @@ def test_the_405_answer_lists_every_method_of_the_path(host: LiveHost) -> None:
         answer = http.request("DELETE", "/api/v1/runs")
     assert answer.status_code == 405
     assert answer.headers["allow"] == "GET, POST"
+
+
+async def test_a_frame_over_the_websocket_layer_limit_is_closed_with_1009(host: LiveHost) -> None:
+    client = await ProtocolClient.open(host.ws_url)
+    with pytest.raises(ConnectionClosed) as closed:
+        await client.send("x" * (17 * 1024 * 1024))  # the server may close while it arrives
+        await client.next()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    again = await ProtocolClient.open(host.ws_url)
+    await again.send({"type": "ping", "id": "after"})
+    assert await again.next() == {"type": "pong", "id": "after"}
+    await again.close()

@@ -37,6 +37,19 @@ def test_the_live_host_serves_the_schema_under_test(backend_host: LiveHost) -> N
         assert http.get("/openapi.json").json() == OPENAPI
 
 
+def test_the_schema_documents_the_error_answers() -> None:
+    create = OPENAPI["paths"]["/api/v1/runs"]["post"]["responses"]
+    assert set(create) == {"202", "4XX", "429", "503"}
+    assert "Retry-After" in create["429"]["headers"]
+    error_body = {"$ref": "#/components/schemas/ErrorBody"}
+    for path in OPENAPI["paths"].values():
+        for operation in path.values():
+            assert operation["responses"]["4XX"]["content"]["application/json"]["schema"] == (
+                error_body
+            )
+    assert "HTTPValidationError" not in OPENAPI["components"]["schemas"]
+
+
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
