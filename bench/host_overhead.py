@@ -55,6 +55,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# The benchmark is one client on purpose: lift the per-user limits (docs/security.md).
+UNLIMITED = {
+    "GENESIS_MESH_RUN_STARTS_PER_MINUTE": "10000000",
+    "GENESIS_MESH_MAX_ACTIVE_RUNS_PER_USER": "10000000",
+    "GENESIS_MESH_WS_MAX_SOCKETS_PER_USER": "100000",
+    "GENESIS_MESH_WS_MESSAGES_PER_SECOND": "10000000",
+    "GENESIS_MESH_WS_MESSAGE_BURST": "10000000",
+}
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "bench" / "fixtures"
 CONFIG = FIXTURES / "langgraph.json"
@@ -204,6 +212,7 @@ def host_server(durability: str = "sync", profile: Path | None = None) -> Iterat
         folder = Path(tmp)
         env = {
             **os.environ,
+            **UNLIMITED,
             "GENESIS_MESH_DATA_DIR": str(folder / "data"),
             "GENESIS_MESH_DURABILITY": durability,
         }

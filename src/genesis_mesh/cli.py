@@ -158,6 +158,9 @@ def _serve(
         workers=workers if workers > 1 else None,
         reload_dirs=[str(settings.config.resolve().parent)] if reload else None,
         ws_max_size=max(16 * 1024 * 1024, settings.ws_max_message_bytes * 4),
+        # h11 bounds the request line and headers (httptools reads them without a limit).
+        http="h11",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
         # Small JSON frames gain little from compression, and each socket would keep its
         # own zlib state (about 45 kB of memory per connection).
         ws_per_message_deflate=False,

@@ -8,9 +8,12 @@ GenesisMeshError
 ├── GraphUnavailable    (graph_unavailable)  503
 ├── ChatModelNotConfigured (chat_model_not_configured) 503
 ├── InvalidInput        (invalid_input)      422
-└── Conflict            (conflict)           409
-    ├── ThreadBusy      (thread_busy)
-    └── InvalidRunState (invalid_run_state)
+├── Conflict            (conflict)           409
+│   ├── ThreadBusy      (thread_busy)
+│   └── InvalidRunState (invalid_run_state)
+└── LimitExceeded       (limit_exceeded)     429
+    ├── RateLimited     (rate_limited)       with Retry-After
+    └── TooManyActiveRuns (too_many_active_runs)
 """
 
 from __future__ import annotations
@@ -179,4 +182,41 @@ class InvalidRunState(Conflict):
             f"Cannot {action} run {run_id!r}: it is {status}; {action} needs a run that is "
             f"{expected}.",
             {"run_id": run_id, "status": status, "action": action},
+        )
+
+
+class LimitExceeded(GenesisMeshError):
+    """A per-user limit of docs/security.md; `headers` go on the HTTP answer."""
+
+    code = "limit_exceeded"
+    http_status = 429
+    headers: dict[str, str] | None = None
+
+
+class RateLimited(LimitExceeded):
+    """Too many run starts in the window; `retry_after` says when the next one fits."""
+
+    code = "rate_limited"
+
+    def __init__(self, what: str, retry_after: int, setting: str) -> None:
+        super().__init__(
+            f"Too many requests: {what}; retry in {retry_after} s (limit: {setting}).",
+            {"retry_after": retry_after, "setting": setting},
+        )
+        self.retry_after = retry_after
+        self.headers = {"Retry-After": str(retry_after)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "retry_after": self.retry_after}
+
+
+class TooManyActiveRuns(LimitExceeded):
+    code = "too_many_active_runs"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"You already have {limit} runs pending or running; wait for one to finish, "
+            "pause or cancel one, then start again (limit: "
+            "GENESIS_MESH_MAX_ACTIVE_RUNS_PER_USER).",
+            {"limit": limit, "setting": "GENESIS_MESH_MAX_ACTIVE_RUNS_PER_USER"},
         )

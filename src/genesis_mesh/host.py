@@ -11,9 +11,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genesis_mesh import __version__
+from genesis_mesh.api.limits import ProcessLimits
+from genesis_mesh.api.openapi import document_errors
 from genesis_mesh.errors import GenesisMeshError
 from genesis_mesh.observability.requests import RequestContext
 from genesis_mesh.observability.tracing import configure_tracing
@@ -25,7 +28,8 @@ logger = logging.getLogger(__name__)
 
 
 class BodySizeLimit:
-    """Answers 413 in the API's error format when a request body is over the limit."""
+    """Answers 413 in the API's error format when a request body is over the limit, be it
+    announced by Content-Length or only found out while reading a chunked body."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -37,7 +41,7 @@ class BodySizeLimit:
             return
         length = dict(scope.get("headers") or []).get(b"content-length", b"")
         if length.isdigit() and int(length) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+            await _too_large(self.max_bytes)(scope, receive, send)
             return
         received = 0
         started = False
@@ -47,7 +51,9 @@ class BodySizeLimit:
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_bytes:
-                raise _BodyTooLarge
+                # An HTTPException passes through FastAPI's body parsing (anything else
+                # would become a 400) and reaches `_handle_http`.
+                raise _BodyTooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -59,23 +65,25 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, tracking_send)
         except _BodyTooLarge:
             if not started:
-                await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = JSONResponse(
-            {
-                "code": "request_too_large",
-                "message": f"The request body is over {self.max_bytes} bytes; send less "
-                "(limit: GENESIS_MESH_MAX_REQUEST_BYTES).",
-                "detail": {"limit": self.max_bytes},
-            },
-            status_code=413,
-        )
-        await response(scope, receive, send)
+                await _too_large(self.max_bytes)(scope, receive, send)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(StarletteHTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413)
+        self.limit = limit
+
+
+def _too_large(limit: int) -> JSONResponse:
+    return JSONResponse(
+        {
+            "code": "request_too_large",
+            "message": f"The request body is over {limit} bytes; send less "
+            "(limit: GENESIS_MESH_MAX_REQUEST_BYTES).",
+            "detail": {"limit": limit},
+        },
+        status_code=413,
+    )
 
 
 class GenesisMesh:
@@ -107,10 +115,12 @@ class GenesisMesh:
         self.app.add_middleware(BodySizeLimit, max_bytes=self.settings.max_request_bytes)
         self.app.add_middleware(RequestContext)  # outermost: every answer has its request id
         configure_tracing()
+        self.app.state.limits = ProcessLimits(self.settings)
         self.app.add_exception_handler(GenesisMeshError, _handle_error)  # type: ignore[arg-type]
         self.app.add_exception_handler(RequestValidationError, _handle_validation)  # type: ignore[arg-type]
         self.app.add_exception_handler(StarletteHTTPException, _handle_http)  # type: ignore[arg-type]
         include_routers(self.app)
+        document_errors(self.app)
         self._is_setup = True
         return self
 
@@ -132,7 +142,8 @@ class GenesisMesh:
 
 
 async def _handle_error(_request: Request, exc: GenesisMeshError) -> JSONResponse:
-    return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+    headers = getattr(exc, "headers", None)
+    return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=headers)
 
 
 async def _handle_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -150,19 +161,49 @@ async def _handle_validation(_request: Request, exc: RequestValidationError) -> 
     )
 
 
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+_HTTP_CODES = {
+    400: "invalid_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+}
+_UNREADABLE_BODY = (
+    "The request body could not be read as JSON (invalid UTF-8, nested too deeply or a "
+    "number too long); send valid JSON, see /docs."
+)
 
 
-async def _handle_http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _handle_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if isinstance(exc, _BodyTooLarge):
+        return _too_large(exc.limit)
     code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
     message = str(exc.detail)
     if exc.status_code == 413:
         message = "The request body is too large; send less (GENESIS_MESH_MAX_REQUEST_BYTES)."
+    elif exc.status_code == 400 and message == "There was an error parsing the body":
+        message = _UNREADABLE_BODY
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": ", ".join(_allowed_methods(request))}
     return JSONResponse(
         {"code": code, "message": message, "detail": None},
         status_code=exc.status_code,
-        headers=getattr(exc, "headers", None),
+        headers=headers,
     )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this path (Starlette names only the first
+    route's)."""
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

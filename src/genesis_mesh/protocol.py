@@ -6,11 +6,12 @@ when a change is not backwards compatible.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 PROTOCOL_VERSION = "1.0"
 
@@ -88,6 +89,34 @@ class InterruptMode(StrEnum):
     CANCEL = "cancel"
 
 
+# ---- what clients may send -----------------------------------------------------------
+
+ID_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+"""Run and thread ids are printable text: PostgreSQL cannot store NUL, and control
+characters have no use in an id."""
+
+
+def _finite(value: Any) -> Any:
+    """Refuse NaN and infinities anywhere in a JSON value: they are not JSON (RFC 8259),
+    PostgreSQL refuses them, and Python's parser lets them in (`NaN`, `1e999`)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError("NaN and infinite numbers are not JSON; send a finite number")
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return value
+
+
+RunId = Annotated[str, Field(min_length=1, max_length=200, pattern=ID_PATTERN)]
+ThreadId = Annotated[str, Field(max_length=200, pattern=ID_PATTERN)]
+JsonObject = Annotated[dict[str, Any], AfterValidator(_finite)]
+JsonValue = Annotated[Any, AfterValidator(_finite)]
+
+
 # ---- client messages on the WebSocket --------------------------------------------------
 
 
@@ -98,33 +127,33 @@ class _ClientMessage(BaseModel):
 class StartMessage(_ClientMessage):
     type: Literal["start"]
     graph: str = Field(min_length=1, max_length=200)
-    input: dict[str, Any] = Field(default_factory=dict)
-    thread_id: str | None = Field(default=None, max_length=200)
+    input: JsonObject = Field(default_factory=dict)
+    thread_id: ThreadId | None = None
     client_ref: str | None = Field(default=None, max_length=200)
     multitask: MultitaskPolicy = MultitaskPolicy.REJECT
 
 
 class SubscribeMessage(_ClientMessage):
     type: Literal["subscribe"]
-    run_id: str = Field(min_length=1, max_length=200)
+    run_id: RunId
     after_seq: int = Field(default=0, ge=0, le=2**53)
 
 
 class UnsubscribeMessage(_ClientMessage):
     type: Literal["unsubscribe"]
-    run_id: str = Field(min_length=1, max_length=200)
+    run_id: RunId
 
 
 class InterruptMessage(_ClientMessage):
     type: Literal["interrupt"]
-    run_id: str = Field(min_length=1, max_length=200)
+    run_id: RunId
     mode: InterruptMode = InterruptMode.PAUSE
 
 
 class ResumeMessage(_ClientMessage):
     type: Literal["resume"]
-    run_id: str = Field(min_length=1, max_length=200)
-    value: Any = None
+    run_id: RunId
+    value: JsonValue = None
 
 
 class PingMessage(_ClientMessage):
@@ -157,9 +186,9 @@ class RunCreate(BaseModel):
     )
 
     graph: str = Field(min_length=1, max_length=200, description="Name of a registered graph.")
-    input: dict[str, Any] = Field(default_factory=dict, description="The graph's input.")
-    thread_id: str | None = Field(
-        default=None, max_length=200, description="Continue this thread; new one if omitted."
+    input: JsonObject = Field(default_factory=dict, description="The graph's input.")
+    thread_id: ThreadId | None = Field(
+        default=None, description="Continue this thread; new one if omitted."
     )
     multitask: MultitaskPolicy = Field(
         default=MultitaskPolicy.REJECT,
@@ -181,7 +210,9 @@ class ResumeRequest(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"value": {"approved": True}}, {}]}
     )
 
-    value: Any = Field(default=None, description="Answer to the run's question, if it asked one.")
+    value: JsonValue = Field(
+        default=None, description="Answer to the run's question, if it asked one."
+    )
 
 
 class RunInfo(BaseModel):

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     allow_credentials: bool = False
 
     max_request_bytes: int = Field(default=1_000_000, ge=1024)
+    max_header_bytes: int = Field(
+        default=65_536, ge=4096, description="Largest request line plus headers."
+    )
     ws_max_message_bytes: int = Field(default=256_000, ge=1024)
     ws_send_queue_size: int = Field(default=2_000, ge=10)
     ws_ping_interval: float = Field(default=20.0, gt=0)
@@ -56,6 +59,17 @@ class Settings(BaseSettings):
         description="`json`: one JSON object per line (for log shippers); `text`: for people.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    run_starts_per_minute: int = Field(default=60, ge=1, description="Per user.")
+    max_active_runs_per_user: int = Field(
+        default=20, ge=1, description="Runs pending or running at once, per user."
+    )
+    ws_max_sockets_per_user: int = Field(default=100, ge=1)
+    ws_messages_per_second: float = Field(default=20.0, gt=0, description="Per socket.")
+    ws_message_burst: int = Field(
+        default=100,
+        ge=1,
+        description="Messages a socket may send at once; as many refused in a row close it.",
+    )
 
     durability: Literal["sync", "async", "exit"] = "sync"
     max_concurrent_runs: int = Field(default=1_000, ge=1)
@@ -86,10 +100,8 @@ class Settings(BaseSettings):
     claim_poll_seconds: float = Field(
         default=1.0, gt=0, description="How often an idle worker looks for runs without a wake-up."
     )
-    run_timeout_seconds: float | None = Field(
-        default=3600.0,
-        gt=0,
-        description="Wall time one attempt of a run may take before it fails (None: no limit).",
+    run_timeout_seconds: float = Field(
+        default=3600.0, gt=0, description="Wall time one attempt of a run may take."
     )
     interrupt_wait_seconds: float = Field(
         default=30.0, ge=0, description="How long pause/cancel wait for the run to stop."

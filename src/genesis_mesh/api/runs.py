@@ -6,10 +6,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from genesis_mesh.api.deps import ServicesDep
+from genesis_mesh.api.deps import RunIdPath, ServicesDep, ThreadIdQuery
+from genesis_mesh.api.limits import get_limits, user_key
 from genesis_mesh.protocol import (
     FINAL_EVENT_TYPES,
     Event,
@@ -27,16 +28,19 @@ SSE_KEEPALIVE_SECONDS = 15.0
 
 
 @router.post("", status_code=202, summary="Start a run")
-async def create_run(body: RunCreate, services: ServicesDep) -> RunInfo:
-    return await services.runner.create_run(
-        body.graph, body.input, body.thread_id, multitask=body.multitask
-    )
+async def create_run(body: RunCreate, services: ServicesDep, request: Request) -> RunInfo:
+    async with get_limits(request).admit_run(user_key(request), services.store) as admitted:
+        run = await services.runner.create_run(
+            body.graph, body.input, body.thread_id, multitask=body.multitask
+        )
+        admitted(run.run_id)
+    return run
 
 
 @router.get("", summary="List runs, newest first")
 async def list_runs(
     services: ServicesDep,
-    thread_id: Annotated[str | None, Query(max_length=200)] = None,
+    thread_id: ThreadIdQuery = None,
     status: RunStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[RunInfo]:
@@ -44,13 +48,13 @@ async def list_runs(
 
 
 @router.get("/{run_id}", summary="One run")
-async def get_run(run_id: str, services: ServicesDep) -> RunInfo:
+async def get_run(run_id: RunIdPath, services: ServicesDep) -> RunInfo:
     return await services.store.get_run(run_id)
 
 
 @router.get("/{run_id}/events", summary="Stored events after a sequence number")
 async def list_events(
-    run_id: str,
+    run_id: RunIdPath,
     services: ServicesDep,
     after_seq: Annotated[int, Query(ge=0, le=2**53)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
@@ -65,7 +69,7 @@ async def list_events(
     summary="Follow a run as Server-Sent Events (honours Last-Event-ID)",
 )
 async def stream_run(
-    run_id: str,
+    run_id: RunIdPath,
     services: ServicesDep,
     after_seq: Annotated[int, Query(ge=0, le=2**53)] = 0,
     last_event_id: Annotated[str | None, Header(max_length=40)] = None,
@@ -120,7 +124,7 @@ def _end_stream_of_slow_reader(queue: asyncio.Queue[Event | None]) -> None:
     responses={202: {"model": RunInfo, "description": "Asked, but still running: see below."}},
 )
 async def interrupt_run(
-    run_id: str, body: InterruptRequest, services: ServicesDep, response: Response
+    run_id: RunIdPath, body: InterruptRequest, services: ServicesDep, response: Response
 ) -> RunInfo:
     """Answers once the run has stopped (200, with its status: `interrupted` or
     `cancelled`, or the final status it reached first). A run still in a node after
@@ -133,5 +137,11 @@ async def interrupt_run(
 
 
 @router.post("/{run_id}/resume", status_code=202, summary="Resume an interrupted run")
-async def resume_run(run_id: str, body: ResumeRequest, services: ServicesDep) -> RunInfo:
-    return await services.runner.resume(run_id, body.value)
+async def resume_run(
+    run_id: RunIdPath, body: ResumeRequest, services: ServicesDep, request: Request
+) -> RunInfo:
+    limits = get_limits(request)
+    async with limits.admit_run(user_key(request), services.store, new_run=False) as admitted:
+        run = await services.runner.resume(run_id, body.value)
+        admitted(run.run_id)
+    return run

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from genesis_mesh.api.deps import ServicesDep
+from genesis_mesh.api.deps import ServicesDep, ThreadIdPath
 from genesis_mesh.protocol import ThreadInfo
 from genesis_mesh.runner.events import to_jsonable
 from genesis_mesh.services import Services
@@ -15,12 +15,12 @@ router = APIRouter(prefix="/api/v1/threads", tags=["threads"])
 
 
 @router.get("/{thread_id}", summary="One thread and its runs")
-async def get_thread(thread_id: str, services: ServicesDep) -> ThreadInfo:
+async def get_thread(thread_id: ThreadIdPath, services: ServicesDep) -> ThreadInfo:
     return await services.store.get_thread(thread_id)
 
 
 @router.get("/{thread_id}/state", summary="The thread's latest checkpointed state")
-async def get_state(thread_id: str, services: ServicesDep) -> dict[str, Any]:
+async def get_state(thread_id: ThreadIdPath, services: ServicesDep) -> dict[str, Any]:
     graph = await _graph_of(thread_id, services)
     snapshot = await graph.aget_state(_config(thread_id))
     return _snapshot(snapshot)
@@ -28,7 +28,7 @@ async def get_state(thread_id: str, services: ServicesDep) -> dict[str, Any]:
 
 @router.get("/{thread_id}/history", summary="The thread's checkpoints, newest first")
 async def get_history(
-    thread_id: str,
+    thread_id: ThreadIdPath,
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:

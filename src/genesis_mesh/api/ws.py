@@ -14,6 +14,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
 from starlette.websockets import WebSocketState
 
+from genesis_mesh.api.limits import ProcessLimits, get_limits, user_key
 from genesis_mesh.errors import GenesisMeshError
 from genesis_mesh.observability.metrics import get_metrics
 from genesis_mesh.protocol import (
@@ -51,17 +52,21 @@ def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
 class _Session:
     """One socket: a bounded send queue, its subscriptions and its command tasks."""
 
-    def __init__(self, websocket: WebSocket, services: Services) -> None:
+    def __init__(self, websocket: WebSocket, services: Services, limits: ProcessLimits) -> None:
         self.websocket = websocket
         self.services = services
         self.settings = services.settings
+        self.limits = limits
+        self.user = user_key(websocket)
+        self.rate = limits.message_rate()
         self.outbox: asyncio.Queue[str | None] = asyncio.Queue(self.settings.ws_send_queue_size)
         self.subscriptions: dict[str, Callable[[], None]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.overflowed = False
+        self.close_reason = "slow consumer"
 
     async def run(self) -> None:
-        sender = asyncio.create_task(self._send_forever())
+        sender = self.sender = asyncio.create_task(self._send_forever())
         try:
             await self._receive_forever()
         except WebSocketDisconnect:
@@ -83,20 +88,24 @@ class _Session:
         try:
             self.outbox.put_nowait(json.dumps(message, default=str))
         except asyncio.QueueFull:
-            self.overflowed = True
-            for unsubscribe in self.subscriptions.values():
-                unsubscribe()
-            self.subscriptions.clear()
-            while not self.outbox.empty():
-                self.outbox.get_nowait()
-            self.outbox.put_nowait(json.dumps(_error("slow_consumer", _SLOW_CONSUMER)))
-            self.outbox.put_nowait(None)
+            self._drop_slow_reader()
+
+    def _drop_slow_reader(self) -> None:
+        self.overflowed = True
+        self.close_reason = "slow consumer"
+        for unsubscribe in self.subscriptions.values():
+            unsubscribe()
+        self.subscriptions.clear()
+        while not self.outbox.empty():
+            self.outbox.get_nowait()
+        self.outbox.put_nowait(json.dumps(_error("slow_consumer", _SLOW_CONSUMER)))
+        self.outbox.put_nowait(None)
 
     async def _send_forever(self) -> None:
         while True:
             text = await self.outbox.get()
             if text is None:
-                await self.websocket.close(CLOSE_POLICY, "slow consumer")
+                await self.websocket.close(CLOSE_POLICY, self.close_reason)
                 return
             await self.websocket.send_text(text)
 
@@ -114,6 +123,12 @@ class _Session:
             message = await self.websocket.receive()
             if message["type"] == "websocket.disconnect":
                 raise WebSocketDisconnect(message.get("code", 1000))
+            if (retry_after := self.rate.admit()) is not None:
+                if self.rate.exhausted:
+                    await self._close_for_flooding()
+                    return
+                self.push(_rate_limited(_OVER_RATE, retry_after))
+                continue
             text = message.get("text")
             if text is None:
                 self.push(_error("invalid_message", "Send JSON text frames, not binary ones."))
@@ -128,6 +143,18 @@ class _Session:
                 )
                 continue
             self._handle(text)
+
+    async def _close_for_flooding(self) -> None:
+        """Stop reading a socket that kept sending over its rate: say why, close 1008."""
+        self.push(_error("rate_limited", _FLOODING, {"setting": _RATE_SETTING}))
+        if not self.overflowed:
+            try:
+                self.outbox.put_nowait(None)
+                self.close_reason = "message rate limit"
+            except asyncio.QueueFull:
+                self._drop_slow_reader()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self.sender), _CLOSE_WAIT_SECONDS)
 
     def _handle(self, text: str) -> None:
         try:
@@ -175,7 +202,10 @@ class _Session:
                 run = await self.services.runner.interrupt(message.run_id, message.mode)
                 self.push(_ack("interrupt", run.run_id, run.status))
             elif isinstance(message, ResumeMessage):
-                run = await self.services.runner.resume(message.run_id, message.value)
+                store = self.services.store
+                async with self.limits.admit_run(self.user, store, new_run=False) as admitted:
+                    run = await self.services.runner.resume(message.run_id, message.value)
+                    admitted(run.run_id)
                 self.push(_ack("resume", run.run_id, run.status))
         except GenesisMeshError as exc:
             self.push({"type": "error", **exc.to_dict(), "run_id": run_id})
@@ -187,14 +217,16 @@ class _Session:
 
     async def _start(self, message: StartMessage) -> None:
         runner = self.services.runner
-        run = await runner.create_run(
-            message.graph,
-            message.input,
-            message.thread_id,
-            message.client_ref,
-            on_event=self._live,
-            multitask=message.multitask,
-        )
+        async with self.limits.admit_run(self.user, self.services.store) as admitted:
+            run = await runner.create_run(
+                message.graph,
+                message.input,
+                message.thread_id,
+                message.client_ref,
+                on_event=self._live,
+                multitask=message.multitask,
+            )
+            admitted(run.run_id)
         self.subscriptions[run.run_id] = runner.take_subscription(run.run_id)
 
     async def _subscribe(self, run_id: str, after_seq: int) -> None:
@@ -208,6 +240,20 @@ class _Session:
         self.subscriptions[run_id] = unsubscribe
 
 
+_RATE_SETTING = "GENESIS_MESH_WS_MESSAGES_PER_SECOND"
+_OVER_RATE = (
+    "This socket sends messages faster than allowed; the message was dropped, send it "
+    f"again after retry_after seconds (limit: {_RATE_SETTING})."
+)
+_FLOODING = (
+    "This socket kept sending over its message rate and is closed; reconnect and send "
+    f"more slowly (limit: {_RATE_SETTING})."
+)
+_TOO_MANY_SOCKETS = (
+    "You have too many WebSockets open; close one and connect again "
+    "(limit: GENESIS_MESH_WS_MAX_SOCKETS_PER_USER)."
+)
+_CLOSE_WAIT_SECONDS = 10.0
 _SLOW_CONSUMER = (
     "This socket did not read its messages fast enough and is closed; reconnect and "
     "subscribe with after_seq to catch up."
@@ -216,6 +262,11 @@ _SLOW_CONSUMER = (
 
 def _error(code: str, message: str, detail: Any = None) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message, "detail": detail}
+
+
+def _rate_limited(message: str, retry_after: float) -> dict[str, Any]:
+    wait = round(retry_after, 3)
+    return {**_error("rate_limited", message, {"retry_after": wait}), "retry_after": wait}
 
 
 def _ack(action: str, run_id: str, status: str) -> dict[str, Any]:
@@ -228,13 +279,19 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     if not origin_allowed(websocket, services.settings.allowed_origins):
         await websocket.close(CLOSE_POLICY)
         return
+    limits = get_limits(websocket)
+    user = user_key(websocket)
     await websocket.accept()
-    session = _Session(websocket, services)
+    if not limits.sockets.acquire(user):
+        await websocket.send_text(json.dumps(_error("too_many_sockets", _TOO_MANY_SOCKETS)))
+        await websocket.close(CLOSE_POLICY, "too many open sockets")
+        return
     get_metrics().websockets_open.inc()
     try:
-        await session.run()
+        await _Session(websocket, services, limits).run()
     finally:
         get_metrics().websockets_open.dec()
+        limits.sockets.release(user)
     if websocket.client_state == WebSocketState.CONNECTED:
         with contextlib.suppress(Exception):
             await websocket.close()
