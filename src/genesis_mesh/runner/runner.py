@@ -589,7 +589,12 @@ class Runner:
             data: dict[str, Any] = {"value": value}
             if reason == "retry":
                 data["reason"] = "retry"
-            payload: Any = Command(resume=value) if reason == "question" else None
+            # A run paused before its first checkpoint (pending) starts from its input.
+            payload: Any = (
+                Command(resume=value)
+                if reason == "question"
+                else await self._recovery_payload(run)
+            )
             data["worker"] = self.worker_id
             return payload, EventDraft(EventType.RUN_RESUMED, None, data)
         if kind == "start" and not claim.recovered and run.last_seq == 0:
