@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from genesis_mesh.auth.commands import keys_app
 from genesis_mesh.errors import GenesisMeshError
 from genesis_mesh.protocol import FINAL_EVENT_TYPES, Event, EventType, RunInfo, RunStatus
 from genesis_mesh.settings import Settings
@@ -21,6 +22,7 @@ from genesis_mesh.settings import Settings
 app = typer.Typer(help="genesis-mesh: a durable, streaming host for LangGraph graphs.")
 console = Console(stderr=True)
 out = Console()
+app.add_typer(keys_app, name="keys")
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="Path of langgraph.json (default ./langgraph.json).")
@@ -65,6 +67,8 @@ def _serve(config: Path | None, host: str | None, port: int | None, reload: bool
 
     if config is not None:
         os.environ["GENESIS_MESH_CONFIG"] = str(config.resolve())
+    if host is not None:  # the app decides on authentication from the address it serves
+        os.environ["GENESIS_MESH_HOST"] = host
     settings = _settings(None)
     if not settings.config.is_file():
         console.print(f"[red]{settings.config} not found[/red]: pass --config PATH/langgraph.json")

@@ -9,7 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from genesis_mesh.api.deps import ServicesDep
+from genesis_mesh.api.access import OwnedRun, thread_of
+from genesis_mesh.api.deps import ServicesDep, UserDep
 from genesis_mesh.protocol import (
     FINAL_EVENT_TYPES,
     Event,
@@ -27,34 +28,40 @@ SSE_KEEPALIVE_SECONDS = 15.0
 
 
 @router.post("", status_code=202, summary="Start a run")
-async def create_run(body: RunCreate, services: ServicesDep) -> RunInfo:
-    return await services.runner.create_run(body.graph, body.input, body.thread_id)
+async def create_run(body: RunCreate, services: ServicesDep, user: UserDep) -> RunInfo:
+    if body.thread_id is not None:
+        await thread_of(services, user, body.thread_id)
+    return await services.runner.create_run(
+        body.graph, body.input, body.thread_id, owner=user.user_id
+    )
 
 
 @router.get("", summary="List runs, newest first")
 async def list_runs(
     services: ServicesDep,
+    user: UserDep,
     thread_id: Annotated[str | None, Query(max_length=200)] = None,
     status: RunStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[RunInfo]:
-    return await services.store.list_runs(thread_id=thread_id, status=status, limit=limit)
+    return await services.store.list_runs(
+        thread_id=thread_id, status=status, limit=limit, owner=user.owner_filter
+    )
 
 
 @router.get("/{run_id}", summary="One run")
-async def get_run(run_id: str, services: ServicesDep) -> RunInfo:
-    return await services.store.get_run(run_id)
+async def get_run(run: OwnedRun) -> RunInfo:
+    return run
 
 
 @router.get("/{run_id}/events", summary="Stored events after a sequence number")
 async def list_events(
-    run_id: str,
+    run: OwnedRun,
     services: ServicesDep,
     after_seq: Annotated[int, Query(ge=0, le=2**53)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[Event]:
-    await services.store.get_run(run_id)
-    return await services.store.list_events(run_id, after_seq, limit)
+    return await services.store.list_events(run.run_id, after_seq, limit)
 
 
 @router.get(
@@ -63,7 +70,7 @@ async def list_events(
     summary="Follow a run as Server-Sent Events (honours Last-Event-ID)",
 )
 async def stream_run(
-    run_id: str,
+    run: OwnedRun,
     services: ServicesDep,
     after_seq: Annotated[int, Query(ge=0, le=2**53)] = 0,
     last_event_id: Annotated[str | None, Header(max_length=40)] = None,
@@ -81,7 +88,7 @@ async def stream_run(
         except asyncio.QueueFull:
             _end_stream_of_slow_reader(queue)
 
-    run = await services.store.get_run(run_id)
+    run_id = run.run_id
     follow = asyncio.create_task(services.runner.follow(run_id, after_seq, send, push))
     try:
         while True:
@@ -113,10 +120,10 @@ def _end_stream_of_slow_reader(queue: asyncio.Queue[Event | None]) -> None:
 
 
 @router.post("/{run_id}/interrupt", summary="Pause at the next node boundary, or cancel now")
-async def interrupt_run(run_id: str, body: InterruptRequest, services: ServicesDep) -> RunInfo:
-    return await services.runner.interrupt(run_id, body.mode)
+async def interrupt_run(run: OwnedRun, body: InterruptRequest, services: ServicesDep) -> RunInfo:
+    return await services.runner.interrupt(run.run_id, body.mode)
 
 
 @router.post("/{run_id}/resume", status_code=202, summary="Resume an interrupted run")
-async def resume_run(run_id: str, body: ResumeRequest, services: ServicesDep) -> RunInfo:
-    return await services.runner.resume(run_id, body.value)
+async def resume_run(run: OwnedRun, body: ResumeRequest, services: ServicesDep) -> RunInfo:
+    return await services.runner.resume(run.run_id, body.value)

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -14,8 +14,19 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
 from starlette.websockets import WebSocketState
 
-from genesis_mesh.errors import GenesisMeshError
+from genesis_mesh.api.access import run_of, thread_of
+from genesis_mesh.auth.authenticator import Authenticator
+from genesis_mesh.auth.identity import Identity
+from genesis_mesh.auth.websocket import (
+    CLOSE_UNAUTHORIZED,
+    authenticate_websocket,
+    authenticated_message,
+    error_message,
+    expiry_watch,
+)
+from genesis_mesh.errors import GenesisMeshError, InvalidToken, TokenExpired
 from genesis_mesh.protocol import (
+    AuthMessage,
     ClientMessage,
     Event,
     InterruptMessage,
@@ -50,17 +61,22 @@ def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
 class _Session:
     """One socket: a bounded send queue, its subscriptions and its command tasks."""
 
-    def __init__(self, websocket: WebSocket, services: Services) -> None:
+    def __init__(self, websocket: WebSocket, services: Services, user: Identity) -> None:
         self.websocket = websocket
         self.services = services
+        self.user = user
+        self.auth: Authenticator = websocket.app.state.auth
         self.settings = services.settings
-        self.outbox: asyncio.Queue[str | None] = asyncio.Queue(self.settings.ws_send_queue_size)
+        self.outbox: asyncio.Queue[str | tuple[int, str] | None] = asyncio.Queue(
+            self.settings.ws_send_queue_size
+        )
         self.subscriptions: dict[str, Callable[[], None]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.overflowed = False
 
     async def run(self) -> None:
         sender = asyncio.create_task(self._send_forever())
+        self._spawn(expiry_watch(lambda: self.user, self._expired))
         try:
             await self._receive_forever()
         except WebSocketDisconnect:
@@ -97,6 +113,9 @@ class _Session:
             if text is None:
                 await self.websocket.close(CLOSE_POLICY, "slow consumer")
                 return
+            if isinstance(text, tuple):
+                await self.websocket.close(*text)
+                return
             await self.websocket.send_text(text)
 
     async def _replay(self, event: Event) -> None:
@@ -129,6 +148,8 @@ class _Session:
             self._handle(text)
 
     def _handle(self, text: str) -> None:
+        if self.user.expired():
+            return  # the socket is closing with "token expired"
         try:
             document = json.loads(text)
         except (json.JSONDecodeError, RecursionError, ValueError) as exc:
@@ -154,26 +175,53 @@ class _Session:
         if isinstance(parsed, PingMessage):
             self.push({"type": "pong", "id": parsed.id})
             return
-        task = asyncio.create_task(self._command(parsed))
+        self._spawn(self._command(parsed))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    def _expired(self) -> None:
+        """The token expired mid-stream: say so, then close with 4401 "token expired"."""
+        if self.overflowed:
+            return
+        self.push(error_message(TokenExpired()))
+        self.overflowed = True  # nothing more is queued after the close
+        with contextlib.suppress(asyncio.QueueFull):
+            self.outbox.put_nowait((CLOSE_UNAUTHORIZED, "token expired"))
+
+    async def _reauthenticate(self, message: AuthMessage) -> None:
+        """A fresh token for the same user extends the session; another user is refused."""
+        if self.auth.anonymous_allowed(self.websocket.scope):
+            self.push(authenticated_message(self.user))
+            return
+        identity = await self.auth.authenticate(message.token)
+        if identity.user_id != self.user.user_id:
+            raise InvalidToken("a socket keeps the user it authenticated as; open a new one")
+        self.user = identity
+        self.push(authenticated_message(identity))
 
     async def _command(self, message: Any) -> None:
         run_id = getattr(message, "run_id", None)
         try:
-            if isinstance(message, StartMessage):
+            if isinstance(message, AuthMessage):
+                await self._reauthenticate(message)
+            elif isinstance(message, StartMessage):
                 await self._start(message)
             elif isinstance(message, SubscribeMessage):
+                await run_of(self.services, self.user, message.run_id)
                 await self._subscribe(message.run_id, message.after_seq)
             elif isinstance(message, UnsubscribeMessage):
                 unsubscribe = self.subscriptions.pop(message.run_id, None)
                 if unsubscribe is not None:
                     unsubscribe()
             elif isinstance(message, InterruptMessage):
-                await self.services.store.get_run(message.run_id)
+                await run_of(self.services, self.user, message.run_id)
                 run = await self.services.runner.interrupt(message.run_id, message.mode)
                 self.push(_ack("interrupt", run.run_id, run.status))
             elif isinstance(message, ResumeMessage):
+                await run_of(self.services, self.user, message.run_id)
                 run = await self.services.runner.resume(message.run_id, message.value)
                 self.push(_ack("resume", run.run_id, run.status))
         except GenesisMeshError as exc:
@@ -186,11 +234,14 @@ class _Session:
 
     async def _start(self, message: StartMessage) -> None:
         runner = self.services.runner
+        if message.thread_id is not None:
+            await thread_of(self.services, self.user, message.thread_id)
         run = await runner.create_run(
             message.graph,
             message.input,
             message.thread_id,
             message.client_ref,
+            owner=self.user.user_id,
             on_event=self._live,
         )
         self.subscriptions[run.run_id] = runner.take_subscription(run.run_id)
@@ -226,8 +277,13 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     if not origin_allowed(websocket, services.settings.allowed_origins):
         await websocket.close(CLOSE_POLICY)
         return
-    await websocket.accept()
-    session = _Session(websocket, services)
+    settings = services.settings
+    user = await authenticate_websocket(
+        websocket, websocket.app.state.auth, settings.ws_auth_timeout, settings.ws_max_message_bytes
+    )
+    if user is None:
+        return
+    session = _Session(websocket, services, user)
     await session.run()
     if websocket.client_state == WebSocketState.CONNECTED:
         with contextlib.suppress(Exception):
