@@ -11,9 +11,9 @@ from genesis_mesh.errors import InvalidToken, TokenExpired
 from genesis_mesh.settings import Settings
 
 _HMAC = ("HS256", "HS384", "HS512")
+_HMAC_KEY_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 _ASYMMETRIC = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 SUPPORTED_ALGORITHMS = _HMAC + _ASYMMETRIC + ("EdDSA",)
-MIN_HMAC_KEY_BYTES = 32
 
 
 class JwtVerifier:
@@ -72,8 +72,9 @@ def _check_configuration(key: str, algorithms: list[str]) -> None:
             "GENESIS_MESH_JWT_ALGORITHMS mixes HMAC and public-key algorithms: one key cannot "
             "be both a shared secret and a public key (the classic algorithm-confusion attack)"
         )
-    if hmac_used and len(key.encode("utf-8")) < MIN_HMAC_KEY_BYTES:
+    needed = max((_HMAC_KEY_BYTES[a] for a in hmac_used), default=0)
+    if len(key.encode("utf-8")) < needed:
         raise ValueError(
-            f"GENESIS_MESH_JWT_KEY is shorter than {MIN_HMAC_KEY_BYTES} bytes; an HMAC secret "
-            "must be at least as long as the hash (RFC 7518 section 3.2)"
+            f"GENESIS_MESH_JWT_KEY is shorter than {needed} bytes; an HMAC secret must be at "
+            "least as long as the hash (RFC 7518 section 3.2)"
         )

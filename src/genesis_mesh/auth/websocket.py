@@ -104,7 +104,11 @@ async def close_unauthorized(websocket: WebSocket, exc: GenesisMeshError, reason
 
 
 def _reason(exc: GenesisMeshError) -> str:
-    return "token expired" if isinstance(exc, TokenExpired) else "authentication failed"
+    if isinstance(exc, TokenExpired):
+        return "token expired"
+    if isinstance(exc, AuthenticationRequired):
+        return "authentication required"
+    return "authentication failed"
 
 
 async def _deny(websocket: WebSocket, exc: GenesisMeshError) -> None:
