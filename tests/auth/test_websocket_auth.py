@@ -41,7 +41,12 @@ async def test_the_first_message_authenticates_and_is_answered(alice: User) -> N
     client = await ProtocolClient.open(alice.host.ws_url)
     await client.send({"type": "auth", "token": alice.token})
     answer = await client.next()
-    assert answer == {"type": "authenticated", "user_id": "alice", "admin": False, "expires_at": None}
+    assert answer == {
+        "type": "authenticated",
+        "user_id": "alice",
+        "admin": False,
+        "expires_at": None,
+    }
     await client.send({"type": "start", "graph": "steps", "input": {"delay": 0}})
     started = await client.until(lambda m: m.get("type") == "run.started")
     events = await client.run_events(started[-1]["run_id"])
