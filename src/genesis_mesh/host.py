@@ -181,7 +181,7 @@ async def _handle_unexpected(_request: Request, _exc: Exception) -> JSONResponse
             "detail": None,
         },
         status_code=500,
-        headers=security_headers("application/json"),
+        headers={**security_headers("application/json"), "Cache-Control": "no-store"},
     )
 
 
