@@ -70,6 +70,7 @@ def _serve(config: Path | None, host: str | None, port: int | None, reload: bool
     if host is not None:  # the app decides on authentication from the address it serves
         os.environ["GENESIS_MESH_HOST"] = host
     settings = _settings(None)
+    _check_auth(settings)
     if not settings.config.is_file():
         console.print(f"[red]{settings.config} not found[/red]: pass --config PATH/langgraph.json")
         raise typer.Exit(2)
@@ -96,6 +97,17 @@ def _serve(config: Path | None, host: str | None, port: int | None, reload: bool
         log_level="info",
         log_config=log_config(),
     )
+
+
+def _check_auth(settings: Settings) -> None:
+    """JWT settings that cannot work stop `serve` here, not in the app's startup."""
+    from genesis_mesh.auth.jwt import check_jwt_settings
+
+    try:
+        check_jwt_settings(settings)
+    except ValueError as exc:
+        console.print(f"[red]Invalid settings:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 def log_config() -> dict[str, Any]:

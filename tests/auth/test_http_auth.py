@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 import warnings
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.auth.conftest import JWT_SECRET, User, keys_command, make_jwt
-from tests.conftest import LiveHost
+from tests.conftest import FIXTURE_CONFIG, LiveHost
 
 
 def test_the_api_refuses_a_request_without_a_token(secured_host: LiveHost) -> None:
@@ -162,3 +166,30 @@ def test_sse_uses_the_same_identity(alice: User, bob: User) -> None:
         assert anonymous.get(f"/api/v1/runs/{run['run_id']}/stream").status_code == 401
     with bob.client() as http:
         assert http.get(f"/api/v1/runs/{run['run_id']}/stream").status_code == 404
+
+
+def test_an_sse_stream_ends_when_its_jwt_expires(secured_host: LiveHost) -> None:
+    headers = {"Authorization": f"Bearer {make_jwt('hana', expires_in=600)}"}
+    with httpx.Client(base_url=secured_host.base_url, headers=headers, timeout=30) as http:
+        run = http.post("/api/v1/runs", json={"graph": "ask", "input": {"topic": "t"}}).json()
+        short = {"Authorization": f"Bearer {make_jwt('hana', expires_in=3)}"}
+        with http.stream("GET", f"/api/v1/runs/{run['run_id']}/stream", headers=short) as stream:
+            assert stream.status_code == 200
+            text = "".join(stream.iter_text())  # the waiting run alone would never end it
+    assert "event: run.interrupted" in text
+    assert '"code": "token_expired"' in text
+    assert text.index("event: error") > text.index("event: run.interrupted")
+
+
+def test_serve_refuses_a_jwt_key_too_short_for_its_algorithm(tmp_path: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("GENESIS_MESH_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "genesis_mesh", "serve", "--config", str(FIXTURE_CONFIG)],
+        cwd=tmp_path,
+        env={**clean, "GENESIS_MESH_DATA_DIR": str(tmp_path), "GENESIS_MESH_JWT_KEY": "short"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "shorter than 32 bytes" in done.stderr

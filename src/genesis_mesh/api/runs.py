@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -11,6 +12,9 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from genesis_mesh.api.access import OwnedRun, thread_of
 from genesis_mesh.api.deps import ServicesDep, UserDep
+from genesis_mesh.auth.identity import Identity
+from genesis_mesh.auth.websocket import error_message
+from genesis_mesh.errors import TokenExpired
 from genesis_mesh.protocol import (
     FINAL_EVENT_TYPES,
     Event,
@@ -72,6 +76,7 @@ async def list_events(
 async def stream_run(
     run: OwnedRun,
     services: ServicesDep,
+    user: UserDep,
     after_seq: Annotated[int, Query(ge=0, le=2**53)] = 0,
     last_event_id: Annotated[str | None, Header(max_length=40)] = None,
 ) -> AsyncIterator[ServerSentEvent]:
@@ -94,9 +99,14 @@ async def stream_run(
         while True:
             if run.status.is_final and follow.done() and queue.empty():
                 break
+            if user.expired():  # a JWT ran out mid-stream: say so; the client reconnects
+                yield ServerSentEvent(data=error_message(TokenExpired()), event="error")
+                break
             try:
-                event = await asyncio.wait_for(queue.get(), SSE_KEEPALIVE_SECONDS)
+                event = await asyncio.wait_for(queue.get(), _keepalive_wait(user))
             except TimeoutError:
+                if user.expired():
+                    continue
                 yield ServerSentEvent(comment="keep-alive")
                 run = await services.store.get_run(run_id)
                 continue
@@ -110,6 +120,13 @@ async def stream_run(
             follow.result()()
         else:
             follow.cancel()
+
+
+def _keepalive_wait(user: Identity) -> float:
+    """Seconds to wait for an event: the keep-alive period, or less if the token ends."""
+    if user.expires_at is None:
+        return SSE_KEEPALIVE_SECONDS
+    return max(0.0, min(SSE_KEEPALIVE_SECONDS, user.expires_at - time.time()))
 
 
 def _end_stream_of_slow_reader(queue: asyncio.Queue[Event | None]) -> None:

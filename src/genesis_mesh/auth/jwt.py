@@ -59,6 +59,13 @@ class JwtVerifier:
         return Identity(user, is_admin, Method.JWT, float(claims["exp"]) + self.leeway)
 
 
+def check_jwt_settings(settings: Settings) -> None:
+    """Raise ValueError when JWTs are configured in a way that cannot be safe."""
+    key = settings.jwt_key.get_secret_value()
+    if key:
+        _check_configuration(key, list(settings.jwt_algorithms))
+
+
 def _check_configuration(key: str, algorithms: list[str]) -> None:
     unknown = [a for a in algorithms if a not in SUPPORTED_ALGORITHMS]
     if unknown or not algorithms:
