@@ -161,7 +161,7 @@ class AuthenticationRequired(Unauthorized):
     def __init__(self) -> None:
         super().__init__(
             "This host requires authentication: send 'Authorization: Bearer <API key or "
-            "JWT>' (on /ws: the header or a first message {\"type\": \"auth\", \"token\": "
+            'JWT>\' (on /ws: the header or a first message {"type": "auth", "token": '
             "...}). An operator creates keys with `genesis-mesh keys create --user NAME`."
         )
 

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     ws_auth_timeout: float = Field(
         default=10.0, gt=0, description="Seconds a /ws client has to send its auth message."
     )
+    ws_auth_recheck_seconds: float = Field(
+        default=60.0, gt=0, description="How often an open /ws checks that its key is live."
+    )
     jwt_key: SecretStr = Field(
         default=SecretStr(""),
         description="JWT verification key: the shared secret (HS*) or a PEM public key; "

@@ -10,7 +10,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from tests.auth.conftest import User, make_jwt
+from tests.auth.conftest import User, create_key, keys_command, make_jwt
 from tests.conftest import LiveHost
 from tests.wsclient import ProtocolClient
 
@@ -137,3 +137,22 @@ async def test_with_auth_off_an_auth_message_is_answered_as_local(host: LiveHost
     await client.send({"type": "auth", "token": "anything"})
     assert (await client.next())["user_id"] == "local"
     await client.close()
+
+
+async def test_revoking_a_key_closes_its_open_sockets(secured_host: LiveHost) -> None:
+    key = create_key(secured_host, "ivan")
+    by_header = await ProtocolClient.open(
+        secured_host.ws_url, additional_headers={"Authorization": f"Bearer {key}"}
+    )
+    by_message = await ProtocolClient.open(secured_host.ws_url)
+    await by_message.send({"type": "auth", "token": key})
+    assert (await by_message.next())["type"] == "authenticated"
+    for client in (by_header, by_message):
+        await client.send({"type": "ping", "id": "live"})
+        assert await client.next() == {"type": "pong", "id": "live"}
+    revoked = keys_command(secured_host.workdir, "revoke", key.split("_")[1])
+    assert revoked.returncode == 0, revoked.stderr
+    for client in (by_header, by_message):
+        error = await client.next(20)
+        assert error["type"] == "error" and error["code"] == "invalid_token"
+        assert await closed(client) == (4401, "authentication revoked")

@@ -19,12 +19,13 @@ from genesis_mesh.auth.authenticator import Authenticator
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.auth.websocket import (
     CLOSE_UNAUTHORIZED,
+    Login,
     authenticate_websocket,
     authenticated_message,
+    credential_watch,
     error_message,
-    expiry_watch,
 )
-from genesis_mesh.errors import GenesisMeshError, InvalidToken, TokenExpired
+from genesis_mesh.errors import GenesisMeshError, InvalidToken
 from genesis_mesh.protocol import (
     AuthMessage,
     ClientMessage,
@@ -61,10 +62,10 @@ def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
 class _Session:
     """One socket: a bounded send queue, its subscriptions and its command tasks."""
 
-    def __init__(self, websocket: WebSocket, services: Services, user: Identity) -> None:
+    def __init__(self, websocket: WebSocket, services: Services, login: Login) -> None:
         self.websocket = websocket
         self.services = services
-        self.user = user
+        self.login = login
         self.auth: Authenticator = websocket.app.state.auth
         self.settings = services.settings
         self.outbox: asyncio.Queue[str | tuple[int, str] | None] = asyncio.Queue(
@@ -76,7 +77,10 @@ class _Session:
 
     async def run(self) -> None:
         sender = asyncio.create_task(self._send_forever())
-        self._spawn(expiry_watch(lambda: self.user, self._expired))
+        interval = self.settings.ws_auth_recheck_seconds
+        self._spawn(
+            credential_watch(lambda: self.login, self.auth, interval, self._credential_ended)
+        )
         try:
             await self._receive_forever()
         except WebSocketDisconnect:
@@ -182,14 +186,18 @@ class _Session:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    def _expired(self) -> None:
-        """The token expired mid-stream: say so, then close with 4401 "token expired"."""
+    @property
+    def user(self) -> Identity:
+        return self.login.identity
+
+    def _credential_ended(self, error: GenesisMeshError, reason: str) -> None:
+        """The token expired or the key was revoked: say so, then close with 4401."""
         if self.overflowed:
             return
-        self.push(error_message(TokenExpired()))
+        self.push(error_message(error))
         self.overflowed = True  # nothing more is queued after the close
         with contextlib.suppress(asyncio.QueueFull):
-            self.outbox.put_nowait((CLOSE_UNAUTHORIZED, "token expired"))
+            self.outbox.put_nowait((CLOSE_UNAUTHORIZED, reason))
 
     async def _reauthenticate(self, message: AuthMessage) -> None:
         """A fresh token for the same user extends the session; another user is refused."""
@@ -199,7 +207,7 @@ class _Session:
         identity = await self.auth.authenticate(message.token)
         if identity.user_id != self.user.user_id:
             raise InvalidToken("a socket keeps the user it authenticated as; open a new one")
-        self.user = identity
+        self.login = Login(identity, message.token)
         self.push(authenticated_message(identity))
 
     async def _command(self, message: Any) -> None:
@@ -278,12 +286,12 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
         await websocket.close(CLOSE_POLICY)
         return
     settings = services.settings
-    user = await authenticate_websocket(
+    login = await authenticate_websocket(
         websocket, websocket.app.state.auth, settings.ws_auth_timeout, settings.ws_max_message_bytes
     )
-    if user is None:
+    if login is None:
         return
-    session = _Session(websocket, services, user)
+    session = _Session(websocket, services, login)
     await session.run()
     if websocket.client_state == WebSocketState.CONNECTED:
         with contextlib.suppress(Exception):

@@ -1,5 +1,5 @@
 """Authentication of `/ws`: a header at the handshake or a first `auth` message, and the
-close when a token expires mid-stream (docs/protocol.md, "Authentication").
+close when a token expires or a key is revoked mid-stream (docs/protocol.md, "Authentication").
 
 Tokens never travel in the URL: a handshake with one is refused with HTTP 400.
 """
@@ -8,23 +8,28 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from genesis_mesh.auth.authenticator import Authenticator, refuse_token_in_url
-from genesis_mesh.auth.identity import Identity
+from genesis_mesh.auth.authenticator import Authenticator, bearer_token, refuse_token_in_url
+from genesis_mesh.auth.identity import Identity, Method
 from genesis_mesh.auth.middleware import error_response, set_identity
 from genesis_mesh.errors import (
     AuthenticationRequired,
     GenesisMeshError,
+    InvalidToken,
     TokenExpired,
     Unauthorized,
 )
 from genesis_mesh.protocol import AuthMessage
+
+logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
 """Close code: authentication missing, refused, or expired (the reason says which)."""
@@ -44,10 +49,18 @@ def error_message(exc: GenesisMeshError) -> dict[str, Any]:
     return {"type": "error", **exc.to_dict()}
 
 
+@dataclass(frozen=True)
+class Login:
+    """A socket's identity and the token that proved it (None when auth is off)."""
+
+    identity: Identity
+    token: str | None
+
+
 async def authenticate_websocket(
     websocket: WebSocket, auth: Authenticator, timeout: float, max_bytes: int
-) -> Identity | None:
-    """Accept the socket and return its identity, or refuse/close it and return None.
+) -> Login | None:
+    """Accept the socket and return its login, or refuse/close it and return None.
 
     Order: a token in the URL is refused; anonymous when auth is off; an `Authorization`
     header is checked at the handshake (refused with HTTP 401); otherwise the socket is
@@ -60,13 +73,14 @@ async def authenticate_websocket(
             identity = await auth.identify(websocket.scope, header)
             await websocket.accept()
             set_identity(websocket.scope, identity)
-            return identity
+            token = None if identity.method == Method.NONE else bearer_token(header or "")
+            return Login(identity, token)
     except GenesisMeshError as exc:
         await _deny(websocket, exc)
         return None
     await websocket.accept()
     try:
-        identity = await asyncio.wait_for(_first_message(websocket, auth, max_bytes), timeout)
+        login = await asyncio.wait_for(_first_message(websocket, auth, max_bytes), timeout)
     except TimeoutError:
         await close_unauthorized(websocket, AuthenticationRequired(), "authentication required")
         return None
@@ -75,12 +89,12 @@ async def authenticate_websocket(
         return None
     except WebSocketDisconnect:
         return None
-    set_identity(websocket.scope, identity)
-    await websocket.send_text(json.dumps(authenticated_message(identity)))
-    return identity
+    set_identity(websocket.scope, login.identity)
+    await websocket.send_text(json.dumps(authenticated_message(login.identity)))
+    return login
 
 
-async def _first_message(websocket: WebSocket, auth: Authenticator, max_bytes: int) -> Identity:
+async def _first_message(websocket: WebSocket, auth: Authenticator, max_bytes: int) -> Login:
     message = await websocket.receive()
     if message["type"] == "websocket.disconnect":
         raise WebSocketDisconnect(message.get("code", 1000))
@@ -91,7 +105,7 @@ async def _first_message(websocket: WebSocket, auth: Authenticator, max_bytes: i
         parsed = AuthMessage.model_validate(json.loads(text))
     except (ValueError, ValidationError, RecursionError):
         raise AuthenticationRequired() from None
-    return await auth.authenticate(parsed.token)
+    return Login(await auth.authenticate(parsed.token), parsed.token)
 
 
 async def close_unauthorized(websocket: WebSocket, exc: GenesisMeshError, reason: str) -> None:
@@ -119,18 +133,39 @@ async def _deny(websocket: WebSocket, exc: GenesisMeshError) -> None:
         await websocket.close(1008)
 
 
-async def expiry_watch(identity_of: Callable[[], Identity], on_expired: Callable[[], None]) -> None:
-    """Wait until the current identity's credential expires, then call `on_expired()`.
+async def credential_watch(
+    login_of: Callable[[], Login],
+    auth: Authenticator,
+    interval: float,
+    on_end: Callable[[GenesisMeshError, str], None],
+) -> None:
+    """Call `on_end(error, close reason)` when the socket's credential ends: at a JWT's
+    `exp`, or when a check every `interval` seconds finds the key revoked.
 
-    `identity_of()` is read again after every sleep: a client that re-authenticates with
-    a fresh token (another `auth` message) pushes the deadline back.
+    `login_of()` is read again after every sleep: a client that re-authenticates with a
+    fresh token (another `auth` message) pushes the deadline back.
     """
-    while True:
-        identity = identity_of()
-        if identity.expires_at is None:
+    while login_of().token is not None:
+        identity = login_of().identity
+        wait = interval
+        if identity.expires_at is not None:
+            wait = min(wait, identity.expires_at - time.time())
+        await asyncio.sleep(max(0.0, wait))
+        login = login_of()
+        if login.identity.expired():
+            on_end(TokenExpired(), "token expired")
             return
-        remaining = identity.expires_at - time.time()
-        if remaining <= 0:
-            on_expired()
+        if not await _still_valid(auth, login):
+            on_end(InvalidToken("the credential was revoked"), "authentication revoked")
             return
-        await asyncio.sleep(min(remaining, 3600.0))
+
+
+async def _still_valid(auth: Authenticator, login: Login) -> bool:
+    try:
+        identity = await auth.authenticate(login.token or "")
+    except Unauthorized:
+        return False
+    except Exception:  # the database may blink; the socket was authenticated already
+        logger.warning("could not re-check a socket's credential; trying again later")
+        return True
+    return identity.user_id == login.identity.user_id
