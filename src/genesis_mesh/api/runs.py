@@ -13,7 +13,6 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from genesis_mesh.api.access import OwnedRun, thread_of
 from genesis_mesh.api.deps import ServicesDep, UserDep
 from genesis_mesh.auth.identity import Identity
-from genesis_mesh.auth.websocket import error_message
 from genesis_mesh.errors import TokenExpired
 from genesis_mesh.protocol import (
     FINAL_EVENT_TYPES,
@@ -100,7 +99,7 @@ async def stream_run(
             if run.status.is_final and follow.done() and queue.empty():
                 break
             if user.expired():  # a JWT ran out mid-stream: say so; the client reconnects
-                yield ServerSentEvent(data=error_message(TokenExpired()), event="error")
+                yield ServerSentEvent(data=TokenExpired().to_dict(), event="error")
                 break
             try:
                 event = await asyncio.wait_for(queue.get(), _keepalive_wait(user))

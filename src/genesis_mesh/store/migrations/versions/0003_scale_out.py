@@ -23,7 +23,9 @@ _NEW_ACTIVE = "status IN ('pending', 'running', 'interrupted') AND superseded_by
 def upgrade() -> None:
     op.add_column("runs", sa.Column("worker_id", sa.String(100), nullable=True))
     op.add_column("runs", sa.Column("lease_expires_at", sa.DateTime(timezone=True), nullable=True))
-    op.add_column("runs", sa.Column("recoveries", sa.Integer, nullable=False, server_default="0"))
+    op.add_column(
+        "runs", sa.Column("recoveries", sa.Integer, nullable=False, server_default="0")
+    )
     op.add_column("runs", sa.Column("stop_requested", sa.String(20), nullable=True))
     op.add_column("runs", sa.Column("dispatch", sa.JSON, nullable=True))
     op.add_column("runs", sa.Column("superseded_by", sa.String(64), nullable=True))
