@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,8 +16,10 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+import uvicorn
 
-from tests.conftest import LiveHost
+from genesis_mesh.host import GenesisMesh
+from tests.conftest import LiveHost, free_port
 
 JWT_SECRET = "test-secret-of-at-least-thirty-two-bytes!"
 JWT_ISSUER = "https://issuer.test"
@@ -110,3 +114,21 @@ def bob(secured_host: LiveHost) -> User:
 @pytest.fixture(scope="module")
 def admin(secured_host: LiveHost) -> User:
     return User("root", create_key(secured_host, "root", admin=True), secured_host)
+
+
+@contextmanager
+def serving(mesh: GenesisMesh) -> Iterator[str]:
+    """Serve an app built in the test (e.g. with an extra route) with uvicorn on loopback."""
+    port = free_port()
+    config = uvicorn.Config(mesh.app, host="127.0.0.1", port=port, log_level="critical")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)

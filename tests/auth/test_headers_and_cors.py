@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from genesis_mesh.host import GenesisMesh
 from genesis_mesh.settings import Settings
-from tests.auth.conftest import User
-from tests.conftest import FIXTURE_CONFIG, LiveHost, free_port
+from tests.auth.conftest import User, serving
+from tests.conftest import FIXTURE_CONFIG, LiveHost
 
 ALLOWED = "https://app.example.com"
 
@@ -79,18 +76,8 @@ def failing_server(tmp_path: Path) -> Iterator[str]:
     async def bug() -> None:
         raise RuntimeError("a bug")
 
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(mesh.app, host="127.0.0.1", port=port, log_level="critical")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(30)
+    with serving(mesh) as base_url:
+        yield base_url
 
 
 def test_an_internal_error_answers_500_in_the_api_format_with_the_headers(

@@ -7,12 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
+from fastapi import Request
 from pydantic import ValidationError
 
 from genesis_mesh.auth.authenticator import Authenticator
+from genesis_mesh.host import GenesisMesh
 from genesis_mesh.settings import Settings, is_loopback
 from genesis_mesh.store import RunStore
+from tests.auth.conftest import keys_command, serving
 from tests.conftest import FIXTURE_CONFIG, LiveHost
 
 
@@ -92,3 +96,31 @@ def test_serve_refuses_unsafe_settings_before_binding(
     )
     assert done.returncode == 2
     assert message in " ".join(done.stderr.split())
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({}, {"user_id": "local", "is_admin": False, "authenticated": False}),
+        ({"auth": "required"}, {"user_id": "kim", "is_admin": True, "authenticated": True}),
+    ],
+    ids=["auth-off", "auth-required"],
+)
+def test_the_request_state_contract(
+    tmp_path: Path, settings: dict[str, str], expected: dict[str, object]
+) -> None:
+    """What other parts (rate limits, logs) read: `request.state.user_id`, `is_admin`,
+    `authenticated`."""
+    mesh = GenesisMesh(Settings(config=FIXTURE_CONFIG, data_dir=tmp_path / "data", **settings))
+    mesh.setup()
+
+    @mesh.app.get("/api/v1/state-probe")
+    async def probe(request: Request) -> dict[str, object]:
+        return {key: getattr(request.state, key) for key in expected}
+
+    key = keys_command(tmp_path, "create", "--user", "kim", "--admin").stdout.strip()
+    with serving(mesh) as base_url:
+        answer = httpx.get(
+            f"{base_url}/api/v1/state-probe", headers={"Authorization": f"Bearer {key}"}
+        )
+    assert answer.json() == expected

@@ -1,8 +1,10 @@
 """Authenticates every HTTP request before it reaches a route (deny by default).
 
 On success the identity lands in the request state (`request.state.user_id`,
-`request.state.is_admin`, `request.state.identity`), where routes (`UserDep`), rate
-limits and logs read it. WebSockets authenticate in `genesis_mesh.auth.websocket`,
+`request.state.is_admin`, `request.state.authenticated`, `request.state.identity`), where
+routes (`UserDep`), rate limits and logs read it. With authentication off every caller
+is `user_id == "local"` and `authenticated` is False: per-user limits should then key on
+the client address instead. WebSockets authenticate in `genesis_mesh.auth.websocket`,
 since their token may come in the first message.
 """
 
@@ -13,7 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from genesis_mesh.auth.authenticator import Authenticator, refuse_token_in_url
-from genesis_mesh.auth.identity import Identity
+from genesis_mesh.auth.identity import Identity, Method
 from genesis_mesh.errors import GenesisMeshError, InvalidToken, TokenExpired
 
 PUBLIC_PATHS = frozenset(
@@ -34,6 +36,7 @@ def set_identity(scope: Scope, identity: Identity) -> None:
     state["identity"] = identity
     state["user_id"] = identity.user_id
     state["is_admin"] = identity.is_admin
+    state["authenticated"] = identity.method != Method.NONE
 
 
 class AuthMiddleware:
