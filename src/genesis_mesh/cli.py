@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from genesis_mesh.auth.commands import keys_app
 from genesis_mesh.errors import GenesisMeshError
 from genesis_mesh.protocol import FINAL_EVENT_TYPES, Event, EventType, RunInfo, RunStatus
 from genesis_mesh.settings import Settings
@@ -21,6 +22,7 @@ from genesis_mesh.settings import Settings
 app = typer.Typer(help="genesis-mesh: a durable, streaming host for LangGraph graphs.")
 console = Console(stderr=True)
 out = Console()
+app.add_typer(keys_app, name="keys")
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="Path of langgraph.json (default ./langgraph.json).")
@@ -131,7 +133,10 @@ def _serve(
 
     if config is not None:
         os.environ["GENESIS_MESH_CONFIG"] = str(config.resolve())
+    if host is not None:  # the app decides on authentication from the address it serves
+        os.environ["GENESIS_MESH_HOST"] = host
     settings = _settings(None)
+    _check_auth(settings)
     if not settings.config.is_file():
         console.print(f"[red]{settings.config} not found[/red]: pass --config PATH/langgraph.json")
         raise typer.Exit(2)
@@ -170,6 +175,17 @@ def _serve(
         log_level=settings.log_level,
         log_config=log_config(settings.log_format, settings.log_level),
     )
+
+
+def _check_auth(settings: Settings) -> None:
+    """JWT settings that cannot work stop `serve` here, not in the app's startup."""
+    from genesis_mesh.auth.jwt import check_jwt_settings
+
+    try:
+        check_jwt_settings(settings)
+    except ValueError as exc:
+        console.print(f"[red]Invalid settings:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()

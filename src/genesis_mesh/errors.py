@@ -8,6 +8,11 @@ GenesisMeshError
 ├── GraphUnavailable    (graph_unavailable)  503
 ├── ChatModelNotConfigured (chat_model_not_configured) 503
 ├── InvalidInput        (invalid_input)      422
+├── TokenInUrl          (token_in_url)       400
+├── Unauthorized        (unauthorized)       401
+│   ├── AuthenticationRequired (authentication_required)
+│   ├── InvalidToken    (invalid_token)
+│   └── TokenExpired    (token_expired)
 ├── Conflict            (conflict)           409
 │   ├── ThreadBusy      (thread_busy)
 │   └── InvalidRunState (invalid_run_state)
@@ -220,3 +225,50 @@ class TooManyActiveRuns(LimitExceeded):
             "GENESIS_MESH_MAX_ACTIVE_RUNS_PER_USER).",
             {"limit": limit, "setting": "GENESIS_MESH_MAX_ACTIVE_RUNS_PER_USER"},
         )
+
+
+class TokenInUrl(GenesisMeshError):
+    """A credential in the query string: URLs end up in logs, histories and Referer headers."""
+
+    code = "token_in_url"
+    http_status = 400
+
+    def __init__(self, parameter: str) -> None:
+        super().__init__(
+            f"The query parameter {parameter!r} looks like a credential; URLs are logged, so "
+            "send the token in the Authorization header (or, on /ws, in the first message).",
+            {"parameter": parameter},
+        )
+
+
+class Unauthorized(GenesisMeshError):
+    code = "unauthorized"
+    http_status = 401
+
+
+class AuthenticationRequired(Unauthorized):
+    code = "authentication_required"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This host requires authentication: send 'Authorization: Bearer <API key or "
+            'JWT>\' (on /ws: the header or a first message {"type": "auth", "token": '
+            "...}). An operator creates keys with `genesis-mesh keys create --user NAME`."
+        )
+
+
+class InvalidToken(Unauthorized):
+    code = "invalid_token"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"The token was not accepted: {reason}. Check it, or ask for a new one.",
+            {"reason": reason},
+        )
+
+
+class TokenExpired(Unauthorized):
+    code = "token_expired"
+
+    def __init__(self) -> None:
+        super().__init__("The token has expired; get a new one and authenticate again.")

@@ -17,6 +17,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from genesis_mesh import __version__
 from genesis_mesh.api.limits import ProcessLimits
 from genesis_mesh.api.openapi import document_errors
+from genesis_mesh.api.web import security_headers
+from genesis_mesh.auth import Authenticator
 from genesis_mesh.errors import GenesisMeshError
 from genesis_mesh.observability.requests import RequestContext
 from genesis_mesh.observability.tracing import configure_tracing
@@ -104,7 +106,11 @@ class GenesisMesh:
         if self._is_setup:
             return self
         from genesis_mesh.api import include_routers
+        from genesis_mesh.auth import AuthMiddleware
+        from genesis_mesh.auth.redact import install_redaction
 
+        install_redaction()
+        self.app.add_middleware(AuthMiddleware)  # inside CORS: preflights need no token
         self.app.add_middleware(
             CORSMiddleware,
             allow_origins=self.settings.allowed_origins,
@@ -119,6 +125,7 @@ class GenesisMesh:
         self.app.add_exception_handler(GenesisMeshError, _handle_error)  # type: ignore[arg-type]
         self.app.add_exception_handler(RequestValidationError, _handle_validation)  # type: ignore[arg-type]
         self.app.add_exception_handler(StarletteHTTPException, _handle_http)  # type: ignore[arg-type]
+        self.app.add_exception_handler(Exception, _handle_unexpected)
         include_routers(self.app)
         document_errors(self.app)
         self._is_setup = True
@@ -132,10 +139,12 @@ class GenesisMesh:
     async def _lifespan(self, app: FastAPI) -> AsyncIterator[None]:
         async with open_services(self.settings) as services:
             app.state.services = services
+            app.state.auth = Authenticator(self.settings, services.store.engine)
             logger.info(
-                "genesis-mesh ready: %d graph(s), database %s",
+                "genesis-mesh ready: %d graph(s), database %s, authentication %s",
                 len(services.registry.entries),
                 services.store.engine.url.render_as_string(hide_password=True),
+                "required" if app.state.auth.enabled else "off",
             )
             async with watching(services.registry, enabled=self.settings.dev_reload):
                 yield
@@ -204,6 +213,21 @@ def _allowed_methods(request: Request) -> list[str]:
 
 
 _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+async def _handle_unexpected(_request: Request, _exc: Exception) -> JSONResponse:
+    """A bug: the API's error body, with the security headers (this handler runs outside
+    every middleware, so it adds them itself). The traceback is logged by the server."""
+    return JSONResponse(
+        {
+            "code": "internal_error",
+            "message": "The server failed on this request; it is logged. Try again, or "
+            "report it with the time of the request.",
+            "detail": None,
+        },
+        status_code=500,
+        headers={**security_headers("application/json"), "Cache-Control": "no-store"},
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-PROTOCOL_VERSION = "1.0"
+PROTOCOL_VERSION = "1.1"
 
 
 class RunStatus(StrEnum):
@@ -156,6 +156,14 @@ class ResumeMessage(_ClientMessage):
     value: JsonValue = None
 
 
+class AuthMessage(_ClientMessage):
+    """The first message on a socket of a host that requires authentication; sent again
+    with a fresh token (same user) to extend a session before the token expires."""
+
+    type: Literal["auth"]
+    token: str = Field(min_length=1, max_length=8192, repr=False)
+
+
 class PingMessage(_ClientMessage):
     type: Literal["ping"]
     id: str | int | None = None
@@ -167,7 +175,8 @@ ClientMessage = Annotated[
     | UnsubscribeMessage
     | InterruptMessage
     | ResumeMessage
-    | PingMessage,
+    | PingMessage
+    | AuthMessage,
     Field(discriminator="type"),
 ]
 

@@ -6,12 +6,13 @@ passed down; there is no module-level instance.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATA_DIR = Path("data")
@@ -44,6 +45,34 @@ class Settings(BaseSettings):
         description="Origins allowed on the WebSocket and by CORS (comma-separated).",
     )
     allow_credentials: bool = False
+
+    # ---- authentication (docs/security.md) ----
+    auth: Literal["auto", "required", "off"] = Field(
+        default="auto",
+        description="auto: off on a loopback bind, required otherwise; off is refused on a "
+        "non-loopback bind unless auth_force_off is set.",
+    )
+    auth_force_off: bool = Field(
+        default=False, description="Allow auth=off on a non-loopback bind (anyone is 'local')."
+    )
+    ws_auth_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a /ws client has to send its auth message."
+    )
+    ws_auth_recheck_seconds: float = Field(
+        default=60.0, gt=0, description="How often an open /ws checks that its key is live."
+    )
+    jwt_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="JWT verification key: the shared secret (HS*) or a PEM public key; "
+        "empty disables JWTs.",
+    )
+    jwt_algorithms: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["HS256"])
+    jwt_issuer: str = ""
+    jwt_audience: str = ""
+    jwt_user_claim: str = "sub"
+    jwt_roles_claim: str = "roles"
+    jwt_admin_role: str = "admin"
+    jwt_leeway_seconds: float = Field(default=0.0, ge=0, le=300)
 
     max_request_bytes: int = Field(default=1_000_000, ge=1024)
     max_header_bytes: int = Field(
@@ -118,6 +147,26 @@ class Settings(BaseSettings):
             return [item.strip().rstrip("/") for item in value.split(",") if item.strip()]
         return value
 
+    @field_validator("allowed_origins")
+    @classmethod
+    def _refuse_origin_patterns(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and "*" in origin:
+                raise ValueError(
+                    f"GENESIS_MESH_ALLOWED_ORIGINS has the pattern {origin!r}: origins are "
+                    "compared exactly, so it would match nothing, and a wildcard over a "
+                    "shared domain such as *.vercel.app would admit anyone's site there; "
+                    "list each origin (docs/security.md)."
+                )
+        return value
+
+    @field_validator("jwt_algorithms", mode="before")
+    @classmethod
+    def _split_algorithms(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
     @model_validator(mode="after")
     def _refuse_wildcard_with_credentials(self) -> Settings:
         if "*" in self.allowed_origins and self.allow_credentials:
@@ -151,6 +200,23 @@ class Settings(BaseSettings):
     def resolved_worker_id(self) -> str:
         return self.worker_id or f"{socket.gethostname()}-{os.getpid()}"
 
+    @model_validator(mode="after")
+    def _refuse_auth_off_on_public_bind(self) -> Settings:
+        if self.auth == "off" and not is_loopback(self.host) and not self.auth_force_off:
+            raise ValueError(
+                f"GENESIS_MESH_AUTH=off on the non-loopback address {self.host!r} would let "
+                "anyone who reaches the port read and drive every run; use API keys or JWTs "
+                "(docs/security.md), or set GENESIS_MESH_AUTH_FORCE_OFF=true if something in "
+                "front of the host already authenticates."
+            )
+        return self
+
+    def auth_enabled(self) -> bool:
+        """Whether requests must authenticate (`auto`: unless bound to loopback only)."""
+        if self.auth == "auto":
+            return not is_loopback(self.host)
+        return self.auth == "required"
+
     def resolved_database_url(self) -> str:
         """The run store URL, defaulting to a SQLite file in `data_dir`."""
         if self.database_url:
@@ -171,3 +237,13 @@ class Settings(BaseSettings):
                 return ":memory:"
             return str(Path(path).with_suffix(".checkpoints.db"))
         raise ValueError(f"unsupported database URL {url!r}: use sqlite+aiosqlite or postgresql")
+
+
+def is_loopback(host: str) -> bool:
+    """True for `localhost` and loopback IP addresses (127.0.0.0/8, ::1)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -53,8 +53,9 @@ def test_non_finite_numbers_are_refused_in_input_and_answers(
         start = http.post("/api/v1/runs", content=body, headers=JSON)
         assert start.status_code == 422, start.text
         assert "finite" in start.text
+        run_id = http.post("/api/v1/runs", json={"graph": "steps", "input": {}}).json()["run_id"]
         resume = http.post(
-            "/api/v1/runs/run-x/resume", content='{"value": [' + number + "]}", headers=JSON
+            f"/api/v1/runs/{run_id}/resume", content='{"value": [' + number + "]}", headers=JSON
         )
         assert resume.status_code == 422, resume.text
         assert http.get("/health").status_code == 200
@@ -121,7 +122,10 @@ def test_oversized_headers_are_refused_and_the_host_keeps_serving(host: LiveHost
         for size in (1_000_000, 20_000_000):
             assert _refused(host, {"x-filler": "a" * size}), size
         assert http.get("/health", headers={"x-filler": "a" * 30_000}).status_code == 200
-        long_event_id = http.get("/api/v1/runs/r/stream", headers={"last-event-id": "9" * 100})
+        run_id = http.post("/api/v1/runs", json={"graph": "steps", "input": {}}).json()["run_id"]
+        long_event_id = http.get(
+            f"/api/v1/runs/{run_id}/stream", headers={"last-event-id": "9" * 100}
+        )
         assert long_event_id.status_code == 422
         assert http.get("/health").status_code == 200
 

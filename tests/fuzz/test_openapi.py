@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from genesis_mesh.host import create_app
 from genesis_mesh.settings import Settings
+from tests.auth.conftest import create_key
 from tests.conftest import LiveHost
+from tests.fuzz.conftest import _create_database, _drop_database
 
 # The document is built from the app at collection time (no server needed yet); the live
 # host serves the same one (checked below), and every case is sent to the live host.
@@ -50,6 +54,26 @@ def test_the_schema_documents_the_error_answers() -> None:
     assert "HTTPValidationError" not in OPENAPI["components"]["schemas"]
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def secured_backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[LiveHost, str]]:
+    """A host that requires authentication (as on a network), and a key for it: the
+    fuzzer checks the API as deployed, including that it refuses requests without one."""
+    live = LiveHost(tmp_path_factory.mktemp(f"fuzz-secured-{request.param}"))
+    live.env["GENESIS_MESH_AUTH"] = "required"
+    name = _create_database() if request.param == "postgres" else None
+    if name is not None:
+        live.env["GENESIS_MESH_DATABASE_URL"] = f"postgresql+psycopg://127.0.0.1:5432/{name}"
+    try:
+        live.start()
+        yield live, create_key(live, "fuzzer")
+    finally:
+        live.stop()
+        if name is not None:
+            _drop_database(name)
+
+
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,
@@ -58,6 +82,7 @@ def test_the_schema_documents_the_error_answers() -> None:
     suppress_health_check=list(HealthCheck),
 )
 def test_every_operation_answers_within_its_schema(
-    case: schemathesis.Case, backend_host: LiveHost
+    case: schemathesis.Case, secured_backend: tuple[LiveHost, str]
 ) -> None:
-    case.call_and_validate(base_url=backend_host.base_url)
+    host, key = secured_backend
+    case.call_and_validate(base_url=host.base_url, headers={"Authorization": f"Bearer {key}"})

@@ -7,6 +7,9 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+import websockets
+
 from tests.conftest import LiveHost
 from tests.observability.helpers import json_log_lines
 from tests.wsclient import ProtocolClient
@@ -65,10 +68,10 @@ def test_json_log_lines_name_the_request_and_the_run_and_hold_no_secret(
 
 
 async def _touch_websocket(live_host: LiveHost) -> None:
-    client = await ProtocolClient.open(f"{live_host.ws_url}?token={WS_TOKEN}")
-    await client.send({"type": "ping"})
-    await client.next()
-    await client.close()
+    """A handshake with a token in its URL: refused (docs/security.md), and not logged."""
+    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+        await ProtocolClient.open(f"{live_host.ws_url}?token={WS_TOKEN}")
+    assert refused.value.response.status_code == 400
 
 
 def test_text_log_lines_name_the_request(live_host: LiveHost) -> None:

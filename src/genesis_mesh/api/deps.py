@@ -1,14 +1,21 @@
-"""FastAPI dependencies: the services opened by the host's lifespan."""
+"""FastAPI dependencies: the services opened by the host's lifespan, and the caller."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Depends, Path, Query
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 
+from genesis_mesh.auth.identity import Identity
+from genesis_mesh.errors import AuthenticationRequired
 from genesis_mesh.protocol import ID_PATTERN
 from genesis_mesh.services import Services
+
+# Documents the scheme in OpenAPI (the "Authorize" button of /docs); the check itself is
+# `AuthMiddleware`, which runs before every route.
+_bearer = HTTPBearer(auto_error=False, description="An API key (gm_...) or a JWT.")
 
 
 def get_services(connection: HTTPConnection) -> Services:
@@ -16,8 +23,20 @@ def get_services(connection: HTTPConnection) -> Services:
     return services
 
 
+def get_user(
+    connection: HTTPConnection,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Identity:
+    """The caller set by `AuthMiddleware`; missing state means the route is not behind it."""
+    identity = connection.scope.get("state", {}).get("identity")
+    if not isinstance(identity, Identity):
+        raise AuthenticationRequired()
+    return identity
+
+
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 RunIdPath = Annotated[str, Path(min_length=1, max_length=200, pattern=ID_PATTERN)]
 ThreadIdPath = Annotated[str, Path(min_length=1, max_length=200, pattern=ID_PATTERN)]
 ThreadIdQuery = Annotated[str | None, Query(max_length=200, pattern=ID_PATTERN)]
+UserDep = Annotated[Identity, Depends(get_user)]

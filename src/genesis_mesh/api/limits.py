@@ -28,12 +28,13 @@ _BUSY = (RunStatus.PENDING, RunStatus.RUNNING)
 
 
 def user_key(connection: HTTPConnection) -> str:
-    """Who is asking: the authenticated user (`state.user_id`), else the client address.
+    """Who is asking: the authenticated user (`state.user_id`), else the client address
+    (with auth off every caller is user "local": one bucket for all would be wrong).
 
     Behind a reverse proxy the address is the one uvicorn takes from `X-Forwarded-For`
     when the proxy is trusted (`--forwarded-allow-ips`)."""
     user_id = getattr(connection.state, "user_id", None)
-    if user_id:
+    if user_id and getattr(connection.state, "authenticated", False):
         return f"user:{user_id}"
     client = connection.client
     return f"addr:{client.host if client else 'unknown'}"

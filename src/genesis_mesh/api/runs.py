@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from genesis_mesh.api.deps import RunIdPath, ServicesDep, ThreadIdQuery
+from genesis_mesh.api.access import OwnedRun, thread_of
+from genesis_mesh.api.deps import ServicesDep, ThreadIdQuery, UserDep
 from genesis_mesh.api.limits import get_limits, user_key
+from genesis_mesh.auth.identity import Identity
+from genesis_mesh.errors import TokenExpired
 from genesis_mesh.protocol import (
     FINAL_EVENT_TYPES,
     Event,
@@ -28,10 +32,18 @@ SSE_KEEPALIVE_SECONDS = 15.0
 
 
 @router.post("", status_code=202, summary="Start a run")
-async def create_run(body: RunCreate, services: ServicesDep, request: Request) -> RunInfo:
+async def create_run(
+    body: RunCreate, services: ServicesDep, user: UserDep, request: Request
+) -> RunInfo:
+    if body.thread_id is not None:
+        await thread_of(services, user, body.thread_id)
     async with get_limits(request).admit_run(user_key(request), services.store) as admitted:
         run = await services.runner.create_run(
-            body.graph, body.input, body.thread_id, multitask=body.multitask
+            body.graph,
+            body.input,
+            body.thread_id,
+            owner=user.user_id,
+            multitask=body.multitask,
         )
         admitted(run.run_id)
     return run
@@ -40,27 +52,29 @@ async def create_run(body: RunCreate, services: ServicesDep, request: Request) -
 @router.get("", summary="List runs, newest first")
 async def list_runs(
     services: ServicesDep,
+    user: UserDep,
     thread_id: ThreadIdQuery = None,
     status: RunStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[RunInfo]:
-    return await services.store.list_runs(thread_id=thread_id, status=status, limit=limit)
+    return await services.store.list_runs(
+        thread_id=thread_id, status=status, limit=limit, owner=user.owner_filter
+    )
 
 
 @router.get("/{run_id}", summary="One run")
-async def get_run(run_id: RunIdPath, services: ServicesDep) -> RunInfo:
-    return await services.store.get_run(run_id)
+async def get_run(run: OwnedRun) -> RunInfo:
+    return run
 
 
 @router.get("/{run_id}/events", summary="Stored events after a sequence number")
 async def list_events(
-    run_id: RunIdPath,
+    run: OwnedRun,
     services: ServicesDep,
     after_seq: Annotated[int, Query(ge=0, le=2**53)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[Event]:
-    await services.store.get_run(run_id)
-    return await services.store.list_events(run_id, after_seq, limit)
+    return await services.store.list_events(run.run_id, after_seq, limit)
 
 
 @router.get(
@@ -69,8 +83,9 @@ async def list_events(
     summary="Follow a run as Server-Sent Events (honours Last-Event-ID)",
 )
 async def stream_run(
-    run_id: RunIdPath,
+    run: OwnedRun,
     services: ServicesDep,
+    user: UserDep,
     after_seq: Annotated[int, Query(ge=0, le=2**53)] = 0,
     last_event_id: Annotated[str | None, Header(max_length=40)] = None,
 ) -> AsyncIterator[ServerSentEvent]:
@@ -87,15 +102,20 @@ async def stream_run(
         except asyncio.QueueFull:
             _end_stream_of_slow_reader(queue)
 
-    run = await services.store.get_run(run_id)
+    run_id = run.run_id
     follow = asyncio.create_task(services.runner.follow(run_id, after_seq, send, push))
     try:
         while True:
             if run.status.is_final and follow.done() and queue.empty():
                 break
+            if user.expired():  # a JWT ran out mid-stream: say so; the client reconnects
+                yield ServerSentEvent(data=TokenExpired().to_dict(), event="error")
+                break
             try:
-                event = await asyncio.wait_for(queue.get(), SSE_KEEPALIVE_SECONDS)
+                event = await asyncio.wait_for(queue.get(), _keepalive_wait(user))
             except TimeoutError:
+                if user.expired():
+                    continue
                 yield ServerSentEvent(comment="keep-alive")
                 run = await services.store.get_run(run_id)
                 continue
@@ -111,6 +131,13 @@ async def stream_run(
             follow.cancel()
 
 
+def _keepalive_wait(user: Identity) -> float:
+    """Seconds to wait for an event: the keep-alive period, or less if the token ends."""
+    if user.expires_at is None:
+        return SSE_KEEPALIVE_SECONDS
+    return max(0.0, min(SSE_KEEPALIVE_SECONDS, user.expires_at - time.time()))
+
+
 def _end_stream_of_slow_reader(queue: asyncio.Queue[Event | None]) -> None:
     """A reader too slow for the run: end its stream; it reconnects with Last-Event-ID."""
     while not queue.empty():
@@ -124,24 +151,24 @@ def _end_stream_of_slow_reader(queue: asyncio.Queue[Event | None]) -> None:
     responses={202: {"model": RunInfo, "description": "Asked, but still running: see below."}},
 )
 async def interrupt_run(
-    run_id: RunIdPath, body: InterruptRequest, services: ServicesDep, response: Response
+    run: OwnedRun, body: InterruptRequest, services: ServicesDep, response: Response
 ) -> RunInfo:
     """Answers once the run has stopped (200, with its status: `interrupted` or
     `cancelled`, or the final status it reached first). A run still in a node after
     `GENESIS_MESH_INTERRUPT_WAIT_SECONDS` answers 202 with status `running` and
     `stop_requested` set: the stop happens at its next node boundary."""
-    run = await services.runner.interrupt(run_id, body.mode)
-    if run.status in (RunStatus.RUNNING, RunStatus.PENDING):
+    stopped = await services.runner.interrupt(run.run_id, body.mode)
+    if stopped.status in (RunStatus.RUNNING, RunStatus.PENDING):
         response.status_code = 202
-    return run
+    return stopped
 
 
 @router.post("/{run_id}/resume", status_code=202, summary="Resume an interrupted run")
 async def resume_run(
-    run_id: RunIdPath, body: ResumeRequest, services: ServicesDep, request: Request
+    run: OwnedRun, body: ResumeRequest, services: ServicesDep, request: Request
 ) -> RunInfo:
     limits = get_limits(request)
     async with limits.admit_run(user_key(request), services.store, new_run=False) as admitted:
-        run = await services.runner.resume(run_id, body.value)
-        admitted(run.run_id)
-    return run
+        resumed = await services.runner.resume(run.run_id, body.value)
+        admitted(resumed.run_id)
+    return resumed

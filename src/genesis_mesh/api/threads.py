@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from genesis_mesh.api.deps import ServicesDep, ThreadIdPath
+from genesis_mesh.api.access import OwnedThread
+from genesis_mesh.api.deps import ServicesDep
 from genesis_mesh.protocol import ThreadInfo
 from genesis_mesh.runner.events import to_jsonable
 from genesis_mesh.services import Services
@@ -15,29 +16,29 @@ router = APIRouter(prefix="/api/v1/threads", tags=["threads"])
 
 
 @router.get("/{thread_id}", summary="One thread and its runs")
-async def get_thread(thread_id: ThreadIdPath, services: ServicesDep) -> ThreadInfo:
-    return await services.store.get_thread(thread_id)
+async def get_thread(thread: OwnedThread) -> ThreadInfo:
+    return thread
 
 
 @router.get("/{thread_id}/state", summary="The thread's latest checkpointed state")
-async def get_state(thread_id: ThreadIdPath, services: ServicesDep) -> dict[str, Any]:
-    graph = await _graph_of(thread_id, services)
-    snapshot = await graph.aget_state(_config(thread_id))
+async def get_state(thread: OwnedThread, services: ServicesDep) -> dict[str, Any]:
+    graph = _graph_of(thread, services)
+    snapshot = await graph.aget_state(_config(thread.thread_id))
     return _snapshot(snapshot)
 
 
 @router.get("/{thread_id}/history", summary="The thread's checkpoints, newest first")
 async def get_history(
-    thread_id: ThreadIdPath,
+    thread: OwnedThread,
     services: ServicesDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[dict[str, Any]]:
-    graph = await _graph_of(thread_id, services)
-    return [_snapshot(s) async for s in graph.aget_state_history(_config(thread_id), limit=limit)]
+    graph = _graph_of(thread, services)
+    config = _config(thread.thread_id)
+    return [_snapshot(s) async for s in graph.aget_state_history(config, limit=limit)]
 
 
-async def _graph_of(thread_id: str, services: Services) -> Any:
-    thread = await services.store.get_thread(thread_id)
+def _graph_of(thread: ThreadInfo, services: Services) -> Any:
     return services.registry.get(thread.graph or "").compiled()
 
 

@@ -2,7 +2,8 @@
 
 The page runs under a strict Content-Security-Policy: scripts, styles, images and
 connections from this origin only, nothing inline, no plugins, no framing. Every HTTP
-response also gets `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer`.
+response (API, errors, refused WebSocket handshakes) also gets `security_headers()`:
+nosniff, no-referrer, no framing and, unless it is a page, `default-src 'none'`.
 """
 
 from __future__ import annotations
@@ -74,22 +75,44 @@ def _file(path: Path) -> FileResponse:
     return FileResponse(path, media_type=_MEDIA_TYPES[path.suffix], headers=PAGE_HEADERS)
 
 
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'"
+"""For JSON, SSE and errors: nothing may load, nothing may frame it."""
+
+_BASE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+def security_headers(content_type: str | None) -> dict[str, str]:
+    """The headers every response gets unless it sets them itself. HTML without its own
+    policy (FastAPI's /docs, which loads Swagger UI from a CDN) only refuses framing."""
+    is_html = (content_type or "").startswith("text/html")
+    policy = "frame-ancestors 'none'" if is_html else API_CONTENT_SECURITY_POLICY
+    return {**_BASE_HEADERS, "Content-Security-Policy": policy}
+
+
 class SecurityHeaders:
-    """Adds nosniff and no-referrer to every HTTP response that does not set them."""
+    """Adds `security_headers()` to every HTTP response (API, pages, errors) and to
+    refused WebSocket handshakes; `/api/` answers are also `Cache-Control: no-store`."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
+        private = scope["path"].startswith("/api/")
 
         async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            if message["type"] in ("http.response.start", "websocket.http.response.start"):
                 headers = MutableHeaders(scope=message)
-                headers.setdefault("X-Content-Type-Options", "nosniff")
-                headers.setdefault("Referrer-Policy", "no-referrer")
+                for name, value in security_headers(headers.get("content-type")).items():
+                    headers.setdefault(name, value)
+                if private:
+                    headers.setdefault("Cache-Control", "no-store")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -14,10 +14,22 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
 from starlette.websockets import WebSocketState
 
+from genesis_mesh.api.access import run_of, thread_of
 from genesis_mesh.api.limits import ProcessLimits, get_limits, user_key
-from genesis_mesh.errors import GenesisMeshError
+from genesis_mesh.auth.authenticator import Authenticator
+from genesis_mesh.auth.identity import Identity
+from genesis_mesh.auth.websocket import (
+    CLOSE_UNAUTHORIZED,
+    Login,
+    authenticate_websocket,
+    authenticated_message,
+    credential_watch,
+    error_message,
+)
+from genesis_mesh.errors import GenesisMeshError, InvalidToken
 from genesis_mesh.observability.metrics import get_metrics
 from genesis_mesh.protocol import (
+    AuthMessage,
     ClientMessage,
     Event,
     InterruptMessage,
@@ -52,14 +64,20 @@ def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
 class _Session:
     """One socket: a bounded send queue, its subscriptions and its command tasks."""
 
-    def __init__(self, websocket: WebSocket, services: Services, limits: ProcessLimits) -> None:
+    def __init__(
+        self, websocket: WebSocket, services: Services, login: Login, limits: ProcessLimits
+    ) -> None:
         self.websocket = websocket
         self.services = services
+        self.login = login
+        self.auth: Authenticator = websocket.app.state.auth
         self.settings = services.settings
         self.limits = limits
-        self.user = user_key(websocket)
+        self.limit_key = user_key(websocket)
         self.rate = limits.message_rate()
-        self.outbox: asyncio.Queue[str | None] = asyncio.Queue(self.settings.ws_send_queue_size)
+        self.outbox: asyncio.Queue[str | tuple[int, str] | None] = asyncio.Queue(
+            self.settings.ws_send_queue_size
+        )
         self.subscriptions: dict[str, Callable[[], None]] = {}
         self.tasks: set[asyncio.Task[None]] = set()
         self.overflowed = False
@@ -67,6 +85,10 @@ class _Session:
 
     async def run(self) -> None:
         sender = self.sender = asyncio.create_task(self._send_forever())
+        interval = self.settings.ws_auth_recheck_seconds
+        self._spawn(
+            credential_watch(lambda: self.login, self.auth, interval, self._credential_ended)
+        )
         try:
             await self._receive_forever()
         except WebSocketDisconnect:
@@ -106,6 +128,9 @@ class _Session:
             text = await self.outbox.get()
             if text is None:
                 await self.websocket.close(CLOSE_POLICY, self.close_reason)
+                return
+            if isinstance(text, tuple):
+                await self.websocket.close(*text)
                 return
             await self.websocket.send_text(text)
 
@@ -157,6 +182,8 @@ class _Session:
             await asyncio.wait_for(asyncio.shield(self.sender), _CLOSE_WAIT_SECONDS)
 
     def _handle(self, text: str) -> None:
+        if self.user.expired():
+            return  # the socket is closing with "token expired"
         try:
             document = json.loads(text)
         except (json.JSONDecodeError, RecursionError, ValueError) as exc:
@@ -182,28 +209,60 @@ class _Session:
         if isinstance(parsed, PingMessage):
             self.push({"type": "pong", "id": parsed.id})
             return
-        task = asyncio.create_task(self._command(parsed))
+        self._spawn(self._command(parsed))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    @property
+    def user(self) -> Identity:
+        return self.login.identity
+
+    def _credential_ended(self, error: GenesisMeshError, reason: str) -> None:
+        """The token expired or the key was revoked: say so, then close with 4401."""
+        if self.overflowed:
+            return
+        self.push(error_message(error))
+        self.overflowed = True  # nothing more is queued after the close
+        with contextlib.suppress(asyncio.QueueFull):
+            self.outbox.put_nowait((CLOSE_UNAUTHORIZED, reason))
+
+    async def _reauthenticate(self, message: AuthMessage) -> None:
+        """A fresh token for the same user extends the session; another user is refused."""
+        if self.auth.anonymous_allowed(self.websocket.scope):
+            self.push(authenticated_message(self.user))
+            return
+        identity = await self.auth.authenticate(message.token)
+        if identity.user_id != self.user.user_id:
+            raise InvalidToken("a socket keeps the user it authenticated as; open a new one")
+        self.login = Login(identity, message.token)
+        self.push(authenticated_message(identity))
 
     async def _command(self, message: Any) -> None:
         run_id = getattr(message, "run_id", None)
         try:
-            if isinstance(message, StartMessage):
+            if isinstance(message, AuthMessage):
+                await self._reauthenticate(message)
+            elif isinstance(message, StartMessage):
                 await self._start(message)
             elif isinstance(message, SubscribeMessage):
+                await run_of(self.services, self.user, message.run_id)
                 await self._subscribe(message.run_id, message.after_seq)
             elif isinstance(message, UnsubscribeMessage):
                 unsubscribe = self.subscriptions.pop(message.run_id, None)
                 if unsubscribe is not None:
                     unsubscribe()
             elif isinstance(message, InterruptMessage):
-                await self.services.store.get_run(message.run_id)
+                await run_of(self.services, self.user, message.run_id)
                 run = await self.services.runner.interrupt(message.run_id, message.mode)
                 self.push(_ack("interrupt", run.run_id, run.status))
             elif isinstance(message, ResumeMessage):
+                await run_of(self.services, self.user, message.run_id)
                 store = self.services.store
-                async with self.limits.admit_run(self.user, store, new_run=False) as admitted:
+                limits = self.limits
+                async with limits.admit_run(self.limit_key, store, new_run=False) as admitted:
                     run = await self.services.runner.resume(message.run_id, message.value)
                     admitted(run.run_id)
                 self.push(_ack("resume", run.run_id, run.status))
@@ -217,12 +276,15 @@ class _Session:
 
     async def _start(self, message: StartMessage) -> None:
         runner = self.services.runner
-        async with self.limits.admit_run(self.user, self.services.store) as admitted:
+        if message.thread_id is not None:
+            await thread_of(self.services, self.user, message.thread_id)
+        async with self.limits.admit_run(self.limit_key, self.services.store) as admitted:
             run = await runner.create_run(
                 message.graph,
                 message.input,
                 message.thread_id,
                 message.client_ref,
+                owner=self.user.user_id,
                 on_event=self._live,
                 multitask=message.multitask,
             )
@@ -279,19 +341,24 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     if not origin_allowed(websocket, services.settings.allowed_origins):
         await websocket.close(CLOSE_POLICY)
         return
+    settings = services.settings
+    login = await authenticate_websocket(
+        websocket, websocket.app.state.auth, settings.ws_auth_timeout, settings.ws_max_message_bytes
+    )
+    if login is None:
+        return
     limits = get_limits(websocket)
-    user = user_key(websocket)
-    await websocket.accept()
-    if not limits.sockets.acquire(user):
+    key = user_key(websocket)
+    if not limits.sockets.acquire(key):
         await websocket.send_text(json.dumps(_error("too_many_sockets", _TOO_MANY_SOCKETS)))
         await websocket.close(CLOSE_POLICY, "too many open sockets")
         return
     get_metrics().websockets_open.inc()
     try:
-        await _Session(websocket, services, limits).run()
+        await _Session(websocket, services, login, limits).run()
     finally:
         get_metrics().websockets_open.dec()
-        limits.sockets.release(user)
+        limits.sockets.release(key)
     if websocket.client_state == WebSocketState.CONNECTED:
         with contextlib.suppress(Exception):
             await websocket.close()

@@ -591,9 +591,7 @@ class Runner:
                 data["reason"] = "retry"
             # A run paused before its first checkpoint (pending) starts from its input.
             payload: Any = (
-                Command(resume=value)
-                if reason == "question"
-                else await self._recovery_payload(run)
+                Command(resume=value) if reason == "question" else await self._recovery_payload(run)
             )
             data["worker"] = self.worker_id
             return payload, EventDraft(EventType.RUN_RESUMED, None, data)

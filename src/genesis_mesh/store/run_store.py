@@ -209,9 +209,13 @@ class RunStore:
         """Run a write on the single writer thread (one hop, one connection)."""
         return await self._writer_thread.run(function, *args)
 
-    async def get_run(self, run_id: str) -> RunInfo:
+    async def get_run(self, run_id: str, owner: str | None = None) -> RunInfo:
+        """The run; `owner` given, someone else's run is `RunNotFound` like a missing one."""
+        query = _runs_query().where(runs.c.id == run_id)
+        if owner is not None:
+            query = query.where(runs.c.owner == owner)
         async with self.engine.connect() as conn:
-            row = (await conn.execute(_runs_query().where(runs.c.id == run_id))).first()
+            row = (await conn.execute(query)).first()
         if row is None:
             raise RunNotFound(run_id)
         return _run_info(row)
@@ -222,8 +226,11 @@ class RunStore:
         status: RunStatus | None = None,
         limit: int = 100,
         statuses: Sequence[RunStatus] = (),
+        owner: str | None = None,
     ) -> list[RunInfo]:
         query = _runs_query().order_by(runs.c.created_at.desc()).limit(limit)
+        if owner is not None:
+            query = query.where(runs.c.owner == owner)
         if thread_id is not None:
             query = query.where(runs.c.thread_id == thread_id)
         if status is not None:
@@ -360,9 +367,13 @@ class RunStore:
 
     # ---- threads ----------------------------------------------------------------------
 
-    async def get_thread(self, thread_id: str) -> ThreadInfo:
+    async def get_thread(self, thread_id: str, owner: str | None = None) -> ThreadInfo:
+        """The thread; `owner` given, someone else's is `ThreadNotFound` like a missing one."""
+        query = select(threads).where(threads.c.id == thread_id)
+        if owner is not None:
+            query = query.where(threads.c.owner == owner)
         async with self.engine.connect() as conn:
-            row = (await conn.execute(select(threads).where(threads.c.id == thread_id))).first()
+            row = (await conn.execute(query)).first()
             if row is None:
                 raise ThreadNotFound(thread_id)
             run_rows = (

@@ -1,9 +1,10 @@
-"""SQLAlchemy tables of the run store: threads, runs and their events."""
+"""SQLAlchemy tables of the run store: threads, runs and their events; API keys."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -56,6 +57,7 @@ runs = Table(
     Index("ix_runs_thread_id", "thread_id"),
     Index("ix_runs_status", "status"),
     Index("ix_runs_status_created", "status", "created_at"),
+    Index("ix_runs_owner_created", "owner", "created_at"),
     # One active run per thread, enforced by the database itself.
     Index(
         "uq_runs_one_active_per_thread",
@@ -77,4 +79,18 @@ events = Table(
     Column("task_id", String(64), nullable=True),
     Column("data", JSON, nullable=False),
     Index("ix_events_run_task", "run_id", "task_id"),
+)
+
+# API keys (genesis_mesh.auth.keys): only a hash of the secret part is stored.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", String(200), nullable=False),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("secret_sha256", String(64), nullable=False),
+    Column("note", String(200), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Index("ix_api_keys_user_id", "user_id"),
 )

@@ -1,5 +1,7 @@
 // REST helpers for /api/v1 (docs/protocol.md). Errors carry the API's {code, message, detail}.
 
+import { authRequired, getToken } from "./auth.js";
+
 export class ApiError extends Error {
   constructor(status, body) {
     super((body && body.message) || `HTTP ${status}`);
@@ -11,6 +13,8 @@ export class ApiError extends Error {
 
 export async function api(path, { method = "GET", body } = {}) {
   const init = { method, credentials: "same-origin", headers: { accept: "application/json" } };
+  const token = getToken();
+  if (token) init.headers.authorization = `Bearer ${token}`;
   if (body !== undefined) {
     init.headers["content-type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -25,10 +29,12 @@ export async function api(path, { method = "GET", body } = {}) {
       data = { message: text.slice(0, 500) };
     }
   }
+  if (response.status === 401) authRequired(data && data.message);
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
 
+export const whoAmI = () => api("/api/v1/me");
 export const listGraphs = () => api("/api/v1/graphs");
 export const getGraph = (name) => api(`/api/v1/graphs/${encodeURIComponent(name)}`);
 export const getRun = (id) => api(`/api/v1/runs/${encodeURIComponent(id)}`);

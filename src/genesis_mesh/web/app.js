@@ -1,6 +1,7 @@
 // The genesis-mesh chat UI. Speaks only the public protocol (docs/protocol.md, docs/ui.md).
 
-import { ApiError, createRun, getGraph, getRun, listGraphs } from "./api.js";
+import { ApiError, createRun, getGraph, getRun, listGraphs, whoAmI } from "./api.js";
+import { clearToken, getToken, onAuthRequired, setToken } from "./auth.js";
 import { $, formatTime, h, show } from "./dom.js";
 import { SchemaForm } from "./forms.js";
 import { GraphView } from "./graphview.js";
@@ -108,6 +109,8 @@ const socket = new MeshSocket({
     } else if (status === "reconnecting") {
       box.textContent = `Connection lost — reconnecting… (attempt ${info.attempt})`;
       show(box, true);
+    } else if (status === "unauthorized") {
+      show(box, false);
     }
   },
 });
@@ -318,6 +321,10 @@ async function openRun(runId) {
   try {
     run = await getRun(runId);
   } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      state.run = null; // opened again after the sign-in
+      return;
+    }
     $("#run-title").textContent = "Run not found";
     const box = $("#run-error");
     box.textContent = `${error.message} (it may belong to another server or have been deleted).`;
@@ -453,6 +460,70 @@ function renderQuestion(question) {
   if (first) first.focus();
 }
 
+// ---------- sign-in (docs/security.md) ----------
+
+function showSignIn(reason) {
+  if (document.body.dataset.auth === "required") return;
+  document.body.dataset.auth = "required";
+  show($("#account"), false);
+  $("#signin-reason").textContent = getToken()
+    ? "Your key or token was not accepted (revoked or expired); sign in again."
+    : "This host requires an API key or a token.";
+  if (reason && getToken()) $("#signin-error").textContent = String(reason);
+  clearToken();
+  show($("#signin-view"), true);
+  $("#signin-key").focus();
+}
+
+function showAccount(me) {
+  const signedIn = me.method !== "none";
+  $("#account-user").textContent = signedIn ? `Signed in as ${me.user_id}${me.admin ? " (admin)" : ""}` : "";
+  show($("#account"), signedIn);
+}
+
+async function signIn(event) {
+  event.preventDefault();
+  const field = $("#signin-key");
+  const key = field.value.trim();
+  const error = $("#signin-error");
+  if (!key) {
+    error.textContent = "Enter your API key or token.";
+    return;
+  }
+  $("#signin-button").disabled = true;
+  error.textContent = "";
+  setToken(key);
+  try {
+    showAccount(await whoAmI());
+  } catch (failure) {
+    clearToken();
+    error.textContent = failure instanceof ApiError && failure.status === 401
+      ? `That key was not accepted: ${failure.message}`
+      : `Could not sign in: ${failure.message}`;
+    field.select();
+    return;
+  } finally {
+    $("#signin-button").disabled = false;
+  }
+  field.value = "";
+  delete document.body.dataset.auth;
+  show($("#signin-view"), false);
+  state.run = null;
+  socket.restart();
+  loadGraphs();
+  route();
+  refreshHistoryStatuses();
+}
+
+function signOut() {
+  clearToken();
+  location.reload();
+}
+
+onAuthRequired(showSignIn);
+$("#signin-form").addEventListener("submit", signIn);
+$("#sign-out").addEventListener("click", signOut);
+
 // ---------- routing and wiring ----------
 
 function showStart() {
@@ -493,4 +564,5 @@ renderHistory();
 loadGraphs();
 route();
 refreshHistoryStatuses();
+whoAmI().then(showAccount, () => {});
 document.body.dataset.ready = "true";

@@ -1,12 +1,16 @@
 // The /ws client: follows runs, reconnects with backoff and resubscribes with after_seq.
+// With a sign-in key, its first message is {"type": "auth"} (never a token in the URL).
+
+import { authRequired, getToken } from "./auth.js";
 
 const MAX_DELAY_MS = 5_000;
 const FIRST_DELAY_MS = 250;
+const CLOSE_UNAUTHORIZED = 4401;
 
 export class MeshSocket {
   /**
    * handlers: onEvent(envelope), onMessage(ack | error | pong), onStatus(state, info)
-   * where state is "connecting" | "open" | "reconnecting".
+   * where state is "connecting" | "open" | "reconnecting" | "unauthorized".
    */
   constructor(handlers) {
     this.handlers = handlers;
@@ -40,6 +44,8 @@ export class MeshSocket {
     this.socket = socket;
     socket.addEventListener("open", () => {
       this.attempt = 0;
+      const token = getToken();
+      if (token) this.raw({ type: "auth", token });
       this.status("open", {});
       for (const [runId, seq] of this.following) {
         this.raw({ type: "subscribe", run_id: runId, after_seq: seq });
@@ -57,9 +63,15 @@ export class MeshSocket {
       }
       this.dispatch(message);
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      if (event.code === CLOSE_UNAUTHORIZED) {
+        // Retrying with the same key cannot help: wait for a sign-in (restart()).
+        this.status("unauthorized", { reason: event.reason });
+        authRequired(event.reason);
+        return;
+      }
       this.retry();
     });
   }
@@ -77,6 +89,17 @@ export class MeshSocket {
   reconnectNow() {
     if (this.socket || !this.timer) return;
     clearTimeout(this.timer);
+    this.connect();
+  }
+
+  /** Drop the connection and open a new one (after a sign-in or sign-out). */
+  restart() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.attempt = 0;
+    const old = this.socket;
+    this.socket = null;
+    if (old) old.close();
     this.connect();
   }
 
