@@ -46,11 +46,18 @@ class Clock:
 
 def test_user_key_prefers_the_authenticated_user_and_falls_back_to_the_address() -> None:
     anonymous = HTTPConnection({"type": "http", "client": ("10.1.2.3", 5000), "headers": []})
+    state = {"user_id": "u7", "authenticated": True}
     signed_in = HTTPConnection(
-        {"type": "http", "client": ("10.1.2.3", 5000), "headers": [], "state": {"user_id": "u7"}}
+        {"type": "http", "client": ("10.1.2.3", 5000), "headers": [], "state": state}
+    )
+    # With auth off everyone is user "local": one bucket for all would be wrong.
+    auth_off = {"user_id": "local", "authenticated": False}
+    local = HTTPConnection(
+        {"type": "http", "client": ("10.1.2.3", 5000), "headers": [], "state": auth_off}
     )
     assert user_key(anonymous) == "addr:10.1.2.3"
     assert user_key(signed_in) == "user:u7"
+    assert user_key(local) == "addr:10.1.2.3"
     assert user_key(HTTPConnection({"type": "http", "headers": []})) == "addr:unknown"
 
 
