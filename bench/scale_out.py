@@ -62,17 +62,66 @@ def free_port() -> int:
         return port
 
 
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of one process, from /proc (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def pids_named(name: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds used during the load by role: API, workers, PostgreSQL, Redis."""
+
+    def __init__(self, procs: Processes) -> None:
+        self.roles = {
+            "api/host": [
+                p.pid
+                for p, n in zip(procs.procs, procs.names, strict=True)
+                if not n.startswith("w")
+            ],
+            "workers": [
+                p.pid for p, n in zip(procs.procs, procs.names, strict=True) if n.startswith("w")
+            ],
+            "postgres": pids_named("postgres"),
+            "redis": pids_named("redis-server"),
+        }
+        self.start = self._read()
+
+    def _read(self) -> dict[str, float]:
+        return {role: sum(cpu_seconds(p) for p in pids) for role, pids in self.roles.items()}
+
+    def used(self) -> dict[str, float]:
+        end = self._read()
+        return {role: end[role] - self.start[role] for role in end}
+
+
 class Processes:
     """The processes of one configuration, stopped together."""
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.procs: list[subprocess.Popen[bytes]] = []
+        self.names: list[str] = []
 
     def spawn(self, args: list[str], env: dict[str, str], name: str) -> None:
         base = {k: v for k, v in os.environ.items() if not k.startswith("GENESIS_MESH_")}
         log = (self.workdir / f"{name}.log").open("ab")
         command = [sys.executable, "-m", "genesis_mesh", *args, "--config", str(CONFIG)]
+        self.names.append(name)
         self.procs.append(
             subprocess.Popen(command, cwd=self.workdir, env={**base, **env}, stdout=log, stderr=log)
         )
@@ -188,33 +237,49 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     args = parser.parse_args()
 
-    results: dict[int, list[tuple[float, float]]] = {}
+    results: dict[int, list[tuple[float, float, dict[str, float]]]] = {}
     for repeat in range(args.repeats):
         for workers in [0, *args.workers]:
             workdir = Path(tempfile.mkdtemp(prefix="gm-scale-bench-"))
             procs, base_url, database = start_configuration(workers, args.per_worker, workdir)
             try:
+                meter = CpuMeter(procs)
+                started = time.monotonic()
                 rate, latency = asyncio.run(measure(base_url, args.runs, args.sleep))
+                wall = time.monotonic() - started
+                cpu = meter.used()
             finally:
                 procs.stop()
                 if database:
                     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
                         conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-            results.setdefault(workers, []).append((rate, p99(latency)))
+            cpu["busy cores"] = sum(cpu.values()) / wall
+            results.setdefault(workers, []).append((rate, p99(latency), cpu))
             label = "embedded" if workers == 0 else f"{workers} worker(s)"
-            print(f"repeat {repeat + 1}: {label:12} {rate:7.1f} runs/s  p99 {p99(latency):6.1f} ms")
+            print(
+                f"repeat {repeat + 1}: {label:12} {rate:7.1f} runs/s  p99 {p99(latency):6.1f} ms"
+                f"  busy cores {cpu['busy cores']:.2f}"
+            )
 
-    embedded = statistics.median(r for r, _ in results[0])
+    embedded = statistics.median(r for r, _, _ in results[0])
     print(
-        f"\nmedians of {args.repeats} ({args.runs} runs of bench5, sleep 0.05, "
-        f"{args.per_worker} runs at a time per worker)"
+        f"\nmedians of {args.repeats} ({args.runs} runs of bench5, sleep {args.sleep} per node, "
+        f"{args.per_worker} runs at a time per worker); CPU ms per run by role"
     )
-    print(f"{'configuration':14} {'runs/s':>8} {'÷ embedded':>11} {'p99 ms':>8}")
+    roles = ["api/host", "workers", "postgres", "redis"]
+    header = f"{'configuration':14} {'runs/s':>7} {'÷ embedded':>10} {'p99 ms':>7}"
+    print(header + "".join(f" {r:>9}" for r in roles) + f" {'busy cores':>11}")
     for workers, rows in results.items():
-        rate = statistics.median(r for r, _ in rows)
-        latency = statistics.median(p for _, p in rows)
+        rate = statistics.median(r for r, _, _ in rows)
+        latency = statistics.median(p for _, p, _ in rows)
+        cpu = {
+            role: statistics.median(c[role] for _, _, c in rows) * 1000 / args.runs
+            for role in roles
+        }
+        busy = statistics.median(c["busy cores"] for _, _, c in rows)
         label = "embedded" if workers == 0 else f"{workers} worker(s)"
-        print(f"{label:14} {rate:8.1f} {rate / embedded:10.2f}× {latency:8.1f}")
+        line = f"{label:14} {rate:7.1f} {rate / embedded:9.2f}× {latency:7.1f}"
+        print(line + "".join(f" {cpu[r]:9.1f}" for r in roles) + f" {busy:11.2f}")
 
 
 if __name__ == "__main__":
