@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, cast
 
-from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphDrained
 from langgraph.pregel import Pregel
@@ -39,7 +38,7 @@ from genesis_mesh.errors import (
     RunTimedOut,
     ThreadBusy,
 )
-from genesis_mesh.llm import SETTINGS_HINT, ChatModels
+from genesis_mesh.llm import SETTINGS_HINT
 from genesis_mesh.observability.llm_usage import raise_if_over_token_limit
 from genesis_mesh.observability.logs import bind_run_id
 from genesis_mesh.protocol import (
@@ -51,9 +50,9 @@ from genesis_mesh.protocol import (
     RunStatus,
 )
 from genesis_mesh.registry import GraphEntry, GraphRegistry
+from genesis_mesh.runner.context import chat_model_given, chat_models_of, runtime_context
 from genesis_mesh.runner.event_log import EventLog
 from genesis_mesh.runner.events import (
-    HIDDEN_NODES,
     STREAM_MODES,
     EventDraft,
     StreamMapper,
@@ -62,6 +61,7 @@ from genesis_mesh.runner.events import (
 )
 from genesis_mesh.runner.follow import Follower
 from genesis_mesh.runner.multitask import make_room
+from genesis_mesh.runner.recovery import recover_runs, recovery_payload
 from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
 
@@ -207,8 +207,8 @@ class Runner:
         entry.compiled()
         if (
             entry.requires_chat_model
-            and not _chat_model_given(self.options.graph_context.get(graph), context)
-            and not _chat_models(self).configured
+            and not chat_model_given(self.options.graph_context.get(graph), context)
+            and not chat_models_of(self).configured
         ):
             raise ChatModelNotConfigured(graph, SETTINGS_HINT)
         data = entry.validate_input(input)
@@ -254,7 +254,7 @@ class Runner:
             },
         )
         self.events.start_run(run.run_id)
-        self._launch(run, run.input, opening, context, fresh=True, from_checkpoint=from_checkpoint)
+        self.launch(run, run.input, opening, context, fresh=True, from_checkpoint=from_checkpoint)
 
     def take_subscription(self, run_id: str) -> Unsubscribe:
         """The unsubscribe handle of the `on_event` given to `create_run`."""
@@ -345,7 +345,7 @@ class Runner:
         if run.status == RunStatus.FAILED:
             data["reason"] = "retry"
         opening = EventDraft(EventType.RUN_RESUMED, None, data)
-        self._launch(run, payload, opening, None)
+        self.launch(run, payload, opening, None)
         # The task itself stores `running` with its `run.resumed` event; writing it here
         # could overwrite the final status of a run that finishes first.
         return run.model_copy(update={"status": RunStatus.RUNNING})
@@ -371,74 +371,10 @@ class Runner:
 
     async def recover(self) -> None:
         """Restart runs left `pending`/`running` by a dead process, or paused by a shutdown."""
-        try:
-            candidates = await self.store.list_runs(
-                statuses=(RunStatus.PENDING, RunStatus.RUNNING, RunStatus.INTERRUPTED),
-                limit=100_000,
-            )
-        except Exception:
-            logger.exception("could not list the runs to recover; they wait for the next start")
-            return
-        for run in candidates:
-            if run.run_id in self._executions:
-                continue
-            if (
-                run.status == RunStatus.INTERRUPTED
-                and (run.interrupt or {}).get("reason") != "shutdown"
-            ):
-                continue
-            try:
-                await self._recover_one(run)
-            except Exception:  # one run's trouble must not keep the host from starting
-                logger.exception(
-                    "recovering run %s failed; it waits for the next start", run.run_id
-                )
+        await recover_runs(self)
 
-    async def _recover_one(self, run: RunInfo) -> None:
-        try:
-            payload = await self._recovery_payload(run)
-        except Exception as exc:
-            logger.warning("run %s cannot be resumed: %s", run.run_id, exc)
-            await self._finish(
-                run.run_id,
-                EventDraft(EventType.RUN_FAILED, None, {"error": describe_error(exc)}),
-                status=RunStatus.FAILED,
-                error=describe_error(exc),
-            )
-            return
-        logger.info("recovering run %s (%s)", run.run_id, run.status)
-        opening = EventDraft(EventType.RUN_RESUMED, None, {"reason": "recovered"})
-        self._launch(run, payload, opening, None)
-
-    async def _recovery_payload(self, run: RunInfo) -> Any:
-        graph = self.registry.get(run.graph).compiled()
-        state = await graph.aget_state(self._config(run))
-        if state.metadata and state.metadata.get("genesis_run_id") == run.run_id:
-            await self._reconcile_completions(run, graph)
-            return None
-        return run.input
-
-    async def _reconcile_completions(self, run: RunInfo, graph: Pregel[Any, Any, Any, Any]) -> None:
-        """Emit `node.completed` for nodes whose checkpoint was committed but whose event
-        died with the process (the checkpoint is the truth; events are derived from it)."""
-        stored = await self.store.completed_task_ids(run.run_id)
-        missing: list[EventDraft] = []
-        async for snapshot in graph.aget_state_history(self._config(run)):
-            if (snapshot.metadata or {}).get("genesis_run_id") != run.run_id:
-                break
-            step = (snapshot.metadata or {}).get("step", 0)
-            for task in reversed(snapshot.tasks):
-                if task.id in stored or task.name in HIDDEN_NODES:
-                    continue
-                if task.result is None or task.error or task.interrupts:
-                    continue
-                data = {"task_id": task.id, "step": step, "update": to_jsonable(task.result)}
-                missing.append(EventDraft(EventType.NODE_COMPLETED, task.name, data))
-        if missing:
-            await self.events.open_run(run.run_id)
-            for draft in reversed(missing):
-                self.events.append(run.run_id, draft)
-            await self.events.flush()
+    def is_executing(self, run_id: str) -> bool:
+        return run_id in self._executions
 
     # ---- following ------------------------------------------------------------------
 
@@ -518,7 +454,7 @@ class Runner:
 
     # ---- execution ------------------------------------------------------------------
 
-    def _launch(
+    def launch(
         self,
         run: RunInfo,
         payload: Any,
@@ -565,7 +501,7 @@ class Runner:
             logger.warning("%s", exc)
         except Exception as exc:
             logger.exception("run %s failed", run_id)
-            await self._finish(
+            await self.finish(
                 run_id,
                 EventDraft(EventType.RUN_FAILED, None, {"error": describe_error(exc)}),
                 status=RunStatus.FAILED,
@@ -591,7 +527,7 @@ class Runner:
                 data["reason"] = "retry"
             # A run paused before its first checkpoint (pending) starts from its input.
             payload: Any = (
-                Command(resume=value) if reason == "question" else await self._recovery_payload(run)
+                Command(resume=value) if reason == "question" else await recovery_payload(self, run)
             )
             data["worker"] = self.worker_id
             return payload, EventDraft(EventType.RUN_RESUMED, None, data)
@@ -610,7 +546,7 @@ class Runner:
                 },
             )
             return run.input, opening
-        payload = await self._recovery_payload(run)
+        payload = await recovery_payload(self, run)
         if payload is not None:
             ex.from_checkpoint = dispatch.get("from_checkpoint")
         reason = "recovered" if claim.recovered else "continued"
@@ -622,7 +558,7 @@ class Runner:
         # Held for the whole run: a hot reload swaps registry entries, never this run's code.
         entry = self.registry.get(run.graph)
         graph = entry.compiled()
-        config = self._config(run, ex.from_checkpoint, ex.attempt)
+        config = self.run_config(run, ex.from_checkpoint, ex.attempt)
         done = set() if ex.fresh else await self.store.completed_task_ids(run.run_id)
         mapper = StreamMapper(completed_task_ids=done)
         stream = graph.astream(
@@ -666,7 +602,7 @@ class Runner:
         raise_if_over_token_limit(run.run_id)  # also when the graph caught the error
         values = mapper.final_values()
         if values is None:
-            await self._settle(run, entry, self._config(run))
+            await self._settle(run, entry, self.run_config(run))
         else:
             await self._complete(run, entry, values)
 
@@ -693,10 +629,10 @@ class Runner:
                 node,
                 {"reason": "question", "question": question, "interrupt_id": first.id},
             )
-            await self._finish(run.run_id, draft, status=RunStatus.INTERRUPTED, interrupt=interrupt)
+            await self.finish(run.run_id, draft, status=RunStatus.INTERRUPTED, interrupt=interrupt)
             return
         if state.next:
-            await self._finish(
+            await self.finish(
                 run.run_id,
                 EventDraft(
                     EventType.RUN_INTERRUPTED,
@@ -711,7 +647,7 @@ class Runner:
 
     async def _complete(self, run: RunInfo, entry: GraphEntry, values: Any) -> None:
         output = entry.output_of(to_jsonable(values))
-        await self._finish(
+        await self.finish(
             run.run_id,
             EventDraft(EventType.RUN_COMPLETED, None, {"output": output}),
             status=RunStatus.SUCCEEDED,
@@ -725,7 +661,7 @@ class Runner:
                 logger.info("run %s goes back to the queue for another worker", ex.run.run_id)
             return
         reason = "shutdown" if ex.stop == StopReason.SHUTDOWN else "pause"
-        await self._finish(
+        await self.finish(
             ex.run.run_id,
             EventDraft(EventType.RUN_INTERRUPTED, None, {"reason": reason}),
             status=RunStatus.INTERRUPTED,
@@ -736,7 +672,7 @@ class Runner:
         if ex.stop == StopReason.LEASE_LOST:
             return  # the run belongs to another worker now; its writes here would be refused
         if ex.stop == StopReason.CANCEL:
-            await self._finish(
+            await self.finish(
                 ex.run.run_id,
                 EventDraft(EventType.RUN_CANCELLED, None, {"reason": "cancelled by user"}),
                 status=RunStatus.CANCELLED,
@@ -752,11 +688,11 @@ class Runner:
         self.events.append(run_id, draft, values)
         await self.events.flush()
 
-    _finish = _emit_with_status
+    finish = _emit_with_status
 
     # ---- helpers --------------------------------------------------------------------
 
-    def _config(
+    def run_config(
         self, run: RunInfo, from_checkpoint: str | None = None, attempt: int | None = None
     ) -> RunnableConfig:
         configurable: dict[str, Any] = {"thread_id": run.thread_id, "run_id": run.run_id}
@@ -770,43 +706,4 @@ class Runner:
     def _context(
         self, name: str, graph: Pregel[Any, Any, Any, Any], overrides: dict[str, Any] | None
     ) -> Any:
-        schema = getattr(graph, "context_schema", None)
-        values = {**self.options.graph_context.get(name, {}), **(overrides or {})}
-        if schema is None:
-            return values or None
-        fields = _field_names(schema)
-        values = {k: v for k, v in values.items() if fields is None or k in fields}
-        # a model object injected in-process wins; anything else (JSON) is replaced
-        if (
-            fields is not None
-            and "chat_model" in fields
-            and not isinstance(values.get("chat_model"), BaseChatModel)
-        ):
-            values["chat_model"] = _chat_models(self).get()
-        try:
-            return schema(**values)
-        except TypeError:
-            return values
-
-
-def _field_names(schema: Any) -> set[str] | None:
-    if hasattr(schema, "model_fields"):
-        return set(schema.model_fields)
-    if hasattr(schema, "__dataclass_fields__"):
-        return set(schema.__dataclass_fields__)
-    if hasattr(schema, "__annotations__"):
-        return set(schema.__annotations__)
-    return None
-
-
-def _chat_models(runner: Runner) -> ChatModels:
-    """The runner's chat model factory, built from the environment on first use; assign
-    `runner.chat_models = ChatModels(model=...)` to inject one."""
-    models = vars(runner).get("chat_models")
-    if models is None:
-        models = vars(runner)["chat_models"] = ChatModels()
-    return cast(ChatModels, models)
-
-
-def _chat_model_given(*contexts: dict[str, Any] | None) -> bool:
-    return any(isinstance((c or {}).get("chat_model"), BaseChatModel) for c in contexts)
+        return runtime_context(self, name, graph, overrides)
