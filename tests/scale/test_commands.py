@@ -15,6 +15,7 @@ from tests.scale.conftest import (
     REDIS_URL,
     create_database,
     drop_database,
+    make_cluster,
     require_redis,
     wait_until,
 )
@@ -80,3 +81,33 @@ def _ready(http: httpx.Client) -> bool:
         return http.get("/ready").status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_a_worker_serves_the_metrics_of_the_runs_it_executes(tmp_path: Path) -> None:
+    for cluster in make_cluster(tmp_path, apis=1, workers=0):
+        port = free_port()
+        env = _env(**cluster.env(GENESIS_MESH_WORKER_ID="wm"))
+        args = ["worker", "--metrics-port", str(port), "--config", str(FIXTURE_CONFIG)]
+        with (tmp_path / "wm.log").open("wb") as log:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "genesis_mesh", *args], env=env, stdout=log, stderr=log
+            )
+        try:
+            with cluster.apis[0].client() as http:
+                run = http.post("/api/v1/runs", json={"graph": "steps", "input": {}}).json()
+                wait_for_status(http, run["run_id"], {"succeeded"})
+            metrics = wait_until(
+                lambda p=port: _metrics(p), timeout=30, what="worker metrics with the run"
+            )
+        finally:
+            worker.terminate()
+            worker.wait(30)
+        assert 'genesis_mesh_runs_total{status="succeeded"} 1.0' in metrics
+
+
+def _metrics(port: int) -> str:
+    try:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=2).text
+    except httpx.HTTPError:
+        return ""
+    return text if 'genesis_mesh_runs_total{status="succeeded"}' in text else ""
