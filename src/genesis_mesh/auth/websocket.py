@@ -156,7 +156,10 @@ async def credential_watch(
             on_end(TokenExpired(), "token expired")
             return
         if not await _still_valid(auth, login):
-            on_end(InvalidToken("the credential was revoked"), "authentication revoked")
+            if login.identity.expired():  # it expired while being checked
+                on_end(TokenExpired(), "token expired")
+            else:
+                on_end(InvalidToken("the credential was revoked"), "authentication revoked")
             return
 
 
