@@ -21,6 +21,41 @@ HTML_SUFFIXES = (".html", ".htm")
 INDEX_NAMES = ("index", "_index", "readme")  # priority order for a folder's page
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _ASSET_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}$")
+NAMED_FORMS = frozenset({"wikilink", "embed", "hugo_ref"})
+URL_FORMS = frozenset({"inline", "reference", "autolink", "html"})
+IMAGE_FORMS = frozenset({"image", "html_image"})
+# Files Obsidian embeds or links as attachments (a missing one is a broken asset).
+ATTACHMENT_SUFFIXES = frozenset(
+    [
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "bmp",
+        "svg",
+        "webp",
+        "avif",
+        "ico",
+        "mp3",
+        "wav",
+        "m4a",
+        "ogg",
+        "flac",
+        "3gp",
+        "webm",
+        "mp4",
+        "ogv",
+        "mov",
+        "mkv",
+        "pdf",
+        "canvas",
+        "base",
+        "zip",
+        "csv",
+        "json",
+        "txt",
+    ]
+)
 
 
 class LinkKind(Enum):
@@ -76,6 +111,7 @@ class SiteIndex:
         self._exact: dict[str, int] = {}
         self._lower: dict[str, int] = {}
         self._names: dict[str, int] = {}
+        self._suffixes: dict[str, int] = {}
         self.site_host, self.site_path = _site_parts(site_url)
         self._build()
 
@@ -92,6 +128,9 @@ class SiteIndex:
             keys += [a.strip("/") for a in page.aliases]
             for key in keys:
                 self._add(key, i)
+            segments = stem.lower().split("/")
+            for cut in range(1, len(segments)):
+                self._suffixes.setdefault("/".join(segments[cut:]), i)
             names = [name if name.lower() not in INDEX_NAMES else folder.rpartition("/")[2]]
             names += [page.title, page.slug or ""]
             for value in names:
@@ -126,8 +165,8 @@ class SiteIndex:
 
     def resolve(self, source: int, raw: str, form: str) -> tuple[LinkKind, int | None]:
         """Classify one raw link found on page `source`."""
-        if form == "wikilink":
-            return self._resolve_named(source, raw.strip(), relative_first=False)
+        if form in ("wikilink", "embed"):
+            return self._resolve_named(source, raw.strip().split("#", 1)[0], relative_first=False)
         if form == "hugo_ref":
             return self._resolve_named(source, raw.strip().split("#", 1)[0], relative_first=True)
         return self._resolve_url(source, raw.strip().strip("<>"), form)
@@ -148,13 +187,18 @@ class SiteIndex:
                 found = self.lookup(candidate)
                 if found is not None:
                     return self._page(source, found)
-        found = self.by_name(target)
+        found = self._suffixes.get(strip_suffix(target.strip("/")).lower())
+        if found is None:
+            found = self.by_name(target)
         if found is not None:
             return self._page(source, found)
+        suffix = target.rpartition(".")[2].lower() if "." in target else ""
+        if suffix in ATTACHMENT_SUFFIXES:
+            return LinkKind.ASSET, None
         return LinkKind.BROKEN, None
 
     def _resolve_url(self, source: int, target: str, form: str) -> tuple[LinkKind, int | None]:
-        if form == "image":
+        if form in IMAGE_FORMS:
             return LinkKind.ASSET, None
         if not target or target.startswith("#"):
             return LinkKind.SELF, source
@@ -227,6 +271,16 @@ class SiteIndex:
         if self.site_path and (path + "/").startswith(self.site_path):
             path = "/" + path[len(self.site_path) :]
         return path + ("#" + parts.fragment if parts.fragment else "")
+
+
+def split_fragment(raw: str, form: str) -> tuple[str, str | None]:
+    """(target without its `#fragment`, the fragment or None)."""
+    target, hash_mark, fragment = raw.strip().partition("#")
+    if not hash_mark:
+        return target, None
+    if form not in NAMED_FORMS:
+        fragment = fragment.split("?", 1)[0]
+    return target, fragment
 
 
 def _name_key(value: str) -> str:

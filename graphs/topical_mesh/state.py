@@ -122,13 +122,28 @@ class RecommendationResult(BaseModel):
     anchor_text: str | None = None
 
 
-class BrokenLinkResult(BaseModel):
-    """An internal link whose target is not a page of the site."""
+class Finding(BaseModel):
+    """One problem and its place in the source (docs/topical-mesh.md "Findings")."""
 
-    source: str
-    target: str
-    form: str
+    kind: str = Field(
+        description="broken_link, broken_asset, broken_anchor, escaped_link, orphan or "
+        "content_orphan."
+    )
+    file: str = Field(description="Path of the source page in the repository.")
+    page: str = Field(description="The page id: its path below the content root.")
+    line: int = Field(ge=1, description="1-based line of the link's target.")
+    column: int = Field(ge=1, description="1-based column where the link's target starts.")
+    target: str = Field(description="The target as written ('' for orphans).")
+    form: str = Field(
+        description="inline, reference, autolink, image, html, html_image, "
+        "wikilink, embed or hugo_ref ('' for orphans)."
+    )
     reason: str
+    message: str
+    source: str = Field(description="The page id again (the original mesh API's name).")
+
+
+BrokenLinkResult = Finding
 
 
 class Output(BaseModel):
@@ -146,8 +161,16 @@ class Output(BaseModel):
     content_orphans: list[str] = Field(default_factory=list)
     issues: list[IssueResult] = Field(default_factory=list)
     recommendations: list[RecommendationResult] = Field(default_factory=list)
-    broken_links: list[BrokenLinkResult] = Field(default_factory=list)
-    escaped_links: list[BrokenLinkResult] = Field(default_factory=list)
+    findings: list[Finding] = Field(
+        default_factory=list, description="Every finding, sorted by file, line, column."
+    )
+    broken_links: list[Finding] = Field(default_factory=list)
+    broken_assets: list[Finding] = Field(default_factory=list)
+    broken_anchors: list[Finding] = Field(default_factory=list)
+    escaped_links: list[Finding] = Field(default_factory=list)
+    anchor_generator: str = Field(
+        default="github", description="Heading slug rules used: github, python-markdown, obsidian."
+    )
     external_links: int = 0
     asset_links: int = 0
     notes: list[str] = Field(default_factory=list)
@@ -185,8 +208,11 @@ class State(TypedDict, total=False):
     nav_links: list[list[int]]
     similar_pairs: list[list[Any]]
     home: int | None
-    broken_links: list[dict[str, str]]
-    escaped_links: list[dict[str, str]]
+    broken_links: list[dict[str, Any]]
+    broken_assets: list[dict[str, Any]]
+    broken_anchors: list[dict[str, Any]]
+    escaped_links: list[dict[str, Any]]
+    anchor_generator: str
     external_links: int
     asset_links: int
     link_occurrences: int
@@ -207,6 +233,7 @@ class State(TypedDict, total=False):
     recommendations: list[dict[str, Any]]
     proposed_recommendations: int
     # write
+    findings: list[dict[str, Any]]
     mermaid_diagram: str
     strongest_links: list[dict[str, Any]]
     report_markdown: str
