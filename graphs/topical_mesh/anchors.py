@@ -19,11 +19,12 @@ PYTHON_MARKDOWN = "python-markdown"
 OBSIDIAN = "obsidian"
 GENERATORS = (GITHUB, PYTHON_MARKDOWN, OBSIDIAN)
 
-_EXPLICIT_ID = re.compile(r"\s*\{:?\s*#([\w:.-]+)[^}]*\}\s*$")
+_EXPLICIT_ID = re.compile(r"\s*\{:?[^}\n]*?(?:#|\bid=[\"']?)([\w:.-]+)[^}\n]*\}\s*$")
+GENERATED_PREFIXES = ("fn:", "fnref:", "fn-", "fnref-", "user-content-fn")  # footnotes
 _GITHUB_DROP = re.compile(r"[^\w\- ]")
 _PYMD_DROP = re.compile(r"[^\w\s-]")
 _PYMD_JOIN = re.compile(r"[-\s]+")
-_OBSIDIAN_DROP = re.compile(r"[#|^:\[\]%\\*`]+")
+_OBSIDIAN_DROP = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 
 
@@ -84,7 +85,9 @@ def heading_anchors(headings: Iterable[str], generator: str) -> set[str]:
 def anchor_found(fragment: str, anchors: set[str], generator: str) -> bool:
     """True when `#fragment` names a heading, an explicit id or a block of the page."""
     wanted = unquote(fragment).strip()
-    if not wanted or wanted in anchors:
+    if generator == OBSIDIAN and "#" in wanted:
+        wanted = wanted.rsplit("#", 1)[1].strip()  # [[Note#Heading#Subheading]]
+    if not wanted or wanted in anchors or wanted.startswith(GENERATED_PREFIXES):
         return True
     if wanted.startswith("^"):
         return wanted in anchors

@@ -32,6 +32,11 @@ class AssetIndex:
             for cut in range(1, len(segments)):
                 self.suffixes.add("/".join(segments[cut:]))
 
+    def below(self, prefix: str) -> set[str]:
+        """The files below the content folder `prefix` (lower case, relative to it)."""
+        start = len(prefix)
+        return {p[start:] for p in self.paths if p.startswith(prefix.lower())}
+
     @staticmethod
     def checkable(target: str) -> bool:
         """False for templated targets (`{{ site.baseurl }}/x.png`): they cannot be checked."""

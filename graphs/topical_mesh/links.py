@@ -19,6 +19,11 @@ from urllib.parse import unquote, urlsplit
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 HTML_SUFFIXES = (".html", ".htm")
 INDEX_NAMES = ("index", "_index", "readme")  # priority order for a folder's page
+_LIQUID_URL = re.compile(
+    r"^\{\{-?\s*['\"]([^'\"]{0,500})['\"]\s*\|\s*(?:relative_url|absolute_url)\s*-?\}\}(.{0,500})$"
+)
+_BASEURL = re.compile(r"^\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\}")
+TEMPLATE_MARKS = ("{{", "{%")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _ASSET_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}$")
 NAMED_FORMS = frozenset({"wikilink", "embed", "hugo_ref"})
@@ -67,6 +72,7 @@ class LinkKind(Enum):
     ASSET = "asset"
     BROKEN = "broken"
     ESCAPED = "escaped"
+    TEMPLATED = "templated"  # `{{ site.x }}/...`: built by a template, cannot be checked
 
 
 @dataclass(frozen=True)
@@ -112,6 +118,9 @@ class SiteIndex:
         self._lower: dict[str, int] = {}
         self._names: dict[str, int] = {}
         self._suffixes: dict[str, int] = {}
+        self.vault = False  # Obsidian: a markdown link may name a note anywhere, like [[x]]
+        self.route_bases: tuple[str, ...] = ()  # e.g. "/docs/" where Docusaurus serves docs/
+        self.files: set[str] = set()  # other files below the content root (lower case)
         self.site_host, self.site_path = _site_parts(site_url)
         self._build()
 
@@ -124,7 +133,7 @@ class SiteIndex:
             folder, _, name = stem.rpartition("/")
             keys = [stem, self.urls[i].strip("/")]
             if name.lower() in INDEX_NAMES:
-                keys.append(folder)
+                keys += [folder, (folder + "/" if folder else "") + "index"]
             keys += [a.strip("/") for a in page.aliases]
             for key in keys:
                 self._add(key, i)
@@ -169,7 +178,10 @@ class SiteIndex:
             return self._resolve_named(source, raw.strip().split("#", 1)[0], relative_first=False)
         if form == "hugo_ref":
             return self._resolve_named(source, raw.strip().split("#", 1)[0], relative_first=True)
-        return self._resolve_url(source, raw.strip().strip("<>"), form)
+        target = untemplated(raw.strip().strip("<>"))
+        if target is None:
+            return LinkKind.TEMPLATED, None
+        return self._resolve_url(source, target, form)
 
     def _resolve_named(
         self, source: int, target: str, relative_first: bool
@@ -187,15 +199,17 @@ class SiteIndex:
                 found = self.lookup(candidate)
                 if found is not None:
                     return self._page(source, found)
-        found = self._suffixes.get(strip_suffix(target.strip("/")).lower())
-        if found is None:
-            found = self.by_name(target)
+        found = self._by_suffix_or_name(target)
         if found is not None:
             return self._page(source, found)
         suffix = target.rpartition(".")[2].lower() if "." in target else ""
         if suffix in ATTACHMENT_SUFFIXES:
             return LinkKind.ASSET, None
         return LinkKind.BROKEN, None
+
+    def _by_suffix_or_name(self, target: str) -> int | None:
+        found = self._suffixes.get(strip_suffix(target.strip("/")).lower())
+        return found if found is not None else self.by_name(target)
 
     def _resolve_url(self, source: int, target: str, form: str) -> tuple[LinkKind, int | None]:
         if form in IMAGE_FORMS:
@@ -222,10 +236,13 @@ class SiteIndex:
     def _resolve_rooted(self, source: int, path: str) -> tuple[LinkKind, int | None]:
         normal = posixpath.normpath(path)
         found = self.lookup(normal)
-        if found is None and self.site_path and (normal + "/").startswith(self.site_path):
-            found = self.lookup(normal[len(self.site_path) :])
+        for base in (self.site_path, *self.route_bases):
+            if found is None and base and (normal + "/").startswith(base):
+                found = self.lookup(normal[len(base) :])
         if found is not None:
             return self._page(source, found)
+        if normal.strip("/").lower() in self.files:
+            return LinkKind.ASSET, None
         return self._missing(path)
 
     def _resolve_relative(self, source: int, path: str) -> tuple[LinkKind, int | None]:
@@ -243,8 +260,14 @@ class SiteIndex:
             found = self.lookup(candidate)
             if found is not None:
                 return self._page(source, found)
+        if self.vault:
+            found = self._by_suffix_or_name(path)
+            if found is not None:
+                return self._page(source, found)
         if escaped:
             return LinkKind.ESCAPED, None
+        if joined.lower() in self.files:
+            return LinkKind.ASSET, None  # a link to a file of the repository (LICENSE, a PDF)
         return self._missing(path)
 
     @staticmethod
@@ -271,6 +294,22 @@ class SiteIndex:
         if self.site_path and (path + "/").startswith(self.site_path):
             path = "/" + path[len(self.site_path) :]
         return path + ("#" + parts.fragment if parts.fragment else "")
+
+
+def untemplated(target: str) -> str | None:
+    """Jekyll's `{{ '/x/' | relative_url }}` and `{{ site.baseurl }}/x/` as `/x/`; None for
+    any other templated target."""
+    if "%7B" in target or "%7b" in target:
+        target = unquote(target)
+    if not any(mark in target for mark in TEMPLATE_MARKS):
+        return target
+    liquid = _LIQUID_URL.match(target)
+    if liquid:
+        return liquid.group(1) + liquid.group(2)
+    base = _BASEURL.match(target)
+    if base and not any(mark in target[base.end() :] for mark in TEMPLATE_MARKS):
+        return "/" + target[base.end() :].lstrip("/")
+    return None
 
 
 def split_fragment(raw: str, form: str) -> tuple[str, str | None]:

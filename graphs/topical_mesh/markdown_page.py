@@ -29,7 +29,12 @@ from graphs.topical_mesh.mkdocs_tabs import tabs_plugin
 WIKILINK = re.compile(
     r"(!?)\[\[([^\[\]\n|#]{0,300}(?:#[^\[\]\n|]{0,300})?)(?:\|[^\[\]\n]{0,300})?\]\]"
 )
-BLOCK_ID = re.compile(r"(?:^|\s)\^([A-Za-z0-9-]{1,100})[ \t]*$", re.M)
+BLOCK_ID = re.compile(r"(?:^|\s|\]\])\^([A-Za-z0-9-]{1,100})[ \t]*$", re.M)
+# attr_list / kramdown ids in text: `{: #id}` under a heading, `**x**{ #id }`, `{ id=x }`
+ATTR_ID = re.compile(
+    r"\{:?[ \t]{0,5}(?:[.\w-]{1,50}[ \t]{1,5}){0,5}(?:#|id=[\"']?)([\w:.-]{1,100})[^}\n]{0,200}\}"
+)
+ESCAPED_MARK = "\x01"  # stands for an escaped character in the text searched for wikilinks
 HUGO_REF = re.compile(
     r"\{\{[<%] {0,5}(?:rel)?ref {1,5}(?:path=)?[\"']?([^\"'\s>%}]{1,500})[\"']?"
     r"[^}\n]{0,200}?[>%]\}\}"
@@ -158,7 +163,9 @@ class PageDraft:
 def new_parser() -> MarkdownIt:
     """CommonMark with admonitions, content tabs and footnotes; nesting limit 20."""
     parser = MarkdownIt("commonmark", {"maxNesting": 20})
-    return parser.use(admon_plugin).use(tabs_plugin).use(footnote_plugin)
+    parser.use(admon_plugin).use(tabs_plugin).use(footnote_plugin)
+    parser.disable("text_join")  # keeps `\[\[` (escaped) apart from a real `[[`
+    return parser
 
 
 def read_page(parser: MarkdownIt, rel: str, text: str) -> PageDraft:
@@ -255,24 +262,37 @@ class _Walker:
     def _inline(self, token: Token, in_heading: bool) -> str:
         block = self._block(token)
         parts: list[str] = []
+        marked: list[str] | None = None  # `parts` with escaped characters masked
         code_depth = 0
         for child in token.children or ():
             kind = child.type
+            piece = ""
             if kind == "text" or (kind == "code_inline" and in_heading):
-                parts.append(child.content)
+                piece = child.content
+            elif kind == "text_special":
+                piece = child.content
+                if child.info == "escape" and piece in ("[", "]"):
+                    marked = marked if marked is not None else list(parts)
+                    parts.append(piece)
+                    marked.append(ESCAPED_MARK)
+                    continue
+            elif kind in ("softbreak", "hardbreak"):
+                piece = "\n"
             elif kind == "link_open":
                 self._link(child, token.content, block)
             elif kind == "image":
                 src = str(child.attrGet("src") or "")
                 self._add(block, src, "image", (src, unquote(src)))
-            elif kind in ("softbreak", "hardbreak"):
-                parts.append("\n")
             elif kind == "html_inline":
                 code_depth = max(0, code_depth + opens_code(child.content))
                 if not code_depth:
                     self._html_inline(child.content, block)
+            if piece:
+                parts.append(piece)
+                if marked is not None:
+                    marked.append(piece)
         text = "".join(parts)
-        self._text(text, block)
+        self._text(text, block, "".join(marked) if marked is not None else text)
         return text
 
     def _link(self, child: Token, inline_source: str, block: BlockText) -> None:
@@ -310,16 +330,18 @@ class _Walker:
                 (target, form, row + 1 + self.line_offset, target_column(text, target, column))
             )
 
-    def _text(self, text: str, block: BlockText) -> None:
-        if "[[" in text:
+    def _text(self, text: str, block: BlockText, unescaped: str) -> None:
+        if "[[" in unescaped:
             block = block.restarted()
-            for match in WIKILINK.finditer(text):
+            for match in WIKILINK.finditer(unescaped):
                 form = "embed" if match.group(1) else "wikilink"
                 target = match.group(2)
                 self._add(block, target, form, ("[[" + target, "[[" + target.split("#", 1)[0]))
         if "{{" in text:
             for match in HUGO_REF.finditer(text):
                 self._add(block, match.group(1), "hugo_ref", (match.group(1),))
+        if "{" in text:
+            self.ids += ATTR_ID.findall(text)
         if "^" in text:
             self.ids += ["^" + m.group(1) for m in BLOCK_ID.finditer(text)]
         self.words += len(text.split())

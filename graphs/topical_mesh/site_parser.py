@@ -17,7 +17,15 @@ from graphs.topical_mesh.anchors import GITHUB, OBSIDIAN, anchor_found, heading_
 from graphs.topical_mesh.assets import AssetIndex
 from graphs.topical_mesh.findings import FINDING_KINDS, finding
 from graphs.topical_mesh.frontmatter import FrontMatter
-from graphs.topical_mesh.links import NAMED_FORMS, LinkKind, PageKeys, SiteIndex, split_fragment
+from graphs.topical_mesh.jekyll import collection_url
+from graphs.topical_mesh.links import (
+    NAMED_FORMS,
+    LinkKind,
+    PageKeys,
+    SiteIndex,
+    split_fragment,
+    untemplated,
+)
 from graphs.topical_mesh.markdown_page import PageDraft, RawLink, new_parser, read_page
 from graphs.topical_mesh.navigation import is_nav_file, nav_file_targets
 from graphs.topical_mesh.reader import FileTooLarge, read_inside
@@ -111,14 +119,15 @@ class SiteLinks:
         return dict(self.__dict__)
 
 
-def _keys(draft: PageDraft) -> PageKeys:
+def _keys(draft: PageDraft, collections: dict[str, str]) -> PageKeys:
     front: FrontMatter = draft.front
+    served = collection_url(draft.rel, collections) if collections else None
     return PageKeys(
         rel=draft.rel,
         title=draft.title,
         slug=front.slug,
         permalink=front.permalink,
-        aliases=tuple(front.aliases),
+        aliases=tuple(front.aliases) + ((served,) if served else ()),
     )
 
 
@@ -131,6 +140,9 @@ class SiteFacts:
     path_prefix: str = ""
     assets: AssetIndex | None = None
     generator: str = GITHUB
+    route_bases: list[str] = field(default_factory=list)
+    jekyll_collections: dict[str, str] = field(default_factory=dict)
+    wikilinks: bool = True  # False on Hugo sites, where `[[x]]` is text (TOML tables)
 
 
 def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
@@ -138,11 +150,18 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
     nav_drafts = [d for d in drafts if is_nav_file(d.rel)]
     unpublished = [d for d in drafts if d.front.draft and not is_nav_file(d.rel)]
     pages = [d for d in drafts if not d.front.draft and not is_nav_file(d.rel)]
-    index = SiteIndex([_keys(d) for d in pages], facts.site_url)
+    collections = facts.jekyll_collections
+    index = SiteIndex([_keys(d, collections) for d in pages], facts.site_url)
     with_drafts = (
-        SiteIndex([_keys(d) for d in pages + unpublished], facts.site_url) if unpublished else None
+        SiteIndex([_keys(d, collections) for d in pages + unpublished], facts.site_url)
+        if unpublished
+        else None
     )
     generator = _generator(pages, facts.generator)
+    index.vault = generator == OBSIDIAN
+    index.route_bases = tuple(facts.route_bases)
+    if facts.assets is not None:
+        index.files = facts.assets.below(facts.path_prefix)
     checker = _Checker(index, pages, facts, generator, with_drafts)
     for i, draft in enumerate(pages):
         for link in draft.links:
@@ -196,6 +215,8 @@ class _Checker:
 
     def check(self, source: int, link: RawLink) -> None:
         raw, form = link[0], link[1]
+        if form in ("wikilink", "embed") and not self.facts.wikilinks:
+            return
         kind, target = self.index.resolve(source, raw, form)
         self.counts[kind.value] += 1
         if kind is LinkKind.PAGE and target is not None:
@@ -210,7 +231,7 @@ class _Checker:
             self._add("escaped_link", source, link, "climbs out of the content root")
 
     def _check_anchor(self, source: int, target: int, link: RawLink) -> None:
-        _path, fragment = split_fragment(link[0], link[1])
+        _path, fragment = split_fragment(untemplated(link[0]) or "", link[1])
         if not fragment or fragment.startswith("__"):
             return
         rule = OBSIDIAN if link[1] in ("wikilink", "embed") else self.generator
@@ -228,8 +249,13 @@ class _Checker:
         raw, form = link[0], link[1]
         if assets is None or not AssetIndex.checkable(raw) or raw.startswith("data:"):
             return
+        named = raw.split("#", 1)[0]
         if form in ("wikilink", "embed"):
-            present = assets.has_named(raw.split("#", 1)[0])
+            present = assets.has_named(named)
+        elif self.generator == OBSIDIAN and "/" not in named.strip("./"):
+            present = assets.has_named(named) or assets.has_path(
+                self.pages[source].rel, self.index.urls[source], raw
+            )
         else:
             page = self.pages[source]
             present = assets.has_path(

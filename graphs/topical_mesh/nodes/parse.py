@@ -13,6 +13,7 @@ from graphs.topical_mesh.anchors import generator_of
 from graphs.topical_mesh.assets import AssetIndex
 from graphs.topical_mesh.context import Context, resolve_context
 from graphs.topical_mesh.errors import CloneRefused
+from graphs.topical_mesh.jekyll import collection_permalinks
 from graphs.topical_mesh.markdown_page import PageDraft
 from graphs.topical_mesh.navigation import (
     CONFIG_FILES,
@@ -104,12 +105,32 @@ async def _parse_checkout(
             or os.path.isdir(os.path.join(checkout_real, ".obsidian")),
         ),
     )
+    jekyll = configs.get("_config.yml")
+    if jekyll:
+        facts.jekyll_collections = collection_permalinks(jekyll[0])
+    facts.wikilinks = not any(_is_hugo(name, cfg) for name, (cfg, _where) in configs.items())
+    if subdir and any(name.startswith("docusaurus") for name in _docusaurus_configs(checkout_real)):
+        facts.route_bases.append("/" + subdir.rpartition("/")[2] + "/")
     site = await asyncio.to_thread(assemble_site, drafts, facts)
     progress.say(
         f"parsed {len(site.pages)} pages, {site.link_occurrences} internal links, "
         f"{len(site.broken_links)} broken"
     )
     return {**site.as_state(), "notes": notes + site.notes}
+
+
+def _is_hugo(name: str, config: dict[str, Any]) -> bool:
+    return name.startswith("hugo.") or (name.startswith("config.") and "baseURL" in config)
+
+
+def _docusaurus_configs(checkout_real: str) -> list[str]:
+    """Docusaurus config files at the top or in `website/` (docs are served under /docs/)."""
+    names = []
+    for folder in ("", "website"):
+        for ext in ("js", "ts", "mjs"):
+            if os.path.isfile(os.path.join(checkout_real, folder, f"docusaurus.config.{ext}")):
+                names.append(f"docusaurus.config.{ext}")
+    return names
 
 
 def _checkout_files(checkout_real: str, max_entries: int) -> list[str]:
