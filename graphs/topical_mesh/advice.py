@@ -221,6 +221,7 @@ def recommend(state: dict[str, Any]) -> list[dict[str, Any]]:
             r["target_page"] or "",
         ),
     )
+    ranked = [r for r in ranked if r["source_page"] != r["target_page"]]
     ranked = _dedupe(ranked)[:MAX_RECOMMENDATIONS]
     for number, item in enumerate(ranked, start=1):
         item["id"] = f"rec-{number}"
@@ -275,12 +276,13 @@ def _broken_fixes(state: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> li
     for link in state.get("broken_links", [])[:MAX_RECOMMENDATIONS]:
         target = _closest_page(link, folders, by_id)
         hint = f" Did you mean '{target['id']}'?" if target else " Remove it or create the page."
+        place = f"{link.get('file', link['source'])}:{link.get('line', 1)}:{link.get('column', 1)}"
         items.append(
             {
                 "id": "",
                 "priority": "high",
                 "action": "fix_broken_link",
-                "description": f"Fix the link to '{link['target']}' on '{link['source']}' "
+                "description": f"Fix the link to '{link['target']}' at {place} "
                 f"({link['reason']}).{hint}",
                 "estimated_effort": "low",
                 "estimated_impact": 75,
@@ -288,6 +290,8 @@ def _broken_fixes(state: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> li
                 "source_page": link["source"],
                 "target_page": target["id"] if target else None,
                 "anchor_text": target["title"] if target else None,
+                "broken_target": link["target"],
+                "location": place,
             }
         )
     return items
@@ -302,6 +306,7 @@ def _closest_page(
     candidates = folders.get(posixpath.dirname(wanted)) or folders.get(
         posixpath.dirname(link["source"]), []
     )
+    candidates = [c for c in candidates if c != link["source"]]
     guess = difflib.get_close_matches(wanted, candidates[:MAX_GUESS_CANDIDATES], n=1, cutoff=0.6)
     return by_id[guess[0]] if guess else None
 

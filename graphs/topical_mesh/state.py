@@ -8,8 +8,18 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
+
+from graphs.topical_mesh.context import resolve_context
+from graphs.topical_mesh.errors import CloneRefused
+from graphs.topical_mesh.url_guard import check_ref, check_source, check_subdir, check_syntax
+
+MAX_PAGES_LIMIT = 10_000_000
+_CONTEXT_FIELDS = frozenset(
+    {"allow_local_sources", "allow_http", "allowed_private_hosts", "max_pages_cap"}
+)
 
 Severity = Literal["low", "medium", "high", "critical"]
 Priority = Literal["low", "medium", "high"]
@@ -40,20 +50,63 @@ class Input(BaseModel):
         min_length=1,
         max_length=2048,
     )
-    ref: str | None = Field(default=None, description="Branch or tag to check out.")
-    subdir: str | None = Field(default=None, description="Content folder, e.g. `docs`.")
+    ref: str | None = Field(default=None, max_length=200, description="Branch or tag to check out.")
+    subdir: str | None = Field(
+        default=None, max_length=1000, description="Content folder, e.g. `docs`."
+    )
     site_url: str | None = Field(
         default=None,
+        max_length=2048,
         description="The published site's base URL, so absolute links to it count as "
         "internal; read from mkdocs.yml / Hugo / Jekyll config when omitted.",
     )
     max_pages: int = Field(
-        default=2000, ge=1, description="Pages analysed at most (capped by a setting)."
+        default=2000,
+        ge=1,
+        le=MAX_PAGES_LIMIT,
+        description="Pages analysed at most (capped by the max_pages_cap setting).",
     )
     include_visualization: bool = Field(default=True, description="Add a Mermaid diagram.")
     review_recommendations: bool = Field(
         default=False, description="Pause so a person picks the recommendations to keep."
     )
+
+    @field_validator("repo_url")
+    @classmethod
+    def _source_is_acceptable(cls, value: str, info: ValidationInfo) -> str:
+        """Refuse at start what the clone would refuse, with the clone's message.
+
+        The settings come from the validation context (the run's context values, which
+        the host passes); without them only the rules that hold for any settings apply.
+        """
+        settings = info.context if isinstance(info.context, dict) else None
+        try:
+            if settings is None:
+                check_syntax(value)
+            else:
+                known = {k: v for k, v in settings.items() if k in _CONTEXT_FIELDS}
+                check_source(value, resolve_context(known), resolve=False)
+        except (CloneRefused, TypeError) as exc:
+            raise PydanticCustomError("source_refused", str(exc)) from None
+        return value
+
+    @field_validator("ref")
+    @classmethod
+    def _ref_is_plain(cls, value: str | None) -> str | None:
+        try:
+            check_ref(value)
+        except CloneRefused as exc:
+            raise PydanticCustomError("ref_refused", str(exc)) from None
+        return value
+
+    @field_validator("subdir")
+    @classmethod
+    def _subdir_stays_inside(cls, value: str | None) -> str | None:
+        try:
+            check_subdir(value)
+        except CloneRefused as exc:
+            raise PydanticCustomError("subdir_refused", str(exc)) from None
+        return value
 
 
 class PageResult(BaseModel):
@@ -120,6 +173,12 @@ class RecommendationResult(BaseModel):
     source_page: str | None = None
     target_page: str | None = None
     anchor_text: str | None = None
+    broken_target: str | None = Field(
+        default=None, description="fix_broken_link: the target as written in the source."
+    )
+    location: str | None = Field(
+        default=None, description="fix_broken_link: file:line:column of the link."
+    )
 
 
 class Finding(BaseModel):

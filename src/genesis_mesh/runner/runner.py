@@ -211,7 +211,8 @@ class Runner:
             and not chat_models_of(self).configured
         ):
             raise ChatModelNotConfigured(graph, SETTINGS_HINT)
-        data = entry.validate_input(input)
+        settings = {**self.options.graph_context.get(graph, {}), **(context or {})}
+        data = entry.validate_input(input, settings)
         room = await make_room(self, thread_id, multitask)
         dispatch = {"kind": "start", "client_ref": client_ref, **room.dispatch}
         run = await self.store.create_run(
