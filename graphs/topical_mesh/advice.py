@@ -59,6 +59,26 @@ def find_issues(state: dict[str, Any]) -> list[dict[str, Any]]:
                 "Broken links waste authority and frustrate readers.",
             )
         )
+    for key, category, what, severity in (
+        ("broken_assets", "broken_assets", "link(s) or embed(s) point to no file", "medium"),
+        (
+            "broken_anchors",
+            "broken_anchors",
+            "link(s) point to a heading or id that is not there",
+            "low",
+        ),
+    ):
+        found = state.get(key, [])
+        if found:
+            issues.append(
+                _issue(
+                    severity,
+                    category,
+                    f"{len(found)} {what}.",
+                    sorted({f["source"] for f in found}),
+                    "Readers get a missing image or land at the top of the page.",
+                )
+            )
     issues += _structure_issues(state, pages, n)
     order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
     return sorted(issues, key=lambda i: (order[i["severity"]], i["category"]))

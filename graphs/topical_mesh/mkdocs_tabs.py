@@ -27,7 +27,7 @@ def _tab(state: StateBlock, start_line: int, end_line: int, silent: bool) -> boo
     if silent:
         return True
     old_parent, old_max, old_indent = state.parentType, state.lineMax, state.blkIndent
-    state.parentType = "tab"  # type: ignore[assignment]
+    state.parentType = "tab"
     state.blkIndent += BODY_INDENT
     next_line, was_empty = start_line, False
     while True:

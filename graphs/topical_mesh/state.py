@@ -14,7 +14,12 @@ from typing_extensions import TypedDict
 
 from graphs.topical_mesh.context import resolve_context
 from graphs.topical_mesh.errors import CloneRefused
-from graphs.topical_mesh.url_guard import check_ref, check_source, check_subdir, check_syntax
+from graphs.topical_mesh.url_guard import (
+    check_ref,
+    check_source_offline,
+    check_subdir,
+    check_syntax,
+)
 
 MAX_PAGES_LIMIT = 10_000_000
 _CONTEXT_FIELDS = frozenset(
@@ -85,7 +90,7 @@ class Input(BaseModel):
                 check_syntax(value)
             else:
                 known = {k: v for k, v in settings.items() if k in _CONTEXT_FIELDS}
-                check_source(value, resolve_context(known), resolve=False)
+                check_source_offline(value, resolve_context(known))
         except (CloneRefused, TypeError) as exc:
             raise PydanticCustomError("source_refused", str(exc)) from None
         return value

@@ -56,15 +56,23 @@ def resolve_host(host: str, port: int) -> list[str]:
     return sorted({str(info[4][0]) for info in infos})
 
 
-def check_source(
-    repo_url: str, ctx: Context, resolve: bool = True
-) -> LocalSource | RemoteSource | None:
-    """Validate `repo_url` against the rules; raises CloneRefused naming the broken rule.
+def check_source(repo_url: str, ctx: Context) -> LocalSource | RemoteSource:
+    """Validate `repo_url` against the rules; raises CloneRefused naming the broken rule."""
+    source = _checked_source(repo_url, ctx, resolve=True)
+    if source is None:
+        raise CloneRefused("Refused: the source could not be checked.")
+    return source
 
-    With `resolve=False` (input validation, before the run starts) the host name is not
-    looked up: only an IP-address host is checked against the address rules, and None is
-    returned for a remote URL that passes.
-    """
+
+def check_source_offline(repo_url: str, ctx: Context) -> None:
+    """`check_source` without DNS (input validation, before the run starts): an IP-address
+    host is checked against the address rules, a host name only for its syntax."""
+    _checked_source(repo_url, ctx, resolve=False)
+
+
+def _checked_source(
+    repo_url: str, ctx: Context, resolve: bool
+) -> LocalSource | RemoteSource | None:
     _check_characters(repo_url)
     if "://" not in repo_url:
         return _local_source(repo_url, ctx, shown=repo_url)
