@@ -253,9 +253,10 @@ class SiteIndex:
         escaped = joined == ".." or joined.startswith("../")
         candidates = [] if escaped else [joined]
         if not path.lower().endswith(MARKDOWN_SUFFIXES):
-            from_url = posixpath.normpath(posixpath.join(self.urls[source], path))
-            if not from_url.startswith("/.."):
+            from_url = posixpath.normpath(posixpath.join(self.urls[source].lstrip("/"), path))
+            if from_url != ".." and not from_url.startswith("../"):
                 candidates.insert(0, from_url)
+                escaped = False  # inside the built site: a missing page, not an escape
         for candidate in candidates:
             found = self.lookup(candidate)
             if found is not None:

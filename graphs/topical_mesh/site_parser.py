@@ -122,12 +122,16 @@ class SiteLinks:
 def _keys(draft: PageDraft, collections: dict[str, str]) -> PageKeys:
     front: FrontMatter = draft.front
     served = collection_url(draft.rel, collections) if collections else None
+    extra = (served,) if served else ()
+    if front.doc_id and "/" not in front.doc_id:
+        folder = draft.rel.rpartition("/")[0]
+        extra += ((folder + "/" if folder else "") + front.doc_id,)
     return PageKeys(
         rel=draft.rel,
         title=draft.title,
         slug=front.slug,
         permalink=front.permalink,
-        aliases=tuple(front.aliases) + ((served,) if served else ()),
+        aliases=tuple(front.aliases) + extra,
     )
 
 
