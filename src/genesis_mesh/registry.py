@@ -38,6 +38,8 @@ class GraphEntry:
     error: str | None = None
     module_file: Path | None = None
     requires_chat_model: bool = False
+    locked_context: frozenset[str] = frozenset()
+    """Context keys no run may set (the module's `LOCKED_CONTEXT_KEYS`)."""
     _info: dict[str, Any] | None = field(default=None, repr=False)
     _output_keys: frozenset[str] | None = field(default=None, repr=False)
 
@@ -159,6 +161,7 @@ class GraphRegistry:
             entry.graph = self._compile(_resolve_attr(module, attr, spec))
             entry.description = _describe(module, entry.graph)
             entry.requires_chat_model = requires_chat_model(module, entry.graph)
+            entry.locked_context = frozenset(getattr(module, "LOCKED_CONTEXT_KEYS", ()))
         except Exception as exc:  # a broken graph must not stop the host
             entry.error = f"{type(exc).__name__}: {exc}"
             entry.graph = None
