@@ -38,6 +38,7 @@ from genesis_mesh.runner.options import CURRENT_CLAIM, RunnerOptions
 from genesis_mesh.runner.recovery import recovery_payload
 from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
+from genesis_mesh.store_owners import OwnedStore
 
 logger = logging.getLogger(__name__)
 
@@ -284,6 +285,9 @@ class Executor:
         # Held for the whole run: a hot reload swaps registry entries, never this run's code.
         entry = self.registry.get(run.graph)
         graph = entry.compiled()
+        if graph.store is not None:  # the run's owner's items only (store_owners.py)
+            owned = OwnedStore(graph.store, await self.store.run_owner(run.run_id))
+            graph = graph.copy(update={"store": owned})
         config = run_config(run, ex.from_checkpoint, ex.attempt, self.worker_id)
         done = set() if ex.fresh else await self.store.completed_task_ids(run.run_id)
         mapper = StreamMapper(completed_task_ids=done)

@@ -226,6 +226,14 @@ class RunStore:
             raise RunNotFound(run_id)
         return _run_info(row)
 
+    async def run_owner(self, run_id: str) -> str:
+        """Who started the run (its store items are theirs)."""
+        async with self.engine.connect() as conn:
+            owner = (await conn.execute(select(runs.c.owner).where(runs.c.id == run_id))).scalar()
+        if owner is None:
+            raise RunNotFound(run_id)
+        return str(owner)
+
     async def list_runs(
         self,
         thread_id: str | None = None,
