@@ -21,7 +21,7 @@ OPERATOR = {"persona": {"defaults": {"repeat": 2}, "locked": ["repeat"]}}
 @pytest.fixture(scope="module")
 def context_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHost]:
     env = {"GENESIS_MESH_GRAPH_CONTEXT": json.dumps(OPERATOR)}
-    live = LiveHost(tmp_path_factory.mktemp("context"), config=PROJECT, env=env).start(timeout=90)
+    live = LiveHost(tmp_path_factory.mktemp("context"), config=PROJECT, env=env).start()
     yield live
     live.stop()
 
@@ -101,7 +101,7 @@ def test_a_run_recovered_after_sigkill_keeps_its_context(
 ) -> None:
     record = tmp_path / "calls.txt"
     live_host.config = PROJECT
-    live_host.start(timeout=90)
+    live_host.start()
     body = {
         "graph": "persona",
         "input": {"delay": 1.0, "record_to": str(record)},
@@ -114,7 +114,7 @@ def test_a_run_recovered_after_sigkill_keeps_its_context(
             assert time.monotonic() < deadline, "the run never reached its slow node"
             time.sleep(0.02)
     live_host.kill()
-    live_host.start(timeout=90)
+    live_host.start()
     with live_host.client() as http:
         done = wait_for_status(http, run["run_id"], {"succeeded", "failed"}, timeout=30)
         events = http.get(f"/api/v1/runs/{run['run_id']}/events").json()
@@ -125,7 +125,7 @@ def test_a_run_recovered_after_sigkill_keeps_its_context(
 def test_a_memory_graph_recalls_across_threads_for_its_user_only(live_host: LiveHost) -> None:
     live_host.config = PROJECT
     live_host.env.update(SECURED_ENV)
-    live_host.start(timeout=90)
+    live_host.start()
     alice = User("alice", create_key(live_host, "alice"), live_host)
     bob = User("bob", create_key(live_host, "bob"), live_host)
 
