@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-PROTOCOL_VERSION = "1.1"
+PROTOCOL_VERSION = "1.2"
 
 
 class RunStatus(StrEnum):
@@ -127,7 +127,7 @@ class _ClientMessage(BaseModel):
 class StartMessage(_ClientMessage):
     type: Literal["start"]
     graph: str = Field(min_length=1, max_length=200)
-    input: JsonObject = Field(default_factory=dict)
+    input: JsonValue = Field(default_factory=dict)
     thread_id: ThreadId | None = None
     client_ref: str | None = Field(default=None, max_length=200)
     multitask: MultitaskPolicy = MultitaskPolicy.REJECT
@@ -195,7 +195,11 @@ class RunCreate(BaseModel):
     )
 
     graph: str = Field(min_length=1, max_length=200, description="Name of a registered graph.")
-    input: JsonObject = Field(default_factory=dict, description="The graph's input.")
+    input: JsonValue = Field(
+        default_factory=dict,
+        description="The graph's input: any JSON value the graph takes (an object of state "
+        "keys for a StateGraph; a string or list for a functional-API entrypoint).",
+    )
     thread_id: ThreadId | None = Field(
         default=None, description="Continue this thread; new one if omitted."
     )
@@ -231,7 +235,7 @@ class RunInfo(BaseModel):
     status: RunStatus
     created_at: datetime
     updated_at: datetime
-    input: dict[str, Any] = Field(default_factory=dict)
+    input: Any = Field(default_factory=dict)
     output: Any = None
     error: dict[str, Any] | None = None
     interrupt: Any = None

@@ -135,10 +135,11 @@ class GraphHarness:
             "recursion_limit": 200,
         }
 
-    async def run(self, input: dict[str, Any] | None = None, *, context: Any = None) -> RunResult:
-        """Start a run with `input` (validated like the host does) and run it to its end
-        or its first interrupt. `context` replaces the harness's context for this run."""
-        data = self.entry.validate_input(input or {})
+    async def run(self, input: Any = None, *, context: Any = None) -> RunResult:
+        """Start a run with `input` (checked like the host does: any JSON value the graph
+        takes; None means `{}`) and run it to its end or its first interrupt. `context`
+        replaces the harness's context for this run."""
+        data = self.entry.validate_input({} if input is None else input)
         self.run_id = str(uuid.uuid4())
         self.events = []
         if context is not None:
