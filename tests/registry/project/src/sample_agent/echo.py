@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from langgraph.func import entrypoint
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.func import entrypoint
 
 
 @entrypoint(checkpointer=InMemorySaver())
