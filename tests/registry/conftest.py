@@ -15,6 +15,6 @@ PROJECT_CONFIG = PROJECT / "langgraph.json"
 
 @pytest.fixture(scope="module")
 def project_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHost]:
-    live = LiveHost(tmp_path_factory.mktemp("project"), config=PROJECT_CONFIG).start()
+    live = LiveHost(tmp_path_factory.mktemp("project"), config=PROJECT_CONFIG).start(timeout=120)
     yield live
     live.stop()

@@ -47,12 +47,26 @@ def test_the_env_file_and_a_src_layout_package_reach_the_graph(project_host: Liv
     assert run["output"]["greeting"] == "hello from .env, Ada"
 
 
-@pytest.mark.parametrize("graph", FACTORIES)
-def test_a_graph_factory_of_each_kind_runs(project_host: LiveHost, graph: str) -> None:
+@pytest.mark.parametrize(
+    ("graph", "built_by"),
+    [
+        ("made_plain", "plain"),
+        ("made_with_config", "config thread=True"),
+        ("made_with_runtime", "runtime threads.create_run"),
+        ("made_in_context", "context threads.create_run"),
+    ],
+)
+def test_a_graph_factory_of_each_kind_builds_the_graph_of_each_run(
+    project_host: LiveHost, graph: str, built_by: str
+) -> None:
     with project_host.client() as http:
-        run = _run(http, graph, {})
-    assert run["status"] == "succeeded", run
-    assert run["output"]["built_by"]
+        first = _run(http, graph, {})
+        second = _run(http, graph, {})
+    assert first["status"] == second["status"] == "succeeded", (first, second)
+    assert first["output"]["built_by"] == built_by
+    assert second["output"]["calls"] > first["output"]["calls"]
+    if graph == "made_in_context":  # the first run's clean-up ran before the second opened
+        assert second["output"]["calls"] - first["output"]["calls"] == 2
 
 
 def test_an_env_mapping_is_applied_and_the_process_environment_wins(
