@@ -96,14 +96,24 @@ ID_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 characters have no use in an id."""
 
 
+_INT_RANGE = range(-(2**63), 2**64)
+"""What LangGraph's checkpoint serializer (msgpack) can store; a run whose input or
+answer holds a larger integer fails at its first checkpoint, bare LangGraph too."""
+
+
 def _finite(value: Any) -> Any:
     """Refuse NaN and infinities anywhere in a JSON value: they are not JSON (RFC 8259),
-    PostgreSQL refuses them, and Python's parser lets them in (`NaN`, `1e999`)."""
+    PostgreSQL refuses them, and Python's parser lets them in (`NaN`, `1e999`). Refuse
+    integers past 64 bits too: LangGraph cannot checkpoint them."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, float) and not math.isfinite(item):
             raise ValueError("NaN and infinite numbers are not JSON; send a finite number")
+        if isinstance(item, int) and not isinstance(item, bool) and item not in _INT_RANGE:
+            raise ValueError(
+                "integers past 64 bits cannot be checkpointed by LangGraph; send them as text"
+            )
         if isinstance(item, dict):
             stack.extend(item.values())
         elif isinstance(item, list):

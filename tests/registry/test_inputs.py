@@ -128,3 +128,40 @@ async def test_a_websocket_start_takes_a_string_input(project_host: LiveHost) ->
     assert final(events)["data"]["output"] == {"got": "hello", "kind": "str"}
     assert error[-1]["code"] == "invalid_input"
     assert "Unsupported message type" in error[-1]["message"]
+
+
+def test_null_input_on_a_new_thread_is_refused_as_langgraph_refuses_it(
+    project_host: LiveHost,
+) -> None:
+    with project_host.client() as http:
+        answer = http.post("/api/v1/runs", json={"graph": "partial", "input": None})
+    assert answer.status_code == 422, answer.text
+    assert "Received no input for __start__" in answer.json()["message"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [2**64 - 1, -(2**63), "x" * 200_000, {"a": [[[[{"b": [1.5e308]}]]]]}, "nul\u0000 text"],
+    ids=["uint64-max", "int64-min", "huge-string", "nested", "nul"],
+)
+def test_odd_json_values_run_and_come_back_without_a_500(
+    project_host: LiveHost, value: Any
+) -> None:
+    with project_host.client() as http:
+        run = _run(http, "echo", value)
+        events = http.get(f"/api/v1/runs/{run['run_id']}/events")
+    assert run["status"] == "succeeded", run
+    expected = value.replace("\x00", "") if isinstance(value, str) else value
+    assert run["output"]["got"] == expected
+    assert events.status_code == 200
+
+
+@pytest.mark.parametrize("number", [2**64, -(2**63) - 1, 2**200])
+def test_integers_langgraph_cannot_checkpoint_are_refused_at_the_door(
+    project_host: LiveHost, number: int
+) -> None:
+    with project_host.client() as http:
+        answer = http.post("/api/v1/runs", json={"graph": "echo", "input": {"n": [number]}})
+        assert http.get("/ready").status_code == 200
+    assert answer.status_code == 422, answer.text
+    assert "64 bits" in answer.text

@@ -15,7 +15,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.pregel import Pregel
 from pydantic import PydanticUserError
 
-from genesis_mesh.errors import GraphUnavailable
+from genesis_mesh.errors import GraphUnavailable, InvalidInput
 from genesis_mesh.registry.factory import GraphFactory, HostUser
 from genesis_mesh.registry.inputs import check_input
 
@@ -123,9 +123,16 @@ class GraphEntry:
             return values
         return {k: v for k, v in values.items() if k in self._output_keys}
 
-    def validate_input(self, value: Any) -> Any:
+    def validate_input(self, value: Any, *, new_thread: bool = False) -> Any:
         """Refuse (422) what LangGraph would refuse as this graph's input; returns the
-        input unchanged, to be passed to the graph as the client sent it."""
+        input unchanged, to be passed to the graph as the client sent it. `null` means
+        "continue the thread" to LangGraph, so a new thread cannot take it."""
+        if value is None and new_thread:
+            raise InvalidInput(
+                f"Graph {self.name!r} refuses this input: Received no input for __start__; "
+                "a new thread needs an input (send {} for an empty one)",
+                [{"loc": [], "msg": "Received no input for __start__", "type": "EmptyInputError"}],
+            )
         check_input(self.compiled(), self.name, value)
         return value
 

@@ -137,7 +137,7 @@ class Runner:
         entry.compiled()
         if entry.requires_chat_model and self.contexts.lacks_chat_model(graph, context):
             raise ChatModelNotConfigured(graph, SETTINGS_HINT)
-        data = entry.validate_input(input)
+        data = entry.validate_input(input, new_thread=thread_id is None)
         room = await self.multitask.make_room(thread_id, multitask)
         dispatch = {"kind": "start", "client_ref": client_ref, **room.dispatch}
         run = await self.store.create_run(
