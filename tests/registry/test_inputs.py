@@ -165,3 +165,14 @@ def test_integers_langgraph_cannot_checkpoint_are_refused_at_the_door(
         assert http.get("/ready").status_code == 200
     assert answer.status_code == 422, answer.text
     assert "64 bits" in answer.text
+
+
+def test_null_input_continues_an_existing_thread_as_langgraph_does(
+    project_host: LiveHost,
+) -> None:
+    with project_host.client() as http:
+        first = _run(http, "counter", {"note": "kept"})
+        again = _run(http, "counter", None, thread_id=first["thread_id"])
+    assert again["status"] == "succeeded", again
+    assert again["input"] is None
+    assert again["output"] == {"count": 1, "note": "kept"}
