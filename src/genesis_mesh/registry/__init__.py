@@ -16,6 +16,7 @@ from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.pregel import Pregel
+from langgraph.store.base import BaseStore
 
 from genesis_mesh.errors import GraphNotFound
 from genesis_mesh.registry.config import GraphSpec, ProjectConfig, read_config, read_graph_specs
@@ -40,11 +41,18 @@ logger = logging.getLogger(__name__)
 
 
 class GraphRegistry:
-    """Graphs by name, loaded from one langgraph.json and compiled with one checkpointer."""
+    """Graphs by name, loaded from one langgraph.json and compiled with one checkpointer
+    and one store (each run gets its owner's view of the store: `store_owners.py`)."""
 
-    def __init__(self, config_path: Path, checkpointer: BaseCheckpointSaver[Any] | None) -> None:
+    def __init__(
+        self,
+        config_path: Path,
+        checkpointer: BaseCheckpointSaver[Any] | None,
+        store: BaseStore | None = None,
+    ) -> None:
         self.config_path = config_path.resolve()
         self.checkpointer = checkpointer
+        self.store = store
         self.entries: dict[str, GraphEntry] = {}
         self.project: ProjectConfig | None = None
 
@@ -73,11 +81,12 @@ class GraphRegistry:
             found = resolve_attr(module, attr, spec.path)
             if isinstance(found, GraphFactory):
                 entry.factory = found
-                entry.graph = found.build_for_reading(self.checkpointer)
+                entry.graph = found.build_for_reading(self.checkpointer, self.store)
             else:
-                entry.graph = compile_graph(found, self.checkpointer)
+                entry.graph = compile_graph(found, self.checkpointer, self.store)
             entry.description = spec.description or _describe(module, entry.graph)
             entry.requires_chat_model = requires_chat_model(module, entry.graph)
+            entry.locked_context = frozenset(getattr(module, "LOCKED_CONTEXT_KEYS", ()))
         except Exception as exc:  # a broken graph must not stop the host
             entry.error = f"{type(exc).__name__}: {exc}"
             entry.graph = None

@@ -38,6 +38,8 @@ class GraphEntry:
     module_file: Path | None = None
     requires_chat_model: bool = False
     factory: GraphFactory | None = None
+    locked_context: frozenset[str] = frozenset()
+    """Context keys no run may set (the module's `LOCKED_CONTEXT_KEYS`)."""
     _info: dict[str, Any] | None = field(default=None, repr=False)
     _output_keys: frozenset[str] | None = field(default=None, repr=False)
 
@@ -58,19 +60,20 @@ class GraphEntry:
         store: Any = None,
         owner: str | None = None,
     ) -> AsyncIterator[Pregel[Any, Any, Any, Any]]:
-        """The graph to run: the registered one, or a new one from the factory (called
-        with the run's config and a `threads.create_run` runtime, as LangGraph Server
-        does), cleaned up when the block ends."""
+        """The graph to run on `store`: the registered one, or a new one from the factory
+        (called with the run's config and a `threads.create_run` runtime, as LangGraph
+        Server does), cleaned up when the block ends."""
         graph = self.compiled()
         if self.factory is None:
-            yield graph
+            same = store is None or store is graph.store
+            yield graph if same else graph.copy(update={"store": store})
             return
         user = HostUser(owner) if owner else None
         async with self.factory.open(
             graph.checkpointer,  # type: ignore[arg-type]
+            store if store is not None else graph.store,
             config=config,
             context=context,
-            store=store,
             user=user,
         ) as built:
             yield built

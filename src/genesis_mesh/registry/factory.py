@@ -25,6 +25,7 @@ from langchain_core.runnables.config import ensure_config
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import StateGraph
 from langgraph.pregel import Pregel
+from langgraph.store.base import BaseStore
 from langgraph_sdk.runtime import _ExecutionRuntime, _ReadRuntime
 
 __all__ = ["GraphFactory", "HostUser", "compile_graph"]
@@ -50,13 +51,13 @@ class HostUser:
 
 
 def compile_graph(
-    obj: Any, checkpointer: BaseCheckpointSaver[Any] | None
+    obj: Any, checkpointer: BaseCheckpointSaver[Any] | None, store: BaseStore | None = None
 ) -> Pregel[Any, Any, Any, Any]:
-    """A compiled graph on `checkpointer` from a StateGraph or a compiled graph."""
+    """A compiled graph on `checkpointer` and `store` from a StateGraph or a compiled graph."""
     if isinstance(obj, StateGraph):
-        return obj.compile(checkpointer=checkpointer)
+        return obj.compile(checkpointer=checkpointer, store=store)
     if isinstance(obj, Pregel):
-        return obj.copy(update={"checkpointer": checkpointer})
+        return obj.copy(update={"checkpointer": checkpointer, "store": store})
     raise TypeError(
         f"expected a StateGraph, a compiled graph or a factory of one, got {type(obj).__name__}"
     )
@@ -73,36 +74,37 @@ class GraphFactory:
     async def open(
         self,
         checkpointer: BaseCheckpointSaver[Any] | None,
+        store: BaseStore | None = None,
         *,
         access: AccessContext = "threads.create_run",
         config: RunnableConfig | None = None,
         context: Any = None,
-        store: Any = None,
         user: HostUser | None = None,
     ) -> AsyncIterator[Pregel[Any, Any, Any, Any]]:
-        """The graph for one use, compiled on `checkpointer`; a context-manager factory's
-        clean-up runs when the block ends."""
+        """The graph for one use, compiled on `checkpointer` and `store` (also the
+        runtime's store); a context-manager factory's clean-up runs when the block ends."""
         runtime: Any
         person: Any = user
+        shared: Any = store
         if access == "threads.create_run":
             runtime = _ExecutionRuntime(
-                access_context=access, user=person, store=store, context=context
+                access_context=access, user=person, store=shared, context=context
             )
         else:
-            runtime = _ReadRuntime(access_context=access, user=person, store=store)
+            runtime = _ReadRuntime(access_context=access, user=person, store=shared)
         arguments = {"config": ensure_config(config), "runtime": runtime}
         made = self.function(*(arguments[p] for p in self.params))
         async with _graph_of(made) as graph:
-            yield compile_graph(graph, checkpointer)
+            yield compile_graph(graph, checkpointer, store)
 
     def build_for_reading(
-        self, checkpointer: BaseCheckpointSaver[Any] | None
+        self, checkpointer: BaseCheckpointSaver[Any] | None, store: BaseStore | None = None
     ) -> Pregel[Any, Any, Any, Any]:
         """The graph as `assistants.read` sees it, for schemas, drawing and input checks
         (called once at load time; an async factory runs on a loop of its own)."""
 
         async def build() -> Pregel[Any, Any, Any, Any]:
-            async with self.open(checkpointer, access="assistants.read") as graph:
+            async with self.open(checkpointer, store, access="assistants.read") as graph:
                 return graph
 
         try:
