@@ -275,8 +275,8 @@ def run(
     except json.JSONDecodeError as exc:
         console.print(f"[red]--input/--context is not valid JSON:[/red] {exc}")
         raise typer.Exit(2) from None
-    if not isinstance(payload, dict) or not isinstance(context_values, dict):
-        console.print("[red]--input and --context must be JSON objects[/red]")
+    if not isinstance(context_values, dict):
+        console.print("[red]--context must be a JSON object[/red]")
         raise typer.Exit(2)
     # The terminal runs on one's own machine: local sources are allowed unless refused.
     context_values.setdefault("allow_local_sources", True)
@@ -286,7 +286,7 @@ def run(
 
 
 async def _run_in_terminal(
-    settings: Settings, graph: str, payload: dict[str, Any], context: dict[str, Any]
+    settings: Settings, graph: str, payload: Any, context: dict[str, Any]
 ) -> int:
     from genesis_mesh.services import open_services
 

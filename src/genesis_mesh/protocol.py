@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-PROTOCOL_VERSION = "1.1"
+PROTOCOL_VERSION = "1.2"
 
 
 class RunStatus(StrEnum):
@@ -96,14 +96,24 @@ ID_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 characters have no use in an id."""
 
 
+_INT_RANGE = range(-(2**63), 2**64)
+"""What LangGraph's checkpoint serializer (msgpack) can store; a run whose input or
+answer holds a larger integer fails at its first checkpoint, bare LangGraph too."""
+
+
 def _finite(value: Any) -> Any:
     """Refuse NaN and infinities anywhere in a JSON value: they are not JSON (RFC 8259),
-    PostgreSQL refuses them, and Python's parser lets them in (`NaN`, `1e999`)."""
+    PostgreSQL refuses them, and Python's parser lets them in (`NaN`, `1e999`). Refuse
+    integers past 64 bits too: LangGraph cannot checkpoint them."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, float) and not math.isfinite(item):
             raise ValueError("NaN and infinite numbers are not JSON; send a finite number")
+        if isinstance(item, int) and not isinstance(item, bool) and item not in _INT_RANGE:
+            raise ValueError(
+                "integers past 64 bits cannot be checkpointed by LangGraph; send them as text"
+            )
         if isinstance(item, dict):
             stack.extend(item.values())
         elif isinstance(item, list):
@@ -153,7 +163,7 @@ class _ClientMessage(BaseModel):
 class StartMessage(_ClientMessage):
     type: Literal["start"]
     graph: str = Field(min_length=1, max_length=200)
-    input: JsonObject = Field(default_factory=dict)
+    input: JsonValue = Field(default_factory=dict)
     thread_id: ThreadId | None = None
     client_ref: str | None = Field(default=None, max_length=200)
     multitask: MultitaskPolicy = MultitaskPolicy.REJECT
@@ -223,7 +233,11 @@ class RunCreate(BaseModel):
     )
 
     graph: str = Field(min_length=1, max_length=200, description="Name of a registered graph.")
-    input: JsonObject = Field(default_factory=dict, description="The graph's input.")
+    input: JsonValue = Field(
+        default_factory=dict,
+        description="The graph's input: any JSON value the graph takes (an object of state "
+        "keys for a StateGraph; a string or list for a functional-API entrypoint).",
+    )
     thread_id: ThreadId | None = Field(
         default=None, description="Continue this thread; new one if omitted."
     )
@@ -263,7 +277,7 @@ class RunInfo(BaseModel):
     status: RunStatus
     created_at: datetime
     updated_at: datetime
-    input: dict[str, Any] = Field(default_factory=dict)
+    input: Any = Field(default_factory=dict)
     output: Any = None
     error: dict[str, Any] | None = None
     interrupt: Any = None

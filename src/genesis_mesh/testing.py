@@ -50,8 +50,8 @@ from genesis_mesh.runner.events import (
     EventDraft,
     StreamMapper,
     describe_error,
-    to_jsonable,
 )
+from genesis_mesh.serialization import serialize
 
 __all__ = ["GraphHarness", "LiveHost", "RunResult", "fake_chat_model", "free_port", "live_host"]
 
@@ -135,10 +135,11 @@ class GraphHarness:
             "recursion_limit": 200,
         }
 
-    async def run(self, input: dict[str, Any] | None = None, *, context: Any = None) -> RunResult:
-        """Start a run with `input` (validated like the host does) and run it to its end
-        or its first interrupt. `context` replaces the harness's context for this run."""
-        data = self.entry.validate_input(input or {})
+    async def run(self, input: Any = None, *, context: Any = None) -> RunResult:
+        """Start a run with `input` (checked like the host does: any JSON value the graph
+        takes; None means `{}`) and run it to its end or its first interrupt. `context`
+        replaces the harness's context for this run."""
+        data = self.entry.validate_input({} if input is None else input)
         self.run_id = str(uuid.uuid4())
         self.events = []
         if context is not None:
@@ -162,7 +163,7 @@ class GraphHarness:
             raise RuntimeError("resume() needs a run that is waiting: call run() first")
         question = self._interrupt.get("reason") == "question"
         payload: Command[Any] | None = Command(resume=value) if question else None
-        opening = EventDraft(EventType.RUN_RESUMED, None, {"value": to_jsonable(value)})
+        opening = EventDraft(EventType.RUN_RESUMED, None, {"value": serialize(value)})
         return await self._execute(payload, opening)
 
     async def state(self) -> Any:
@@ -204,7 +205,7 @@ class GraphHarness:
         if state.interrupts:
             first = state.interrupts[0]
             node = next((t.name for t in state.tasks if t.interrupts), None)
-            question = to_jsonable(first.value)
+            question = serialize(first.value)
             data = {"reason": "question", "question": question, "interrupt_id": first.id}
             self._interrupt = {**data, "node": node}
             self._append(EventDraft(EventType.RUN_INTERRUPTED, node, data))
@@ -213,7 +214,7 @@ class GraphHarness:
             self._interrupt = {"reason": "breakpoint", "next": list(state.next)}
             self._append(EventDraft(EventType.RUN_INTERRUPTED, None, dict(self._interrupt)))
             return self._result(start, RunStatus.INTERRUPTED, interrupt=self._interrupt)
-        output = self.entry.output_of(to_jsonable(state.values))
+        output = self.entry.output_of(serialize(state.values))
         self._append(EventDraft(EventType.RUN_COMPLETED, None, {"output": output}))
         return self._result(start, RunStatus.SUCCEEDED, output=output)
 

@@ -85,7 +85,7 @@ async def test_a_failing_node_gives_node_failed_then_run_failed(tmp_path: Path) 
 async def test_bad_input_is_refused_like_the_host_refuses_it() -> None:
     harness = GraphHarness(steps.build_graph())
     try:
-        await harness.run({"delay": "soon"})
+        await harness.run("not an object")
     except Exception as exc:
         assert getattr(exc, "code", None) == "invalid_input"
     else:

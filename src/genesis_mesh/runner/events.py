@@ -9,17 +9,17 @@ committed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from langgraph.types import StreamMode
 
 from genesis_mesh.protocol import EventType
+from genesis_mesh.serialization import serialize
 
 STREAM_MODES: list[StreamMode] = ["tasks", "custom", "messages", "checkpoints"]
 HIDDEN_NODES = frozenset({"__start__", "__end__"})
-MAX_STRING = 100_000
 
 
 @dataclass(frozen=True)
@@ -108,13 +108,13 @@ class StreamMapper:
             EventDraft(
                 EventType.NODE_COMPLETED,
                 name,
-                {"task_id": task_id, "step": self.step, "update": to_jsonable(chunk.get("result"))},
+                {"task_id": task_id, "step": self.step, "update": serialize(chunk.get("result"))},
             )
         )
         return []
 
     def _progress(self, namespace: tuple[str, ...], chunk: Any) -> EventDraft:
-        data = to_jsonable(chunk)
+        data = serialize(chunk)
         if not isinstance(data, dict):
             data = {"value": data}
         node = _top_node(namespace)
@@ -155,25 +155,3 @@ def describe_error(error: BaseException | Any) -> dict[str, str]:
     if isinstance(error, BaseException):
         return {"type": type(error).__name__, "message": str(error)[:2000]}
     return {"type": "Error", "message": str(error)[:2000]}
-
-
-def to_jsonable(value: Any, depth: int = 0) -> Any:
-    """A JSON-safe copy of a state value (pydantic models, messages, sets, bytes...)."""
-    if depth > 50:
-        return "…"
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, str):
-        return value if len(value) <= MAX_STRING else value[:MAX_STRING] + "…"
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, Iterable) and not isinstance(value, bytes | bytearray):
-        return [to_jsonable(v, depth + 1) for v in value]
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        return to_jsonable(dump(mode="json"), depth + 1)
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: to_jsonable(getattr(value, k), depth + 1) for k in value.__dataclass_fields__}
-    if isinstance(value, bytes | bytearray):
-        return f"<{len(value)} bytes>"
-    return str(value)[:MAX_STRING]

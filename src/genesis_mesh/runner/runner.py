@@ -36,12 +36,13 @@ from genesis_mesh.protocol import (
 from genesis_mesh.registry import GraphRegistry
 from genesis_mesh.runner.context import RuntimeContexts
 from genesis_mesh.runner.event_log import EventLog
-from genesis_mesh.runner.events import EventDraft, describe_error, to_jsonable
+from genesis_mesh.runner.events import EventDraft, describe_error
 from genesis_mesh.runner.execution import RELEASED, Executor, StopReason
 from genesis_mesh.runner.follow import Follower
 from genesis_mesh.runner.multitask import Multitask
 from genesis_mesh.runner.options import RunnerOptions
 from genesis_mesh.runner.recovery import needs_recovery, recovery_payload
+from genesis_mesh.serialization import serialize
 from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
 
@@ -122,7 +123,7 @@ class Runner:
     async def create_run(
         self,
         graph: str,
-        input: dict[str, Any],
+        input: Any,
         thread_id: str | None = None,
         client_ref: str | None = None,
         owner: str = "local",
@@ -149,7 +150,7 @@ class Runner:
         # The operator's settings plus the admitted (never locked) client values, so the
         # input schema's validators judge the input by what this run will really allow.
         settings = {**self.options.graph_context.get(graph, {}), **(context or {})}
-        data = entry.validate_input(input, settings)
+        data = entry.validate_input(input, new_thread=thread_id is None, settings=settings)
         room = await self.multitask.make_room(thread_id, multitask)
         dispatch = {"kind": "start", "client_ref": client_ref, **room.dispatch}
         run = await self.store.create_run(
@@ -275,7 +276,7 @@ class Runner:
         if self.scale_out:
             return await self._queue_resume(run, reason, value)
         payload: Any = Command(resume=value) if reason == "question" else None
-        data = {"value": to_jsonable(value)}
+        data = {"value": serialize(value)}
         if run.status == RunStatus.FAILED:
             data["reason"] = "retry"
         opening = EventDraft(EventType.RUN_RESUMED, None, data)
@@ -288,7 +289,7 @@ class Runner:
         dispatch = {
             "kind": "resume",
             "reason": "retry" if run.status == RunStatus.FAILED else reason,
-            "value": to_jsonable(value),
+            "value": serialize(value),
         }
         try:
             changed = await self.store.transition(
