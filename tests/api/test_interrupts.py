@@ -5,23 +5,12 @@ refused at the door (the run keeps waiting), and `goto` / `update` steer a resum
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.conftest import LiveHost, wait_for_status
 from tests.wsclient import ProtocolClient
-
-
-@pytest.fixture(scope="module")
-def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHost]:
-    """The fixture graphs' host, given time to start on a loaded machine."""
-    live = LiveHost(Path(tmp_path_factory.mktemp("interrupts"))).start(timeout=120)
-    yield live
-    live.stop()
 
 
 def start(http: httpx.Client, graph: str, input: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -4,20 +4,8 @@ parent node's own events, over the socket and in the stored log."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tests.conftest import LiveHost, wait_for_status
 from tests.wsclient import ProtocolClient
-
-
-@pytest.fixture(scope="module")
-def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHost]:
-    live = LiveHost(Path(tmp_path_factory.mktemp("subgraphs"))).start(timeout=120)
-    yield live
-    live.stop()
 
 
 async def test_inner_nodes_stream_their_own_events_with_their_namespace(host: LiveHost) -> None:

@@ -33,7 +33,7 @@ def agent_host(
     # This checkout's code first, also where another copy of the package is installed.
     path = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
     live.env = llm_env(fake_server, TOOL_AGENT_BASE_URL=fake_server.base_url, PYTHONPATH=path)
-    live.start(timeout=120)
+    live.start()
     yield live
     live.stop()
 
