@@ -1,10 +1,11 @@
 """The one place that knows LangGraph's stream shapes: stream parts become event drafts.
 
 The runner asks LangGraph for `tasks`, `custom`, `messages` and `checkpoints` parts with
-`subgraphs=True`. A task's result is held back until the next checkpoint of the root
-graph arrives (with `durability="sync"` LangGraph emits it only after the previous step's
+`subgraphs=True`. A task's result is held back until the next checkpoint of its graph
+arrives (with `durability="sync"` LangGraph emits it only after the previous step's
 checkpoint was saved), so `node.completed` is never sent for a step that was not
-committed.
+committed. A subgraph's own nodes, and messages streamed inside a subgraph, carry their
+`namespace`; a `ToolMessage` becomes `message.tool`, never `message.delta` text.
 """
 
 from __future__ import annotations
