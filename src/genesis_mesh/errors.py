@@ -10,7 +10,9 @@ GenesisMeshError
 ├── InvalidInput        (invalid_input)      422
 │   ├── AnswerRequired  (answer_required)
 │   ├── AnswersByIdRequired (answers_by_id_required)
-│   └── UnknownInterrupt (unknown_interrupt)
+│   ├── UnknownInterrupt (unknown_interrupt)
+│   ├── InvalidContext  (invalid_context)    a run's context or config LangGraph refuses
+│   └── ContextLocked   (context_locked)     a context key the operator or graph fixes
 ├── TokenInUrl          (token_in_url)       400
 ├── Unauthorized        (unauthorized)       401
 │   ├── AuthenticationRequired (authentication_required)
@@ -158,6 +160,27 @@ class UnknownInterrupt(InvalidInput):
             f"Run {run_id!r} has no pending interrupt {', '.join(unknown)}; answer only the "
             f"pending ones ({', '.join(pending) or 'none'}). The run keeps waiting.",
             {"run_id": run_id, "interrupt_ids": unknown, "pending_interrupt_ids": pending},
+        )
+
+
+class InvalidContext(InvalidInput):
+    """A run's `context` or `config` that the graph's `context_schema` (or LangGraph's
+    config rules) refuses; the message is LangGraph's reason."""
+
+    code = "invalid_context"
+
+
+class ContextLocked(InvalidInput):
+    """A run named context keys that the operator (`GENESIS_MESH_GRAPH_CONTEXT` `locked`)
+    or the graph (`LOCKED_CONTEXT_KEYS`) fixes for every run."""
+
+    code = "context_locked"
+
+    def __init__(self, graph: str, keys: list[str]) -> None:
+        super().__init__(
+            f"Graph {graph!r} does not let a run set {', '.join(keys)}: the operator fixes "
+            "these for every run; leave them out of the run's context (docs/security.md).",
+            {"graph": graph, "locked": keys},
         )
 
 
