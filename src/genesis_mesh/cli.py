@@ -362,7 +362,11 @@ class _NodeView:
     def apply(self, event: Event) -> None:
         if event.node is None:
             return
-        row = self.rows.setdefault(event.node, {"status": "pending", "message": "", "t0": None})
+        name = event.node
+        namespace = event.data.get("namespace")
+        if namespace and event.type != EventType.NODE_PROGRESS:  # a subgraph's own node
+            name = f"{str(namespace[0]).split(':')[0]} › {event.node}"
+        row = self.rows.setdefault(name, {"status": "pending", "message": "", "t0": None})
         if event.type == EventType.NODE_STARTED:
             row.update(status="running", t0=event.ts)
         elif event.type == EventType.NODE_PROGRESS:

@@ -8,6 +8,9 @@ GenesisMeshError
 ├── GraphUnavailable    (graph_unavailable)  503
 ├── ChatModelNotConfigured (chat_model_not_configured) 503
 ├── InvalidInput        (invalid_input)      422
+│   ├── AnswerRequired  (answer_required)
+│   ├── AnswersByIdRequired (answers_by_id_required)
+│   ├── UnknownInterrupt (unknown_interrupt)
 │   ├── InvalidContext  (invalid_context)    a run's context or config LangGraph refuses
 │   └── ContextLocked   (context_locked)     a context key the operator or graph fixes
 ├── TokenInUrl          (token_in_url)       400
@@ -112,6 +115,52 @@ class ChatModelNotConfigured(GenesisMeshError):
 class InvalidInput(GenesisMeshError):
     code = "invalid_input"
     http_status = 422
+
+
+class AnswerRequired(InvalidInput):
+    """A resume without an answer to a run that asked a question (LangGraph 1.2 fails
+    the run on `Command(resume=None)`); the run keeps waiting."""
+
+    code = "answer_required"
+
+    def __init__(self, run_id: str, pending: list[str], empty_map: bool = False) -> None:
+        why = (
+            "an empty object is a map of answers by interrupt id naming none"
+            if empty_map
+            else "a resume without a value"
+        )
+        super().__init__(
+            f"Run {run_id!r} waits for an answer and {why} gives it none; resume with "
+            '"value" set to the answer (one interrupt pending) or to a map '
+            "{interrupt id: answer}. The run keeps waiting.",
+            {"run_id": run_id, "pending_interrupt_ids": pending},
+        )
+
+
+class AnswersByIdRequired(InvalidInput):
+    """One plain value for a run with several interrupts pending: LangGraph cannot tell
+    which it answers; the run keeps waiting."""
+
+    code = "answers_by_id_required"
+
+    def __init__(self, run_id: str, pending: list[str]) -> None:
+        super().__init__(
+            f"Run {run_id!r} waits on {len(pending)} interrupts ({', '.join(pending)}); "
+            'resume with "value" a map {interrupt id: answer} (RunInfo.interrupt.interrupts '
+            "lists them). The run keeps waiting.",
+            {"run_id": run_id, "pending_interrupt_ids": pending},
+        )
+
+
+class UnknownInterrupt(InvalidInput):
+    code = "unknown_interrupt"
+
+    def __init__(self, run_id: str, unknown: list[str], pending: list[str]) -> None:
+        super().__init__(
+            f"Run {run_id!r} has no pending interrupt {', '.join(unknown)}; answer only the "
+            f"pending ones ({', '.join(pending) or 'none'}). The run keeps waiting.",
+            {"run_id": run_id, "interrupt_ids": unknown, "pending_interrupt_ids": pending},
+        )
 
 
 class InvalidContext(InvalidInput):

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-PROTOCOL_VERSION = "1.2"
+PROTOCOL_VERSION = "2.0"
 
 
 class RunStatus(StrEnum):
@@ -45,6 +45,7 @@ class EventType(StrEnum):
     NODE_COMPLETED = "node.completed"
     NODE_FAILED = "node.failed"
     MESSAGE_DELTA = "message.delta"
+    MESSAGE_TOOL = "message.tool"
     RUN_INTERRUPTED = "run.interrupted"
     RUN_RESUMED = "run.resumed"
     RUN_COMPLETED = "run.completed"
@@ -127,6 +128,22 @@ JsonObject = Annotated[dict[str, Any], AfterValidator(_finite)]
 JsonValue = Annotated[Any, AfterValidator(_finite)]
 
 
+class SendTarget(BaseModel):
+    """LangGraph's `Send`: run `node` with `arg` as its input."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    node: str = Field(min_length=1, max_length=200)
+    arg: JsonValue = None
+
+
+NodeName = Annotated[str, Field(min_length=1, max_length=200)]
+Goto = NodeName | SendTarget | list[NodeName | SendTarget]
+"""Where a resumed run goes next (LangGraph's `Command(goto=...)`)."""
+StateUpdate = JsonObject | list[tuple[str, JsonValue]]
+"""State keys a resume writes first (LangGraph's `Command(update=...)`)."""
+
+
 class RunConfig(BaseModel):
     """The LangGraph config a client may give a run (as LangGraph Server takes it). The
     host's own keys win: `configurable` `thread_id`, `run_id`, `checkpoint_id`,
@@ -192,6 +209,8 @@ class ResumeMessage(_ClientMessage):
     type: Literal["resume"]
     run_id: RunId
     value: JsonValue = None
+    goto: Goto | None = None
+    update: StateUpdate | None = None
 
 
 class AuthMessage(_ClientMessage):
@@ -262,12 +281,49 @@ class InterruptRequest(BaseModel):
 
 class ResumeRequest(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"value": {"approved": True}}, {}]}
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"value": {"approved": True}},
+                {"value": {"<interrupt id>": "yes", "<other interrupt id>": "no"}},
+                {"value": "yes", "update": {"note": "checked"}, "goto": "review"},
+                {},
+            ]
+        },
     )
 
     value: JsonValue = Field(
-        default=None, description="Answer to the run's question, if it asked one."
+        default=None,
+        description="The answer to the run's question; with several interrupts pending, a "
+        "map {interrupt id: answer}. Required when the run asked a question (unless "
+        "`goto` or `update` steer it instead).",
     )
+    goto: Goto | None = Field(
+        default=None, description="Node(s) to go to next, LangGraph's `Command(goto=...)`."
+    )
+    update: StateUpdate | None = Field(
+        default=None, description="State update applied first, `Command(update=...)`."
+    )
+
+    def command(self) -> dict[str, Any]:
+        """`goto` and `update` as plain JSON for the runner."""
+        return _steering(self.goto, self.update)
+
+
+def _steering(goto: Goto | None, update: StateUpdate | None) -> dict[str, Any]:
+    steer: dict[str, Any] = {}
+    if goto is not None:
+        items = goto if isinstance(goto, list) else [goto]
+        dumped = [g.model_dump() if isinstance(g, SendTarget) else g for g in items]
+        steer["goto"] = dumped if isinstance(goto, list) else dumped[0]
+    if update is not None:
+        steer["update"] = [list(pair) for pair in update] if isinstance(update, list) else update
+    return steer
+
+
+def resume_steering(message: ResumeMessage) -> dict[str, Any]:
+    """`goto` and `update` of a socket `resume` as plain JSON for the runner."""
+    return _steering(message.goto, message.update)
 
 
 class RunInfo(BaseModel):
@@ -280,7 +336,12 @@ class RunInfo(BaseModel):
     input: Any = Field(default_factory=dict)
     output: Any = None
     error: dict[str, Any] | None = None
-    interrupt: Any = None
+    interrupt: Any = Field(
+        default=None,
+        description="Why the run waits: `reason` (question, pause, shutdown, breakpoint); "
+        "for a question every pending interrupt in `interrupts` ({id, value, node, "
+        "namespace}) and the first also as `question`, `interrupt_id`, `node`.",
+    )
     last_seq: int = 0
     stop_requested: str | None = Field(
         default=None, description="A pause or cancel asked for and not carried out yet."

@@ -165,12 +165,20 @@ async def interrupt_run(
     return stopped
 
 
-@router.post("/{run_id}/resume", status_code=202, summary="Resume an interrupted run")
+@router.post(
+    "/{run_id}/resume",
+    status_code=202,
+    summary="Resume an interrupted run",
+    description="Answers the run's question with `value` (a map {interrupt id: answer} when "
+    "several interrupts are pending), optionally with LangGraph's `goto` / `update`; 422 "
+    "`answer_required`, `answers_by_id_required` or `unknown_interrupt` when LangGraph "
+    "could not take the resume (the run keeps waiting).",
+)
 async def resume_run(
     run: OwnedRun, body: ResumeRequest, services: ServicesDep, request: Request
 ) -> RunInfo:
     limits = get_limits(request)
     async with limits.admit_run(user_key(request), services.store, new_run=False) as admitted:
-        resumed = await services.runner.resume(run.run_id, body.value)
+        resumed = await services.runner.resume(run.run_id, body.value, **body.command())
         admitted(resumed.run_id)
     return resumed

@@ -38,6 +38,7 @@ from genesis_mesh.protocol import (
     StartMessage,
     SubscribeMessage,
     UnsubscribeMessage,
+    resume_steering,
 )
 from genesis_mesh.services import Services
 
@@ -263,7 +264,9 @@ class _Session:
                 store = self.services.store
                 limits = self.limits
                 async with limits.admit_run(self.limit_key, store, new_run=False) as admitted:
-                    run = await self.services.runner.resume(message.run_id, message.value)
+                    run = await self.services.runner.resume(
+                        message.run_id, message.value, **resume_steering(message)
+                    )
                     admitted(run.run_id)
                 self.push(_ack("resume", run.run_id, run.status))
         except GenesisMeshError as exc:

@@ -18,7 +18,6 @@ from typing import Any, cast
 
 from langgraph.errors import GraphDrained
 from langgraph.runtime import RunControl
-from langgraph.types import Command
 
 from genesis_mesh.errors import LeaseLost, RunTimedOut
 from genesis_mesh.observability.llm_usage import raise_if_over_token_limit
@@ -34,6 +33,7 @@ from genesis_mesh.runner.events import (
     StreamMapper,
     describe_error,
 )
+from genesis_mesh.runner.interrupts import build_command, pending_interrupts, question_interrupt
 from genesis_mesh.runner.options import CURRENT_CLAIM, RunnerOptions
 from genesis_mesh.runner.recovery import recovery_payload
 from genesis_mesh.serialization import serialize
@@ -249,14 +249,22 @@ class Executor:
         kind = dispatch.get("kind", "start")
         if kind == "resume" and not claim.recovered:
             reason = dispatch.get("reason")
-            value = dispatch.get("value")
+            value, goto, update = (
+                dispatch.get("value"),
+                dispatch.get("goto"),
+                dispatch.get("update"),
+            )
             data: dict[str, Any] = {"value": value}
+            data.update({k: dispatch[k] for k in ("goto", "update") if k in dispatch})
             if reason == "retry":
                 data["reason"] = "retry"
-            # A run paused before its first checkpoint (pending) starts from its input.
-            payload: Any = (
-                Command(resume=value) if reason == "question" else await self._recovery(run)
-            )
+            # Checked at the door (`Runner.resume`); a run paused before its first
+            # checkpoint (pending) starts from its input.
+            payload: Any
+            if reason == "question" or goto is not None or update is not None:
+                payload = build_command(value if reason == "question" else None, goto, update)
+            else:
+                payload = await self._recovery(run)
             data["worker"] = self.worker_id
             return payload, EventDraft(EventType.RUN_RESUMED, None, data)
         if kind == "start" and not claim.recovered and run.last_seq == 0:
@@ -344,22 +352,12 @@ class Executor:
 
     async def _settle(self, run: RunInfo, entry: GraphEntry) -> None:
         """Read the thread's state after the stream ended: a question, or the output."""
-        state = await entry.compiled().aget_state(run_config(run))
+        graph = entry.compiled()
+        state = await graph.aget_state(run_config(run))
         if state.interrupts:
-            first = state.interrupts[0]
-            node = next((t.name for t in state.tasks if t.interrupts), None)
-            question = serialize(first.value)
-            interrupt = {
-                "reason": "question",
-                "question": question,
-                "interrupt_id": first.id,
-                "node": node,
-            }
-            draft = EventDraft(
-                EventType.RUN_INTERRUPTED,
-                node,
-                {"reason": "question", "question": question, "interrupt_id": first.id},
-            )
+            interrupt = question_interrupt(await pending_interrupts(graph, run_config(run)))
+            data = {k: v for k, v in interrupt.items() if k != "node"}
+            draft = EventDraft(EventType.RUN_INTERRUPTED, interrupt["node"], data)
             await self.finish(run.run_id, draft, status=RunStatus.INTERRUPTED, interrupt=interrupt)
             return
         if state.next:
