@@ -109,7 +109,7 @@ def audit(options: AuditOptions, say: Callable[[str], None], write: Callable[[st
         say(f"error: {exc}")
         return EXIT_USAGE
     payload = {
-        "repo_url": str(local) if local is not None else options.source,
+        "repo_url": options.source,
         "ref": options.ref,
         "subdir": options.subdir,
         "max_pages": options.max_pages,

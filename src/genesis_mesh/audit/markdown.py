@@ -13,7 +13,7 @@ from genesis_mesh.audit.text import summary_line
 from genesis_mesh.audit.verdict import Judged, Level, Verdict
 
 MAX_ROWS = 50
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~-])")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")  # inline only: each line starts with our text
 
 
 def render_markdown(verdict: Verdict) -> str:
