@@ -24,6 +24,31 @@ from genesis_mesh.store import RunStore
 from genesis_mesh.store.queue import RunQueue
 
 
+class GraphContexts(dict[str, dict[str, Any]]):
+    """`GENESIS_MESH_GRAPH_CONTEXT` per graph, plus what the host offers every graph
+    whose context schema declares the field (today `upload_root`, the folder of
+    uploaded sites). Graphs without that field get exactly the configured values."""
+
+    def __init__(
+        self, values: dict[str, dict[str, Any]], offered: dict[str, Any], registry: GraphRegistry
+    ) -> None:
+        super().__init__(values)
+        self.offered = offered
+        self.registry = registry
+
+    def get(self, name: str, default: Any = None) -> Any:
+        configured = super().get(name, default)
+        entry = self.registry.entries.get(name)
+        schema = getattr(entry.graph, "context_schema", None) if entry is not None else None
+        fields = getattr(schema, "__dataclass_fields__", None) or getattr(
+            schema, "model_fields", None
+        )
+        wanted = {k: v for k, v in self.offered.items() if fields and k in fields}
+        if not wanted:
+            return configured
+        return {**wanted, **(configured or {})}
+
+
 @dataclass
 class Services:
     """Everything a request or a CLI command needs, opened together and closed together."""
@@ -80,7 +105,11 @@ async def open_services(
                 interrupt_wait_seconds=settings.interrupt_wait_seconds,
                 run_timeout_seconds=settings.run_timeout_seconds,
                 follow_poll_seconds=settings.claim_poll_seconds,
-                graph_context=settings.graph_context,
+                graph_context=GraphContexts(
+                    settings.graph_context,
+                    {"upload_root": str(settings.upload_dir().resolve())},
+                    registry,
+                ),
             ),
             queue=queue,
         )
