@@ -11,6 +11,7 @@ import pytest
 from tests.auth.conftest import JWT_AUDIENCE, JWT_ISSUER, JWT_SECRET, make_jwt
 from tests.conftest import ROOT, LiveHost, wait_for_status
 from tests.uploads.archives import site_tar_gz, site_zip, zip_of
+from tests.wsclient import ProtocolClient
 
 ENV = {
     "GENESIS_MESH_AUTH": "required",
@@ -46,7 +47,9 @@ def _leftovers(host: LiveHost) -> list[str]:
 
 def test_an_uploaded_zip_is_audited_by_topical_mesh(host: LiveHost) -> None:
     with _client(host, "alice") as alice:
-        created = alice.post("/api/v1/uploads?name=site.zip", content=site_zip("site-main/"), headers=ZIP)
+        created = alice.post(
+            "/api/v1/uploads?name=site.zip", content=site_zip("site-main/"), headers=ZIP
+        )
         assert created.status_code == 201, created.text
         upload = created.json()
         assert upload["files"] == 2 and upload["source"] == f"upload:{upload['upload_id']}"
@@ -130,3 +133,20 @@ def test_other_routes_keep_the_small_request_limit(host: LiveHost) -> None:
         )
     assert answer.status_code == 413
     assert "GENESIS_MESH_MAX_REQUEST_BYTES" in answer.json()["message"]
+
+
+async def test_a_websocket_start_on_another_users_upload_is_not_found(host: LiveHost) -> None:
+    with _client(host, "alice") as alice:
+        upload = alice.post("/api/v1/uploads", content=site_zip(), headers=ZIP).json()
+    token = make_jwt(sub="bob")
+    client = await ProtocolClient.open(
+        host.ws_url, additional_headers={"Authorization": f"Bearer {token}"}
+    )
+    try:
+        await client.send(
+            {"type": "start", "graph": "topical_mesh", "input": {"repo_url": upload["source"]}}
+        )
+        got = await client.until(lambda m: m.get("type") in ("error", "run.started"))
+    finally:
+        await client.close()
+    assert got[-1]["type"] == "error" and got[-1]["code"] == "upload_not_found"
