@@ -94,3 +94,10 @@ def test_several_formats_are_written_in_one_run(tmp_path: Path) -> None:
     assert result.stdout.startswith("::error file=")
     assert '"version": "2.1.0"' in sarif.read_text()
     assert junit.read_text().startswith("<?xml")
+
+
+def test_a_file_url_is_audited_like_the_folder(tmp_path: Path) -> None:
+    site = write_site(tmp_path / "site", BROKEN_SITE)
+    result = audit(site.as_uri(), "--format", "json")
+    assert result.exit_code == 1
+    assert '"file": "index.md"' in result.stdout

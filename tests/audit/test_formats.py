@@ -129,3 +129,21 @@ def test_json_lists_every_finding_with_its_level_and_place() -> None:
         5,
         "error",
     )
+
+
+def test_markdown_summary_keeps_site_text_inert() -> None:
+    from genesis_mesh.audit.findings import Finding, Kind
+    from genesis_mesh.audit.verdict import judge
+
+    hostile = Finding(
+        Kind.BROKEN_LINK,
+        "docs/a|b.md",
+        1,
+        1,
+        "x",
+        "Broken [click](javascript:alert(1)) <img src=x onerror=alert(1)> | cell",
+    )
+    text = render_markdown(judge("site", [hostile], frozenset({Kind.BROKEN_LINK})))
+    row = next(line for line in text.splitlines() if line.startswith("| docs"))
+    assert row.count(" | ") == 2  # three cells: the site's pipes are escaped
+    assert "\\[click\\](javascript:alert(1))" in row and "\\<img" in row
