@@ -11,7 +11,7 @@ GenesisMeshError
 ├── InvalidInput        (invalid_input)      422
 ├── TokenInUrl          (token_in_url)       400
 ├── ArchiveTooLarge     (archive_too_large)  413
-├── UnsupportedArchive  (unsupported_archive) 415
+├── UnsupportedArchive  (unsupported_archive) 415  the content type is not an archive's
 ├── ArchiveRefused      (archive_refused)    422  detail.rule names the check
 ├── Unauthorized        (unauthorized)       401
 │   ├── AuthenticationRequired (authentication_required)
@@ -311,8 +311,8 @@ class UnsupportedArchive(GenesisMeshError):
 
     def __init__(self) -> None:
         super().__init__(
-            "The body is not a .zip or .tar.gz archive; send one with Content-Type "
-            "application/zip or application/gzip.",
+            "The content type is not an archive type; send the .zip or .tar.gz itself as "
+            "the body (not a form) with Content-Type application/zip or application/gzip.",
             {"accepted": ["application/zip", "application/gzip"]},
         )
 

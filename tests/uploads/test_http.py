@@ -118,12 +118,15 @@ def test_an_archive_over_the_upload_limit_is_a_413_naming_the_setting(host: Live
     assert _leftovers(host) == before
 
 
-def test_a_body_that_is_not_an_archive_is_a_415(host: LiveHost) -> None:
+def test_a_form_is_a_415_and_a_body_that_is_not_an_archive_a_422(host: LiveHost) -> None:
     with _client(host, "alice") as alice:
         form = alice.post("/api/v1/uploads", files={"file": ("site.zip", site_zip())})
         text = alice.post("/api/v1/uploads", content=b"# hi", headers=ZIP)
+        empty = alice.post("/api/v1/uploads", content=b"", headers=ZIP)
     assert form.status_code == 415 and form.json()["code"] == "unsupported_archive"
-    assert text.status_code == 415 and "application/zip" in text.json()["message"]
+    assert "not a form" in form.json()["message"]
+    assert text.status_code == 422 and text.json()["detail"]["rule"] == "not_an_archive"
+    assert empty.status_code == 422 and empty.json()["detail"]["rule"] == "empty"
 
 
 def test_other_routes_keep_the_small_request_limit(host: LiveHost) -> None:

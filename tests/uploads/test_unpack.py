@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from genesis_mesh.errors import ArchiveRefused, UnsupportedArchive
+from genesis_mesh.errors import ArchiveRefused
 from genesis_mesh.uploads.limits import ArchiveLimits
 from genesis_mesh.uploads.unpack import unpack
 from tests.uploads.archives import (
@@ -144,10 +144,8 @@ def test_control_characters_in_names_are_refused(tmp_path: Path) -> None:
     assert _refused(tmp_path, zip_of([("a\x1b[2J.md", b"x")])).rule == "control_character"
 
 
-def test_a_body_that_is_not_an_archive_is_refused_as_unsupported(tmp_path: Path) -> None:
-    with pytest.raises(UnsupportedArchive) as caught:
-        _unpack(tmp_path, b"# just markdown\n")
-    assert caught.value.http_status == 415
+def test_a_body_that_is_not_an_archive_is_refused(tmp_path: Path) -> None:
+    assert _refused(tmp_path, b"# just markdown\n").rule == "not_an_archive"
 
 
 def test_a_corrupt_archive_is_refused(tmp_path: Path) -> None:

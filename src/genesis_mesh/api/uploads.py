@@ -60,9 +60,10 @@ async def create_upload(
     name: Annotated[str, Query(max_length=200, description="A label, e.g. the file name.")] = "",
 ) -> UploadInfo:
     """Unpacks the archive into a folder of its own; start a run with the answer's
-    `source` as `repo_url`. Refusals: 413 over the size limit, 415 not a zip or tar.gz,
-    422 `archive_refused` with `detail.rule` (path_traversal, absolute_path, link,
-    special_file, duplicate_name, too_many_files, unpacked_too_large, zip_bomb, ...)."""
+    `source` as `repo_url`. Refusals: 413 over the size limit, 415 a content type that
+    is not an archive's, 422 `archive_refused` with `detail.rule` (not_an_archive,
+    path_traversal, absolute_path, link, special_file, duplicate_name, too_many_files,
+    unpacked_too_large, zip_bomb, ...)."""
     kind = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if kind not in ARCHIVE_TYPES:
         raise UnsupportedArchive()

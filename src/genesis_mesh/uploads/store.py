@@ -21,7 +21,6 @@ from genesis_mesh.errors import (
     ArchiveRefused,
     ArchiveTooLarge,
     TooManyUploads,
-    UnsupportedArchive,
     UploadNotFound,
 )
 from genesis_mesh.uploads.limits import ArchiveLimits
@@ -70,7 +69,7 @@ class UploadStore:
         try:
             received = await _receive(body, folder / ARCHIVE, self.limits.max_bytes)
             if received == 0:
-                raise UnsupportedArchive()
+                raise ArchiveRefused("empty", "the request body is empty: send the archive")
             info = await asyncio.to_thread(self._unpack, folder, upload_id, owner, name, received)
         except BaseException:
             await asyncio.to_thread(shutil.rmtree, folder, True)

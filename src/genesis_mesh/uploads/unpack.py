@@ -21,7 +21,7 @@ import zlib
 from pathlib import Path
 from typing import IO
 
-from genesis_mesh.errors import ArchiveRefused, UnsupportedArchive
+from genesis_mesh.errors import ArchiveRefused
 from genesis_mesh.uploads.limits import RATIO_FLOOR_BYTES, ArchiveLimits
 from genesis_mesh.uploads.names import NameSet, safe_name
 
@@ -42,7 +42,9 @@ def archive_kind(path: Path) -> str:
         return "zip"
     if head.startswith(GZIP_MAGIC):
         return "tar.gz"
-    raise UnsupportedArchive()
+    raise ArchiveRefused(
+        "not_an_archive", "the body is neither a zip nor a gzip file (by its first bytes)"
+    )
 
 
 def unpack(archive: Path, dest: Path, limits: ArchiveLimits) -> tuple[int, int]:
