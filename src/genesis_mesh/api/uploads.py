@@ -37,7 +37,7 @@ _BINARY_BODY: dict[str, Any] = {
         "required": True,
         "content": {
             kind: {"schema": {"type": "string", "format": "binary"}}
-            for kind in ("application/zip", "application/gzip")
+            for kind in ("application/zip", "application/gzip", "application/octet-stream")
         },
     }
 }
