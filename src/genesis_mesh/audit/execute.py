@@ -47,6 +47,18 @@ def load_graph(config: Path, name: str = GRAPH) -> GraphEntry:
     return entry
 
 
+def _input_error(exc: GenesisMeshError) -> Exception:
+    """A source the graph refuses at start (its input validators name the rule with an
+    error type ending in `_refused`) is a site that cannot be read; anything else is a
+    wrong option."""
+    errors = exc.detail if isinstance(exc.detail, list) else []
+    refused = [e for e in errors if str(e.get("type", "")).endswith("_refused")]
+    if errors and len(refused) == len(errors):
+        return SiteUnreadable("; ".join(str(e.get("msg", "")) for e in refused))
+    shown = "; ".join(f"{'.'.join(map(str, e.get('loc', [])))}: {e.get('msg')}" for e in errors)
+    return UsageError(f"{exc.message} {shown}".strip())
+
+
 def operator_context(entry: GraphEntry, values: dict[str, Any]) -> Any:
     """The graph's `context_schema` from the deployment's values, with local sources on
     and no chat model; keys the schema does not have are left out."""
@@ -68,7 +80,7 @@ async def run_audit(
     try:
         data = entry.validate_input(payload)
     except GenesisMeshError as exc:
-        raise UsageError(f"{exc.message} {exc.detail or ''}".strip()) from None
+        raise _input_error(exc) from None
     graph = entry.compiled()
     config: Any = {"configurable": {"thread_id": f"audit-{uuid.uuid4().hex}"}}
     try:
