@@ -63,3 +63,12 @@ def site_tar_gz() -> bytes:
 
 
 SYMLINK_MODE = stat.S_IFLNK | 0o777
+
+
+def encrypted_zip() -> bytes:
+    """A zip whose one entry has the "encrypted" flag set (in both of its headers)."""
+    data = bytearray(zip_of([("secret.md", b"# hidden\n")]))
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.find(signature)
+        data[at + offset] |= 0x1
+    return bytes(data)

@@ -13,6 +13,7 @@ from genesis_mesh.uploads.limits import ArchiveLimits
 from genesis_mesh.uploads.unpack import unpack
 from tests.uploads.archives import (
     SYMLINK_MODE,
+    encrypted_zip,
     file_member,
     site_tar_gz,
     site_zip,
@@ -153,3 +154,7 @@ def test_a_corrupt_archive_is_refused(tmp_path: Path) -> None:
     assert _refused(tmp_path / "t", truncated).rule == "corrupt"
     broken_zip = site_zip()[:-30]
     assert _refused(tmp_path / "z", broken_zip).rule == "corrupt"
+
+
+def test_an_encrypted_zip_entry_is_refused(tmp_path: Path) -> None:
+    assert _refused(tmp_path, encrypted_zip()).rule == "encrypted"
