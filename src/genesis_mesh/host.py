@@ -92,7 +92,7 @@ def _too_large(limit: int, setting: str = _REQUEST_SETTING) -> JSONResponse:
         {
             "code": "request_too_large",
             "message": f"The request body is over {limit} bytes; send less (limit: {setting}).",
-            "detail": {"limit": limit, "setting": setting},
+            "detail": {"limit": limit},
         },
         status_code=413,
     )
