@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -52,6 +52,12 @@ class Context:
     workdir: str = field(default_factory=_default_workdir)
     upload_root: str | None = None
     chat_model: BaseChatModel | None = None
+
+
+LOCKED_CONTEXT_KEYS = frozenset(f.name for f in fields(Context))
+"""Every field is the operator's: a client's run may not reach local folders, private
+hosts or plain http, move the checkout, or raise a cap. Hosts that honour the
+`LOCKED_CONTEXT_KEYS` convention (genesis-mesh) refuse a run's context that names one."""
 
 
 def resolve_context(value: Any) -> Context:
