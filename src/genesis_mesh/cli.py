@@ -312,13 +312,23 @@ def audit(
         write_baseline=write_baseline,
         changed_since=changed_since,
         max_pages=max_pages,
-        graph_context=settings.graph_context.get("topical_mesh", {}),
+        graph_context=_operator_defaults(settings, "topical_mesh"),
     )
     say = console.print if console.is_terminal else _plain_stderr
     code = run_audit(
         options, lambda m: say(m, markup=False, highlight=False, soft_wrap=True), _stdout
     )
     raise typer.Exit(code)
+
+
+def _operator_defaults(settings: Settings, graph: str) -> dict[str, Any]:
+    from genesis_mesh.runner.context import read_policy
+
+    try:
+        return read_policy(graph, settings.graph_context.get(graph, {})).defaults
+    except ValueError as exc:
+        console.print(f"[red]Invalid settings:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 def _plain_stderr(message: str, **_options: Any) -> None:

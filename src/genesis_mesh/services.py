@@ -20,6 +20,7 @@ from genesis_mesh.bus.redis import RedisBus
 from genesis_mesh.checkpointers import open_checkpointer
 from genesis_mesh.registry import GraphRegistry
 from genesis_mesh.runner import Runner, RunnerOptions
+from genesis_mesh.runner.context import read_policy
 from genesis_mesh.runner.worker import Worker
 from genesis_mesh.settings import Settings
 from genesis_mesh.store import RunStore
@@ -28,29 +29,28 @@ from genesis_mesh.store_owners import OwnedStore
 from genesis_mesh.stores import open_store, read_store_config
 
 
-class GraphContexts(dict[str, dict[str, Any]]):
-    """`GENESIS_MESH_GRAPH_CONTEXT` per graph, plus what the host offers every graph
-    whose context schema declares the field (today `upload_root`, the folder of
-    uploaded sites). Graphs without that field get exactly the configured values."""
-
-    def __init__(
-        self, values: dict[str, dict[str, Any]], offered: dict[str, Any], registry: GraphRegistry
-    ) -> None:
-        super().__init__(values)
-        self.offered = offered
-        self.registry = registry
-
-    def get(self, name: str, default: Any = None) -> Any:
-        configured = super().get(name, default)
-        entry = self.registry.entries.get(name)
-        schema = getattr(entry.graph, "context_schema", None) if entry is not None else None
+def graph_contexts(
+    configured: dict[str, Any], offered: dict[str, Any], registry: GraphRegistry
+) -> dict[str, Any]:
+    """`GENESIS_MESH_GRAPH_CONTEXT`, with what the host offers (today `upload_root`, the
+    folder of uploaded sites) added to the defaults of each graph whose context schema
+    declares the field; the operator's own values win. Other graphs get exactly the
+    configured values."""
+    contexts = dict(configured)
+    for name, entry in registry.entries.items():
+        schema = getattr(entry.graph, "context_schema", None)
         fields = getattr(schema, "__dataclass_fields__", None) or getattr(
             schema, "model_fields", None
         )
-        wanted = {k: v for k, v in self.offered.items() if fields and k in fields}
+        wanted = {k: v for k, v in offered.items() if fields and k in fields}
         if not wanted:
-            return configured
-        return {**wanted, **(configured or {})}
+            continue
+        policy = read_policy(name, configured.get(name, {}))
+        contexts[name] = {
+            "defaults": {**wanted, **policy.defaults},
+            "locked": sorted(policy.locked),
+        }
+    return contexts
 
 
 @dataclass
@@ -121,7 +121,7 @@ async def open_services(
                 interrupt_wait_seconds=settings.interrupt_wait_seconds,
                 run_timeout_seconds=settings.run_timeout_seconds,
                 follow_poll_seconds=settings.claim_poll_seconds,
-                graph_context=GraphContexts(
+                graph_context=graph_contexts(
                     settings.graph_context,
                     {"upload_root": str(settings.upload_dir().resolve())},
                     registry,

@@ -153,3 +153,18 @@ async def test_a_websocket_start_on_another_users_upload_is_not_found(host: Live
     finally:
         await client.close()
     assert got[-1]["type"] == "error" and got[-1]["code"] == "upload_not_found"
+
+
+def test_a_run_cannot_point_upload_root_elsewhere(host: LiveHost) -> None:
+    with _client(host, "alice") as alice:
+        upload = alice.post("/api/v1/uploads", content=site_zip(), headers=ZIP).json()
+        run = alice.post(
+            "/api/v1/runs",
+            json={
+                "graph": "topical_mesh",
+                "input": {"repo_url": upload["source"]},
+                "context": {"upload_root": "/"},
+            },
+        )
+    assert run.status_code == 422 and run.json()["code"] == "context_locked"
+    assert "upload_root" in run.json()["message"]
