@@ -59,6 +59,21 @@ def resolve_host(host: str, port: int) -> list[str]:
 
 def check_source(repo_url: str, ctx: Context) -> LocalSource | RemoteSource:
     """Validate `repo_url` against the rules; raises CloneRefused naming the broken rule."""
+    source = _checked_source(repo_url, ctx, resolve=True)
+    if source is None:
+        raise CloneRefused("Refused: the source could not be checked.")
+    return source
+
+
+def check_source_offline(repo_url: str, ctx: Context) -> None:
+    """`check_source` without DNS (input validation, before the run starts): an IP-address
+    host is checked against the address rules, a host name only for its syntax."""
+    _checked_source(repo_url, ctx, resolve=False)
+
+
+def _checked_source(
+    repo_url: str, ctx: Context, resolve: bool
+) -> LocalSource | RemoteSource | None:
     _check_characters(repo_url)
     if repo_url.startswith("upload:"):
         return _upload_source(repo_url, ctx)
@@ -87,6 +102,9 @@ def check_source(repo_url: str, ctx: Context) -> LocalSource | RemoteSource:
             f"Refused: port {port} is not the default port of {scheme}. Non-default ports "
             "are accepted only for hosts listed in the allowed_private_hosts setting."
         )
+    if not resolve:
+        _check_literal_address(host, allowed)
+        return None
     address = _checked_address(host, port, allowed)
     return RemoteSource(url=repo_url, scheme=scheme, host=host, port=port, address=address)
 
@@ -243,6 +261,48 @@ def is_public_address(address: str) -> bool:
     return not any(ip.version == net.version and ip in net for net in _EXTRA_BLOCKED)
 
 
+def _check_literal_address(host: str, allowed: _Matchers) -> None:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return
+    if not is_public_address(host) and not _host_is_allowed(host, host, allowed):
+        raise CloneRefused(_not_public(host, host))
+
+
+def _not_public(host: str, address: str) -> str:
+    return (
+        f"Refused: host {host!r} resolves to {address}, which is not a public "
+        "address (loopback, private, link-local, CGNAT and metadata addresses are "
+        "blocked). An operator can allow it with the allowed_private_hosts setting."
+    )
+
+
+def check_syntax(repo_url: str) -> None:
+    """The rules that hold whatever the settings: characters, `-`, `::`, scp-style, scheme
+    family, user information, host syntax (input validation without a run context)."""
+    _check_characters(repo_url)
+    if "://" not in repo_url:
+        if re.match(r"^[^/\\]+:", repo_url):
+            _local_source(repo_url, Context(allow_local_sources=True), shown=repo_url)
+        return
+    parts = urlsplit(repo_url)
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        return
+    _check_scheme(scheme, Context(allow_http=True))
+    if "@" in parts.netloc or parts.username is not None or parts.password is not None:
+        raise CloneRefused(
+            "Refused: the URL carries user information (user:password@). Credentials in "
+            "URLs are not accepted; use a public URL."
+        )
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise CloneRefused("Refused: the URL has no host name.")
+    _port_of(parts, scheme)
+    _check_host_syntax(host)
+
+
 def _checked_address(host: str, port: int, allowed: _Matchers) -> str:
     try:
         addresses = resolve_host(host, port)
@@ -252,9 +312,5 @@ def _checked_address(host: str, port: int, allowed: _Matchers) -> str:
         raise CloneRefused(f"Refused: host {host!r} resolved to no address.")
     for address in addresses:
         if not is_public_address(address) and not _host_is_allowed(host, address, allowed):
-            raise CloneRefused(
-                f"Refused: host {host!r} resolves to {address}, which is not a public "
-                "address (loopback, private, link-local, CGNAT and metadata addresses are "
-                "blocked). An operator can allow it with the allowed_private_hosts setting."
-            )
+            raise CloneRefused(_not_public(host, address))
     return addresses[0]

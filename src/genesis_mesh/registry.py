@@ -101,10 +101,15 @@ class GraphEntry:
             return values
         return {k: v for k, v in values.items() if k in self._output_keys}
 
-    def validate_input(self, value: dict[str, Any]) -> dict[str, Any]:
-        """Check `value` against the graph's input schema; returns it as JSON-safe data."""
+    def validate_input(
+        self, value: dict[str, Any], context: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """Check `value` against the graph's input schema; returns it as JSON-safe data.
+
+        `context` (the run's context values) is pydantic's validation context, so a
+        graph's validators can apply the operator's settings before the run starts."""
         try:
-            model = self.compiled().get_input_schema().model_validate(value)
+            model = self.compiled().get_input_schema().model_validate(value, context=context)
         except PydanticUserError:
             # The state type cannot be validated by pydantic here (e.g. `typing.TypedDict`
             # on Python 3.11); LangGraph runs it all the same, so accept the object.

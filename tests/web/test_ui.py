@@ -255,6 +255,8 @@ def test_hostile_report_and_names_execute_nothing_and_load_nothing(
     expect(page.locator(".figure-grade dd")).to_have_text("B")
     expect(page.locator(".figure-orphans dd")).to_have_text("2")
     expect(page.locator(".figure-broken dd")).to_have_text("1")
+    expect(page.locator(".finding .place")).to_have_text("docs/p1.md:3:7")
+    expect(page.locator(".finding")).to_contain_text("Broken link to <")
     expect(page.locator(".mesh-nodes .mesh-pillar")).to_have_count(1)
     expect(page.locator(".mesh-nodes .mesh-orphan")).to_have_count(2)
     expect(page.locator(".mesh-edges .mesh-edge-missing")).to_have_count(1)

@@ -143,10 +143,13 @@ class Runner:
         compiled = entry.compiled()
         if entry.requires_chat_model and self.contexts.lacks_chat_model(graph):
             raise ChatModelNotConfigured(graph, SETTINGS_HINT)
-        data = entry.validate_input(input)
         context, stored_config = self.contexts.admit(
             graph, compiled, entry.locked_context, context, config
         )
+        # The operator's settings plus the admitted (never locked) client values, so the
+        # input schema's validators judge the input by what this run will really allow.
+        settings = {**self.options.graph_context.get(graph, {}), **(context or {})}
+        data = entry.validate_input(input, settings)
         room = await self.multitask.make_room(thread_id, multitask)
         dispatch = {"kind": "start", "client_ref": client_ref, **room.dispatch}
         run = await self.store.create_run(
