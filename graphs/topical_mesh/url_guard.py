@@ -282,6 +282,10 @@ def check_syntax(repo_url: str) -> None:
     """The rules that hold whatever the settings: characters, `-`, `::`, scp-style, scheme
     family, user information, host syntax (input validation without a run context)."""
     _check_characters(repo_url)
+    if repo_url.startswith("upload:"):
+        if _UPLOAD.match(repo_url) is None:
+            raise CloneRefused(f"Refused: {repo_url!r} is not an upload id (upload:<id>).")
+        return
     if "://" not in repo_url:
         if re.match(r"^[^/\\]+:", repo_url):
             _local_source(repo_url, Context(allow_local_sources=True), shown=repo_url)

@@ -46,10 +46,12 @@ def graph_contexts(
         if not wanted:
             continue
         policy = read_policy(name, configured.get(name, {}))
-        contexts[name] = {
-            "defaults": {**wanted, **policy.defaults},
-            "locked": sorted(policy.locked),
-        }
+        defaults = {**wanted, **policy.defaults}
+        # The flat shape when nothing is locked: the runner also reads it, unparsed, as
+        # the settings of the input's validators.
+        contexts[name] = (
+            {"defaults": defaults, "locked": sorted(policy.locked)} if policy.locked else defaults
+        )
     return contexts
 
 
