@@ -23,7 +23,7 @@ from graphs.topical_mesh.url_guard import (
 
 MAX_PAGES_LIMIT = 10_000_000
 _CONTEXT_FIELDS = frozenset(
-    {"allow_local_sources", "allow_http", "allowed_private_hosts", "max_pages_cap"}
+    {"allow_local_sources", "allow_http", "allowed_private_hosts", "max_pages_cap", "upload_root"}
 )
 
 Severity = Literal["low", "medium", "high", "critical"]

@@ -23,6 +23,7 @@ _BRACKETED_IPV6 = re.compile(r"\[[0-9A-Fa-f:.]+\]")
 _HOSTNAME = re.compile(
     r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.?$"
 )
+_UPLOAD = re.compile(r"^upload:([A-Za-z0-9_-]{8,64})$")
 _REF = re.compile(r"^[A-Za-z0-9._/+-]{1,200}$")
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 # Ranges refused on top of `not is_global` (some are "global" in Python's tables).
@@ -74,6 +75,8 @@ def _checked_source(
     repo_url: str, ctx: Context, resolve: bool
 ) -> LocalSource | RemoteSource | None:
     _check_characters(repo_url)
+    if repo_url.startswith("upload:"):
+        return _upload_source(repo_url, ctx)
     if "://" not in repo_url:
         return _local_source(repo_url, ctx, shown=repo_url)
     parts = urlsplit(repo_url)
@@ -157,6 +160,26 @@ def _local_source(path: str, ctx: Context, shown: str) -> LocalSource:
     if not os.path.isdir(real):
         raise CloneRefused(f"Refused: local source {path!r} is not a folder.")
     return LocalSource(path=real)
+
+
+def _upload_source(repo_url: str, ctx: Context) -> LocalSource:
+    """An uploaded archive, unpacked by the host: read in place, never from elsewhere."""
+    match = _UPLOAD.match(repo_url)
+    if match is None:
+        raise CloneRefused(f"Refused: {repo_url!r} is not an upload id (upload:<id>).")
+    if not ctx.upload_root:
+        raise CloneRefused(
+            "Refused: uploads are not available here (no upload_root setting); use an "
+            "https URL, or upload the archive to a genesis-mesh host."
+        )
+    root = os.path.realpath(ctx.upload_root)
+    site = os.path.realpath(os.path.join(root, match.group(1), "site"))
+    if not site.startswith(root + os.sep) or not os.path.isdir(site):
+        raise CloneRefused(
+            f"Refused: no upload {match.group(1)!r}; uploads expire, so send the archive "
+            "again (POST /api/v1/uploads)."
+        )
+    return LocalSource(path=site)
 
 
 def _check_scheme(scheme: str, ctx: Context) -> None:
@@ -259,6 +282,10 @@ def check_syntax(repo_url: str) -> None:
     """The rules that hold whatever the settings: characters, `-`, `::`, scp-style, scheme
     family, user information, host syntax (input validation without a run context)."""
     _check_characters(repo_url)
+    if repo_url.startswith("upload:"):
+        if _UPLOAD.match(repo_url) is None:
+            raise CloneRefused(f"Refused: {repo_url!r} is not an upload id (upload:<id>).")
+        return
     if "://" not in repo_url:
         if re.match(r"^[^/\\]+:", repo_url):
             _local_source(repo_url, Context(allow_local_sources=True), shown=repo_url)

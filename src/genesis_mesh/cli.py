@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging.config
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -257,6 +258,86 @@ def graphs(config: ConfigOption = None) -> None:
     out.print(table)
     if not all(e.available for e in registry.entries.values()):
         raise typer.Exit(1)
+
+
+@app.command()
+def audit(
+    source: Annotated[
+        str, typer.Argument(help="The site: a local folder (CI), or an https git URL.")
+    ],
+    subdir: Annotated[str | None, typer.Option(help="Content folder inside it, e.g. docs.")] = None,
+    ref: Annotated[str | None, typer.Option(help="Branch or tag of a git URL.")] = None,
+    format: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            help="text, json, sarif, junit, github or markdown; FORMAT=FILE writes a file. "
+            "Repeat for several (one may go to standard output).",
+        ),
+    ] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            help="Kinds that fail the build: broken, assets, anchors, escaped, orphans, "
+            "content-orphans, all or none (comma-separated)."
+        ),
+    ] = "broken,assets,anchors",
+    baseline: Annotated[
+        Path | None, typer.Option(help="Accepted findings (JSON); only new ones fail.")
+    ] = None,
+    write_baseline: Annotated[
+        Path | None, typer.Option(help="Write a baseline of today's findings and exit 0.")
+    ] = None,
+    changed_since: Annotated[
+        str | None,
+        typer.Option(help="Only findings in files changed since this git ref (merge base)."),
+    ] = None,
+    max_pages: Annotated[int, typer.Option(min=1, help="Pages read at most.")] = 50_000,
+    config: ConfigOption = None,
+) -> None:
+    """Audit the links of a site for CI: exit 0 clean, 1 findings that fail, 2 bad
+    usage, 3 the site could not be read (docs/topical-mesh.md)."""
+    from genesis_mesh.audit.command import AuditOptions
+    from genesis_mesh.audit.command import audit as run_audit
+
+    settings = _settings(config)
+    options = AuditOptions(
+        source=source,
+        config=settings.config,
+        subdir=subdir,
+        ref=ref,
+        formats=format or ["text"],
+        fail_on=fail_on,
+        baseline=baseline,
+        write_baseline=write_baseline,
+        changed_since=changed_since,
+        max_pages=max_pages,
+        graph_context=_operator_defaults(settings, "topical_mesh"),
+    )
+    say = console.print if console.is_terminal else _plain_stderr
+    code = run_audit(
+        options, lambda m: say(m, markup=False, highlight=False, soft_wrap=True), _stdout
+    )
+    raise typer.Exit(code)
+
+
+def _operator_defaults(settings: Settings, graph: str) -> dict[str, Any]:
+    from genesis_mesh.runner.context import read_policy
+
+    try:
+        return read_policy(graph, settings.graph_context.get(graph, {})).defaults
+    except ValueError as exc:
+        console.print(f"[red]Invalid settings:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def _plain_stderr(message: str, **_options: Any) -> None:
+    sys.stderr.write(message + "\n")
+
+
+def _stdout(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 @app.command()

@@ -4,7 +4,8 @@ GenesisMeshError
 ├── NotFound            (not_found)          404
 │   ├── GraphNotFound   (graph_not_found)
 │   ├── RunNotFound     (run_not_found)
-│   └── ThreadNotFound  (thread_not_found)
+│   ├── ThreadNotFound  (thread_not_found)
+│   └── UploadNotFound  (upload_not_found)
 ├── GraphUnavailable    (graph_unavailable)  503
 ├── ChatModelNotConfigured (chat_model_not_configured) 503
 ├── InvalidInput        (invalid_input)      422
@@ -14,6 +15,9 @@ GenesisMeshError
 │   ├── InvalidContext  (invalid_context)    a run's context or config LangGraph refuses
 │   └── ContextLocked   (context_locked)     a context key the operator or graph fixes
 ├── TokenInUrl          (token_in_url)       400
+├── ArchiveTooLarge     (archive_too_large)  413
+├── UnsupportedArchive  (unsupported_archive) 415  the content type is not an archive's
+├── ArchiveRefused      (archive_refused)    422  detail.rule names the check
 ├── Unauthorized        (unauthorized)       401
 │   ├── AuthenticationRequired (authentication_required)
 │   ├── InvalidToken    (invalid_token)
@@ -23,7 +27,8 @@ GenesisMeshError
 │   └── InvalidRunState (invalid_run_state)
 └── LimitExceeded       (limit_exceeded)     429
     ├── RateLimited     (rate_limited)       with Retry-After
-    └── TooManyActiveRuns (too_many_active_runs)
+    ├── TooManyActiveRuns (too_many_active_runs)
+    └── TooManyUploads  (too_many_uploads)
 """
 
 from __future__ import annotations
@@ -77,6 +82,18 @@ class ThreadNotFound(NotFound):
         super().__init__(
             f"No thread with id {thread_id!r}; start a run without thread_id to create one.",
             {"thread_id": thread_id},
+        )
+
+
+class UploadNotFound(NotFound):
+    code = "upload_not_found"
+
+    def __init__(self, upload_id: str) -> None:
+        super().__init__(
+            f"No upload with id {upload_id!r}; uploads expire "
+            "(GENESIS_MESH_UPLOAD_TTL_SECONDS): send the archive again with "
+            "POST /api/v1/uploads.",
+            {"upload_id": upload_id},
         )
 
 
@@ -344,3 +361,55 @@ class TokenExpired(Unauthorized):
 
     def __init__(self) -> None:
         super().__init__("The token has expired; get a new one and authenticate again.")
+
+
+class ArchiveTooLarge(GenesisMeshError):
+    """The uploaded archive itself is over the size limit (counted while it arrives)."""
+
+    code = "archive_too_large"
+    http_status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The archive is over {limit} bytes; upload only the content folder, or raise "
+            "GENESIS_MESH_UPLOAD_MAX_BYTES.",
+            {"limit": limit, "setting": "GENESIS_MESH_UPLOAD_MAX_BYTES"},
+        )
+
+
+class UnsupportedArchive(GenesisMeshError):
+    code = "unsupported_archive"
+    http_status = 415
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The content type is not an archive type; send the .zip or .tar.gz itself as "
+            "the body (not a form) with Content-Type application/zip or application/gzip.",
+            {"accepted": ["application/zip", "application/gzip"]},
+        )
+
+
+class ArchiveRefused(GenesisMeshError):
+    """An archive member breaks a rule a hostile archive would exploit; nothing of the
+    archive is kept. `detail.rule` names the rule, `detail.member` the entry."""
+
+    code = "archive_refused"
+    http_status = 422
+
+    def __init__(self, rule: str, message: str, member: str | None = None) -> None:
+        shown = f" ({member[:200]!r})" if member else ""
+        super().__init__(
+            f"The archive was refused{shown}: {message}", {"rule": rule, "member": member}
+        )
+        self.rule = rule
+
+
+class TooManyUploads(LimitExceeded):
+    code = "too_many_uploads"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"You already have {limit} uploads; they expire after "
+            "GENESIS_MESH_UPLOAD_TTL_SECONDS (limit: GENESIS_MESH_UPLOAD_MAX_PER_USER).",
+            {"limit": limit, "setting": "GENESIS_MESH_UPLOAD_MAX_PER_USER"},
+        )

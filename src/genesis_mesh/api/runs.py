@@ -13,6 +13,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from genesis_mesh.api.access import OwnedRun, thread_of
 from genesis_mesh.api.deps import ServicesDep, ThreadIdQuery, UserDep
 from genesis_mesh.api.limits import get_limits, user_key
+from genesis_mesh.api.uploads import check_upload_sources
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.errors import TokenExpired
 from genesis_mesh.protocol import (
@@ -37,6 +38,7 @@ async def create_run(
 ) -> RunInfo:
     if body.thread_id is not None:
         await thread_of(services, user, body.thread_id)
+    check_upload_sources(request, user, body.input)
     async with get_limits(request).admit_run(user_key(request), services.store) as admitted:
         run = await services.runner.create_run(
             body.graph,

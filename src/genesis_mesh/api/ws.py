@@ -16,6 +16,7 @@ from starlette.websockets import WebSocketState
 
 from genesis_mesh.api.access import run_of, thread_of
 from genesis_mesh.api.limits import ProcessLimits, get_limits, user_key
+from genesis_mesh.api.uploads import check_upload_sources
 from genesis_mesh.auth.authenticator import Authenticator
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.auth.websocket import (
@@ -281,6 +282,7 @@ class _Session:
         runner = self.services.runner
         if message.thread_id is not None:
             await thread_of(self.services, self.user, message.thread_id)
+        check_upload_sources(self.websocket, self.user, message.input)
         async with self.limits.admit_run(self.limit_key, self.services.store) as admitted:
             run = await runner.create_run(
                 message.graph,
