@@ -149,7 +149,7 @@ class Runner:
         )
         # The operator's settings plus the admitted (never locked) client values, so the
         # input schema's validators judge the input by what this run will really allow.
-        settings = {**self.options.graph_context.get(graph, {}), **(context or {})}
+        settings = {**self.contexts.policy(graph).defaults, **(context or {})}
         data = entry.validate_input(input, new_thread=thread_id is None, settings=settings)
         room = await self.multitask.make_room(thread_id, multitask)
         dispatch = {"kind": "start", "client_ref": client_ref, **room.dispatch}
