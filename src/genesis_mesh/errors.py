@@ -4,10 +4,12 @@ GenesisMeshError
 ├── NotFound            (not_found)          404
 │   ├── GraphNotFound   (graph_not_found)
 │   ├── RunNotFound     (run_not_found)
-│   └── ThreadNotFound  (thread_not_found)
+│   ├── ThreadNotFound  (thread_not_found)
+│   └── AssistantNotFound (assistant_not_found)
 ├── GraphUnavailable    (graph_unavailable)  503
 ├── ChatModelNotConfigured (chat_model_not_configured) 503
 ├── InvalidInput        (invalid_input)      422
+│   └── UnsupportedOption (unsupported_option)
 ├── TokenInUrl          (token_in_url)       400
 ├── Unauthorized        (unauthorized)       401
 │   ├── AuthenticationRequired (authentication_required)
@@ -15,7 +17,8 @@ GenesisMeshError
 │   └── TokenExpired    (token_expired)
 ├── Conflict            (conflict)           409
 │   ├── ThreadBusy      (thread_busy)
-│   └── InvalidRunState (invalid_run_state)
+│   ├── InvalidRunState (invalid_run_state)
+│   └── AlreadyExists   (already_exists)
 └── LimitExceeded       (limit_exceeded)     429
     ├── RateLimited     (rate_limited)       with Retry-After
     └── TooManyActiveRuns (too_many_active_runs)
@@ -75,6 +78,17 @@ class ThreadNotFound(NotFound):
         )
 
 
+class AssistantNotFound(NotFound):
+    code = "assistant_not_found"
+
+    def __init__(self, assistant_id: str) -> None:
+        super().__init__(
+            f"No assistant with id {assistant_id!r}; POST /assistants/search lists them "
+            "(every graph of langgraph.json has one, addressable by the graph's name).",
+            {"assistant_id": assistant_id},
+        )
+
+
 class GraphUnavailable(GenesisMeshError):
     code = "graph_unavailable"
     http_status = 503
@@ -112,6 +126,17 @@ class InvalidInput(GenesisMeshError):
     http_status = 422
 
 
+class UnsupportedOption(InvalidInput):
+    code = "unsupported_option"
+
+    def __init__(self, option: str, why: str) -> None:
+        super().__init__(
+            f"{option!r} is not supported by this host: {why} Leave it out; "
+            "docs/langgraph-api.md lists what is served.",
+            {"option": option},
+        )
+
+
 class Conflict(GenesisMeshError):
     code = "conflict"
     http_status = 409
@@ -137,6 +162,17 @@ class ThreadAwaitsAnswer(Conflict):
             f"multitask {policy!r} would drop it. Answer it (resume the run), cancel it, "
             "or start with multitask 'enqueue' (after it) or 'rollback' (discard it).",
             {"thread_id": thread_id, "active_run_id": run_id, "policy": policy},
+        )
+
+
+class AlreadyExists(Conflict):
+    code = "already_exists"
+
+    def __init__(self, kind: str, record_id: str) -> None:
+        super().__init__(
+            f"A {kind} with id {record_id!r} already exists; choose another id, or send "
+            "if_exists='do_nothing' to get the existing one.",
+            {"kind": kind, "id": record_id},
         )
 
 

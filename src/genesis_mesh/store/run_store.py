@@ -155,7 +155,9 @@ class RunStore:
             exists = not new_thread and _lock_thread(conn, run.thread_id)
             if exists:
                 conn.execute(
-                    update(threads).where(threads.c.id == run.thread_id).values(updated_at=now)
+                    update(threads)
+                    .where(threads.c.id == run.thread_id)
+                    .values(updated_at=now, graph=func.coalesce(threads.c.graph, run.graph))
                 )
                 if supersede is not None:
                     conn.execute(
