@@ -11,6 +11,16 @@ from langgraph_sdk.client import LangGraphClient, SyncLangGraphClient
 from tests.conftest import LiveHost
 
 
+@pytest.fixture(scope="module")
+def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHost]:
+    """One host per module, given time to start on a loaded machine."""
+    live = LiveHost(tmp_path_factory.mktemp("langgraph"))
+    try:
+        yield live.start(timeout=120)
+    finally:
+        live.stop()
+
+
 @pytest.fixture
 async def client(host: LiveHost) -> AsyncIterator[LangGraphClient]:
     async with get_client(url=host.base_url, api_key=None) as sdk:

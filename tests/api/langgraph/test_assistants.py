@@ -56,9 +56,7 @@ async def test_creating_an_assistant_with_a_taken_id_is_a_conflict_unless_do_not
     first = await client.assistants.create("steps", assistant_id=assistant_id, name="one")
     with pytest.raises(ConflictError):
         await client.assistants.create("steps", assistant_id=assistant_id)
-    again = await client.assistants.create(
-        "ask", assistant_id=assistant_id, if_exists="do_nothing"
-    )
+    again = await client.assistants.create("ask", assistant_id=assistant_id, if_exists="do_nothing")
     assert again == first
 
 

@@ -420,7 +420,8 @@ async def join_stream(
     cancel_on_disconnect: bool = False,
 ) -> StreamingResponse:
     run, note = await owned_run(services, user, thread_id, run_id)
-    modes = stream_mode or note.options.get("stream_mode") or ["values"]
+    asked = [mode for mode in stream_mode or [] if mode]  # the SDK sends `stream_mode=`
+    modes = asked or note.options.get("stream_mode") or ["values"]
     last = (request.headers.get("last-event-id") or "").strip()
     after = int(last) if last.isdigit() else await segment_start(services, run_id)
     return sse_response(services, run, list(modes), after, cancel_on_disconnect)
