@@ -50,6 +50,9 @@ class EventType(StrEnum):
     RUN_COMPLETED = "run.completed"
     RUN_FAILED = "run.failed"
     RUN_CANCELLED = "run.cancelled"
+    STREAM_PART = "stream.part"
+    """A raw LangGraph stream part (`mode`, `namespace`, `data`), recorded only for runs
+    started with `stream_modes` (the LangGraph Server API asks for them)."""
 
 
 FINAL_EVENT_TYPES = frozenset(
@@ -241,6 +244,10 @@ class RunInfo(BaseModel):
     )
     superseded_by: str | None = Field(
         default=None, description="The run that took over this run's thread (`interrupt`)."
+    )
+    stream_modes: list[str] = Field(
+        default_factory=list,
+        description="LangGraph stream modes whose parts the run records as `stream.part`.",
     )
 
 

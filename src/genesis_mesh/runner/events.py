@@ -1,23 +1,28 @@
 """The one place that knows LangGraph's stream shapes: stream parts become event drafts.
 
 The runner asks LangGraph for `tasks`, `custom`, `messages` and `checkpoints` parts with
-`subgraphs=True`. A task's result is held back until the next checkpoint of the root
-graph arrives (with `durability="sync"` LangGraph emits it only after the previous step's
-checkpoint was saved), so `node.completed` is never sent for a step that was not
-committed.
+`subgraphs=True`, plus the modes a run asked to record (`stream_modes_for`): those parts
+are also stored as they came, as `stream.part` events, for protocols that replay
+LangGraph's own stream modes (the LangGraph Server API). A task's result is held back
+until the next checkpoint of the root graph arrives (with `durability="sync"` LangGraph
+emits it only after the previous step's checkpoint was saved), so `node.completed` is
+never sent for a step that was not committed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from langgraph.types import StreamMode
 
 from genesis_mesh.protocol import EventType
 
 STREAM_MODES: list[StreamMode] = ["tasks", "custom", "messages", "checkpoints"]
+RECORDABLE_MODES = frozenset(
+    {"values", "updates", "messages", "custom", "tasks", "checkpoints", "debug"}
+)
 HIDDEN_NODES = frozenset({"__start__", "__end__"})
 MAX_STRING = 100_000
 
@@ -41,9 +46,18 @@ class StreamMapper:
     _held: list[EventDraft] = field(default_factory=list)
     last_checkpoint: dict[str, Any] | None = None
     saw_interrupt: bool = False
+    recorded: frozenset[str] = frozenset()
+    """Modes whose parts also become `stream.part` drafts."""
 
     def map(self, part: Sequence[Any]) -> list[EventDraft]:
         namespace, mode, chunk = part
+        drafts = self._native(namespace, mode, chunk)
+        if mode in self.recorded:
+            data = {"mode": mode, "namespace": list(namespace), "data": to_jsonable(chunk)}
+            drafts.insert(0, EventDraft(EventType.STREAM_PART, _top_node(namespace), data))
+        return drafts
+
+    def _native(self, namespace: tuple[str, ...], mode: str, chunk: Any) -> list[EventDraft]:
         if mode == "checkpoints":
             return self._checkpoint(namespace, chunk)
         if mode == "tasks":
@@ -137,6 +151,12 @@ class StreamMapper:
         )
 
 
+def stream_modes_for(recorded: Sequence[str]) -> list[StreamMode]:
+    """What to ask `astream` for: the runner's own modes and those a run records."""
+    extra = [cast(StreamMode, m) for m in recorded if m not in STREAM_MODES]
+    return [*STREAM_MODES, *extra]
+
+
 def _top_node(namespace: tuple[str, ...]) -> str | None:
     return namespace[0].split(":", 1)[0] if namespace else None
 
@@ -167,11 +187,11 @@ def to_jsonable(value: Any, depth: int = 0) -> Any:
         return value if len(value) <= MAX_STRING else value[:MAX_STRING] + "…"
     if isinstance(value, dict):
         return {str(k): to_jsonable(v, depth + 1) for k, v in value.items()}
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):  # before Iterable: a pydantic model (a message) iterates its fields
+        return to_jsonable(dump(mode="json"), depth + 1)
     if isinstance(value, Iterable) and not isinstance(value, bytes | bytearray):
         return [to_jsonable(v, depth + 1) for v in value]
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        return to_jsonable(dump(mode="json"), depth + 1)
     if hasattr(value, "__dataclass_fields__"):
         return {k: to_jsonable(getattr(value, k), depth + 1) for k in value.__dataclass_fields__}
     if isinstance(value, bytes | bytearray):

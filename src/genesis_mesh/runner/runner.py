@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 from langgraph.types import Command
@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from genesis_mesh.bus.base import EventBus, Unsubscribe
 from genesis_mesh.bus.redis import RedisBus
-from genesis_mesh.errors import ChatModelNotConfigured, InvalidRunState, ThreadBusy
+from genesis_mesh.errors import ChatModelNotConfigured, InvalidInput, InvalidRunState, ThreadBusy
 from genesis_mesh.llm import SETTINGS_HINT, ChatModels
 from genesis_mesh.protocol import (
     Event,
@@ -35,7 +35,12 @@ from genesis_mesh.protocol import (
 from genesis_mesh.registry import GraphRegistry
 from genesis_mesh.runner.context import RuntimeContexts
 from genesis_mesh.runner.event_log import EventLog
-from genesis_mesh.runner.events import EventDraft, describe_error, to_jsonable
+from genesis_mesh.runner.events import (
+    RECORDABLE_MODES,
+    EventDraft,
+    describe_error,
+    to_jsonable,
+)
 from genesis_mesh.runner.execution import RELEASED, Executor, StopReason
 from genesis_mesh.runner.follow import Follower
 from genesis_mesh.runner.multitask import Multitask
@@ -128,10 +133,17 @@ class Runner:
         context: dict[str, Any] | None = None,
         on_event: Callable[[Event], None] | None = None,
         multitask: MultitaskPolicy = MultitaskPolicy.REJECT,
+        stream_modes: Sequence[str] = (),
     ) -> RunInfo:
         """Store a pending run and launch it (scale-out: a worker claims it). `on_event`
         follows it from its first event. `multitask` says what happens when the thread
-        already has an active run (`runner/multitask.py`)."""
+        already has an active run (`runner/multitask.py`). `stream_modes`: LangGraph
+        stream modes whose raw parts the run also records, as `stream.part` events."""
+        unknown = set(stream_modes) - RECORDABLE_MODES
+        if unknown:
+            raise InvalidInput(
+                f"Unknown stream mode(s) {sorted(unknown)}; use {sorted(RECORDABLE_MODES)}."
+            )
         entry = self.registry.get(graph)
         entry.compiled()
         if entry.requires_chat_model and self.contexts.lacks_chat_model(graph, context):
@@ -147,6 +159,7 @@ class Runner:
             enqueue=multitask == MultitaskPolicy.ENQUEUE,
             supersede=room.supersede,
             dispatch=dispatch if self.scale_out else None,
+            stream_modes=stream_modes,
         )
         if self.scale_out:
             if on_event is not None:

@@ -121,6 +121,7 @@ class RunStore:
         enqueue: bool = False,
         supersede: str | None = None,
         dispatch: dict[str, Any] | None = None,
+        stream_modes: Sequence[str] = (),
     ) -> RunInfo:
         """Insert a pending run, creating its thread. A thread with an active run refuses
         it, or with `enqueue` takes it as `queued`; `supersede` names a stopped run whose
@@ -134,6 +135,7 @@ class RunStore:
             created_at=now,
             updated_at=now,
             input=input,
+            stream_modes=list(stream_modes),
         )
         status = await self._write(
             self._create_run_sync, run, owner, thread_id is None, enqueue, supersede, dispatch
@@ -191,6 +193,7 @@ class RunStore:
                         input=run.input,
                         attempt=0,
                         dispatch=dispatch,
+                        stream_modes=run.stream_modes or None,
                         created_at=now,
                         updated_at=now,
                     )
@@ -547,6 +550,7 @@ def _run_info(row: Row[Any]) -> RunInfo:
         last_seq=row.last_seq,
         stop_requested=row.stop_requested,
         superseded_by=row.superseded_by,
+        stream_modes=row._mapping["stream_modes"] or [],
     )
 
 

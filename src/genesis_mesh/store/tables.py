@@ -57,6 +57,7 @@ runs = Table(
     # the stream modes it asked for (`store/run_notes.py`).
     Column("metadata", JSON, nullable=True),
     Column("client_options", JSON, nullable=True),
+    Column("stream_modes", JSON, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_runs_thread_id", "thread_id"),

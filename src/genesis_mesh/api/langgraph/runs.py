@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from genesis_mesh.api.deps import RunIdPath, ServicesDep, ThreadIdPath, UserDep
 from genesis_mesh.api.langgraph.assistants import resolve
 from genesis_mesh.api.langgraph.stream import (
+    CORE_MODES,
     SUPPORTED_MODES,
     Part,
     Translator,
@@ -168,6 +169,7 @@ async def start(
             owner=user.user_id,
             context=context,
             multitask=MultitaskPolicy(body.multitask_strategy),
+            stream_modes=sorted({CORE_MODES[m] for m in modes}),
         )
         admitted(run.run_id)
     await RunNotes(services.store.engine).write(run.run_id, note)
@@ -233,8 +235,14 @@ def sse_response(
     after_seq: int,
     cancel_on_disconnect: bool,
     started: bool = False,
+    subgraphs: bool = False,
 ) -> StreamingResponse:
-    translator = Translator(modes, state_reader(services, run.graph, run.thread_id))
+    translator = Translator(
+        modes,
+        state_reader(services, run.graph, run.thread_id),
+        recorded=frozenset(run.stream_modes),
+        subgraphs=subgraphs,
+    )
     location = f"/threads/{run.thread_id}/runs/{run.run_id}"
 
     async def body() -> AsyncIterator[bytes]:
@@ -337,7 +345,9 @@ async def stream_run(
 ) -> StreamingResponse:
     started = await start(services, user, request, thread_id, body)
     cancel = body.on_disconnect == "cancel"
-    return sse_response(services, started.run, body.modes(), started.after_seq, cancel, True)
+    return sse_response(
+        services, started.run, body.modes(), started.after_seq, cancel, True, body.stream_subgraphs
+    )
 
 
 @router.post("/runs/stream", summary="LangGraph Server API: start a stateless run, stream it")
@@ -346,7 +356,9 @@ async def stream_stateless_run(
 ) -> StreamingResponse:
     started = await start(services, user, request, None, body)
     cancel = body.on_disconnect == "cancel"
-    return sse_response(services, started.run, body.modes(), started.after_seq, cancel, True)
+    return sse_response(
+        services, started.run, body.modes(), started.after_seq, cancel, True, body.stream_subgraphs
+    )
 
 
 @router.post("/threads/{thread_id}/runs/wait", summary="LangGraph Server API: start, wait")
@@ -424,7 +436,8 @@ async def join_stream(
     modes = asked or note.options.get("stream_mode") or ["values"]
     last = (request.headers.get("last-event-id") or "").strip()
     after = int(last) if last.isdigit() else await segment_start(services, run_id)
-    return sse_response(services, run, list(modes), after, cancel_on_disconnect)
+    subgraphs = bool(note.options.get("stream_subgraphs"))
+    return sse_response(services, run, list(modes), after, cancel_on_disconnect, False, subgraphs)
 
 
 @router.post(

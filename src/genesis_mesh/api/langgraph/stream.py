@@ -5,9 +5,13 @@ the run failed, and `end` last. Each SSE message carries the `seq` of the event 
 from as its id (on the last message of that event), so `Last-Event-ID` resumes exactly
 after it. A LangGraph run's stream ends when the run ends or stops at an interrupt.
 
-Built from the runner's events: `updates` (a node's state update), `values` (the state
-when the run ends or stops), `messages-tuple` and `messages` (LLM tokens), `custom`
-(what a node writes), `tasks` (node start and result); see docs/langgraph-api.md.
+A run started here records LangGraph's own parts of the modes asked for (`stream.part`
+events, `CORE_MODES`): those are passed on as they came, with `mode|namespace` names
+for subgraphs when `stream_subgraphs` is asked. A run that did not record a mode (one
+started by another protocol, or a resume asking for more) gets it derived from the
+runner's events instead: `updates` (a node's state update), `values` (the state when
+the run ends or stops), `messages-tuple` and `messages` (LLM tokens), `custom` (what a
+node writes), `tasks` (node start and result); see docs/langgraph-api.md.
 """
 
 from __future__ import annotations
@@ -22,10 +26,18 @@ from genesis_mesh.protocol import FINAL_EVENT_TYPES, Event, EventType, RunStatus
 from genesis_mesh.runner.events import to_jsonable
 from genesis_mesh.services import Services
 
-SUPPORTED_MODES = frozenset(
-    {"values", "updates", "messages", "messages-tuple", "custom", "tasks", "events", "debug"}
-    | {"checkpoints"}
-)
+CORE_MODES = {
+    "values": "values",
+    "updates": "updates",
+    "messages-tuple": "messages",
+    "messages": "messages",
+    "custom": "custom",
+    "tasks": "tasks",
+    "checkpoints": "checkpoints",
+    "debug": "debug",
+}
+"""The LangGraph Server's stream modes and the LangGraph stream mode each is made of."""
+SUPPORTED_MODES = frozenset(CORE_MODES)
 ENDING_TYPES = FINAL_EVENT_TYPES | {EventType.RUN_INTERRUPTED}
 MOVING = (RunStatus.QUEUED, RunStatus.PENDING, RunStatus.RUNNING)
 KEEPALIVE_SECONDS = 10.0
@@ -57,14 +69,58 @@ class Translator:
 
     modes: Sequence[str]
     read_state: StateReader
+    recorded: frozenset[str] = frozenset()
+    """LangGraph modes whose raw parts the run stored."""
+    subgraphs: bool = False
     _messages: dict[str, str] = field(default_factory=dict)
     last_values: Any = None
 
+    def __post_init__(self) -> None:
+        self._raw = {m for m in self.modes if CORE_MODES[m] in self.recorded}
+
     async def translate(self, event: Event) -> list[Part]:
-        parts = await self._parts(event)
+        if event.type == EventType.STREAM_PART:
+            parts = self._recorded(event.data)
+        else:
+            parts = await self._parts(event)
         if parts:
             parts[-1].id = str(event.seq)
         return parts
+
+    def _recorded(self, part: dict[str, Any]) -> list[Part]:
+        mode, namespace, data = part.get("mode"), part.get("namespace") or [], part.get("data")
+        wanted = [m for m in self._raw if CORE_MODES[m] == mode]
+        if not wanted or (namespace and not self.subgraphs and mode != "messages"):
+            return []
+        suffix = "|" + "|".join(namespace) if namespace and self.subgraphs else ""
+        parts = []
+        for server_mode in wanted:
+            if server_mode == "messages":
+                parts += self._legacy_message(data)
+            elif server_mode == "messages-tuple":
+                parts.append(Part("messages" + suffix, data))
+            else:
+                parts.append(Part(server_mode + suffix, data))
+        if mode == "values" and not namespace:
+            self.last_values = data
+        return parts
+
+    def _legacy_message(self, data: Any) -> list[Part]:
+        chunk, metadata = data if isinstance(data, list) and len(data) == 2 else ({}, {})
+        return self._partial(str(chunk.get("id") or ""), str(chunk.get("content") or ""), metadata)
+
+    def _partial(self, message_id: str, text: str, metadata: Any) -> list[Part]:
+        """`messages/metadata` once per message, then `messages/partial` with all text so far."""
+        parts = []
+        if message_id not in self._messages:
+            self._messages[message_id] = ""
+            parts.append(Part("messages/metadata", {message_id: {"metadata": metadata}}))
+        self._messages[message_id] += text
+        parts.append(Part("messages/partial", [_chunk(message_id, self._messages[message_id])]))
+        return parts
+
+    def _when(self, mode: str, data: Any) -> list[Part]:
+        return [Part(mode, data)] if mode in self.modes and mode not in self._raw else []
 
     async def _parts(self, event: Event) -> list[Part]:
         kind, node, data = event.type, event.node, event.data
@@ -106,9 +162,6 @@ class Translator:
             ]
         return []
 
-    def _when(self, mode: str, data: Any) -> list[Part]:
-        return [Part(mode, data)] if mode in self.modes else []
-
     def _values(self, values: Any) -> list[Part]:
         self.last_values = values
         return self._when("values", values)
@@ -128,14 +181,10 @@ class Translator:
         text = str(data.get("text", ""))
         metadata = {"langgraph_node": node}
         parts = []
-        if "messages-tuple" in self.modes:
+        if "messages-tuple" in self.modes and "messages-tuple" not in self._raw:
             parts.append(Part("messages", [_chunk(message_id, text), metadata]))
-        if "messages" in self.modes:
-            if message_id not in self._messages:
-                self._messages[message_id] = ""
-                parts.append(Part("messages/metadata", {message_id: {"metadata": metadata}}))
-            self._messages[message_id] += text
-            parts.append(Part("messages/partial", [_chunk(message_id, self._messages[message_id])]))
+        if "messages" in self.modes and "messages" not in self._raw:
+            parts += self._partial(message_id, text, metadata)
         return parts
 
 

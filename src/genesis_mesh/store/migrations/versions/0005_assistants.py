@@ -5,7 +5,8 @@ Revises: 0004
 
 An assistant is a graph with its config, context and metadata; every update stores a new
 version. `threads.metadata` and `runs.metadata` hold what clients said about them;
-`runs.client_options` what else a client asked of a run (e.g. its stream modes).
+`runs.client_options` what else a client asked of a run; `runs.stream_modes` the
+LangGraph stream modes whose raw parts the runner records for it.
 """
 
 import sqlalchemy as sa
@@ -32,6 +33,7 @@ def upgrade() -> None:
     op.add_column("threads", sa.Column("metadata", sa.JSON, nullable=True))
     op.add_column("runs", sa.Column("metadata", sa.JSON, nullable=True))
     op.add_column("runs", sa.Column("client_options", sa.JSON, nullable=True))
+    op.add_column("runs", sa.Column("stream_modes", sa.JSON, nullable=True))
     op.create_table(
         "assistants",
         sa.Column("id", sa.String(64), primary_key=True),
@@ -55,6 +57,7 @@ def downgrade() -> None:
     op.drop_table("assistant_versions")
     op.drop_index("ix_assistants_owner_created", table_name="assistants")
     op.drop_table("assistants")
+    op.drop_column("runs", "stream_modes")
     op.drop_column("runs", "client_options")
     op.drop_column("runs", "metadata")
     op.drop_column("threads", "metadata")
