@@ -73,7 +73,7 @@ _UNSERVED = {
 }
 
 
-class RunCreate(BaseModel):
+class LangGraphRunCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     assistant_id: str = Field(min_length=1, max_length=200)
@@ -134,7 +134,11 @@ def run_wire(run: RunInfo, note: RunNote) -> dict[str, Any]:
 
 
 async def start(
-    services: Services, user: Identity, request: Request, thread_id: str | None, body: RunCreate
+    services: Services,
+    user: Identity,
+    request: Request,
+    thread_id: str | None,
+    body: LangGraphRunCreate,
 ) -> Started:
     for name, why in _UNSERVED.items():
         if getattr(body, name) not in (None, [], {}):
@@ -304,7 +308,7 @@ async def final_values(
 @router.post("/threads/{thread_id}/runs", summary="LangGraph Server API: start a run")
 async def create_run(
     thread_id: ThreadIdPath,
-    body: RunCreate,
+    body: LangGraphRunCreate,
     services: ServicesDep,
     user: UserDep,
     request: Request,
@@ -317,7 +321,11 @@ async def create_run(
 
 @router.post("/runs", summary="LangGraph Server API: start a stateless run")
 async def create_stateless_run(
-    body: RunCreate, services: ServicesDep, user: UserDep, request: Request, response: Response
+    body: LangGraphRunCreate,
+    services: ServicesDep,
+    user: UserDep,
+    request: Request,
+    response: Response,
 ) -> dict[str, Any]:
     started = await start(services, user, request, None, body)
     response.headers["Content-Location"] = f"/runs/{started.run.run_id}"
@@ -326,7 +334,7 @@ async def create_stateless_run(
 
 @router.post("/runs/batch", summary="LangGraph Server API: start stateless runs")
 async def create_batch(
-    body: Annotated[list[RunCreate], Field(max_length=100)],
+    body: Annotated[list[LangGraphRunCreate], Field(max_length=100)],
     services: ServicesDep,
     user: UserDep,
     request: Request,
@@ -338,7 +346,7 @@ async def create_batch(
 @router.post("/threads/{thread_id}/runs/stream", summary="LangGraph Server API: start, stream")
 async def stream_run(
     thread_id: ThreadIdPath,
-    body: RunCreate,
+    body: LangGraphRunCreate,
     services: ServicesDep,
     user: UserDep,
     request: Request,
@@ -352,7 +360,7 @@ async def stream_run(
 
 @router.post("/runs/stream", summary="LangGraph Server API: start a stateless run, stream it")
 async def stream_stateless_run(
-    body: RunCreate, services: ServicesDep, user: UserDep, request: Request
+    body: LangGraphRunCreate, services: ServicesDep, user: UserDep, request: Request
 ) -> StreamingResponse:
     started = await start(services, user, request, None, body)
     cancel = body.on_disconnect == "cancel"
@@ -364,7 +372,7 @@ async def stream_stateless_run(
 @router.post("/threads/{thread_id}/runs/wait", summary="LangGraph Server API: start, wait")
 async def wait_run(
     thread_id: ThreadIdPath,
-    body: RunCreate,
+    body: LangGraphRunCreate,
     services: ServicesDep,
     user: UserDep,
     request: Request,
@@ -377,7 +385,7 @@ async def wait_run(
 
 @router.post("/runs/wait", summary="LangGraph Server API: start a stateless run, wait")
 async def wait_stateless_run(
-    body: RunCreate, services: ServicesDep, user: UserDep, request: Request
+    body: LangGraphRunCreate, services: ServicesDep, user: UserDep, request: Request
 ) -> Any:
     started = await start(services, user, request, None, body)
     return await final_values(services, started.run, started.after_seq, True)
