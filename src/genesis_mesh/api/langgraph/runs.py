@@ -188,9 +188,10 @@ async def _create_thread(services: Services, user: Identity, thread_id: str) -> 
 async def _resume(
     services: Services, request: Request, thread_id: str, command: dict[str, Any], note: RunNote
 ) -> Started:
-    if set(command) - {"resume"}:
+    given = {k for k, v in command.items() if v not in (None, [], {})}  # RemoteGraph: goto=[]
+    if given - {"resume"}:
         raise UnsupportedOption(
-            "command." + sorted(set(command) - {"resume"})[0], "only resume is served yet."
+            "command." + sorted(given - {"resume"})[0], "only resume is served yet."
         )
     thread = await services.store.get_thread(thread_id)
     if thread.active_run_id is None:
