@@ -6,7 +6,6 @@ import uuid
 from typing import Any
 
 import pytest
-
 from langgraph.graph import END, START, StateGraph
 from langgraph.pregel.remote import RemoteGraph
 from langgraph.types import Command
