@@ -80,3 +80,20 @@ def test_the_sync_client_creates_and_reads_threads(sync_client: SyncLangGraphCli
     assert sync_client.threads.get(thread["thread_id"])["metadata"] == {"sync": True}
     with pytest.raises(NotFoundError):
         sync_client.threads.get(str(uuid.uuid4()))
+
+
+async def test_a_copied_thread_has_the_same_state_and_history_and_goes_its_own_way(
+    client: LangGraphClient,
+) -> None:
+    thread = await client.threads.create(metadata={"copied": "no"})
+    await client.runs.wait(thread["thread_id"], "steps", input={})
+    copy = await client.threads.copy(thread["thread_id"])
+    assert copy["thread_id"] != thread["thread_id"]
+    assert copy["metadata"] == {"copied": "no"}
+    original = await client.threads.get_history(thread["thread_id"], limit=100)
+    copied = await client.threads.get_history(copy["thread_id"], limit=100)
+    assert [h["values"] for h in copied] == [h["values"] for h in original]
+    await client.threads.update_state(copy["thread_id"], {"visited": ["only the copy"]})
+    assert (await client.threads.get_state(thread["thread_id"]))["values"]["visited"][-1] == "five"
+    after = await client.runs.wait(copy["thread_id"], "steps", input={})
+    assert after["visited"] == ["only the copy", "one", "two", "three", "four", "five"]

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from genesis_mesh.api.deps import ServicesDep, ThreadIdPath, UserDep
 from genesis_mesh.auth.identity import Identity
+from genesis_mesh.checkpointers import copy_thread as copy_checkpoints
 from genesis_mesh.errors import AlreadyExists, ThreadBusy, ThreadNotFound, UnsupportedOption
 from genesis_mesh.protocol import ID_PATTERN, JsonObject, JsonValue
 from genesis_mesh.runner.events import to_jsonable
@@ -282,6 +283,20 @@ async def delete_thread(thread_id: ThreadIdPath, services: ServicesDep, user: Us
     if services.registry.checkpointer is not None:
         await services.registry.checkpointer.adelete_thread(thread_id)
     return Response(status_code=204)
+
+
+@router.post("/{thread_id}/copy", summary="LangGraph Server API: copy a thread")
+async def copy_thread(thread_id: ThreadIdPath, services: ServicesDep, user: UserDep) -> Any:
+    """A new thread of the caller's with the same metadata and every checkpoint (no runs)."""
+    record = await owned_thread(services, user, thread_id)
+    store = ThreadStore(services.store.engine)
+    copy_id = str(uuid.uuid4())
+    created = await store.create(copy_id, user.user_id, record.metadata, record.graph)
+    if created is None:
+        raise AlreadyExists("thread", copy_id)
+    if services.registry.checkpointer is not None:
+        await copy_checkpoints(services.registry.checkpointer, thread_id, copy_id)
+    return await thread_wire(services, created)
 
 
 @router.get("/{thread_id}/state", summary="LangGraph Server API: the thread's state")
