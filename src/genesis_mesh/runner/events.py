@@ -54,7 +54,13 @@ class StreamMapper:
         drafts = self._native(namespace, mode, chunk)
         if mode in self.recorded:
             data = {"mode": mode, "namespace": list(namespace), "data": to_jsonable(chunk)}
-            drafts.insert(0, EventDraft(EventType.STREAM_PART, _top_node(namespace), data))
+            draft = EventDraft(EventType.STREAM_PART, _top_node(namespace), data)
+            if _is_result(mode, chunk):
+                self._held.append(draft)  # like node.completed: only once it is committed
+            elif mode == "checkpoints":
+                drafts.append(draft)  # after the results it committed, as LangGraph orders them
+            else:
+                drafts.insert(0, draft)
         return drafts
 
     def _native(self, namespace: tuple[str, ...], mode: str, chunk: Any) -> list[EventDraft]:
@@ -149,6 +155,15 @@ class StreamMapper:
             node,
             {"message_id": getattr(message, "id", None), "text": text},
         )
+
+
+def _is_result(mode: str, chunk: Any) -> bool:
+    """A step's results (updates, task results, the state after it): recorded once its
+    checkpoint is saved, in the order they came, so that a node run again after a crash
+    does not report them twice."""
+    if mode in ("updates", "values"):
+        return True
+    return mode == "tasks" and isinstance(chunk, dict) and "result" in chunk
 
 
 def stream_modes_for(recorded: Sequence[str]) -> list[StreamMode]:

@@ -44,6 +44,47 @@ async def test_a_streamed_run_sends_metadata_first_the_modes_asked_for_and_end_l
     assert ids == sorted(ids) and len(ids) == len(set(ids))
 
 
+async def test_stream_parts_come_in_the_order_and_shape_bare_langgraph_gives(
+    client: LangGraphClient,
+) -> None:
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from tests.fixtures.graphs.ask import build_graph
+
+    bare = build_graph().compile(checkpointer=InMemorySaver())
+    config: Any = {"configurable": {"thread_id": "bare"}}
+    expected = [
+        (mode, _without_ids(_plain(chunk)))
+        async for mode, chunk in bare.astream(
+            {"topic": "links"}, config, stream_mode=["updates", "values"]
+        )
+    ]
+    parts = await _parts(
+        client.runs.stream(None, "ask", input={"topic": "links"}, stream_mode=["updates", "values"])
+    )
+    served = [(e, _without_ids(d)) for e, d, _ in parts if e in ("updates", "values")]
+    assert served == expected
+
+
+def _without_ids(chunk: Any) -> Any:
+    """Interrupt ids hash the thread's checkpoint namespace: equal values, other ids."""
+    if isinstance(chunk, dict) and "__interrupt__" in chunk:
+        values = [{"value": i["value"]} for i in chunk["__interrupt__"]]
+        return {**chunk, "__interrupt__": values}
+    return chunk
+
+
+def _plain(chunk: Any) -> Any:
+    """A bare stream chunk as JSON (interrupts as `{"value", "id"}`)."""
+    if isinstance(chunk, dict):
+        return {k: _plain(v) for k, v in chunk.items()}
+    if isinstance(chunk, tuple | list):
+        return [_plain(v) for v in chunk]
+    if hasattr(chunk, "value") and hasattr(chunk, "id"):
+        return {"value": _plain(chunk.value), "id": chunk.id}
+    return chunk
+
+
 async def test_messages_tuple_and_legacy_messages_stream_the_tokens_of_a_chat_model(
     client: LangGraphClient,
 ) -> None:
