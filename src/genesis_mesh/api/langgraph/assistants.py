@@ -38,7 +38,7 @@ def default_assistant_id(graph: str) -> str:
 
 
 class AssistantCreate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     graph_id: str = Field(min_length=1, max_length=200)
     assistant_id: str | None = Field(default=None, max_length=64, pattern=ID_PATTERN)
@@ -51,7 +51,7 @@ class AssistantCreate(BaseModel):
 
 
 class AssistantPatch(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     graph_id: str | None = Field(default=None, min_length=1, max_length=200)
     config: JsonObject | None = None
@@ -62,28 +62,30 @@ class AssistantPatch(BaseModel):
 
 
 class AssistantSearch(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     metadata: JsonObject | None = None
     graph_id: str | None = None
     name: str | None = None
     limit: int = Field(default=10, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
     sort_by: Literal["assistant_id", "graph_id", "name", "created_at", "updated_at"] | None = None
     sort_order: Literal["asc", "desc"] | None = None
     select: list[str] | None = None
 
 
 class VersionSearch(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     metadata: JsonObject | None = None
     limit: int = Field(default=10, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class SetLatest(BaseModel):
-    version: int = Field(ge=1)
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    version: int = Field(ge=1, le=2**31 - 1)
 
 
 def wire(record: AssistantRecord) -> dict[str, Any]:

@@ -8,6 +8,7 @@ run id) rather than a new run starting, as the host keeps one run per question.
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
@@ -52,6 +53,13 @@ from genesis_mesh.store.run_notes import RunNote, RunNotes
 from genesis_mesh.store.threads import ThreadStore, delete_run
 
 router = APIRouter(tags=["langgraph"])
+logger = logging.getLogger(__name__)
+_SSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Server-Sent Events: `metadata`, the parts of the modes asked for, `end`.",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
 
 _STATUS = {
     RunStatus.QUEUED: "pending",
@@ -74,7 +82,7 @@ _UNSERVED = {
 
 
 class LangGraphRunCreate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     assistant_id: str = Field(min_length=1, max_length=200)
     input: JsonObject | None = None
@@ -283,7 +291,13 @@ def _in_background(work: Coroutine[Any, Any, Any]) -> None:
     """Carry on after the response (a cancel the client does not wait for)."""
     task = asyncio.create_task(work)
     _background.add(task)
-    task.add_done_callback(_background.discard)
+    task.add_done_callback(_finished)
+
+
+def _finished(task: asyncio.Task[Any]) -> None:
+    _background.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("a background cancel failed: %s", task.exception())
 
 
 async def final_values(
@@ -344,7 +358,12 @@ async def create_batch(
     return [run_wire(s.run, s.note) for s in started]
 
 
-@router.post("/threads/{thread_id}/runs/stream", summary="LangGraph Server API: start, stream")
+@router.post(
+    "/threads/{thread_id}/runs/stream",
+    response_class=StreamingResponse,
+    responses=_SSE,
+    summary="LangGraph Server API: start, stream",
+)
 async def stream_run(
     thread_id: ThreadIdPath,
     body: LangGraphRunCreate,
@@ -359,7 +378,12 @@ async def stream_run(
     )
 
 
-@router.post("/runs/stream", summary="LangGraph Server API: start a stateless run, stream it")
+@router.post(
+    "/runs/stream",
+    response_class=StreamingResponse,
+    responses=_SSE,
+    summary="LangGraph Server API: start a stateless run, stream it",
+)
 async def stream_stateless_run(
     body: LangGraphRunCreate, services: ServicesDep, user: UserDep, request: Request
 ) -> StreamingResponse:
@@ -429,6 +453,8 @@ async def join_run(
 
 @router.get(
     "/threads/{thread_id}/runs/{run_id}/stream",
+    response_class=StreamingResponse,
+    responses=_SSE,
     summary="LangGraph Server API: join a run's stream (honours Last-Event-ID)",
 )
 async def join_stream(
@@ -442,6 +468,9 @@ async def join_stream(
 ) -> StreamingResponse:
     run, note = await owned_run(services, user, thread_id, run_id)
     asked = [mode for mode in stream_mode or [] if mode]  # the SDK sends `stream_mode=`
+    for mode in asked:
+        if mode not in SUPPORTED_MODES:
+            raise UnsupportedOption(f"stream_mode {mode}", "unknown stream mode.")
     modes = asked or note.options.get("stream_mode") or ["values"]
     last = (request.headers.get("last-event-id") or "").strip()
     after = int(last) if last.isdigit() else await segment_start(services, run_id)
@@ -463,6 +492,8 @@ async def cancel_run(
     action: Literal["interrupt", "rollback"] = "interrupt",
 ) -> Response:
     run, _ = await owned_run(services, user, thread_id, run_id)
+    if run.status.is_final:
+        raise InvalidRunState(run_id, run.status, "cancel", "pending, running or interrupted")
     if action == "rollback":
         raise UnsupportedOption(
             "action=rollback",

@@ -7,12 +7,19 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
+from langgraph.errors import InvalidUpdateError
 from pydantic import BaseModel, ConfigDict, Field
 
 from genesis_mesh.api.deps import ServicesDep, ThreadIdPath, UserDep
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.checkpointers import copy_thread as copy_checkpoints
-from genesis_mesh.errors import AlreadyExists, ThreadBusy, ThreadNotFound, UnsupportedOption
+from genesis_mesh.errors import (
+    AlreadyExists,
+    InvalidInput,
+    ThreadBusy,
+    ThreadNotFound,
+    UnsupportedOption,
+)
 from genesis_mesh.protocol import ID_PATTERN, JsonObject, JsonValue
 from genesis_mesh.runner.events import to_jsonable
 from genesis_mesh.services import Services
@@ -24,7 +31,7 @@ CheckpointIdPath = Annotated[str, Path(min_length=1, max_length=200, pattern=ID_
 
 
 class Checkpoint(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     thread_id: str | None = None
     checkpoint_ns: str = ""
@@ -32,7 +39,7 @@ class Checkpoint(BaseModel):
 
 
 class ThreadCreate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     thread_id: str | None = Field(default=None, min_length=1, max_length=200, pattern=ID_PATTERN)
     metadata: JsonObject = Field(default_factory=dict)
@@ -42,27 +49,27 @@ class ThreadCreate(BaseModel):
 
 
 class ThreadPatch(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     metadata: JsonObject = Field(default_factory=dict)
 
 
 class ThreadSearch(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     metadata: JsonObject | None = None
     values: JsonObject | None = None
     ids: list[str] | None = Field(default=None, max_length=1000)
     status: Literal["idle", "busy", "interrupted", "error"] | None = None
     limit: int = Field(default=10, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
     sort_by: Literal["thread_id", "status", "created_at", "updated_at"] | None = None
     sort_order: Literal["asc", "desc"] | None = None
     select: list[str] | None = None
 
 
 class StateUpdate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     values: JsonValue = None
     as_node: str | None = Field(default=None, max_length=200)
@@ -71,14 +78,14 @@ class StateUpdate(BaseModel):
 
 
 class StateAtCheckpoint(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     checkpoint: Checkpoint
     subgraphs: bool = False
 
 
 class HistoryQuery(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", strict=True)
 
     limit: int = Field(default=10, ge=1, le=1000)
     before: str | Checkpoint | None = None
@@ -346,9 +353,16 @@ async def update_state(
     checkpoint = body.checkpoint
     if checkpoint is None and body.checkpoint_id:
         checkpoint = Checkpoint(checkpoint_id=body.checkpoint_id)
-    config = await graph.aupdate_state(
-        _config(thread_id, checkpoint), body.values, as_node=body.as_node
-    )
+    try:
+        config = await graph.aupdate_state(
+            _config(thread_id, checkpoint), body.values, as_node=body.as_node
+        )
+    except (InvalidUpdateError, ValueError, TypeError, KeyError) as exc:
+        raise InvalidInput(
+            f"LangGraph refused the update: {exc}; send values the graph's state accepts, "
+            "and as_node naming one of its nodes.",
+            {"as_node": body.as_node},
+        ) from exc
     return {"checkpoint": checkpoint_wire(config)}
 
 
