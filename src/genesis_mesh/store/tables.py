@@ -53,6 +53,9 @@ runs = Table(
     Column("stop_requested", String(20), nullable=True),
     Column("dispatch", JSON, nullable=True),
     Column("superseded_by", String(64), nullable=True),
+    # What the client gave the run (resume, recovery and other workers run with it).
+    Column("context", JSON, nullable=True),
+    Column("config", JSON, nullable=True),
     # What the client said about the run beside its input: metadata, and options such as
     # the stream modes it asked for (`store/run_notes.py`).
     Column("metadata", JSON, nullable=True),

@@ -173,6 +173,7 @@ async def start(
     if body.command is not None:
         return await _resume(services, request, thread_id, body.command, note)
     context = {**assistant.context, **(body.context or {})} or None
+    config = _merged_config(assistant.config, body.config or {}) or None
     async with limits.admit_run(user_key(request), services.store) as admitted:
         run = await services.runner.create_run(
             assistant.graph,
@@ -181,11 +182,21 @@ async def start(
             owner=user.user_id,
             context=context,
             multitask=MultitaskPolicy(body.multitask_strategy),
+            config=config,
             stream_modes=sorted({CORE_MODES[m] for m in modes}),
         )
         admitted(run.run_id)
     await RunNotes(services.store.engine).write(run.run_id, note)
     return Started(run, note, 0)
+
+
+def _merged_config(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """The run's config over its assistant's (`configurable` merged key by key)."""
+    merged = {**base, **given}
+    configurable = {**base.get("configurable", {}), **given.get("configurable", {})}
+    if configurable:
+        merged["configurable"] = configurable
+    return merged
 
 
 async def _create_thread(services: Services, user: Identity, thread_id: str) -> None:

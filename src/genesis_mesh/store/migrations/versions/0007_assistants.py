@@ -1,7 +1,7 @@
 """Assistants and their versions; metadata on threads and runs; a run's stream modes.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0007
+Revises: 0006
 
 An assistant is a graph with its config, context and metadata; every update stores a new
 version. `threads.metadata` and `runs.metadata` hold what clients said about them;
@@ -12,8 +12,8 @@ LangGraph stream modes whose raw parts the runner records for it.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
