@@ -106,3 +106,27 @@ async def open_checkpointer(location: str) -> AsyncIterator[BaseCheckpointSaver[
         yield sqlite
     finally:
         await conn.close()
+
+
+async def copy_thread(saver: BaseCheckpointSaver[Any], source: str, target: str) -> None:
+    """Copy every checkpoint of thread `source` (all namespaces) and its pending writes to
+    thread `target`, oldest first, with the same checkpoint ids and parents. LangGraph's
+    savers declare `acopy_thread` without implementing it."""
+    tuples = [t async for t in saver.alist({"configurable": {"thread_id": source}})]
+    for saved in reversed(tuples):
+        namespace = saved.config["configurable"].get("checkpoint_ns", "")
+        parent = (saved.parent_config or {}).get("configurable", {}).get("checkpoint_id")
+        config: Any = {"configurable": {"thread_id": target, "checkpoint_ns": namespace}}
+        if parent:
+            config["configurable"]["checkpoint_id"] = parent
+        stored = await saver.aput(
+            config,
+            saved.checkpoint,
+            saved.metadata,
+            saved.checkpoint["channel_versions"],
+        )
+        writes: dict[str, list[tuple[str, Any]]] = {}
+        for task_id, channel, value in saved.pending_writes or []:
+            writes.setdefault(task_id, []).append((channel, value))
+        for task_id, task_writes in writes.items():
+            await saver.aput_writes(stored, task_writes, task_id)

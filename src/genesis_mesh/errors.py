@@ -5,13 +5,15 @@ GenesisMeshError
 │   ├── GraphNotFound   (graph_not_found)
 │   ├── RunNotFound     (run_not_found)
 │   ├── ThreadNotFound  (thread_not_found)
-│   └── UploadNotFound  (upload_not_found)
+│   ├── UploadNotFound  (upload_not_found)
+│   └── AssistantNotFound (assistant_not_found)
 ├── GraphUnavailable    (graph_unavailable)  503
 ├── ChatModelNotConfigured (chat_model_not_configured) 503
 ├── InvalidInput        (invalid_input)      422
 │   ├── AnswerRequired  (answer_required)
 │   ├── AnswersByIdRequired (answers_by_id_required)
 │   ├── UnknownInterrupt (unknown_interrupt)
+│   ├── UnsupportedOption (unsupported_option)
 │   ├── InvalidContext  (invalid_context)    a run's context or config LangGraph refuses
 │   └── ContextLocked   (context_locked)     a context key the operator or graph fixes
 ├── TokenInUrl          (token_in_url)       400
@@ -24,7 +26,8 @@ GenesisMeshError
 │   └── TokenExpired    (token_expired)
 ├── Conflict            (conflict)           409
 │   ├── ThreadBusy      (thread_busy)
-│   └── InvalidRunState (invalid_run_state)
+│   ├── InvalidRunState (invalid_run_state)
+│   └── AlreadyExists   (already_exists)
 └── LimitExceeded       (limit_exceeded)     429
     ├── RateLimited     (rate_limited)       with Retry-After
     ├── TooManyActiveRuns (too_many_active_runs)
@@ -94,6 +97,17 @@ class UploadNotFound(NotFound):
             "(GENESIS_MESH_UPLOAD_TTL_SECONDS): send the archive again with "
             "POST /api/v1/uploads.",
             {"upload_id": upload_id},
+        )
+
+
+class AssistantNotFound(NotFound):
+    code = "assistant_not_found"
+
+    def __init__(self, assistant_id: str) -> None:
+        super().__init__(
+            f"No assistant with id {assistant_id!r}; POST /assistants/search lists them "
+            "(every graph of langgraph.json has one, addressable by the graph's name).",
+            {"assistant_id": assistant_id},
         )
 
 
@@ -180,6 +194,17 @@ class UnknownInterrupt(InvalidInput):
         )
 
 
+class UnsupportedOption(InvalidInput):
+    code = "unsupported_option"
+
+    def __init__(self, option: str, why: str) -> None:
+        super().__init__(
+            f"{option!r} is not supported by this host: {why} Leave it out; "
+            "docs/langgraph-api.md lists what is served.",
+            {"option": option},
+        )
+
+
 class InvalidContext(InvalidInput):
     """A run's `context` or `config` that the graph's `context_schema` (or LangGraph's
     config rules) refuses; the message is LangGraph's reason."""
@@ -226,6 +251,17 @@ class ThreadAwaitsAnswer(Conflict):
             f"multitask {policy!r} would drop it. Answer it (resume the run), cancel it, "
             "or start with multitask 'enqueue' (after it) or 'rollback' (discard it).",
             {"thread_id": thread_id, "active_run_id": run_id, "policy": policy},
+        )
+
+
+class AlreadyExists(Conflict):
+    code = "already_exists"
+
+    def __init__(self, kind: str, record_id: str) -> None:
+        super().__init__(
+            f"A {kind} with id {record_id!r} already exists; choose another id, or send "
+            "if_exists='do_nothing' to get the existing one.",
+            {"kind": kind, "id": record_id},
         )
 
 

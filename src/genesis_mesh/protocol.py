@@ -51,6 +51,9 @@ class EventType(StrEnum):
     RUN_COMPLETED = "run.completed"
     RUN_FAILED = "run.failed"
     RUN_CANCELLED = "run.cancelled"
+    STREAM_PART = "stream.part"
+    """A raw LangGraph stream part (`mode`, `namespace`, `data`), recorded only for runs
+    started with `stream_modes` (the LangGraph Server API asks for them)."""
 
 
 FINAL_EVENT_TYPES = frozenset(
@@ -354,6 +357,10 @@ class RunInfo(BaseModel):
     )
     config: dict[str, Any] | None = Field(
         default=None, description="The config the run was started with (host keys apart)."
+    )
+    stream_modes: list[str] = Field(
+        default_factory=list,
+        description="LangGraph stream modes whose parts the run records as `stream.part`.",
     )
 
 

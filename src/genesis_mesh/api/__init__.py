@@ -7,7 +7,10 @@ from fastapi import FastAPI
 
 def include_routers(app: FastAPI) -> None:
     from genesis_mesh.api import graphs, me, render, runs, system, threads, uploads, web, ws
+    from genesis_mesh.api.langgraph import include_langgraph
 
-    for module in (system, me, graphs, runs, threads, uploads, ws, render, web):
+    for module in (system, me, graphs, runs, threads, uploads, ws, render):
         app.include_router(module.router)
+    include_langgraph(app)
+    app.include_router(web.router)
     web.add_security_headers(app)

@@ -20,7 +20,7 @@ from genesis_mesh.errors import GenesisMeshError, InvalidToken, TokenExpired
 
 PUBLIC_PATHS = frozenset(
     {"/", "/health", "/ready", "/version", "/docs", "/docs/oauth2-redirect", "/redoc"}
-    | {"/openapi.json", "/favicon.ico"}
+    | {"/openapi.json", "/favicon.ico", "/ok", "/info"}
 )
 """Paths anyone may fetch: the UI shell (it shows the sign-in), probes and API docs."""
 PUBLIC_PREFIXES = ("/static/",)
@@ -55,11 +55,20 @@ class AuthMiddleware:
             else:
                 auth: Authenticator = scope["app"].state.auth
                 headers = Headers(scope=scope)
-                set_identity(scope, await auth.identify(scope, headers.get("authorization")))
+                set_identity(scope, await auth.identify(scope, credential_header(headers)))
         except GenesisMeshError as exc:
             await error_response(exc)(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+
+def credential_header(headers: Headers) -> str | None:
+    """`Authorization`, or else an `X-Api-Key` (the header LangGraph's clients send) as a
+    bearer token: both name the same identities."""
+    authorization = headers.get("authorization")
+    if authorization is None and (api_key := headers.get("x-api-key")):
+        return f"Bearer {api_key}"
+    return authorization
 
 
 def error_response(exc: GenesisMeshError) -> JSONResponse:

@@ -1,11 +1,14 @@
 """The one place that knows LangGraph's stream shapes: stream parts become event drafts.
 
 The runner asks LangGraph for `tasks`, `custom`, `messages` and `checkpoints` parts with
-`subgraphs=True`. A task's result is held back until the next checkpoint of its graph
-arrives (with `durability="sync"` LangGraph emits it only after the previous step's
-checkpoint was saved), so `node.completed` is never sent for a step that was not
-committed. A subgraph's own nodes, and messages streamed inside a subgraph, carry their
-`namespace`; a `ToolMessage` becomes `message.tool`, never `message.delta` text.
+`subgraphs=True`, plus the modes a run asked to record (`stream_modes_for`): those parts
+are also stored as they came, as `stream.part` events, for protocols that replay
+LangGraph's own stream modes (the LangGraph Server API). A task's result is held back
+until the next checkpoint of its graph arrives (with `durability="sync"` LangGraph emits
+it only after the previous step's checkpoint was saved), so `node.completed` is never
+sent for a step that was not committed. A subgraph's own nodes, and messages streamed
+inside a subgraph, carry their `namespace`; a `ToolMessage` becomes `message.tool`,
+never `message.delta` text.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from langgraph.types import StreamMode
 
@@ -21,6 +24,9 @@ from genesis_mesh.protocol import EventType
 from genesis_mesh.serialization import serialize
 
 STREAM_MODES: list[StreamMode] = ["tasks", "custom", "messages", "checkpoints"]
+RECORDABLE_MODES = frozenset(
+    {"values", "updates", "messages", "custom", "tasks", "checkpoints", "debug"}
+)
 HIDDEN_NODES = frozenset({"__start__", "__end__"})
 
 
@@ -49,10 +55,26 @@ class StreamMapper:
     _steps: dict[tuple[str, ...], int] = field(default_factory=dict)
     last_checkpoint: dict[str, Any] | None = None
     saw_interrupt: bool = False
+    recorded: frozenset[str] = frozenset()
+    """Modes whose parts also become `stream.part` drafts."""
 
     def map(self, part: Sequence[Any]) -> list[EventDraft]:
         namespace, mode, chunk = part
         namespace = tuple(namespace)
+        drafts = self._native(namespace, mode, chunk)
+        if mode in self.recorded:
+            data = {"mode": mode, "namespace": list(namespace), "data": serialize(chunk)}
+            draft = EventDraft(EventType.STREAM_PART, _top_node(namespace), data)
+            if _is_result(mode, chunk):
+                # like node.completed: only once it is committed
+                self._held.append((namespace, draft))
+            elif mode == "checkpoints":
+                drafts.append(draft)  # after the results it committed, as LangGraph orders them
+            else:
+                drafts.insert(0, draft)
+        return drafts
+
+    def _native(self, namespace: tuple[str, ...], mode: str, chunk: Any) -> list[EventDraft]:
         if mode == "checkpoints":
             return self._checkpoint(namespace, chunk)
         if mode == "tasks":
@@ -199,6 +221,21 @@ def _tool_call_chunks(message: Any) -> list[dict[str, Any]]:
             for i, c in enumerate(message.tool_calls)
         ]
     return []
+
+
+def _is_result(mode: str, chunk: Any) -> bool:
+    """A step's results (updates, task results, the state after it): recorded once its
+    checkpoint is saved, in the order they came, so that a node run again after a crash
+    does not report them twice."""
+    if mode in ("updates", "values"):
+        return True
+    return mode == "tasks" and isinstance(chunk, dict) and "result" in chunk
+
+
+def stream_modes_for(recorded: Sequence[str]) -> list[StreamMode]:
+    """What to ask `astream` for: the runner's own modes and those a run records."""
+    extra = [cast(StreamMode, m) for m in recorded if m not in STREAM_MODES]
+    return [*STREAM_MODES, *extra]
 
 
 def _top_node(namespace: tuple[str, ...]) -> str | None:

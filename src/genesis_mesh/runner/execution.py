@@ -28,10 +28,10 @@ from genesis_mesh.runner.config import run_config
 from genesis_mesh.runner.context import RuntimeContexts
 from genesis_mesh.runner.event_log import EventLog
 from genesis_mesh.runner.events import (
-    STREAM_MODES,
     EventDraft,
     StreamMapper,
     describe_error,
+    stream_modes_for,
 )
 from genesis_mesh.runner.interrupts import build_command, pending_interrupts, question_interrupt
 from genesis_mesh.runner.options import CURRENT_CLAIM, RunnerOptions
@@ -305,12 +305,12 @@ class Executor:
         # A factory builds this run's graph, as LangGraph Server calls it per run.
         graph = await ex.graphs.enter_async_context(entry.for_run(config, run_context, store))
         done = set() if ex.fresh else await self.store.completed_task_ids(run.run_id)
-        mapper = StreamMapper(completed_task_ids=done)
+        mapper = StreamMapper(completed_task_ids=done, recorded=frozenset(run.stream_modes))
         stream = graph.astream(
             payload,
             config,
             context=run_context,
-            stream_mode=STREAM_MODES,
+            stream_mode=stream_modes_for(run.stream_modes),
             subgraphs=True,
             durability=self.options.durability,
             control=ex.control,

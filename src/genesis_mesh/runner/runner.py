@@ -14,14 +14,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, cast
 
 from sqlalchemy.exc import IntegrityError
 
 from genesis_mesh.bus.base import EventBus, Unsubscribe
 from genesis_mesh.bus.redis import RedisBus
-from genesis_mesh.errors import ChatModelNotConfigured, InvalidRunState, ThreadBusy
+from genesis_mesh.errors import ChatModelNotConfigured, InvalidInput, InvalidRunState, ThreadBusy
 from genesis_mesh.llm import SETTINGS_HINT, ChatModels
 from genesis_mesh.protocol import (
     Event,
@@ -35,7 +35,7 @@ from genesis_mesh.protocol import (
 from genesis_mesh.registry import GraphRegistry
 from genesis_mesh.runner.context import RuntimeContexts
 from genesis_mesh.runner.event_log import EventLog
-from genesis_mesh.runner.events import EventDraft, describe_error
+from genesis_mesh.runner.events import RECORDABLE_MODES, EventDraft, describe_error
 from genesis_mesh.runner.execution import RELEASED, Executor, StopReason
 from genesis_mesh.runner.follow import Follower
 from genesis_mesh.runner.interrupts import resume_command
@@ -131,6 +131,7 @@ class Runner:
         on_event: Callable[[Event], None] | None = None,
         multitask: MultitaskPolicy = MultitaskPolicy.REJECT,
         config: dict[str, Any] | RunConfig | None = None,
+        stream_modes: Sequence[str] = (),
     ) -> RunInfo:
         """Store a pending run and launch it (scale-out: a worker claims it). `on_event`
         follows it from its first event. `multitask` says what happens when the thread
@@ -139,7 +140,14 @@ class Runner:
         `context` (the graph's `context_schema` values) and `config` (`configurable`,
         `recursion_limit`, `tags`, `metadata`) are the client's: checked here
         (`InvalidContext`, `ContextLocked`), stored with the run, and used again by its
-        resumes and recoveries wherever they execute (`runner/context.py`)."""
+        resumes and recoveries wherever they execute (`runner/context.py`).
+        `stream_modes`: LangGraph stream modes whose raw parts the run also records, as
+        `stream.part` events."""
+        unknown = set(stream_modes) - RECORDABLE_MODES
+        if unknown:
+            raise InvalidInput(
+                f"Unknown stream mode(s) {sorted(unknown)}; use {sorted(RECORDABLE_MODES)}."
+            )
         entry = self.registry.get(graph)
         compiled = entry.compiled()
         if entry.requires_chat_model and self.contexts.lacks_chat_model(graph):
@@ -163,6 +171,7 @@ class Runner:
             dispatch=dispatch if self.scale_out else None,
             context=context,
             config=stored_config,
+            stream_modes=stream_modes,
         )
         if self.scale_out:
             if on_event is not None:

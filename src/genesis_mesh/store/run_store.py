@@ -123,6 +123,7 @@ class RunStore:
         dispatch: dict[str, Any] | None = None,
         context: dict[str, Any] | None = None,
         config: dict[str, Any] | None = None,
+        stream_modes: Sequence[str] = (),
     ) -> RunInfo:
         """Insert a pending run, creating its thread. A thread with an active run refuses
         it, or with `enqueue` takes it as `queued`; `supersede` names a stopped run whose
@@ -138,6 +139,7 @@ class RunStore:
             input=input,
             context=context,
             config=config,
+            stream_modes=list(stream_modes),
         )
         status = await self._write(
             self._create_run_sync, run, owner, thread_id is None, enqueue, supersede, dispatch
@@ -159,7 +161,9 @@ class RunStore:
             exists = not new_thread and _lock_thread(conn, run.thread_id)
             if exists:
                 conn.execute(
-                    update(threads).where(threads.c.id == run.thread_id).values(updated_at=now)
+                    update(threads)
+                    .where(threads.c.id == run.thread_id)
+                    .values(updated_at=now, graph=func.coalesce(threads.c.graph, run.graph))
                 )
                 if supersede is not None:
                     conn.execute(
@@ -195,6 +199,7 @@ class RunStore:
                         dispatch=dispatch,
                         context=run.context,
                         config=run.config,
+                        stream_modes=run.stream_modes or None,
                         created_at=now,
                         updated_at=now,
                     )
@@ -561,6 +566,7 @@ def _run_info(row: Row[Any]) -> RunInfo:
         superseded_by=row.superseded_by,
         context=row.context,
         config=row.config,
+        stream_modes=row._mapping["stream_modes"] or [],
     )
 
 

@@ -28,6 +28,7 @@ threads = Table(
     Column("id", String(200), primary_key=True),
     Column("owner", String(200), nullable=False, default="local"),
     Column("graph", String(200), nullable=True),
+    Column("metadata", JSON, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
@@ -55,6 +56,11 @@ runs = Table(
     # What the client gave the run (resume, recovery and other workers run with it).
     Column("context", JSON, nullable=True),
     Column("config", JSON, nullable=True),
+    # What the client said about the run beside its input: metadata, and options such as
+    # the stream modes it asked for (`store/run_notes.py`).
+    Column("metadata", JSON, nullable=True),
+    Column("client_options", JSON, nullable=True),
+    Column("stream_modes", JSON, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_runs_thread_id", "thread_id"),
@@ -96,4 +102,37 @@ api_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
     Index("ix_api_keys_user_id", "user_id"),
+)
+
+# Assistants: a graph with its config, context and metadata, versioned; the default
+# assistant of each graph is not stored (it is derived from the registry).
+assistants = Table(
+    "assistants",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("graph", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("description", String(2000), nullable=True),
+    Column("config", JSON, nullable=False),
+    Column("context", JSON, nullable=False),
+    Column("metadata", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_assistants_owner_created", "owner", "created_at"),
+)
+
+assistant_versions = Table(
+    "assistant_versions",
+    metadata,
+    Column("assistant_id", String(64), ForeignKey("assistants.id"), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("graph", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("description", String(2000), nullable=True),
+    Column("config", JSON, nullable=False),
+    Column("context", JSON, nullable=False),
+    Column("metadata", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,0 +1,534 @@
+"""Runs on a thread and stateless: create, stream, wait, join, cancel, list, delete.
+
+Every run is an ordinary run of the runner, owned and limited like any other. A
+`command={"resume": ...}` answers the thread's interrupted run: that run continues (same
+run id) rather than a new run starting, as the host keeps one run per question.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from genesis_mesh.api.deps import RunIdPath, ServicesDep, ThreadIdPath, UserDep
+from genesis_mesh.api.langgraph.assistants import resolve
+from genesis_mesh.api.langgraph.stream import (
+    CORE_MODES,
+    SUPPORTED_MODES,
+    Part,
+    Translator,
+    follow_events,
+    segment_start,
+    state_reader,
+)
+from genesis_mesh.api.langgraph.threads import owned_thread
+from genesis_mesh.api.limits import get_limits, user_key
+from genesis_mesh.auth.identity import Identity
+from genesis_mesh.errors import (
+    InvalidRunState,
+    RunNotFound,
+    ThreadBusy,
+    ThreadNotFound,
+    UnsupportedOption,
+)
+from genesis_mesh.protocol import (
+    ID_PATTERN,
+    InterruptMode,
+    JsonObject,
+    JsonValue,
+    MultitaskPolicy,
+    RunInfo,
+    RunStatus,
+)
+from genesis_mesh.services import Services
+from genesis_mesh.store.run_notes import RunNote, RunNotes
+from genesis_mesh.store.threads import ThreadStore, delete_run
+
+router = APIRouter(tags=["langgraph"])
+logger = logging.getLogger(__name__)
+_SSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "Server-Sent Events: `metadata`, the parts of the modes asked for, `end`.",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+}
+
+_STATUS = {
+    RunStatus.QUEUED: "pending",
+    RunStatus.PENDING: "pending",
+    RunStatus.RUNNING: "running",
+    RunStatus.INTERRUPTED: "interrupted",
+    RunStatus.SUCCEEDED: "success",
+    RunStatus.FAILED: "error",
+    RunStatus.CANCELLED: "interrupted",
+}
+_UNSERVED = {
+    "interrupt_before": "static breakpoints per run are not served yet.",
+    "interrupt_after": "static breakpoints per run are not served yet.",
+    "checkpoint": "starting from an earlier checkpoint is not served yet.",
+    "checkpoint_id": "starting from an earlier checkpoint is not served yet.",
+    "webhook": "webhooks are not served yet.",
+    "after_seconds": "delayed runs are not served yet.",
+    "feedback_keys": "LangSmith feedback is not served.",
+}
+
+
+class LangGraphRunCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    assistant_id: str = Field(min_length=1, max_length=200)
+    input: JsonObject | None = None
+    command: JsonObject | None = None
+    config: JsonObject | None = None
+    context: JsonObject | None = None
+    metadata: JsonObject | None = None
+    stream_mode: str | list[str] = "values"
+    stream_subgraphs: bool = False
+    stream_resumable: bool = False
+    multitask_strategy: Literal["reject", "interrupt", "rollback", "enqueue"] = "reject"
+    if_not_exists: Literal["create", "reject"] = "reject"
+    on_disconnect: Literal["cancel", "continue"] = "cancel"
+    on_completion: Literal["delete", "keep"] | None = None
+    durability: Literal["sync", "async", "exit"] | None = None
+    interrupt_before: JsonValue = None
+    interrupt_after: JsonValue = None
+    checkpoint: JsonValue = None
+    checkpoint_id: str | None = Field(default=None, max_length=200)
+    webhook: str | None = Field(default=None, max_length=2000)
+    after_seconds: float | None = None
+    feedback_keys: JsonValue = None
+
+    def modes(self) -> list[str]:
+        modes = [self.stream_mode] if isinstance(self.stream_mode, str) else self.stream_mode
+        for mode in modes:
+            if mode not in SUPPORTED_MODES:
+                raise UnsupportedOption(f"stream_mode {mode}", "unknown stream mode.")
+        return modes or ["values"]
+
+
+@dataclass
+class Started:
+    """A run as this API started or resumed it, and where its stream begins."""
+
+    run: RunInfo
+    note: RunNote
+    after_seq: int
+
+
+def run_wire(run: RunInfo, note: RunNote) -> dict[str, Any]:
+    """A run as the LangGraph Server shows it."""
+    return {
+        "run_id": run.run_id,
+        "thread_id": run.thread_id,
+        "assistant_id": note.options.get("assistant_id", run.graph),
+        "created_at": run.created_at,
+        "updated_at": run.updated_at,
+        "status": _STATUS[run.status],
+        "metadata": note.metadata,
+        "multitask_strategy": note.options.get("multitask_strategy", "reject"),
+        "kwargs": {
+            "stream_mode": note.options.get("stream_mode", ["values"]),
+            "subgraphs": note.options.get("stream_subgraphs", False),
+        },
+    }
+
+
+async def start(
+    services: Services,
+    user: Identity,
+    request: Request,
+    thread_id: str | None,
+    body: LangGraphRunCreate,
+) -> Started:
+    for name, why in _UNSERVED.items():
+        if getattr(body, name) not in (None, [], {}):
+            raise UnsupportedOption(name, why)
+    assistant = await resolve(services, user, body.assistant_id)
+    modes = body.modes()
+    if thread_id is None:
+        thread_id = str(uuid.uuid4())
+        await _create_thread(services, user, thread_id)
+    elif await ThreadStore(services.store.engine).get(thread_id, user.owner_filter) is None:
+        if body.if_not_exists != "create":
+            raise ThreadNotFound(thread_id)
+        await _create_thread(services, user, thread_id)
+    note = RunNote(
+        metadata={**(body.metadata or {}), "assistant_id": assistant.assistant_id},
+        options={
+            "assistant_id": assistant.assistant_id,
+            "multitask_strategy": body.multitask_strategy,
+            "stream_mode": modes,
+            "stream_subgraphs": body.stream_subgraphs,
+        },
+    )
+    limits = get_limits(request)
+    if body.command is not None:
+        return await _resume(services, request, thread_id, body.command, note)
+    context = {**assistant.context, **(body.context or {})} or None
+    config = _merged_config(assistant.config, body.config or {}) or None
+    async with limits.admit_run(user_key(request), services.store) as admitted:
+        run = await services.runner.create_run(
+            assistant.graph,
+            body.input or {},
+            thread_id,
+            owner=user.user_id,
+            context=context,
+            multitask=MultitaskPolicy(body.multitask_strategy),
+            config=config,
+            stream_modes=sorted({CORE_MODES[m] for m in modes}),
+        )
+        admitted(run.run_id)
+    await RunNotes(services.store.engine).write(run.run_id, note)
+    return Started(run, note, 0)
+
+
+def _merged_config(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """The run's config over its assistant's (`configurable` merged key by key)."""
+    merged = {**base, **given}
+    configurable = {**base.get("configurable", {}), **given.get("configurable", {})}
+    if configurable:
+        merged["configurable"] = configurable
+    return merged
+
+
+async def _create_thread(services: Services, user: Identity, thread_id: str) -> None:
+    if await ThreadStore(services.store.engine).create(thread_id, user.user_id, {}) is None:
+        raise ThreadNotFound(thread_id)  # taken by someone else: as if missing
+
+
+async def _resume(
+    services: Services, request: Request, thread_id: str, command: dict[str, Any], note: RunNote
+) -> Started:
+    given = {k for k, v in command.items() if v not in (None, [], {})}  # RemoteGraph: goto=[]
+    if given - {"resume"}:
+        raise UnsupportedOption(
+            "command." + sorted(given - {"resume"})[0], "only resume is served yet."
+        )
+    thread = await services.store.get_thread(thread_id)
+    if thread.active_run_id is None:
+        raise InvalidRunState("-", "not waiting", "resume", "interrupted (the thread has none)")
+    waiting = await services.store.get_run(thread.active_run_id)
+    if waiting.status != RunStatus.INTERRUPTED:
+        raise ThreadBusy(thread_id, waiting.run_id)
+    limits = get_limits(request)
+    async with limits.admit_run(user_key(request), services.store, new_run=False) as admitted:
+        resumed = await services.runner.resume(waiting.run_id, command.get("resume"))
+        admitted(resumed.run_id)
+    notes = RunNotes(services.store.engine)
+    kept = (await notes.read([resumed.run_id]))[resumed.run_id]
+    note = RunNote(kept.metadata or note.metadata, {**kept.options, **note.options})
+    await notes.write(resumed.run_id, note)
+    return Started(resumed, note, waiting.last_seq)
+
+
+async def owned_run(
+    services: Services, user: Identity, thread_id: str | None, run_id: str
+) -> tuple[RunInfo, RunNote]:
+    run = await services.store.get_run(run_id, owner=user.owner_filter)
+    if thread_id is not None and run.thread_id != thread_id:
+        raise RunNotFound(run_id)
+    note = (await RunNotes(services.store.engine).read([run_id]))[run_id]
+    return run, note
+
+
+# ---- streaming and waiting -----------------------------------------------------------
+
+
+async def parts_of(
+    services: Services, run: RunInfo, after_seq: int, translator: Translator, started: bool
+) -> AsyncIterator[Part]:
+    yield Part("metadata", {"run_id": run.run_id, "attempt": 1})
+    async for event in follow_events(services, run.run_id, after_seq, started):
+        for part in await translator.translate(event):
+            yield part
+    yield Part("end", None)
+
+
+def sse_response(
+    services: Services,
+    run: RunInfo,
+    modes: list[str],
+    after_seq: int,
+    cancel_on_disconnect: bool,
+    started: bool = False,
+    subgraphs: bool = False,
+) -> StreamingResponse:
+    translator = Translator(
+        modes,
+        state_reader(services, run.graph, run.thread_id),
+        recorded=frozenset(run.stream_modes),
+        subgraphs=subgraphs,
+    )
+    location = f"/threads/{run.thread_id}/runs/{run.run_id}"
+
+    async def body() -> AsyncIterator[bytes]:
+        finished = False
+        try:
+            async for part in parts_of(services, run, after_seq, translator, started):
+                yield part.encode()
+            finished = True
+        finally:
+            if not finished and cancel_on_disconnect:
+                task = asyncio.create_task(
+                    services.runner.interrupt(run.run_id, InterruptMode.CANCEL)
+                )
+                _background.add(task)
+                task.add_done_callback(_background.discard)
+
+    return StreamingResponse(
+        body(),
+        media_type="text/event-stream",
+        headers={
+            "Content-Location": location,
+            "Location": f"{location}/stream",
+            "Cache-Control": "no-store",
+            "X-Accel-Buffering": "no",
+        },
+    )
+
+
+_background: set[asyncio.Task[Any]] = set()
+
+
+def _in_background(work: Coroutine[Any, Any, Any]) -> None:
+    """Carry on after the response (a cancel the client does not wait for)."""
+    task = asyncio.create_task(work)
+    _background.add(task)
+    task.add_done_callback(_finished)
+
+
+def _finished(task: asyncio.Task[Any]) -> None:
+    _background.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        logger.warning("a background cancel failed: %s", task.exception())
+
+
+async def final_values(
+    services: Services, run: RunInfo, after_seq: int, started: bool = False
+) -> Any:
+    """What `wait` and `join` answer: the last values, or `__error__` on failure."""
+    translator = Translator(["values"], state_reader(services, run.graph, run.thread_id))
+    error = None
+    async for event in follow_events(services, run.run_id, after_seq, started):
+        for part in await translator.translate(event):
+            if part.event == "error":
+                error = part.data
+    if error is not None:
+        return {"__error__": error}
+    if translator.last_values is None:
+        return await translator.read_state()
+    return translator.last_values
+
+
+# ---- routes --------------------------------------------------------------------------
+
+
+@router.post("/threads/{thread_id}/runs", summary="LangGraph Server API: start a run")
+async def create_run(
+    thread_id: ThreadIdPath,
+    body: LangGraphRunCreate,
+    services: ServicesDep,
+    user: UserDep,
+    request: Request,
+    response: Response,
+) -> dict[str, Any]:
+    started = await start(services, user, request, thread_id, body)
+    response.headers["Content-Location"] = f"/threads/{thread_id}/runs/{started.run.run_id}"
+    return run_wire(started.run, started.note)
+
+
+@router.post("/runs", summary="LangGraph Server API: start a stateless run")
+async def create_stateless_run(
+    body: LangGraphRunCreate,
+    services: ServicesDep,
+    user: UserDep,
+    request: Request,
+    response: Response,
+) -> dict[str, Any]:
+    started = await start(services, user, request, None, body)
+    response.headers["Content-Location"] = f"/runs/{started.run.run_id}"
+    return run_wire(started.run, started.note)
+
+
+@router.post("/runs/batch", summary="LangGraph Server API: start stateless runs")
+async def create_batch(
+    body: Annotated[list[LangGraphRunCreate], Field(max_length=100)],
+    services: ServicesDep,
+    user: UserDep,
+    request: Request,
+) -> list[dict[str, Any]]:
+    started = [await start(services, user, request, None, item) for item in body]
+    return [run_wire(s.run, s.note) for s in started]
+
+
+@router.post(
+    "/threads/{thread_id}/runs/stream",
+    response_class=StreamingResponse,
+    responses=_SSE,
+    summary="LangGraph Server API: start, stream",
+)
+async def stream_run(
+    thread_id: ThreadIdPath,
+    body: LangGraphRunCreate,
+    services: ServicesDep,
+    user: UserDep,
+    request: Request,
+) -> StreamingResponse:
+    started = await start(services, user, request, thread_id, body)
+    cancel = body.on_disconnect == "cancel"
+    return sse_response(
+        services, started.run, body.modes(), started.after_seq, cancel, True, body.stream_subgraphs
+    )
+
+
+@router.post(
+    "/runs/stream",
+    response_class=StreamingResponse,
+    responses=_SSE,
+    summary="LangGraph Server API: start a stateless run, stream it",
+)
+async def stream_stateless_run(
+    body: LangGraphRunCreate, services: ServicesDep, user: UserDep, request: Request
+) -> StreamingResponse:
+    started = await start(services, user, request, None, body)
+    cancel = body.on_disconnect == "cancel"
+    return sse_response(
+        services, started.run, body.modes(), started.after_seq, cancel, True, body.stream_subgraphs
+    )
+
+
+@router.post("/threads/{thread_id}/runs/wait", summary="LangGraph Server API: start, wait")
+async def wait_run(
+    thread_id: ThreadIdPath,
+    body: LangGraphRunCreate,
+    services: ServicesDep,
+    user: UserDep,
+    request: Request,
+    response: Response,
+) -> Any:
+    started = await start(services, user, request, thread_id, body)
+    response.headers["Content-Location"] = f"/threads/{thread_id}/runs/{started.run.run_id}"
+    return await final_values(services, started.run, started.after_seq, True)
+
+
+@router.post("/runs/wait", summary="LangGraph Server API: start a stateless run, wait")
+async def wait_stateless_run(
+    body: LangGraphRunCreate, services: ServicesDep, user: UserDep, request: Request
+) -> Any:
+    started = await start(services, user, request, None, body)
+    return await final_values(services, started.run, started.after_seq, True)
+
+
+@router.get("/threads/{thread_id}/runs", summary="LangGraph Server API: a thread's runs")
+async def list_runs(
+    thread_id: ThreadIdPath,
+    services: ServicesDep,
+    user: UserDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 10,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+) -> list[dict[str, Any]]:
+    await owned_thread(services, user, thread_id)
+    found = await services.store.list_runs(thread_id=thread_id, limit=limit + offset)
+    found = [r for r in found if status is None or _STATUS[r.status] == status]
+    page = found[offset : offset + limit]
+    notes = await RunNotes(services.store.engine).read([r.run_id for r in page])
+    return [run_wire(r, notes[r.run_id]) for r in page]
+
+
+RunPath = Annotated[str, Path(min_length=1, max_length=200, pattern=ID_PATTERN)]
+
+
+@router.get("/threads/{thread_id}/runs/{run_id}", summary="LangGraph Server API: one run")
+async def get_run(
+    thread_id: ThreadIdPath, run_id: RunIdPath, services: ServicesDep, user: UserDep
+) -> dict[str, Any]:
+    return run_wire(*await owned_run(services, user, thread_id, run_id))
+
+
+@router.get("/threads/{thread_id}/runs/{run_id}/join", summary="LangGraph Server API: join")
+async def join_run(
+    thread_id: ThreadIdPath, run_id: RunIdPath, services: ServicesDep, user: UserDep
+) -> Any:
+    run, _ = await owned_run(services, user, thread_id, run_id)
+    return await final_values(services, run, await segment_start(services, run_id))
+
+
+@router.get(
+    "/threads/{thread_id}/runs/{run_id}/stream",
+    response_class=StreamingResponse,
+    responses=_SSE,
+    summary="LangGraph Server API: join a run's stream (honours Last-Event-ID)",
+)
+async def join_stream(
+    thread_id: ThreadIdPath,
+    run_id: RunIdPath,
+    services: ServicesDep,
+    user: UserDep,
+    request: Request,
+    stream_mode: Annotated[list[str] | None, Query()] = None,
+    cancel_on_disconnect: bool = False,
+) -> StreamingResponse:
+    run, note = await owned_run(services, user, thread_id, run_id)
+    asked = [mode for mode in stream_mode or [] if mode]  # the SDK sends `stream_mode=`
+    for mode in asked:
+        if mode not in SUPPORTED_MODES:
+            raise UnsupportedOption(f"stream_mode {mode}", "unknown stream mode.")
+    modes = asked or note.options.get("stream_mode") or ["values"]
+    last = (request.headers.get("last-event-id") or "").strip()
+    after = int(last) if last.isdigit() else await segment_start(services, run_id)
+    subgraphs = bool(note.options.get("stream_subgraphs"))
+    return sse_response(services, run, list(modes), after, cancel_on_disconnect, False, subgraphs)
+
+
+@router.post(
+    "/threads/{thread_id}/runs/{run_id}/cancel",
+    status_code=202,
+    summary="LangGraph Server API: cancel a run",
+)
+async def cancel_run(
+    thread_id: ThreadIdPath,
+    run_id: RunIdPath,
+    services: ServicesDep,
+    user: UserDep,
+    wait: bool = False,
+    action: Literal["interrupt", "rollback"] = "interrupt",
+) -> Response:
+    run, _ = await owned_run(services, user, thread_id, run_id)
+    if run.status.is_final:
+        raise InvalidRunState(run_id, run.status, "cancel", "pending, running or interrupted")
+    if action == "rollback":
+        raise UnsupportedOption(
+            "action=rollback",
+            "cancel with action=interrupt, or "
+            "start the next run with multitask_strategy='rollback'.",
+        )
+    stopping = services.runner.interrupt(run.run_id, InterruptMode.CANCEL)
+    if wait:
+        await stopping
+    else:
+        _in_background(stopping)
+    return Response(status_code=202)
+
+
+@router.delete(
+    "/threads/{thread_id}/runs/{run_id}",
+    status_code=204,
+    summary="LangGraph Server API: delete a run",
+)
+async def delete_one_run(
+    thread_id: ThreadIdPath, run_id: RunIdPath, services: ServicesDep, user: UserDep
+) -> Response:
+    run, _ = await owned_run(services, user, thread_id, run_id)
+    if run.status.is_active and run.superseded_by is None:
+        raise InvalidRunState(run_id, run.status, "delete", "finished (cancel it first)")
+    await delete_run(services.store.engine, run_id)
+    return Response(status_code=204)

@@ -1,0 +1,142 @@
+"""Threads as records of their own: created before any run, with metadata, searched,
+updated and deleted; rows become `ThreadRecord`s here and nowhere else."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from genesis_mesh.store.run_store import _aware, utcnow
+from genesis_mesh.store.tables import ACTIVE_STATUSES, events, runs, threads
+
+
+class ThreadRecord(BaseModel):
+    """A thread with its metadata and the status of its runs."""
+
+    thread_id: str
+    owner: str
+    graph: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime
+    active_run_id: str | None = None
+    active_status: str | None = None
+    """Status of the run holding the thread (pending, running or interrupted)."""
+    last_status: str | None = None
+    """Status of the thread's newest run."""
+
+
+class ThreadStore:
+    """Threads by owner; someone else's thread reads as missing (None)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def create(
+        self, thread_id: str, owner: str, metadata: dict[str, Any], graph: str | None = None
+    ) -> ThreadRecord | None:
+        """Insert a thread; None when the id is taken (by anyone)."""
+        now = utcnow()
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(
+                    insert(threads).values(
+                        id=thread_id,
+                        owner=owner,
+                        graph=graph,
+                        metadata=metadata,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+        except IntegrityError:
+            return None
+        return ThreadRecord(
+            thread_id=thread_id,
+            owner=owner,
+            graph=graph,
+            metadata=metadata,
+            created_at=now,
+            updated_at=now,
+        )
+
+    async def get(self, thread_id: str, owner: str | None) -> ThreadRecord | None:
+        found = await self.search(owner, ids=[thread_id])
+        return found[0] if found else None
+
+    async def exists(self, thread_id: str) -> bool:
+        query = select(threads.c.id).where(threads.c.id == thread_id)
+        async with self.engine.connect() as conn:
+            return (await conn.execute(query)).first() is not None
+
+    async def search(
+        self, owner: str | None, ids: Sequence[str] | None = None
+    ) -> list[ThreadRecord]:
+        """The owner's threads (all of them, or those of `ids`), newest first."""
+        query = select(threads).order_by(threads.c.created_at.desc())
+        if owner is not None:
+            query = query.where(threads.c.owner == owner)
+        if ids is not None:
+            query = query.where(threads.c.id.in_(list(ids)))
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+            thread_ids = [row.id for row in rows]
+            run_rows = (
+                await conn.execute(
+                    select(runs.c.id, runs.c.thread_id, runs.c.status, runs.c.superseded_by)
+                    .where(runs.c.thread_id.in_(thread_ids))
+                    .order_by(runs.c.created_at)
+                )
+            ).all()
+        by_thread: dict[str, list[Row[Any]]] = {}
+        for run in run_rows:
+            by_thread.setdefault(run.thread_id, []).append(run)
+        return [_record(row, by_thread.get(row.id, [])) for row in rows]
+
+    async def set_metadata(self, thread_id: str, metadata: dict[str, Any]) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(threads)
+                .where(threads.c.id == thread_id)
+                .values(metadata=metadata, updated_at=utcnow())
+            )
+
+    async def delete(self, thread_id: str) -> None:
+        """Delete a thread with its runs and their events (not its checkpoints)."""
+        async with self.engine.begin() as conn:
+            run_ids = select(runs.c.id).where(runs.c.thread_id == thread_id)
+            await conn.execute(delete(events).where(events.c.run_id.in_(run_ids)))
+            await conn.execute(delete(runs).where(runs.c.thread_id == thread_id))
+            await conn.execute(delete(threads).where(threads.c.id == thread_id))
+
+
+def _record(row: Row[Any], run_rows: list[Row[Any]]) -> ThreadRecord:
+    m = row._mapping
+    active = next(
+        (r for r in run_rows if r.status in ACTIVE_STATUSES and not r.superseded_by), None
+    )
+    return ThreadRecord(
+        thread_id=m["id"],
+        owner=m["owner"],
+        graph=m["graph"],
+        metadata=m["metadata"] or {},
+        created_at=_aware(m["created_at"]),
+        updated_at=_aware(m["updated_at"]),
+        active_run_id=None if active is None else active.id,
+        active_status=None if active is None else active.status,
+        last_status=run_rows[-1].status if run_rows else None,
+    )
+
+
+async def delete_run(engine: AsyncEngine, run_id: str) -> None:
+    """Delete a run that no longer holds its thread, with its events."""
+    async with engine.begin() as conn:
+        await conn.execute(delete(events).where(events.c.run_id == run_id))
+        await conn.execute(delete(runs).where(runs.c.id == run_id))

@@ -1,0 +1,99 @@
+"""Threads and their state through `langgraph-sdk`."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from langgraph_sdk.client import LangGraphClient, SyncLangGraphClient
+from langgraph_sdk.errors import ConflictError, NotFoundError
+
+
+async def test_a_thread_is_created_read_updated_searched_counted_and_deleted(
+    client: LangGraphClient,
+) -> None:
+    tag = str(uuid.uuid4())
+    thread = await client.threads.create(metadata={"tag": tag})
+    assert (thread["status"], thread["metadata"], thread["values"]) == ("idle", {"tag": tag}, None)
+    assert (await client.threads.get(thread["thread_id"]))["metadata"] == {"tag": tag}
+    patched = await client.threads.update(thread["thread_id"], metadata={"more": 1})
+    assert patched["metadata"] == {"tag": tag, "more": 1}
+    found = await client.threads.search(metadata={"tag": tag})
+    assert [t["thread_id"] for t in found] == [thread["thread_id"]]
+    assert await client.threads.count(metadata={"tag": tag}) == 1
+    await client.threads.delete(thread["thread_id"])
+    with pytest.raises(NotFoundError):
+        await client.threads.get(thread["thread_id"])
+
+
+async def test_a_taken_thread_id_is_a_conflict_unless_do_nothing(client: LangGraphClient) -> None:
+    thread_id = str(uuid.uuid4())
+    await client.threads.create(thread_id=thread_id, metadata={"n": 1})
+    with pytest.raises(ConflictError):
+        await client.threads.create(thread_id=thread_id)
+    again = await client.threads.create(thread_id=thread_id, if_exists="do_nothing")
+    assert again["metadata"] == {"n": 1}
+
+
+async def test_state_history_and_update_state_follow_the_checkpoints(
+    client: LangGraphClient,
+) -> None:
+    thread = await client.threads.create()
+    thread_id = thread["thread_id"]
+    empty = await client.threads.get_state(thread_id)
+    assert (empty["values"], empty["next"]) == ({}, [])
+    await client.runs.wait(thread_id, "steps", input={})
+    state = await client.threads.get_state(thread_id)
+    assert state["values"]["visited"] == ["one", "two", "three", "four", "five"]
+    assert state["checkpoint"]["thread_id"] == thread_id
+    history = await client.threads.get_history(thread_id, limit=3)
+    assert [h["metadata"]["step"] for h in history] == [5, 4, 3]
+    third = history[2]["checkpoint"]["checkpoint_id"]
+    earlier = await client.threads.get_state(thread_id, checkpoint_id=third)
+    assert earlier["values"]["visited"] == ["one", "two", "three"]
+    updated = await client.threads.update_state(thread_id, {"visited": ["edited"]}, as_node="five")
+    assert updated["checkpoint"]["checkpoint_id"] != state["checkpoint"]["checkpoint_id"]
+    after = await client.threads.get_state(thread_id)
+    assert after["values"]["visited"] == ["edited"]
+    assert after["parent_checkpoint"]["checkpoint_id"] == state["checkpoint"]["checkpoint_id"]
+    thread_now = await client.threads.get(thread_id)
+    assert (thread_now["status"], thread_now["values"]) == ("idle", {"visited": ["edited"]})
+
+
+async def test_a_thread_waiting_for_an_answer_is_interrupted_with_its_question(
+    client: LangGraphClient,
+) -> None:
+    thread = await client.threads.create()
+    await client.runs.wait(thread["thread_id"], "ask", input={"topic": "links"})
+    waiting = await client.threads.get(thread["thread_id"])
+    assert waiting["status"] == "interrupted"
+    [interrupts] = waiting["interrupts"].values()
+    assert interrupts[0]["value"]["question"] == "Which pages about links?"
+    assert await client.threads.count(status="interrupted") >= 1
+    state = await client.threads.get_state(thread["thread_id"])
+    assert state["next"] == ["ask"]
+    assert state["interrupts"][0]["id"] == interrupts[0]["id"]
+
+
+def test_the_sync_client_creates_and_reads_threads(sync_client: SyncLangGraphClient) -> None:
+    thread = sync_client.threads.create(metadata={"sync": True})
+    assert sync_client.threads.get(thread["thread_id"])["metadata"] == {"sync": True}
+    with pytest.raises(NotFoundError):
+        sync_client.threads.get(str(uuid.uuid4()))
+
+
+async def test_a_copied_thread_has_the_same_state_and_history_and_goes_its_own_way(
+    client: LangGraphClient,
+) -> None:
+    thread = await client.threads.create(metadata={"copied": "no"})
+    await client.runs.wait(thread["thread_id"], "steps", input={})
+    copy = await client.threads.copy(thread["thread_id"])
+    assert copy["thread_id"] != thread["thread_id"]
+    assert copy["metadata"] == {"copied": "no"}
+    original = await client.threads.get_history(thread["thread_id"], limit=100)
+    copied = await client.threads.get_history(copy["thread_id"], limit=100)
+    assert [h["values"] for h in copied] == [h["values"] for h in original]
+    await client.threads.update_state(copy["thread_id"], {"visited": ["only the copy"]})
+    assert (await client.threads.get_state(thread["thread_id"]))["values"]["visited"][-1] == "five"
+    after = await client.runs.wait(copy["thread_id"], "steps", input={})
+    assert after["visited"] == ["only the copy", "one", "two", "three", "four", "five"]
