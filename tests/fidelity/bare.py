@@ -21,6 +21,7 @@ from langgraph.pregel import Pregel
 from langgraph.store.memory import InMemoryStore
 from langgraph.types import Command, Interrupt
 from langgraph_sdk.runtime import _ExecutionRuntime
+from pydantic import ValidationError
 
 from tests.fidelity.scenario import Answer, Observed, Scenario, Turn, substitute
 from tests.fidelity.serialization import server_json
@@ -66,7 +67,11 @@ class BarePlayer:
             observed.turns.append(await self._turn(turn))
         for label, thread_id in self.threads.items():
             graph = await self._graph(self._config(thread_id, None), None)
-            snapshot = await graph.aget_state(self._config(thread_id, None))
+            try:
+                snapshot = await graph.aget_state(self._config(thread_id, None))
+            except Exception as exc:  # an input LangGraph refused can leave it unreadable
+                observed.states[label] = {"unreadable": type(exc).__name__}
+                continue
             observed.states[label] = server_json(snapshot.values)
         return observed
 
@@ -81,10 +86,16 @@ class BarePlayer:
         answers = list(turn.answers)
         pauses: list[list[Any]] = []
         while True:
+            run = _Run()
             try:
-                output = await self._run(graph, payload, config, context)
+                output = await run.play(graph, payload, config, context)
             except Exception as exc:
-                return {"interrupts": pauses, "end": "failed", "error": type(exc).__name__}
+                return {
+                    "interrupts": pauses,
+                    "end": "failed" if run.started else "rejected",
+                    "error": type(exc).__name__,
+                    "message": reason_of(exc),
+                }
             pending = (await graph.aget_state(config)).interrupts
             if not pending:
                 return {"interrupts": pauses, "end": "succeeded", "output": server_json(output)}
@@ -92,20 +103,6 @@ class BarePlayer:
             if not answers:
                 return {"interrupts": pauses, "end": "interrupted"}
             payload = Command(resume=resume_value(answers.pop(0), pending))
-
-    @staticmethod
-    async def _run(graph: Any, payload: Any, config: RunnableConfig, context: Any) -> Any:
-        """The run's output as `invoke` returns it: the last values, the output keys only."""
-        output = None
-        async for chunk in graph.astream(
-            payload, config, context=context, stream_mode="values", durability="sync"
-        ):
-            if not (isinstance(chunk, dict) and "__interrupt__" in chunk):
-                output = chunk
-        keys = graph.output_channels
-        if isinstance(output, dict) and isinstance(keys, list):
-            return {key: value for key, value in output.items() if key in keys}
-        return output
 
     def _config(self, thread_id: str, extra: dict[str, Any] | None) -> RunnableConfig:
         extra = dict(extra or {})
@@ -121,6 +118,32 @@ class BarePlayer:
         return target.copy(update={"checkpointer": self.saver, "store": self.store})
 
 
+class _Run:
+    """One `astream` call: its output as `invoke` returns it (the last values, the output
+    keys only), and whether any node started (if not, LangGraph refused the input)."""
+
+    def __init__(self) -> None:
+        self.started = False
+
+    async def play(self, graph: Any, payload: Any, config: RunnableConfig, context: Any) -> Any:
+        output = None
+        async for mode, chunk in graph.astream(
+            payload,
+            config,
+            context=context,
+            stream_mode=["values", "tasks"],
+            durability="sync",
+        ):
+            if mode == "tasks":
+                self.started = True
+            elif not (isinstance(chunk, dict) and "__interrupt__" in chunk):
+                output = chunk
+        keys = graph.output_channels
+        if isinstance(output, dict) and isinstance(keys, list):
+            return {key: value for key, value in output.items() if key in keys}
+        return output
+
+
 async def call_factory(factory: Any, config: RunnableConfig, context: Any, store: Any) -> Any:
     """Calls a graph factory the way LangGraph Server does, by its parameter's name."""
     params = list(inspect.signature(factory).parameters)
@@ -134,6 +157,14 @@ async def call_factory(factory: Any, config: RunnableConfig, context: Any, store
     else:
         made = factory(config)
     return await made if inspect.isawaitable(made) else made
+
+
+def reason_of(exc: Exception) -> str:
+    """LangGraph's reason in a line: a validation error's first message, else the first
+    line of the exception (without LangChain's troubleshooting link)."""
+    if isinstance(exc, ValidationError) and exc.errors():
+        return str(exc.errors()[0]["msg"])
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def sorted_values(values: Any) -> list[Any]:

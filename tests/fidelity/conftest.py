@@ -1,5 +1,5 @@
 """Fixtures of the fidelity corpus: one host on tests/fidelity/langgraph.json and the fake
-OpenAI-compatible server its tool-calling agent talks to, for the whole module."""
+OpenAI-compatible server its tool-calling agent talks to, shared by the whole package."""
 
 from __future__ import annotations
 
@@ -31,14 +31,14 @@ def weather_agent_reply(body: dict[str, Any], number: int) -> Reply:
     return Reply(tokens=["hello"])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def fake_model_server() -> Iterator[FakeOpenAI]:
     server = FakeOpenAI(default=weather_agent_reply).start()
     yield server
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def corpus_host(
     tmp_path_factory: pytest.TempPathFactory, fake_model_server: FakeOpenAI
 ) -> Iterator[LiveHost]:
@@ -48,6 +48,8 @@ def corpus_host(
     live.env = {
         **llm_env(fake_model_server),
         "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        "GENESIS_MESH_RUN_STARTS_PER_MINUTE": "100000",  # the corpus is not about limits
+        "GENESIS_MESH_MAX_ACTIVE_RUNS_PER_USER": "10000",
     }
     with pytest.MonkeyPatch.context() as patch:  # only langgraph.json may set these
         for key in env_of_config():
@@ -57,7 +59,7 @@ def corpus_host(
     live.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def chat_model(fake_model_server: FakeOpenAI) -> BaseChatModel:
     """The model the host builds from the same settings, for the bare plays."""
     settings = LLMSettings(

@@ -14,7 +14,7 @@ class State(TypedDict):
 
 
 def spell(state: State) -> dict[str, object]:
-    return {"letters": list(state["word"])}
+    return {"letters": list(state["word"][:20])}
 
 
 builder = StateGraph(State)
