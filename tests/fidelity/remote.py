@@ -7,7 +7,6 @@ read the thread's final state from `GET /api/v1/threads/{id}/state`.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from typing import Any
 
@@ -210,7 +209,3 @@ def event_ending(event: dict[str, Any]) -> dict[str, Any]:
     error = event["data"].get("error") or {}
     status = event["type"].removeprefix("run.")
     return {"end": status, "error": error.get("type"), "message": error.get("message")}
-
-
-def run_sync(coroutine: Any) -> Any:
-    return asyncio.run(coroutine)

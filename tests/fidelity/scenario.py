@@ -27,13 +27,15 @@ class Answer:
 @dataclass(frozen=True)
 class Turn:
     """One run: started on `thread` (a label; the first run on a label makes the thread)
-    with `input`, per-run `context` and `config`; each `answers` item resumes it once."""
+    with `input`, per-run `context` and `config`; each `answers` item resumes it once.
+    `fails_with` names the exception LangGraph fails the run with, when it should."""
 
     input: Any
     thread: str = "main"
     context: dict[str, Any] | None = None
     config: dict[str, Any] | None = None
     answers: tuple[Answer, ...] = ()
+    fails_with: str | None = None
 
 
 @dataclass(frozen=True)

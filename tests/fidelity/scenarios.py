@@ -12,6 +12,7 @@ from tests.fidelity.scenario import UNIQUE, Answer, Scenario, Turn
 BOTH = ("rest", "ws")
 
 ITEM_1 = "issue 12 item 1: pydantic models in state come back as [key, value] pairs"
+ITEM_1_MESSAGES = "issue 12 item 1: messages come back as [key, value] pairs"
 ITEM_2_CHAT = (
     "issue 12 items 1-2: chat input as role dicts or tuples is a 500 (TypeError from "
     "LangChain); messages come back as [key, value] pairs"
@@ -23,6 +24,7 @@ ITEM_4 = "issue 12 item 4: the second run's input {} is dumped with defaults, re
 ITEM_6 = "issue 12 item 6: only one of two parallel interrupts is reported"
 ITEM_8_9 = "issue 12 items 8-9: no per-run `context` (422) and no store (`runtime.store` None)"
 ITEM_9 = "issue 12 item 9: RunCreate/StartMessage refuse a per-run `context` (422)"
+ITEM_9_CONFIG = "issue 12 item 9: RunCreate/StartMessage refuse a per-run `config` (422)"
 ITEM_10_ENV = "issue 12 item 10: the `env` key of langgraph.json is ignored"
 ITEM_10_FACTORY = "issue 12 item 10: async graph factories are refused at load (503)"
 ITEM_9_10_FACTORY = (
@@ -59,6 +61,15 @@ SCENARIOS: tuple[Scenario, ...] = (
         "messages_chat",
         (Turn({"messages": [{"role": "user", "content": "one"}]}), Turn({"messages": "two"})),
         fails=failing(ITEM_2_CHAT),
+    ),
+    Scenario(
+        "messages_sent_back_as_server_dicts",
+        "messages_chat",
+        (
+            Turn({"messages": [{"type": "human", "content": "hi", "id": "m-1"}]}),
+            Turn({"messages": [{"type": "human", "content": "hi again", "id": "m-1"}]}),
+        ),
+        fails=failing(ITEM_1_MESSAGES),
     ),
     Scenario(
         "any_message_role_dicts",
@@ -112,6 +123,12 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     Scenario("command_goto_small", "command_goto", (Turn({"amount": 42}),)),
     Scenario("command_goto_review", "command_goto", (Turn({"amount": 500}),)),
+    Scenario(
+        "config_recursion_limit_per_run",
+        "command_goto",
+        (Turn({"amount": 500}, config={"recursion_limit": 2}, fails_with="GraphRecursionError"),),
+        fails=failing(ITEM_9_CONFIG),
+    ),
     Scenario("subgraph_shared_schema", "subgraph_shared", (Turn({"trail": []}),)),
     Scenario(
         "subgraph_different_schema",

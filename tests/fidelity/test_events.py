@@ -13,7 +13,6 @@ import uuid
 from typing import Any
 
 import pytest
-from langchain_core.language_models import BaseChatModel
 from langgraph.checkpoint.memory import InMemorySaver
 
 from tests.conftest import LiveHost
@@ -89,9 +88,7 @@ def test_an_interrupt_inside_a_subgraph_names_the_node_that_asked(
 
 
 @pytest.mark.xfail(strict=True, reason=ITEM_2_11)
-def test_a_tool_result_is_its_own_event_never_assistant_text(
-    corpus_host: LiveHost, chat_model: BaseChatModel
-) -> None:
+def test_a_tool_result_is_its_own_event_never_assistant_text(corpus_host: LiveHost) -> None:
     question = {"messages": [{"role": "user", "content": "Weather in Paris?"}]}
     events = run_events(corpus_host, "react_agent", question)
 

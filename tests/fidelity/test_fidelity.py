@@ -9,6 +9,7 @@ issue 12.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -61,7 +62,7 @@ async def test_corpus_graph_gives_the_same_state_interrupts_and_output_as_bare_l
         assert_reference_plays_as_declared(scenario, expected)
         return
     if transport == "rest":
-        observed = await asyncio_to_thread(RestPlayer(corpus_host, scenario, token).play)
+        observed = await asyncio.to_thread(RestPlayer(corpus_host, scenario, token).play)
     else:
         observed = await WsPlayer(corpus_host, scenario, token).play()
     got, want = comparable(observed, token), comparable(expected, token)
@@ -69,18 +70,16 @@ async def test_corpus_graph_gives_the_same_state_interrupts_and_output_as_bare_l
 
 
 def assert_reference_plays_as_declared(scenario: Scenario, observed: Observed) -> None:
-    """Bare LangGraph ends every turn as the scenario says: answered turns succeed, a turn
-    left with a question waits; each pause is answered by exactly one declared answer."""
+    """Bare LangGraph ends every turn as the scenario says: answered turns succeed (or fail
+    with the declared error), a turn left with a question waits; each pause is answered by
+    exactly one declared answer."""
     for turn, seen in zip(scenario.turns, observed.turns, strict=True):
+        if turn.fails_with is not None:
+            assert (seen["end"], seen.get("error")) == ("failed", turn.fails_with), seen
+            continue
         assert seen["end"] in ("succeeded", "interrupted"), seen
         assert len(seen["interrupts"]) - (seen["end"] == "interrupted") == len(turn.answers)
     assert set(observed.states) == {turn.thread for turn in scenario.turns}
-
-
-async def asyncio_to_thread(play: Any) -> Observed:
-    import asyncio
-
-    return await asyncio.to_thread(play)
 
 
 def diff(got: dict[str, Any], want: dict[str, Any], observed: Observed) -> str:
