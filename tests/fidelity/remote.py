@@ -115,14 +115,17 @@ class RestPlayer:
     def _settled(
         client: httpx.Client, run_id: str, after_seq: int, timeout: float = 20.0
     ) -> dict[str, Any]:
-        """The run once it ended, or once it paused after event `after_seq`."""
+        """The run once it ended, or once it paused again: a `run.interrupted` after event
+        `after_seq` (a resumed run may still read `interrupted` for a moment)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             run: dict[str, Any] = client.get(f"/api/v1/runs/{run_id}").json()
             if run["status"] in ENDED:
                 return run
             if run["status"] == "interrupted" and run["last_seq"] > after_seq:
-                return run
+                newer = client.get(f"/api/v1/runs/{run_id}/events?after_seq={after_seq}").json()
+                if any(event["type"] == "run.interrupted" for event in newer):
+                    return run
             time.sleep(0.02)
         raise AssertionError(f"run {run_id} did not settle in {timeout}s: {run}")
 

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from langchain_core.language_models import BaseChatModel
 
+from genesis_mesh.errors import GenesisMeshError, InvalidInput
 from tests.conftest import LiveHost
 from tests.fidelity.bare import BarePlayer, graph_specs
 from tests.fidelity.odd_inputs import OddInput, odd_inputs
@@ -83,7 +84,7 @@ def judge(
     """What is wrong with the host's answer to `odd`, or None."""
     status = response.status_code
     code = response.json().get("code") if status != 202 else None
-    if status == 500 or code == "internal_error":
+    if status == 500 or code == GenesisMeshError.code:
         raise HostBroke(f"{odd.name}: {status} {response.text[:300]}")
     if odd.name == "body_over_the_limit":
         return None if (status, code) == (413, "request_too_large") else f"{status} {code}"
@@ -92,7 +93,7 @@ def judge(
     if verdict["end"] == "rejected":
         reason = verdict["message"][:60]
         text = json.dumps(response.json(), ensure_ascii=False)
-        if (status, code) != (422, "invalid_input"):
+        if (status, code) != (422, InvalidInput.code):
             return f"LangGraph refuses it ({reason!r}); host answered {status} {code}"
         return (
             None
