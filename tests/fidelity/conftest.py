@@ -43,11 +43,12 @@ def corpus_host(
     tmp_path_factory: pytest.TempPathFactory, fake_model_server: FakeOpenAI
 ) -> Iterator[LiveHost]:
     live = LiveHost(tmp_path_factory.mktemp("fidelity-host"), config=CORPUS_CONFIG)
-    # The host runs this tree's src/ (not whatever `genesis_mesh` is installed) and
-    # imports the corpus from the repository root.
+    # The host runs this tree's src/ (not whatever `genesis_mesh` is installed; another
+    # tree's with FIDELITY_HOST_SRC) and imports the corpus from the repository root.
+    host_src = os.environ.get("FIDELITY_HOST_SRC", str(ROOT / "src"))
     live.env = {
         **llm_env(fake_model_server),
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        "PYTHONPATH": os.pathsep.join([host_src, str(ROOT)]),
         "GENESIS_MESH_RUN_STARTS_PER_MINUTE": "100000",  # the corpus is not about limits
         "GENESIS_MESH_MAX_ACTIVE_RUNS_PER_USER": "10000",
     }

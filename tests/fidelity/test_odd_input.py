@@ -3,8 +3,10 @@
 For each graph, each input of `odd_inputs.py` is played on bare LangGraph first. What
 LangGraph refuses before any node runs must be a 422 `invalid_input` carrying LangGraph's
 reason; what it accepts must be accepted (202) and the run must settle; text that is not
-JSON (NaN, Infinity, 1e999, absurd nesting) is a 4xx; a body over the limit a 413. After
-the sweep the host still answers `/health`.
+JSON (NaN, Infinity, 1e999, absurd nesting) is a 4xx; a body over the limit a 413. An
+integer past 64 bits may also be refused at the door (422 `invalid_request`): LangGraph's
+serializer cannot checkpoint it, so the run could never complete. After the sweep the
+host still answers `/health`.
 """
 
 from __future__ import annotations
@@ -56,6 +58,19 @@ async def langgraph_verdict(graph: str, odd: OddInput, chat_model: BaseChatModel
     return observed.turns[0]
 
 
+def beyond_64_bits(value: Any) -> bool:
+    """Whether `value` holds an integer no checkpointer serializer can store."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return not -(2**63) <= value < 2**64
+    if isinstance(value, dict):
+        return any(beyond_64_bits(v) for v in value.values())
+    if isinstance(value, list):
+        return any(beyond_64_bits(v) for v in value)
+    return False
+
+
 def post_run(client: httpx.Client, graph: str, odd: OddInput) -> httpx.Response:
     if odd.raw is None:
         return client.post("/api/v1/runs", json={"graph": graph, "input": odd.value})
@@ -90,6 +105,8 @@ def judge(
         return None if (status, code) == (413, "request_too_large") else f"{status} {code}"
     if verdict is None:  # not JSON at all
         return None if status in (400, 413, 422) and code else f"{status} {code}"
+    if beyond_64_bits(odd.value) and (status, code) == (422, "invalid_request"):
+        return None  # LangGraph cannot checkpoint it either (`Integer exceeds 64-bit range`)
     if verdict["end"] == "rejected":
         reason = verdict["message"][:60]
         text = json.dumps(response.json(), ensure_ascii=False)
