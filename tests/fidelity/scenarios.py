@@ -22,14 +22,10 @@ ITEM_3_TOTAL = "issue 12 item 3: a total TypedDict state refuses partial input (
 ITEM_3_NON_OBJECT = "issue 12 item 3: non-object input to an @entrypoint is refused (422)"
 ITEM_4 = "issue 12 item 4: the second run's input {} is dumped with defaults, resetting state"
 ITEM_6 = "issue 12 item 6: only one of two parallel interrupts is reported"
-ITEM_8_9 = "issue 12 items 8-9: no per-run `context` (422) and no store (`runtime.store` None)"
-ITEM_9 = "issue 12 item 9: RunCreate/StartMessage refuse a per-run `context` (422)"
-ITEM_9_CONFIG = "issue 12 item 9: RunCreate/StartMessage refuse a per-run `config` (422)"
 ITEM_10_ENV = "issue 12 item 10: the `env` key of langgraph.json is ignored"
-ITEM_10_FACTORY = "issue 12 item 10: async graph factories are refused at load (503)"
-ITEM_9_10_FACTORY = (
-    "issue 12 items 9-10: factories taking `config`/`runtime` or async are refused at load, "
-    "and per-run `config`/`context` is refused (422)"
+ITEM_10_FACTORY = (
+    "issue 12 item 10: factories taking `config` or `runtime`, and async factories, are "
+    "refused at load (503 graph_unavailable)"
 )
 
 
@@ -127,7 +123,6 @@ SCENARIOS: tuple[Scenario, ...] = (
         "config_recursion_limit_per_run",
         "command_goto",
         (Turn({"amount": 500}, config={"recursion_limit": 2}, fails_with="GraphRecursionError"),),
-        fails=failing(ITEM_9_CONFIG),
     ),
     Scenario("subgraph_shared_schema", "subgraph_shared", (Turn({"trail": []}),)),
     Scenario(
@@ -170,7 +165,6 @@ SCENARIOS: tuple[Scenario, ...] = (
             Turn({}, context={"user_name": "Ada", "shout": True}),
             Turn({}, context={"user_name": "Linus", "repeat": 2}),
         ),
-        fails=failing(ITEM_9),
     ),
     Scenario(
         "store_across_threads",
@@ -180,7 +174,6 @@ SCENARIOS: tuple[Scenario, ...] = (
             Turn({"remember": "lives in Oslo"}, thread="b", context={"user_id": UNIQUE}),
             Turn({}, thread="c", context={"user_id": UNIQUE}),
         ),
-        fails=failing(ITEM_8_9),
     ),
     Scenario(
         "multi_turn_keeps_state",
@@ -197,13 +190,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         "factory_config",
         "factory_config",
         (Turn({"name": "Ada"}, config={"configurable": {"flavour": "mint"}}),),
-        fails=failing(ITEM_9_10_FACTORY),
+        fails=failing(ITEM_10_FACTORY),
     ),
     Scenario(
         "factory_runtime",
         "factory_runtime",
         (Turn({"name": "Ada"}, context={"flavour": "lime"}),),
-        fails=failing(ITEM_9_10_FACTORY),
+        fails=failing(ITEM_10_FACTORY),
     ),
     Scenario(
         "factory_async_plain",
@@ -215,12 +208,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         "factory_async_config",
         "factory_async_config",
         (Turn({"name": "Ada"}, config={"configurable": {"flavour": "mint"}}),),
-        fails=failing(ITEM_9_10_FACTORY),
+        fails=failing(ITEM_10_FACTORY),
     ),
     Scenario(
         "factory_async_runtime",
         "factory_async_runtime",
         (Turn({"name": "Ada"}, context={"flavour": "lime"}),),
-        fails=failing(ITEM_9_10_FACTORY),
+        fails=failing(ITEM_10_FACTORY),
     ),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NotRequired
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
@@ -17,7 +18,7 @@ class Context:
 
 
 class State(TypedDict):
-    greeting: str
+    greeting: NotRequired[str]
 
 
 def greet(state: State, runtime: Runtime[Context]) -> dict[str, str]:
