@@ -1,0 +1,108 @@
+"""What a client sees while corpus graphs run: subgraph nodes with their namespace, an
+interrupt attributed to the node that asked, tool results never as assistant text.
+
+The reference is bare LangGraph streaming with `subgraphs=True`, as `langgraph dev`
+streams it; the host's events are read from its event log (`GET /runs/{id}/events`, the
+same events the WebSocket and SSE deliver).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+
+from tests.conftest import LiveHost
+from tests.fidelity.bare import load_target
+
+ITEM_7_EVENTS = "issue 12 item 7: no node.* events for a subgraph's own nodes"
+ITEM_7_INTERRUPT = "issue 12 item 7: an interrupt in a subgraph is attributed to the parent node"
+ITEM_2_11 = (
+    "issue 12 items 2 and 11: chat input is refused; a ToolMessage streams as assistant text"
+)
+
+
+def run_events(host: LiveHost, graph: str, input: Any) -> list[dict[str, Any]]:
+    with host.client() as client:
+        response = client.post("/api/v1/runs", json={"graph": graph, "input": input})
+        assert response.status_code == 202, response.text
+        run = response.json()
+        host.wait_for_status(run["run_id"], {"succeeded", "failed", "interrupted"})
+        events: list[dict[str, Any]] = client.get(f"/api/v1/runs/{run['run_id']}/events").json()
+        return events
+
+
+def path_of(namespace: Any) -> tuple[str, ...]:
+    """A namespace without its task ids: `["child:<id>", "grandchild:<id>"]` -> names."""
+    if isinstance(namespace, str):
+        namespace = [part for part in namespace.split("|") if part]
+    return tuple(str(part).split(":")[0] for part in namespace or ())
+
+
+async def bare_updates(graph: str, input: Any) -> set[tuple[str, tuple[str, ...]]]:
+    """Each node LangGraph ran, with the subgraph path it ran in."""
+    compiled = load_target(graph).copy(update={"checkpointer": InMemorySaver()})
+    config = {"configurable": {"thread_id": str(uuid.uuid4())}}
+    seen = set()
+    async for namespace, update in compiled.astream(
+        input, config, stream_mode="updates", subgraphs=True, durability="sync"
+    ):
+        for node in update:
+            if not node.startswith("__"):
+                seen.add((node, path_of(namespace)))
+    return seen
+
+
+@pytest.mark.xfail(strict=True, reason=ITEM_7_EVENTS)
+async def test_subgraph_nodes_stream_their_own_node_events_with_their_namespace(
+    corpus_host: LiveHost,
+) -> None:
+    expected = await bare_updates("subgraph_shared", {"trail": []})
+    assert ("grandchild_step", ("child", "grandchild")) in expected
+
+    events = run_events(corpus_host, "subgraph_shared", {"trail": []})
+
+    completed = {
+        (e["node"], path_of(e["data"].get("namespace")))
+        for e in events
+        if e["type"] == "node.completed"
+    }
+    assert completed == expected
+
+
+@pytest.mark.xfail(strict=True, reason=ITEM_7_INTERRUPT)
+def test_an_interrupt_inside_a_subgraph_names_the_node_that_asked(
+    corpus_host: LiveHost,
+) -> None:
+    events = run_events(corpus_host, "interrupt_subgraph", {"order": "tea"})
+
+    asked = [e for e in events if e["type"] == "run.interrupted"]
+    assert asked, [e["type"] for e in events]
+    reported = [asked[-1]["node"]] + [
+        item.get("node") for item in asked[-1]["data"].get("interrupts") or []
+    ]
+    assert "choose_size" in reported
+
+
+@pytest.mark.xfail(strict=True, reason=ITEM_2_11)
+def test_a_tool_result_is_its_own_event_never_assistant_text(corpus_host: LiveHost) -> None:
+    question = {"messages": [{"role": "user", "content": "Weather in Paris?"}]}
+    events = run_events(corpus_host, "react_agent", question)
+
+    assert events[-1]["type"] == "run.completed", events[-1]
+    tool_output = "It is sunny in Paris."
+    as_assistant = [
+        e
+        for e in events
+        if e["type"] == "message.delta"
+        and tool_output in json.dumps(e["data"])
+        and e["data"].get("type") != "tool"
+        and e["data"].get("role") != "tool"
+    ]
+    assert not as_assistant, as_assistant
+    assert any(
+        tool_output in json.dumps(e["data"]) for e in events if e["type"] != "node.completed"
+    ), "the tool's result reached the client in no event but the node's update"

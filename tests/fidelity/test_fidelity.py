@@ -1,0 +1,92 @@
+"""Every corpus graph runs through the host as it runs on bare LangGraph.
+
+Each scenario of `scenarios.py` is played bare in-process (the reference) and through a
+real host over REST and over the WebSocket; the final states, the interrupts at each
+pause (values and count) and each run's output JSON must be the same, with random ids
+normalised. A scenario that does not match today is a strict xfail naming its item of
+issue 12.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from langchain_core.language_models import BaseChatModel
+
+from tests.conftest import LiveHost
+from tests.fidelity.bare import BarePlayer
+from tests.fidelity.remote import RestPlayer, WsPlayer
+from tests.fidelity.scenario import Observed, Scenario
+from tests.fidelity.scenarios import SCENARIOS
+from tests.fidelity.serialization import normalise
+
+TRANSPORTS = ("bare", "rest", "ws")
+
+
+def cases() -> list[Any]:
+    params = []
+    for scenario in SCENARIOS:
+        for transport in TRANSPORTS:
+            reason = scenario.fails.get(transport)
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            params.append(
+                pytest.param(scenario, transport, id=f"{scenario.id}-{transport}", marks=marks)
+            )
+    return params
+
+
+def comparable(observed: Observed, token: str) -> dict[str, Any]:
+    """What must match: turns (ends, interrupts, outputs, error types) and states."""
+    turns = [{k: v for k, v in turn.items() if k != "message"} for turn in observed.turns]
+    return normalise({"turns": turns, "states": observed.states}, token)
+
+
+async def reference(scenario: Scenario, token: str, chat_model: BaseChatModel) -> Observed:
+    return await BarePlayer(scenario, token, {"chat_model": chat_model}).play()
+
+
+@pytest.mark.usefixtures("corpus_env")
+@pytest.mark.parametrize(("scenario", "transport"), cases())
+async def test_corpus_graph_gives_the_same_state_interrupts_and_output_as_bare_langgraph(
+    scenario: Scenario,
+    transport: str,
+    corpus_host: LiveHost,
+    chat_model: BaseChatModel,
+    token: str,
+) -> None:
+    expected = await reference(scenario, token, chat_model)
+    if transport == "bare":
+        assert_reference_plays_as_declared(scenario, expected)
+        return
+    if transport == "rest":
+        observed = await asyncio.to_thread(RestPlayer(corpus_host, scenario, token).play)
+    else:
+        observed = await WsPlayer(corpus_host, scenario, token).play()
+    got, want = comparable(observed, token), comparable(expected, token)
+    assert got == want, diff(got, want, observed)
+
+
+def assert_reference_plays_as_declared(scenario: Scenario, observed: Observed) -> None:
+    """Bare LangGraph ends every turn as the scenario says: answered turns succeed (or fail
+    with the declared error), a turn left with a question waits; each pause is answered by
+    exactly one declared answer."""
+    for turn, seen in zip(scenario.turns, observed.turns, strict=True):
+        if turn.fails_with is not None:
+            assert (seen["end"], seen.get("error")) == ("failed", turn.fails_with), seen
+            continue
+        assert seen["end"] in ("succeeded", "interrupted"), seen
+        assert len(seen["interrupts"]) - (seen["end"] == "interrupted") == len(turn.answers)
+    assert set(observed.states) == {turn.thread for turn in scenario.turns}
+
+
+def diff(got: dict[str, Any], want: dict[str, Any], observed: Observed) -> str:
+    messages = [t.get("message") for t in observed.turns if t.get("message")]
+    return (
+        "the host differs from bare LangGraph\n"
+        f"host: {json.dumps(got, sort_keys=True)[:3000]}\n"
+        f"bare: {json.dumps(want, sort_keys=True)[:3000]}\n"
+        f"host errors: {messages}"
+    )
