@@ -40,13 +40,11 @@ class Turn:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A graph of the corpus and the turns that exercise it. `fails` names, per transport
-    (`rest`, `ws`), the issue 12 item that keeps it from matching bare LangGraph today."""
+    """A graph of the corpus and the turns that exercise it."""
 
     id: str
     graph: str
     turns: tuple[Turn, ...]
-    fails: dict[str, str] = field(default_factory=dict)
     uses_model: bool = False
 
 

@@ -12,17 +12,10 @@ import json
 import uuid
 from typing import Any
 
-import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 
 from tests.conftest import LiveHost
 from tests.fidelity.bare import load_target
-
-ITEM_7_EVENTS = "issue 12 item 7: no node.* events for a subgraph's own nodes"
-ITEM_7_INTERRUPT = "issue 12 item 7: an interrupt in a subgraph is attributed to the parent node"
-ITEM_2_11 = (
-    "issue 12 items 2 and 11: chat input is refused; a ToolMessage streams as assistant text"
-)
 
 
 def run_events(host: LiveHost, graph: str, input: Any) -> list[dict[str, Any]]:
@@ -56,7 +49,6 @@ async def bare_updates(graph: str, input: Any) -> set[tuple[str, tuple[str, ...]
     return seen
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_7_EVENTS)
 async def test_subgraph_nodes_stream_their_own_node_events_with_their_namespace(
     corpus_host: LiveHost,
 ) -> None:
@@ -73,7 +65,6 @@ async def test_subgraph_nodes_stream_their_own_node_events_with_their_namespace(
     assert completed == expected
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_7_INTERRUPT)
 def test_an_interrupt_inside_a_subgraph_names_the_node_that_asked(
     corpus_host: LiveHost,
 ) -> None:
@@ -87,7 +78,6 @@ def test_an_interrupt_inside_a_subgraph_names_the_node_that_asked(
     assert "choose_size" in reported
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_2_11)
 def test_a_tool_result_is_its_own_event_never_assistant_text(corpus_host: LiveHost) -> None:
     question = {"messages": [{"role": "user", "content": "Weather in Paris?"}]}
     events = run_events(corpus_host, "react_agent", question)

@@ -3,8 +3,7 @@
 Each scenario of `scenarios.py` is played bare in-process (the reference) and through a
 real host over REST and over the WebSocket; the final states, the interrupts at each
 pause (values and count) and each run's output JSON must be the same, with random ids
-normalised. A scenario that does not match today is a strict xfail naming its item of
-issue 12.
+normalised.
 """
 
 from __future__ import annotations
@@ -30,11 +29,7 @@ def cases() -> list[Any]:
     params = []
     for scenario in SCENARIOS:
         for transport in TRANSPORTS:
-            reason = scenario.fails.get(transport)
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-            params.append(
-                pytest.param(scenario, transport, id=f"{scenario.id}-{transport}", marks=marks)
-            )
+            params.append(pytest.param(scenario, transport, id=f"{scenario.id}-{transport}"))
     return params
 
 

@@ -11,13 +11,7 @@ from tests.conftest import LiveHost
 from tests.fidelity.bare import graph_specs
 from tests.fidelity.conftest import CORPUS_CONFIG
 
-ITEM_10 = (
-    "issue 12 item 10: factories taking config/runtime and async factories are refused, "
-    "and check refuses the typing.TypedDict graph that serve runs"
-)
 
-
-@pytest.mark.xfail(strict=True, reason=ITEM_10)
 def test_serve_loads_and_check_accepts_every_corpus_graph(
     corpus_host: LiveHost, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -28,28 +28,13 @@ from tests.fidelity.scenario import Scenario, Turn
 
 SETTLED = {"succeeded", "failed", "cancelled", "interrupted"}
 
-INPUT_RULE = (
-    "issue 12 item 3 and its one rule: the host's own input validation refuses input "
-    "LangGraph accepts, and refuses what LangGraph refuses without LangGraph's reason"
-)
-ODD_FAILS: dict[str, str] = dict.fromkeys(graph_specs(), INPUT_RULE)
-
 
 class HostBroke(Exception):
-    """A 500 (`internal_error`), or a host that stopped answering: never expected, so never an xfail
-    (the marks below catch only `AssertionError`)."""
+    """A 500 (`internal_error`), or a host that stopped answering: never expected."""
 
 
 def graphs() -> list[Any]:
-    params = []
-    for graph in graph_specs():
-        marks = []
-        if graph in ODD_FAILS:
-            marks.append(
-                pytest.mark.xfail(strict=True, raises=AssertionError, reason=ODD_FAILS[graph])
-            )
-        params.append(pytest.param(graph, marks=marks, id=graph))
-    return params
+    return [pytest.param(graph, id=graph) for graph in graph_specs()]
 
 
 async def langgraph_verdict(graph: str, odd: OddInput, chat_model: BaseChatModel) -> dict[str, Any]:

@@ -5,15 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.conftest import LiveHost
 from tests.wsclient import ProtocolClient
-
-ITEM_5 = (
-    "issue 12 item 5: a resume without a value is accepted and fails the run "
-    "(UnboundLocalError) instead of a 422 / error that leaves it waiting"
-)
 
 
 def waiting_run(host: LiveHost) -> dict[str, Any]:
@@ -24,7 +17,6 @@ def waiting_run(host: LiveHost) -> dict[str, Any]:
         return host.wait_for_status(run.json()["run_id"], {"interrupted", "failed", "succeeded"})
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_5)
 def test_rest_resume_without_a_value_is_a_422_and_the_run_keeps_waiting(
     corpus_host: LiveHost,
 ) -> None:
@@ -43,7 +35,6 @@ def test_rest_resume_without_a_value_is_a_422_and_the_run_keeps_waiting(
     assert asked_again["last_seq"] > still["last_seq"], "the answer did not reach the run"
 
 
-@pytest.mark.xfail(strict=True, reason=ITEM_5)
 async def test_websocket_resume_without_a_value_is_an_error_and_the_run_keeps_waiting(
     corpus_host: LiveHost,
 ) -> None:
