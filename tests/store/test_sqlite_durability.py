@@ -73,7 +73,9 @@ async def test_both_sqlite_files_use_the_synchronous_setting(
     monkeypatch.setenv("GENESIS_MESH_SQLITE_SYNCHRONOUS", mode.lower())
     monkeypatch.setenv("GENESIS_MESH_DATA_DIR", str(tmp_path))
     settings = Settings()
-    store = RunStore(settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous)
+    store = RunStore(
+        settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
+    )
     await store.open()
     try:
         async with store.engine.connect() as conn:
