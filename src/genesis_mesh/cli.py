@@ -172,6 +172,10 @@ def _serve(
         ws_ping_interval=settings.ws_ping_interval,
         ws_ping_timeout=settings.ws_ping_timeout,
         timeout_graceful_shutdown=int(settings.shutdown_grace_seconds) + 5,
+        # A worker process answers uvicorn's health pings only once it has imported the
+        # app; on a busy machine that takes longer than uvicorn's 5 s default, and uvicorn
+        # would kill and respawn it forever.
+        timeout_worker_healthcheck=60,
         log_level=settings.log_level,
         log_config=log_config(settings.log_format, settings.log_level),
     )

@@ -296,8 +296,9 @@ class LiveHost:
     def log_path(self) -> Path:
         return self.workdir / "server.log"
 
-    def start(self, timeout: float = 30.0) -> LiveHost:
-        """Spawn the process and wait until `/ready` answers 200."""
+    def start(self, timeout: float = 120.0) -> LiveHost:
+        """Spawn the process and wait until `/ready` answers 200 (importing LangGraph and
+        LangChain alone takes tens of seconds on a busy two-core machine)."""
         env = {
             key: value
             for key, value in os.environ.items()

@@ -43,7 +43,7 @@ async def finished(services: Services, run_id: str) -> RunStatus:
 async def test_an_injected_model_answers_inside_the_graph(tmp_path: Path) -> None:
     async with open_services(settings(tmp_path), recover=False) as services:
         model = GenericFakeChatModel(messages=iter([AIMessage("injected answer")]))
-        services.runner.chat_models = ChatModels(model=model)  # type: ignore[attr-defined]
+        services.runner.chat_models = ChatModels(model=model)
         run = await services.runner.create_run("echo", {"question": "who?"})
         assert await finished(services, run.run_id) == RunStatus.SUCCEEDED
         assert (await services.store.get_run(run.run_id)).output == {

@@ -69,7 +69,7 @@ class WorkerProcess:
         assert self.process is not None
         return self.process.pid
 
-    def start(self, timeout: float = 30.0) -> WorkerProcess:
+    def start(self, timeout: float = 120.0) -> WorkerProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GENESIS_MESH_")}
         env.update(self.env)
         env["GENESIS_MESH_WORKER_ID"] = self.name

@@ -63,7 +63,7 @@ def test_serve_with_two_http_processes_runs_and_streams(tmp_path: Path) -> None:
         )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            wait_until(lambda: _ready(http), timeout=60, what="ready")
+            wait_until(lambda: _ready(http), timeout=120, what="ready")
             runs = [
                 http.post("/api/v1/runs", json={"graph": "steps", "input": {}}).json()
                 for _ in range(4)

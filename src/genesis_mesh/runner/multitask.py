@@ -9,14 +9,17 @@ before that run. A run that waits for a human answer is never dropped silently: 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from genesis_mesh.errors import StopTimedOut, ThreadAwaitsAnswer, ThreadNotFound
 from genesis_mesh.protocol import InterruptMode, MultitaskPolicy, RunInfo, RunStatus
+from genesis_mesh.registry import GraphRegistry
+from genesis_mesh.store.run_store import RunStore
 
-if TYPE_CHECKING:
-    from genesis_mesh.runner.runner import Runner
+StopRun = Callable[[str, InterruptMode], Awaitable[RunInfo]]
+"""Pause or cancel a run and answer it as it is after the stop (`Runner.interrupt`)."""
 
 
 @dataclass
@@ -27,55 +30,61 @@ class Room:
     dispatch: dict[str, Any] = field(default_factory=dict)
 
 
-async def make_room(runner: Runner, thread_id: str | None, policy: MultitaskPolicy) -> Room:
-    if thread_id is None or policy in (MultitaskPolicy.REJECT, MultitaskPolicy.ENQUEUE):
-        return Room()
-    try:
-        thread = await runner.store.get_thread(thread_id)
-    except ThreadNotFound:
-        return Room()
-    if thread.active_run_id is None:
-        return Room()
-    active = await runner.store.get_run(thread.active_run_id)
-    if policy == MultitaskPolicy.INTERRUPT:
-        return await _interrupt(runner, active)
-    return await _rollback(runner, active)
+@dataclass
+class Multitask:
+    """Makes room on a thread for a new run, by the policy the request names."""
 
+    store: RunStore
+    registry: GraphRegistry
+    stop: StopRun
+    wait_seconds: float
 
-async def _interrupt(runner: Runner, active: RunInfo) -> Room:
-    if _awaits_answer(active):
-        raise ThreadAwaitsAnswer(active.thread_id, active.run_id, MultitaskPolicy.INTERRUPT)
-    if active.status != RunStatus.INTERRUPTED:
-        active = await runner.interrupt(active.run_id, InterruptMode.PAUSE)
-    if active.status.is_final:
-        return Room()
-    if active.status != RunStatus.INTERRUPTED:
-        raise StopTimedOut(active.run_id, "pause", runner.options.interrupt_wait_seconds)
-    return Room(supersede=active.run_id)
+    async def make_room(self, thread_id: str | None, policy: MultitaskPolicy) -> Room:
+        if thread_id is None or policy in (MultitaskPolicy.REJECT, MultitaskPolicy.ENQUEUE):
+            return Room()
+        try:
+            thread = await self.store.get_thread(thread_id)
+        except ThreadNotFound:
+            return Room()
+        if thread.active_run_id is None:
+            return Room()
+        active = await self.store.get_run(thread.active_run_id)
+        if policy == MultitaskPolicy.INTERRUPT:
+            return await self._interrupt(active)
+        return await self._rollback(active)
 
+    async def _interrupt(self, active: RunInfo) -> Room:
+        if _awaits_answer(active):
+            raise ThreadAwaitsAnswer(active.thread_id, active.run_id, MultitaskPolicy.INTERRUPT)
+        if active.status != RunStatus.INTERRUPTED:
+            active = await self.stop(active.run_id, InterruptMode.PAUSE)
+        if active.status.is_final:
+            return Room()
+        if active.status != RunStatus.INTERRUPTED:
+            raise StopTimedOut(active.run_id, "pause", self.wait_seconds)
+        return Room(supersede=active.run_id)
 
-async def _rollback(runner: Runner, active: RunInfo) -> Room:
-    stopped = await runner.interrupt(active.run_id, InterruptMode.CANCEL)
-    if not stopped.status.is_final:
-        raise StopTimedOut(active.run_id, "cancel", runner.options.interrupt_wait_seconds)
-    checkpoint = await _checkpoint_before(runner, active)
-    if checkpoint is None:
-        # The cancelled run was the thread's first: nothing before it to keep.
-        if runner.registry.checkpointer is not None:
-            await runner.registry.checkpointer.adelete_thread(active.thread_id)
-        return Room()
-    return Room(dispatch={"from_checkpoint": checkpoint})
+    async def _rollback(self, active: RunInfo) -> Room:
+        stopped = await self.stop(active.run_id, InterruptMode.CANCEL)
+        if not stopped.status.is_final:
+            raise StopTimedOut(active.run_id, "cancel", self.wait_seconds)
+        checkpoint = await self._checkpoint_before(active)
+        if checkpoint is None:
+            # The cancelled run was the thread's first: nothing before it to keep.
+            if self.registry.checkpointer is not None:
+                await self.registry.checkpointer.adelete_thread(active.thread_id)
+            return Room()
+        return Room(dispatch={"from_checkpoint": checkpoint})
 
-
-async def _checkpoint_before(runner: Runner, run: RunInfo) -> str | None:
-    """The newest checkpoint of the thread that `run` did not write."""
-    graph = runner.registry.get(run.graph).compiled()
-    config: Any = {"configurable": {"thread_id": run.thread_id}}
-    async for snapshot in graph.aget_state_history(config):
-        if (snapshot.metadata or {}).get("genesis_run_id") != run.run_id:
-            checkpoint_id = snapshot.config["configurable"].get("checkpoint_id")
-            return None if checkpoint_id is None else str(checkpoint_id)
-    return None
+    async def _checkpoint_before(self, run: RunInfo) -> str | None:
+        """The newest checkpoint of the thread that `run` did not write."""
+        graph = self.registry.get(run.graph).compiled()
+        config: Any = {"configurable": {"thread_id": run.thread_id}}
+        async for snapshot in graph.aget_state_history(config):
+            if (snapshot.metadata or {}).get("genesis_run_id") != run.run_id:
+                checkpoint_id = snapshot.config["configurable"].get("checkpoint_id")
+                return None if checkpoint_id is None else str(checkpoint_id)
+        return None
 
 
 def _awaits_answer(run: RunInfo) -> bool:

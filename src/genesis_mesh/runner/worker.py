@@ -18,7 +18,8 @@ import time
 
 from genesis_mesh.bus.redis import RedisBus
 from genesis_mesh.errors import LeaseLost
-from genesis_mesh.runner.runner import CURRENT_CLAIM, Runner
+from genesis_mesh.runner.options import CURRENT_CLAIM
+from genesis_mesh.runner.runner import Runner
 from genesis_mesh.store.queue import RunQueue
 
 logger = logging.getLogger(__name__)
