@@ -171,6 +171,26 @@ def test_malformed_json_gets_the_status_the_protocol_document_names(host: LiveHo
     assert "400 `invalid_request` for a body that cannot be decoded" in doc
 
 
+def test_a_pause_asked_inside_a_node_shows_on_the_run_until_the_run_stops(
+    live_host: LiveHost,
+) -> None:
+    live_host.env["GENESIS_MESH_INTERRUPT_WAIT_SECONDS"] = "0.3"
+    live_host.start()
+    with live_host.client() as http:
+        run = http.post("/api/v1/runs", json={"graph": "steps", "input": {"delay": 2}}).json()
+        events_url = f"/api/v1/runs/{run['run_id']}/events"
+        deadline = time.monotonic() + 30
+        while not any(e["type"] == "node.started" for e in http.get(events_url).json()):
+            assert time.monotonic() < deadline, "the run never started a node"
+            time.sleep(0.05)
+        asked = http.post(f"/api/v1/runs/{run['run_id']}/interrupt", json={"mode": "pause"})
+        meanwhile = http.get(f"/api/v1/runs/{run['run_id']}").json()
+        paused = wait_for_status(http, run["run_id"], {"interrupted"})
+    assert (asked.status_code, asked.json()["stop_requested"]) == (202, "pause")
+    assert (meanwhile["status"], meanwhile["stop_requested"]) == ("running", "pause")
+    assert paused["stop_requested"] is None
+
+
 def test_thread_state_and_history_come_from_langgraph_checkpoints(host: LiveHost) -> None:
     with host.client() as http:
         run = http.post("/api/v1/runs", json={"graph": "steps", "input": {}}).json()

@@ -265,7 +265,7 @@ class _Session:
             elif isinstance(message, InterruptMessage):
                 await run_of(self.services, self.user, message.run_id)
                 run = await self.services.runner.interrupt(message.run_id, message.mode)
-                if run.status == RunStatus.RUNNING:
+                if run.status in (RunStatus.RUNNING, RunStatus.PENDING):
                     wait = self.services.settings.interrupt_wait_seconds
                     raise StopTimedOut(run.run_id, message.mode.value, wait)
                 self.push(_ack("interrupt", run.run_id, run.status))

@@ -240,6 +240,22 @@ class RunStore:
         with self._writer_engine.begin() as conn:
             conn.execute(update(runs).where(runs.c.id == run_id).values(**_run_columns(values)))
 
+    async def record_stop_request(self, run_id: str, mode: str) -> None:
+        """Show a pause or cancel asked of a run executing in this process on its row
+        (`stop_requested`) until the stop happens; a cancel is never weakened to a pause,
+        and a run that already stopped is left alone."""
+        await self._write(self._record_stop_request_sync, run_id, mode)
+
+    def _record_stop_request_sync(self, run_id: str, mode: str) -> None:
+        executing = [RunStatus.PENDING.value, RunStatus.RUNNING.value]
+        with self._writer_engine.begin() as conn:
+            conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id, runs.c.status.in_(executing))
+                .where(runs.c.stop_requested.is_(None) | (runs.c.stop_requested != "cancel"))
+                .values(stop_requested=mode, updated_at=utcnow())
+            )
+
     # ---- events -----------------------------------------------------------------------
 
     async def append_events(
