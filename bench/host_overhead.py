@@ -624,13 +624,27 @@ def run_sequential(args: argparse.Namespace, res: Results, repeat: int) -> None:
 
 
 def run_wave(args: argparse.Namespace, res: Results, repeat: int) -> None:
-    for v in (Variant("default", "sync"), Variant("tuned", "sync"), Variant("tuned", "async")):
+    bare = [
+        Variant("default", "sync"),
+        Variant("tuned", "sync"),
+        Variant("tuned", "sync", synchronous="NORMAL"),
+        Variant("tuned", "async"),
+    ]
+    for v in bare:
         res.add("wave", v.label, asyncio.run(bare_wave(v, args.wave)))
-    configs = [("sync", args.wave), ("sync", 20), ("async", args.wave)]
-    for durability, sockets in configs:
+    configs = [
+        ("sync", args.wave, "FULL"),
+        ("sync", args.wave, "NORMAL"),
+        ("sync", 20, "FULL"),
+        ("async", args.wave, "FULL"),
+    ]
+    for durability, sockets, synchronous in configs:
         sockets = min(sockets, args.wave)
         label = f"host, {durability}, {sockets} sockets"
-        with host_server(durability, _profile(args, f"wave-{durability}-{sockets}-{repeat}")) as s:
+        if synchronous != "FULL":
+            label += f", SQLite {synchronous}"
+        profile = _profile(args, f"wave-{durability}-{sockets}-{synchronous}-{repeat}")
+        with host_server(durability, profile, synchronous) as s:
             res.add("wave", label, asyncio.run(host_wave(s, args.wave, sockets)))
     if args.peer_python:
         with peer_server(args.peer_python, args.wave) as server:
