@@ -42,8 +42,9 @@ from genesis_mesh.store.run_store import RunStore
 logger = logging.getLogger(__name__)
 
 RELEASED = {"worker_id": None, "lease_expires_at": None, "stop_requested": None}
-_STOP_DONE = {"stop_requested": None}
 """Run columns cleared when a claimed run ends here: nobody executes it any more."""
+_STOP_DONE = {"stop_requested": None}
+"""Cleared when an unclaimed (embedded) run ends: the stop asked of it, if any, happened."""
 
 
 class StopReason(StrEnum):
