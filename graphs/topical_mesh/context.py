@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -49,6 +49,12 @@ class Context:
     max_parse_seconds_per_file: float = 10.0
     workdir: str = field(default_factory=_default_workdir)
     chat_model: BaseChatModel | None = None
+
+
+LOCKED_CONTEXT_KEYS = frozenset(f.name for f in fields(Context))
+"""Every field is the operator's: a client's run may not reach local folders, private
+hosts or plain http, move the checkout, or raise a cap. Hosts that honour the
+`LOCKED_CONTEXT_KEYS` convention (genesis-mesh) refuse a run's context that names one."""
 
 
 def resolve_context(value: Any) -> Context:

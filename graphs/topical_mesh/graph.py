@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langgraph.graph import END, START, StateGraph
 
-from graphs.topical_mesh.context import Context
+from graphs.topical_mesh.context import LOCKED_CONTEXT_KEYS, Context
 from graphs.topical_mesh.nodes.clone import clone
 from graphs.topical_mesh.nodes.parse import parse
 from graphs.topical_mesh.nodes.recommend import propose
@@ -31,3 +31,5 @@ def build_graph() -> StateGraph[State, Context, Input, Output]:
 
 
 graph = build_graph()
+
+__all__ = ["LOCKED_CONTEXT_KEYS", "build_graph", "graph"]

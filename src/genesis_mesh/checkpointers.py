@@ -47,8 +47,8 @@ def guarded_postgres_saver() -> type[Any]:
     return GuardedPostgresSaver
 
 
-async def _setup_one_at_a_time(saver: Any, location: str) -> None:
-    """Create the checkpoint tables; processes starting together take turns."""
+async def setup_one_at_a_time(saver: Any, location: str, lock_offset: int = 1) -> None:
+    """Create a saver's (or store's) tables; processes starting together take turns."""
     import psycopg
 
     from genesis_mesh.store.schema import SETUP_LOCK
@@ -56,12 +56,12 @@ async def _setup_one_at_a_time(saver: Any, location: str) -> None:
     async with await psycopg.AsyncConnection.connect(location, autocommit=True) as conn:
         # Try, don't wait inside the lock call: a waiting statement is an open transaction,
         # and the saver's CREATE INDEX CONCURRENTLY in the other process waits for it.
-        while not await _try_lock(conn, SETUP_LOCK + 1):
+        while not await _try_lock(conn, SETUP_LOCK + lock_offset):
             await asyncio.sleep(0.1)
         try:
             await saver.setup()
         finally:
-            await conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK + 1,))
+            await conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK + lock_offset,))
 
 
 async def _try_lock(conn: Any, key: int) -> bool:
@@ -93,7 +93,7 @@ async def open_checkpointer(
         await pool.open()
         try:
             pg = guarded_postgres_saver()(pool, serde=_serializer())
-            await _setup_one_at_a_time(pg, location)
+            await setup_one_at_a_time(pg, location)
             yield pg
         finally:
             await pool.close()

@@ -292,10 +292,15 @@ async def _run_in_terminal(
 
     # Always in this process, even where a scale-out cluster is configured: the terminal
     # shows its own run, and `--context` may hold objects no other process could receive.
-    local = settings.model_copy(update={"redis_url": ""})
+    # `--context` is the operator's own word here: it goes where GENESIS_MESH_GRAPH_CONTEXT
+    # goes, above a client's locks (a run's context could not turn on local sources).
+    operator = _terminal_context(settings.graph_context.get(graph), context)
+    local = settings.model_copy(
+        update={"redis_url": "", "graph_context": {**settings.graph_context, graph: operator}}
+    )
     async with open_services(local, recover=False) as services:
         try:
-            run = await services.runner.create_run(graph, payload, context=context)
+            run = await services.runner.create_run(graph, payload)
         except GenesisMeshError as exc:
             console.print(f"[red]{exc.code}[/red]: {exc.message}")
             if exc.detail:
@@ -304,6 +309,13 @@ async def _run_in_terminal(
         view = _NodeView()
         await _follow(services, run.run_id, view)
         return _report(await services.store.get_run(run.run_id))
+
+
+def _terminal_context(setting: Any, context: dict[str, Any]) -> dict[str, Any]:
+    from genesis_mesh.runner.context import read_policy
+
+    policy = read_policy("terminal", setting or {})
+    return {"defaults": {**policy.defaults, **context}, "locked": sorted(policy.locked)}
 
 
 async def _follow(services: Any, run_id: str, view: _NodeView) -> Event | None:

@@ -8,6 +8,8 @@ GenesisMeshError
 ├── GraphUnavailable    (graph_unavailable)  503
 ├── ChatModelNotConfigured (chat_model_not_configured) 503
 ├── InvalidInput        (invalid_input)      422
+│   ├── InvalidContext  (invalid_context)    a run's context or config LangGraph refuses
+│   └── ContextLocked   (context_locked)     a context key the operator or graph fixes
 ├── TokenInUrl          (token_in_url)       400
 ├── OriginNotAllowed    (origin_not_allowed) 403 (a refused /ws handshake)
 ├── Unauthorized        (unauthorized)       401
@@ -113,6 +115,27 @@ class ChatModelNotConfigured(GenesisMeshError):
 class InvalidInput(GenesisMeshError):
     code = "invalid_input"
     http_status = 422
+
+
+class InvalidContext(InvalidInput):
+    """A run's `context` or `config` that the graph's `context_schema` (or LangGraph's
+    config rules) refuses; the message is LangGraph's reason."""
+
+    code = "invalid_context"
+
+
+class ContextLocked(InvalidInput):
+    """A run named context keys that the operator (`GENESIS_MESH_GRAPH_CONTEXT` `locked`)
+    or the graph (`LOCKED_CONTEXT_KEYS`) fixes for every run."""
+
+    code = "context_locked"
+
+    def __init__(self, graph: str, keys: list[str]) -> None:
+        super().__init__(
+            f"Graph {graph!r} does not let a run set {', '.join(keys)}: the operator fixes "
+            "these for every run; leave them out of the run's context (docs/security.md).",
+            {"graph": graph, "locked": keys},
+        )
 
 
 class Conflict(GenesisMeshError):

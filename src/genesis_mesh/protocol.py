@@ -117,6 +117,32 @@ JsonObject = Annotated[dict[str, Any], AfterValidator(_finite)]
 JsonValue = Annotated[Any, AfterValidator(_finite)]
 
 
+class RunConfig(BaseModel):
+    """The LangGraph config a client may give a run (as LangGraph Server takes it). The
+    host's own keys win: `configurable` `thread_id`, `run_id`, `checkpoint_id`,
+    `checkpoint_ns` and `__`-prefixed keys, and `metadata` keys `genesis_*`, are dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    configurable: JsonObject = Field(
+        default_factory=dict, description="Values the graph reads from config['configurable']."
+    )
+    recursion_limit: int | None = Field(
+        default=None, ge=1, le=100_000, description="Super-steps before the run fails (200)."
+    )
+    tags: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=100)
+    metadata: JsonObject = Field(
+        default_factory=dict, description="Written into the run's checkpoints' metadata."
+    )
+
+
+RunContext = Annotated[
+    dict[str, Any] | None,
+    AfterValidator(_finite),
+    Field(description="The graph's runtime context for this run (its `context_schema`)."),
+]
+
+
 # ---- client messages on the WebSocket --------------------------------------------------
 
 
@@ -131,6 +157,8 @@ class StartMessage(_ClientMessage):
     thread_id: ThreadId | None = None
     client_ref: str | None = Field(default=None, max_length=200)
     multitask: MultitaskPolicy = MultitaskPolicy.REJECT
+    context: RunContext = None
+    config: RunConfig | None = None
 
 
 class SubscribeMessage(_ClientMessage):
@@ -203,6 +231,10 @@ class RunCreate(BaseModel):
         default=MultitaskPolicy.REJECT,
         description="What to do when the thread already has an active run.",
     )
+    context: RunContext = None
+    config: RunConfig | None = Field(
+        default=None, description="LangGraph config: configurable, recursion_limit, tags, metadata."
+    )
 
 
 class InterruptRequest(BaseModel):
@@ -241,6 +273,12 @@ class RunInfo(BaseModel):
     )
     superseded_by: str | None = Field(
         default=None, description="The run that took over this run's thread (`interrupt`)."
+    )
+    context: dict[str, Any] | None = Field(
+        default=None, description="The context the run was started with (operator defaults apart)."
+    )
+    config: dict[str, Any] | None = Field(
+        default=None, description="The config the run was started with (host keys apart)."
     )
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import StateGraph
 from langgraph.pregel import Pregel
+from langgraph.store.base import BaseStore
 from pydantic import BaseModel, PydanticUserError, ValidationError
 
 from genesis_mesh.errors import GraphNotFound, GraphUnavailable, InvalidInput
@@ -38,6 +39,8 @@ class GraphEntry:
     error: str | None = None
     module_file: Path | None = None
     requires_chat_model: bool = False
+    locked_context: frozenset[str] = frozenset()
+    """Context keys no run may set (the module's `LOCKED_CONTEXT_KEYS`)."""
     _info: dict[str, Any] | None = field(default=None, repr=False)
     _output_keys: frozenset[str] | None = field(default=None, repr=False)
 
@@ -131,11 +134,18 @@ def _schema_or_none(make: Any) -> dict[str, Any] | None:
 
 
 class GraphRegistry:
-    """Graphs by name, loaded from one langgraph.json and compiled with one checkpointer."""
+    """Graphs by name, loaded from one langgraph.json and compiled with one checkpointer
+    and one store (each run gets its owner's view of the store: `store_owners.py`)."""
 
-    def __init__(self, config_path: Path, checkpointer: BaseCheckpointSaver[Any] | None) -> None:
+    def __init__(
+        self,
+        config_path: Path,
+        checkpointer: BaseCheckpointSaver[Any] | None,
+        store: BaseStore | None = None,
+    ) -> None:
         self.config_path = config_path.resolve()
         self.checkpointer = checkpointer
+        self.store = store
         self.entries: dict[str, GraphEntry] = {}
 
     def load(self) -> None:
@@ -159,6 +169,7 @@ class GraphRegistry:
             entry.graph = self._compile(_resolve_attr(module, attr, spec))
             entry.description = _describe(module, entry.graph)
             entry.requires_chat_model = requires_chat_model(module, entry.graph)
+            entry.locked_context = frozenset(getattr(module, "LOCKED_CONTEXT_KEYS", ()))
         except Exception as exc:  # a broken graph must not stop the host
             entry.error = f"{type(exc).__name__}: {exc}"
             entry.graph = None
@@ -167,9 +178,9 @@ class GraphRegistry:
 
     def _compile(self, obj: Any) -> Pregel[Any, Any, Any, Any]:
         if isinstance(obj, StateGraph):
-            return obj.compile(checkpointer=self.checkpointer)
+            return obj.compile(checkpointer=self.checkpointer, store=self.store)
         if isinstance(obj, Pregel):
-            return obj.copy(update={"checkpointer": self.checkpointer})
+            return obj.copy(update={"checkpointer": self.checkpointer, "store": self.store})
         raise TypeError(f"expected a StateGraph or a compiled graph, got {type(obj).__name__}")
 
 

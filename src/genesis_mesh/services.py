@@ -12,6 +12,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from langgraph.store.base import BaseStore
+
 from genesis_mesh.bus.base import EventBus
 from genesis_mesh.bus.memory import MemoryEventBus
 from genesis_mesh.bus.redis import RedisBus
@@ -22,6 +24,8 @@ from genesis_mesh.runner.worker import Worker
 from genesis_mesh.settings import Settings
 from genesis_mesh.store import RunStore
 from genesis_mesh.store.queue import RunQueue
+from genesis_mesh.store_owners import OwnedStore
+from genesis_mesh.stores import open_store, read_store_config
 
 
 @dataclass
@@ -35,6 +39,15 @@ class Services:
     checkpointer: Any
     redis: RedisBus | None = None
     worker: Worker | None = None
+    graph_store: BaseStore | None = None
+    """LangGraph's store, as the process opened it; graphs and clients see `store_for`."""
+
+    def store_for(self, owner: str) -> BaseStore:
+        """`owner`'s view of the LangGraph store: their items only, with the namespaces
+        their graphs use (`store_owners.py`). For the store API as for runs."""
+        if self.graph_store is None:
+            raise RuntimeError("this process has no LangGraph store open")
+        return OwnedStore(self.graph_store, owner)
 
 
 @asynccontextmanager
@@ -57,7 +70,10 @@ async def open_services(
                 settings.resolved_checkpoint_url(), sqlite_synchronous=settings.sqlite_synchronous
             )
         )
-        registry = GraphRegistry(settings.config, checkpointer)
+        graph_store = await stack.enter_async_context(
+            open_store(settings.resolved_store_location(), read_store_config(settings.config))
+        )
+        registry = GraphRegistry(settings.config, checkpointer, graph_store)
         registry.load()
         bus: EventBus = MemoryEventBus()
         redis = queue = None
@@ -107,4 +123,4 @@ async def open_services(
         if claims is not None:
             await claims.start()
             stack.push_async_callback(claims.stop_claiming)
-        yield Services(settings, store, registry, runner, checkpointer, redis, claims)
+        yield Services(settings, store, registry, runner, checkpointer, redis, claims, graph_store)

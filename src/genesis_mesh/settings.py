@@ -249,6 +249,17 @@ class Settings(BaseSettings):
             return str(Path(path).with_suffix(".checkpoints.db"))
         raise ValueError(f"unsupported database URL {url!r}: use sqlite+aiosqlite or postgresql")
 
+    def resolved_store_location(self) -> str:
+        """Where the LangGraph store (graphs' long-term memory) lives: the checkpointer's
+        PostgreSQL database, or a SQLite file beside the checkpoints."""
+        location = self.resolved_checkpoint_url()
+        if location.startswith(("postgresql://", "postgres://")) or location == ":memory:":
+            return location
+        path = Path(location)
+        if ".checkpoints" in path.name:
+            return str(path.with_name(path.name.replace(".checkpoints", ".store")))
+        return str(path.with_suffix(".store.db"))
+
 
 def is_loopback(host: str) -> bool:
     """True for `localhost` and loopback IP addresses (127.0.0.0/8, ::1)."""

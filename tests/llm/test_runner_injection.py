@@ -10,7 +10,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from genesis_mesh.errors import ChatModelNotConfigured
+from genesis_mesh.errors import ChatModelNotConfigured, InvalidContext
 from genesis_mesh.llm import ChatModels
 from genesis_mesh.protocol import RunStatus
 from genesis_mesh.services import Services, open_services
@@ -52,13 +52,27 @@ async def test_an_injected_model_answers_inside_the_graph(tmp_path: Path) -> Non
         }
 
 
-async def test_a_model_in_the_run_context_also_counts(tmp_path: Path) -> None:
-    async with open_services(settings(tmp_path), recover=False) as services:
-        model = GenericFakeChatModel(messages=iter([AIMessage("from the context")]))
-        run = await services.runner.create_run(
-            "echo", {"question": "?"}, context={"chat_model": model}
-        )
+async def test_a_model_in_the_operators_context_also_counts(tmp_path: Path) -> None:
+    model = GenericFakeChatModel(messages=iter([AIMessage("from the context")]))
+    operator = settings(tmp_path).model_copy(
+        update={"graph_context": {"echo": {"chat_model": model}}}
+    )
+    async with open_services(operator, recover=False) as services:
+        run = await services.runner.create_run("echo", {"question": "?"})
         assert await finished(services, run.run_id) == RunStatus.SUCCEEDED
+        assert (await services.store.get_run(run.run_id)).output["answer"] == "from the context"
+
+
+async def test_a_model_object_in_a_runs_own_context_is_refused(tmp_path: Path) -> None:
+    """A run's context is stored with it: only JSON, never an object."""
+    async with open_services(settings(tmp_path), recover=False) as services:
+        services.runner.chat_models = ChatModels(model=GenericFakeChatModel(messages=iter([])))
+        model = GenericFakeChatModel(messages=iter([AIMessage("never")]))
+        with pytest.raises(InvalidContext, match="must be JSON"):
+            await services.runner.create_run(
+                "echo", {"question": "?"}, context={"chat_model": model}
+            )
+        assert await services.store.list_runs(limit=10) == []
 
 
 async def test_without_a_model_the_run_is_refused_and_not_stored(tmp_path: Path) -> None:

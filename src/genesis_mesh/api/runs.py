@@ -44,6 +44,8 @@ async def create_run(
             body.thread_id,
             owner=user.user_id,
             multitask=body.multitask,
+            context=body.context,
+            config=body.config,
         )
         admitted(run.run_id)
     return run

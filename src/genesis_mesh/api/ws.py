@@ -298,6 +298,8 @@ class _Session:
                 owner=self.user.user_id,
                 on_event=self._live,
                 multitask=message.multitask,
+                context=message.context,
+                config=message.config,
             )
             admitted(run.run_id)
         self.subscriptions[run.run_id] = runner.take_subscription(run.run_id)

@@ -38,6 +38,7 @@ from genesis_mesh.runner.options import CURRENT_CLAIM, RunnerOptions
 from genesis_mesh.runner.recovery import recovery_payload
 from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
+from genesis_mesh.store_owners import OwnedStore
 
 logger = logging.getLogger(__name__)
 
@@ -122,19 +123,18 @@ class Executor:
         run: RunInfo,
         payload: Any,
         opening: EventDraft,
-        context: dict[str, Any] | None,
         fresh: bool = False,
         from_checkpoint: str | None = None,
     ) -> None:
         ex = _Execution(run=run, fresh=fresh, from_checkpoint=from_checkpoint)
-        self._start(ex, payload, opening, context)
+        self._start(ex, payload, opening)
 
     def execute_claim(self, claim: Claim) -> None:
         """Execute a run this worker has just claimed; what it continues with comes from
         its dispatch note and its checkpoints (`_claimed_start`)."""
         run = claim.run
         self.held[run.run_id] = claim.attempt
-        self._start(_Execution(run=run, claim=claim), None, None, None)
+        self._start(_Execution(run=run, claim=claim), None, None)
         if run.stop_requested:
             self.apply_stop(run.run_id, run.stop_requested)
 
@@ -143,11 +143,10 @@ class Executor:
         ex: _Execution,
         payload: Any,
         opening: EventDraft | None,
-        context: dict[str, Any] | None,
     ) -> None:
         self._executions[ex.run.run_id] = ex
         ex.task = asyncio.create_task(
-            self._execute(ex, payload, opening, context), name=f"run-{ex.run.run_id}"
+            self._execute(ex, payload, opening), name=f"run-{ex.run.run_id}"
         )
 
     def request_stop(self, run_id: str, reason: StopReason) -> asyncio.Event | None:
@@ -203,7 +202,6 @@ class Executor:
         ex: _Execution,
         payload: Any,
         opening: EventDraft | None,
-        context: dict[str, Any] | None,
     ) -> None:
         run_id = ex.run.run_id
         bind_run_id(run_id)  # log lines of this task and of its nodes name the run
@@ -219,7 +217,7 @@ class Executor:
                 self.events.append(run_id, opening, update)
                 if not ex.fresh:
                     await self.events.flush()
-                await self._stream(ex, payload, context)
+                await self._stream(ex, payload)
         except asyncio.CancelledError:
             await self._on_cancelled(ex)
             if ex.stop is None:
@@ -284,18 +282,21 @@ class Executor:
     async def _recovery(self, run: RunInfo) -> Any:
         return await recovery_payload(self.store, self.registry, self.events, run)
 
-    async def _stream(self, ex: _Execution, payload: Any, context: dict[str, Any] | None) -> None:
+    async def _stream(self, ex: _Execution, payload: Any) -> None:
         run = ex.run
         # Held for the whole run: a hot reload swaps registry entries, never this run's code.
         entry = self.registry.get(run.graph)
         graph = entry.compiled()
+        if graph.store is not None:  # the run's owner's items only (store_owners.py)
+            owned = OwnedStore(graph.store, await self.store.run_owner(run.run_id))
+            graph = graph.copy(update={"store": owned})
         config = run_config(run, ex.from_checkpoint, ex.attempt, self.worker_id)
         done = set() if ex.fresh else await self.store.completed_task_ids(run.run_id)
         mapper = StreamMapper(completed_task_ids=done)
         stream = graph.astream(
             payload,
             config,
-            context=self.contexts.build(run.graph, graph, context),
+            context=self.contexts.build(run.graph, graph, run.context, entry.locked_context),
             stream_mode=STREAM_MODES,
             subgraphs=True,
             durability=self.options.durability,

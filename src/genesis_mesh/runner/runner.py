@@ -29,6 +29,7 @@ from genesis_mesh.protocol import (
     EventType,
     InterruptMode,
     MultitaskPolicy,
+    RunConfig,
     RunInfo,
     RunStatus,
 )
@@ -128,15 +129,24 @@ class Runner:
         context: dict[str, Any] | None = None,
         on_event: Callable[[Event], None] | None = None,
         multitask: MultitaskPolicy = MultitaskPolicy.REJECT,
+        config: dict[str, Any] | RunConfig | None = None,
     ) -> RunInfo:
         """Store a pending run and launch it (scale-out: a worker claims it). `on_event`
         follows it from its first event. `multitask` says what happens when the thread
-        already has an active run (`runner/multitask.py`)."""
+        already has an active run (`runner/multitask.py`).
+
+        `context` (the graph's `context_schema` values) and `config` (`configurable`,
+        `recursion_limit`, `tags`, `metadata`) are the client's: checked here
+        (`InvalidContext`, `ContextLocked`), stored with the run, and used again by its
+        resumes and recoveries wherever they execute (`runner/context.py`)."""
         entry = self.registry.get(graph)
-        entry.compiled()
-        if entry.requires_chat_model and self.contexts.lacks_chat_model(graph, context):
+        compiled = entry.compiled()
+        if entry.requires_chat_model and self.contexts.lacks_chat_model(graph):
             raise ChatModelNotConfigured(graph, SETTINGS_HINT)
         data = entry.validate_input(input)
+        context, stored_config = self.contexts.admit(
+            graph, compiled, entry.locked_context, context, config
+        )
         room = await self.multitask.make_room(thread_id, multitask)
         dispatch = {"kind": "start", "client_ref": client_ref, **room.dispatch}
         run = await self.store.create_run(
@@ -147,6 +157,8 @@ class Runner:
             enqueue=multitask == MultitaskPolicy.ENQUEUE,
             supersede=room.supersede,
             dispatch=dispatch if self.scale_out else None,
+            context=context,
+            config=stored_config,
         )
         if self.scale_out:
             if on_event is not None:
@@ -158,15 +170,11 @@ class Runner:
         if on_event is not None:
             self._unsubscribers[run.run_id] = self.bus.subscribe(run.run_id, on_event)
         if run.status == RunStatus.PENDING:
-            self._launch_fresh(run, client_ref, context, dispatch.get("from_checkpoint"))
+            self._launch_fresh(run, client_ref, dispatch.get("from_checkpoint"))
         return run
 
     def _launch_fresh(
-        self,
-        run: RunInfo,
-        client_ref: str | None,
-        context: dict[str, Any] | None,
-        from_checkpoint: str | None = None,
+        self, run: RunInfo, client_ref: str | None, from_checkpoint: str | None = None
     ) -> None:
         opening = EventDraft(
             EventType.RUN_STARTED,
@@ -179,9 +187,7 @@ class Runner:
             },
         )
         self.events.start_run(run.run_id)
-        self.executor.launch(
-            run, run.input, opening, context, fresh=True, from_checkpoint=from_checkpoint
-        )
+        self.executor.launch(run, run.input, opening, fresh=True, from_checkpoint=from_checkpoint)
 
     def take_subscription(self, run_id: str) -> Unsubscribe:
         """The unsubscribe handle of the `on_event` given to `create_run`."""
@@ -271,7 +277,7 @@ class Runner:
         if run.status == RunStatus.FAILED:
             data["reason"] = "retry"
         opening = EventDraft(EventType.RUN_RESUMED, None, data)
-        self.executor.launch(run, payload, opening, None)
+        self.executor.launch(run, payload, opening)
         # The task itself stores `running` with its `run.resumed` event; writing it here
         # could overwrite the final status of a run that finishes first.
         return run.model_copy(update={"status": RunStatus.RUNNING})
@@ -330,7 +336,7 @@ class Runner:
             return
         logger.info("recovering run %s (%s)", run.run_id, run.status)
         opening = EventDraft(EventType.RUN_RESUMED, None, {"reason": "recovered"})
-        self.executor.launch(run, payload, opening, None)
+        self.executor.launch(run, payload, opening)
 
     def is_executing(self, run_id: str) -> bool:
         return self.executor.is_executing(run_id)
@@ -386,7 +392,7 @@ class Runner:
     async def _launch_promoted(self, run_id: str) -> None:
         run = await self.store.get_run(run_id)
         if run.status == RunStatus.PENDING and not self.executor.is_executing(run_id):
-            self._launch_fresh(run, None, None)
+            self._launch_fresh(run, None)
 
     def _wake_workers(self) -> None:
         if isinstance(self.bus, RedisBus):

@@ -112,6 +112,8 @@ class RunStore:
         enqueue: bool = False,
         supersede: str | None = None,
         dispatch: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        config: dict[str, Any] | None = None,
     ) -> RunInfo:
         """Insert a pending run, creating its thread. A thread with an active run refuses
         it, or with `enqueue` takes it as `queued`; `supersede` names a stopped run whose
@@ -125,6 +127,8 @@ class RunStore:
             created_at=now,
             updated_at=now,
             input=input,
+            context=context,
+            config=config,
         )
         status = await self._write(
             self._create_run_sync, run, owner, thread_id is None, enqueue, supersede, dispatch
@@ -180,6 +184,8 @@ class RunStore:
                         input=run.input,
                         attempt=0,
                         dispatch=dispatch,
+                        context=run.context,
+                        config=run.config,
                         created_at=now,
                         updated_at=now,
                     )
@@ -210,6 +216,14 @@ class RunStore:
         if row is None:
             raise RunNotFound(run_id)
         return _run_info(row)
+
+    async def run_owner(self, run_id: str) -> str:
+        """Who started the run (its store items are theirs)."""
+        async with self.engine.connect() as conn:
+            owner = (await conn.execute(select(runs.c.owner).where(runs.c.id == run_id))).scalar()
+        if owner is None:
+            raise RunNotFound(run_id)
+        return str(owner)
 
     async def list_runs(
         self,
@@ -552,6 +566,8 @@ def _run_info(row: Row[Any]) -> RunInfo:
         last_seq=row.last_seq,
         stop_requested=row.stop_requested,
         superseded_by=row.superseded_by,
+        context=row.context,
+        config=row.config,
     )
 
 

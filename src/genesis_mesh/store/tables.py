@@ -52,6 +52,9 @@ runs = Table(
     Column("stop_requested", String(20), nullable=True),
     Column("dispatch", JSON, nullable=True),
     Column("superseded_by", String(64), nullable=True),
+    # What the client gave the run (resume, recovery and other workers run with it).
+    Column("context", JSON, nullable=True),
+    Column("config", JSON, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_runs_thread_id", "thread_id"),
