@@ -39,7 +39,7 @@ def test_run_streams_tokens_to_the_terminal(tmp_path: Path) -> None:
 def test_failures_and_bad_input_exit_non_zero_with_the_reason(tmp_path: Path) -> None:
     failed = cli(tmp_path, "run", "failing", "--config", str(FIXTURE_CONFIG))
     bad = cli(
-        tmp_path, "run", "steps", "--input", '{"delay": "x"}', "--config", str(FIXTURE_CONFIG)
+        tmp_path, "run", "steps", "--input", '"not an object"', "--config", str(FIXTURE_CONFIG)
     )
     not_json = cli(tmp_path, "run", "steps", "--input", "{", "--config", str(FIXTURE_CONFIG))
     waiting = cli(tmp_path, "run", "ask", "--config", str(FIXTURE_CONFIG))

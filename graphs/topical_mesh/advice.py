@@ -59,6 +59,26 @@ def find_issues(state: dict[str, Any]) -> list[dict[str, Any]]:
                 "Broken links waste authority and frustrate readers.",
             )
         )
+    for key, category, what, severity in (
+        ("broken_assets", "broken_assets", "link(s) or embed(s) point to no file", "medium"),
+        (
+            "broken_anchors",
+            "broken_anchors",
+            "link(s) point to a heading or id that is not there",
+            "low",
+        ),
+    ):
+        found = state.get(key, [])
+        if found:
+            issues.append(
+                _issue(
+                    severity,
+                    category,
+                    f"{len(found)} {what}.",
+                    sorted({f["source"] for f in found}),
+                    "Readers get a missing image or land at the top of the page.",
+                )
+            )
     issues += _structure_issues(state, pages, n)
     order = {"critical": 0, "high": 1, "medium": 2, "low": 3}
     return sorted(issues, key=lambda i: (order[i["severity"]], i["category"]))
@@ -221,6 +241,7 @@ def recommend(state: dict[str, Any]) -> list[dict[str, Any]]:
             r["target_page"] or "",
         ),
     )
+    ranked = [r for r in ranked if r["source_page"] != r["target_page"]]
     ranked = _dedupe(ranked)[:MAX_RECOMMENDATIONS]
     for number, item in enumerate(ranked, start=1):
         item["id"] = f"rec-{number}"
@@ -275,12 +296,13 @@ def _broken_fixes(state: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> li
     for link in state.get("broken_links", [])[:MAX_RECOMMENDATIONS]:
         target = _closest_page(link, folders, by_id)
         hint = f" Did you mean '{target['id']}'?" if target else " Remove it or create the page."
+        place = f"{link.get('file', link['source'])}:{link.get('line', 1)}:{link.get('column', 1)}"
         items.append(
             {
                 "id": "",
                 "priority": "high",
                 "action": "fix_broken_link",
-                "description": f"Fix the link to '{link['target']}' on '{link['source']}' "
+                "description": f"Fix the link to '{link['target']}' at {place} "
                 f"({link['reason']}).{hint}",
                 "estimated_effort": "low",
                 "estimated_impact": 75,
@@ -288,6 +310,8 @@ def _broken_fixes(state: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> li
                 "source_page": link["source"],
                 "target_page": target["id"] if target else None,
                 "anchor_text": target["title"] if target else None,
+                "broken_target": link["target"],
+                "location": place,
             }
         )
     return items
@@ -302,6 +326,7 @@ def _closest_page(
     candidates = folders.get(posixpath.dirname(wanted)) or folders.get(
         posixpath.dirname(link["source"]), []
     )
+    candidates = [c for c in candidates if c != link["source"]]
     guess = difflib.get_close_matches(wanted, candidates[:MAX_GUESS_CANDIDATES], n=1, cutoff=0.6)
     return by_id[guess[0]] if guess else None
 

@@ -34,6 +34,8 @@ class Context:
             note (enforced in the page-reading worker processes, which big sites and
             sites with files over 256 KiB use).
         workdir: base folder of the per-run, per-attempt checkouts.
+        upload_root: folder of unpacked uploads; a `repo_url` of `upload:<id>` reads
+            `<upload_root>/<id>/site` in place (set by the host; None: uploads refused).
         chat_model: filled by the host when an LLM is configured; the write node then
             adds an executive summary and rewords recommendations (None: deterministic).
     """
@@ -48,6 +50,7 @@ class Context:
     max_files_scanned: int = 500_000
     max_parse_seconds_per_file: float = 10.0
     workdir: str = field(default_factory=_default_workdir)
+    upload_root: str | None = None
     chat_model: BaseChatModel | None = None
 
 

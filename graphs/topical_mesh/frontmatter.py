@@ -23,6 +23,7 @@ class FrontMatter:
     slug: str | None = None
     permalink: str | None = None
     aliases: list[str] = field(default_factory=list)
+    doc_id: str | None = None  # Docusaurus `id`: replaces the file name in the URL
     draft: bool = False
     in_menu: bool = False
     error: str | None = None
@@ -66,6 +67,7 @@ def _fields(data: dict[str, Any]) -> FrontMatter:
         aliases=[a for a in (_text(x) for x in aliases if not isinstance(x, dict)) if a][:50]
         if isinstance(aliases, list)
         else [],
+        doc_id=_text(data.get("id")),
         draft=data.get("draft") is True or str(data.get("draft")).lower() == "true",
         in_menu=bool(menu),
     )

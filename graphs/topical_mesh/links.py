@@ -19,8 +19,48 @@ from urllib.parse import unquote, urlsplit
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 HTML_SUFFIXES = (".html", ".htm")
 INDEX_NAMES = ("index", "_index", "readme")  # priority order for a folder's page
+_LIQUID_URL = re.compile(
+    r"^\{\{-?\s*['\"]([^'\"]{0,500})['\"]\s*\|\s*(?:relative_url|absolute_url)\s*-?\}\}(.{0,500})$"
+)
+_BASEURL = re.compile(r"^\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\}")
+TEMPLATE_MARKS = ("{{", "{%")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _ASSET_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}$")
+NAMED_FORMS = frozenset({"wikilink", "embed", "hugo_ref"})
+URL_FORMS = frozenset({"inline", "reference", "autolink", "html"})
+IMAGE_FORMS = frozenset({"image", "html_image"})
+# Files Obsidian embeds or links as attachments (a missing one is a broken asset).
+ATTACHMENT_SUFFIXES = frozenset(
+    [
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "bmp",
+        "svg",
+        "webp",
+        "avif",
+        "ico",
+        "mp3",
+        "wav",
+        "m4a",
+        "ogg",
+        "flac",
+        "3gp",
+        "webm",
+        "mp4",
+        "ogv",
+        "mov",
+        "mkv",
+        "pdf",
+        "canvas",
+        "base",
+        "zip",
+        "csv",
+        "json",
+        "txt",
+    ]
+)
 
 
 class LinkKind(Enum):
@@ -32,6 +72,7 @@ class LinkKind(Enum):
     ASSET = "asset"
     BROKEN = "broken"
     ESCAPED = "escaped"
+    TEMPLATED = "templated"  # `{{ site.x }}/...`: built by a template, cannot be checked
 
 
 @dataclass(frozen=True)
@@ -76,6 +117,10 @@ class SiteIndex:
         self._exact: dict[str, int] = {}
         self._lower: dict[str, int] = {}
         self._names: dict[str, int] = {}
+        self._suffixes: dict[str, int] = {}
+        self.vault = False  # Obsidian: a markdown link may name a note anywhere, like [[x]]
+        self.route_bases: tuple[str, ...] = ()  # e.g. "/docs/" where Docusaurus serves docs/
+        self.files: set[str] = set()  # other files below the content root (lower case)
         self.site_host, self.site_path = _site_parts(site_url)
         self._build()
 
@@ -88,10 +133,13 @@ class SiteIndex:
             folder, _, name = stem.rpartition("/")
             keys = [stem, self.urls[i].strip("/")]
             if name.lower() in INDEX_NAMES:
-                keys.append(folder)
+                keys += [folder, (folder + "/" if folder else "") + "index"]
             keys += [a.strip("/") for a in page.aliases]
             for key in keys:
                 self._add(key, i)
+            segments = stem.lower().split("/")
+            for cut in range(1, len(segments)):
+                self._suffixes.setdefault("/".join(segments[cut:]), i)
             names = [name if name.lower() not in INDEX_NAMES else folder.rpartition("/")[2]]
             names += [page.title, page.slug or ""]
             for value in names:
@@ -126,11 +174,14 @@ class SiteIndex:
 
     def resolve(self, source: int, raw: str, form: str) -> tuple[LinkKind, int | None]:
         """Classify one raw link found on page `source`."""
-        if form == "wikilink":
-            return self._resolve_named(source, raw.strip(), relative_first=False)
+        if form in ("wikilink", "embed"):
+            return self._resolve_named(source, raw.strip().split("#", 1)[0], relative_first=False)
         if form == "hugo_ref":
             return self._resolve_named(source, raw.strip().split("#", 1)[0], relative_first=True)
-        return self._resolve_url(source, raw.strip().strip("<>"), form)
+        target = untemplated(raw.strip().strip("<>"))
+        if target is None:
+            return LinkKind.TEMPLATED, None
+        return self._resolve_url(source, target, form)
 
     def _resolve_named(
         self, source: int, target: str, relative_first: bool
@@ -148,13 +199,20 @@ class SiteIndex:
                 found = self.lookup(candidate)
                 if found is not None:
                     return self._page(source, found)
-        found = self.by_name(target)
+        found = self._by_suffix_or_name(target)
         if found is not None:
             return self._page(source, found)
+        suffix = target.rpartition(".")[2].lower() if "." in target else ""
+        if suffix in ATTACHMENT_SUFFIXES:
+            return LinkKind.ASSET, None
         return LinkKind.BROKEN, None
 
+    def _by_suffix_or_name(self, target: str) -> int | None:
+        found = self._suffixes.get(strip_suffix(target.strip("/")).lower())
+        return found if found is not None else self.by_name(target)
+
     def _resolve_url(self, source: int, target: str, form: str) -> tuple[LinkKind, int | None]:
-        if form == "image":
+        if form in IMAGE_FORMS:
             return LinkKind.ASSET, None
         if not target or target.startswith("#"):
             return LinkKind.SELF, source
@@ -178,10 +236,13 @@ class SiteIndex:
     def _resolve_rooted(self, source: int, path: str) -> tuple[LinkKind, int | None]:
         normal = posixpath.normpath(path)
         found = self.lookup(normal)
-        if found is None and self.site_path and (normal + "/").startswith(self.site_path):
-            found = self.lookup(normal[len(self.site_path) :])
+        for base in (self.site_path, *self.route_bases):
+            if found is None and base and (normal + "/").startswith(base):
+                found = self.lookup(normal[len(base) :])
         if found is not None:
             return self._page(source, found)
+        if normal.strip("/").lower() in self.files:
+            return LinkKind.ASSET, None
         return self._missing(path)
 
     def _resolve_relative(self, source: int, path: str) -> tuple[LinkKind, int | None]:
@@ -192,15 +253,22 @@ class SiteIndex:
         escaped = joined == ".." or joined.startswith("../")
         candidates = [] if escaped else [joined]
         if not path.lower().endswith(MARKDOWN_SUFFIXES):
-            from_url = posixpath.normpath(posixpath.join(self.urls[source], path))
-            if not from_url.startswith("/.."):
+            from_url = posixpath.normpath(posixpath.join(self.urls[source].lstrip("/"), path))
+            if from_url != ".." and not from_url.startswith("../"):
                 candidates.insert(0, from_url)
+                escaped = False  # inside the built site: a missing page, not an escape
         for candidate in candidates:
             found = self.lookup(candidate)
             if found is not None:
                 return self._page(source, found)
+        if self.vault:
+            found = self._by_suffix_or_name(path)
+            if found is not None:
+                return self._page(source, found)
         if escaped:
             return LinkKind.ESCAPED, None
+        if joined.lower() in self.files:
+            return LinkKind.ASSET, None  # a link to a file of the repository (LICENSE, a PDF)
         return self._missing(path)
 
     @staticmethod
@@ -227,6 +295,32 @@ class SiteIndex:
         if self.site_path and (path + "/").startswith(self.site_path):
             path = "/" + path[len(self.site_path) :]
         return path + ("#" + parts.fragment if parts.fragment else "")
+
+
+def untemplated(target: str) -> str | None:
+    """Jekyll's `{{ '/x/' | relative_url }}` and `{{ site.baseurl }}/x/` as `/x/`; None for
+    any other templated target."""
+    if "%7B" in target or "%7b" in target:
+        target = unquote(target)
+    if not any(mark in target for mark in TEMPLATE_MARKS):
+        return target
+    liquid = _LIQUID_URL.match(target)
+    if liquid:
+        return liquid.group(1) + liquid.group(2)
+    base = _BASEURL.match(target)
+    if base and not any(mark in target[base.end() :] for mark in TEMPLATE_MARKS):
+        return "/" + target[base.end() :].lstrip("/")
+    return None
+
+
+def split_fragment(raw: str, form: str) -> tuple[str, str | None]:
+    """(target without its `#fragment`, the fragment or None)."""
+    target, hash_mark, fragment = raw.strip().partition("#")
+    if not hash_mark:
+        return target, None
+    if form not in NAMED_FORMS:
+        fragment = fragment.split("?", 1)[0]
+    return target, fragment
 
 
 def _name_key(value: str) -> str:

@@ -1,7 +1,11 @@
-"""Reads one markdown page: title, headings, words, terms and its raw links by form.
+"""Reads one markdown page: title, headings, ids, words, terms and its raw links.
 
-Links inside code spans, fenced or indented code and HTML (including comments) are not
-links. Wikilinks and Hugo `ref`/`relref` shortcodes are found in plain text only.
+The grammar is CommonMark plus what the common generators add: MkDocs admonitions
+(`!!!`, `???`, `???+`) and content tabs (`=== "Tab"`), footnotes, `<a href>` / `<img src>`
+in inline and block HTML (stdlib HTML parser), Obsidian wikilinks and embeds, Hugo
+`ref`/`relref`. Links inside code spans, fenced or indented code, HTML comments and
+`<code>`/`<pre>` are not links. Each link keeps the 1-based line and column of its target
+in the file (markdown-it token maps give the lines, the block source the columns).
 """
 
 from __future__ import annotations
@@ -13,11 +17,24 @@ from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.admon import admon_plugin
+from mdit_py_plugins.footnote import footnote_plugin
 
 from graphs.topical_mesh.frontmatter import FrontMatter, split_front_matter
+from graphs.topical_mesh.html_links import html_links, opens_code
+from graphs.topical_mesh.locate import BlockText, target_column
+from graphs.topical_mesh.mkdocs_tabs import tabs_plugin
 
 # Bounded repetitions keep these linear on hostile input (no catastrophic backtracking).
-WIKILINK = re.compile(r"\[\[([^\[\]\n|#]{0,300})(?:#[^\[\]\n|]{0,300})?(?:\|[^\[\]\n]{0,300})?\]\]")
+WIKILINK = re.compile(
+    r"(!?)\[\[([^\[\]\n|#]{0,300}(?:#[^\[\]\n|]{0,300})?)(?:\|[^\[\]\n]{0,300})?\]\]"
+)
+BLOCK_ID = re.compile(r"(?:^|\s|\]\])\^([A-Za-z0-9-]{1,100})[ \t]*$", re.M)
+# attr_list / kramdown ids in text: `{: #id}` under a heading, `**x**{ #id }`, `{ id=x }`
+ATTR_ID = re.compile(
+    r"\{:?[ \t]{0,5}(?:[.\w-]{1,50}[ \t]{1,5}){0,5}(?:#|id=[\"']?)([\w:.-]{1,100})[^}\n]{0,200}\}"
+)
+ESCAPED_MARK = "\x01"  # stands for an escaped character in the text searched for wikilinks
 HUGO_REF = re.compile(
     r"\{\{[<%] {0,5}(?:rel)?ref {1,5}(?:path=)?[\"']?([^\"'\s>%}]{1,500})[\"']?"
     r"[^}\n]{0,200}?[>%]\}\}"
@@ -124,6 +141,9 @@ STOPWORDS = frozenset(
     ]
 )
 MAX_LINKS_PER_PAGE = 5000
+MAX_IDS_PER_PAGE = 2000
+
+RawLink = tuple[str, str, int, int]  # (target as written, form, 1-based line, 1-based column)
 
 
 @dataclass
@@ -135,22 +155,27 @@ class PageDraft:
     front: FrontMatter
     headings: list[str]
     word_count: int
-    links: list[tuple[str, str]]
+    links: list[RawLink]
     terms: Counter[str] = field(default_factory=Counter)
+    ids: list[str] = field(default_factory=list)
 
 
 def new_parser() -> MarkdownIt:
-    """A CommonMark parser with the default nesting limit (deep input stays flat)."""
-    return MarkdownIt("commonmark", {"maxNesting": 20})
+    """CommonMark with admonitions, content tabs and footnotes; nesting limit 20."""
+    parser = MarkdownIt("commonmark", {"maxNesting": 20})
+    parser.use(admon_plugin).use(tabs_plugin).use(footnote_plugin)
+    parser.disable("text_join")  # keeps `\[\[` (escaped) apart from a real `[[`
+    return parser
 
 
 def read_page(parser: MarkdownIt, rel: str, text: str) -> PageDraft:
     """Extract the page; raises only on parser bugs (the caller notes and skips the file)."""
     front, body = split_front_matter(text)
+    line_offset = text.count("\n", 0, len(text) - len(body))
+    body = body.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
     env: dict[str, object] = {}
     tokens = parser.parse(body, env)
-    reference_hrefs = _reference_hrefs(env)
-    walker = _Walker(reference_hrefs)
+    walker = _Walker(body.split("\n"), line_offset, _references(env))
     walker.walk(tokens)
     title = front.title or walker.first_h1 or _title_from_path(rel)
     terms = walker.terms
@@ -161,18 +186,25 @@ def read_page(parser: MarkdownIt, rel: str, text: str) -> PageDraft:
         rel=rel,
         title=title[:300],
         front=front,
-        headings=walker.headings[:200],
+        headings=walker.headings[:MAX_IDS_PER_PAGE],
         word_count=walker.words,
         links=walker.links[:MAX_LINKS_PER_PAGE],
         terms=terms,
+        ids=walker.ids[:MAX_IDS_PER_PAGE],
     )
 
 
-def _reference_hrefs(env: dict[str, object]) -> set[str]:
+def _references(env: dict[str, object]) -> dict[str, int]:
+    """href of each reference definition -> 0-based line of its first definition."""
     refs = env.get("references")
     if not isinstance(refs, dict):
-        return set()
-    return {str(v.get("href", "")) for v in refs.values() if isinstance(v, dict)}
+        return {}
+    found: dict[str, int] = {}
+    for value in refs.values():
+        if isinstance(value, dict):
+            where = value.get("map") or [0]
+            found.setdefault(str(value.get("href", "")), int(where[0]))
+    return found
 
 
 def _title_from_path(rel: str) -> str:
@@ -185,10 +217,13 @@ def _title_from_path(rel: str) -> str:
 class _Walker:
     """One pass over the token stream."""
 
-    def __init__(self, reference_hrefs: set[str]) -> None:
-        self.reference_hrefs = reference_hrefs
-        self.links: list[tuple[str, str]] = []
+    def __init__(self, lines: list[str], line_offset: int, references: dict[str, int]) -> None:
+        self.lines = lines
+        self.line_offset = line_offset
+        self.references = references
+        self.links: list[RawLink] = []
         self.headings: list[str] = []
+        self.ids: list[str] = []
         self.first_h1: str | None = None
         self.words = 0
         self.terms: Counter[str] = Counter()
@@ -196,58 +231,119 @@ class _Walker:
     def walk(self, tokens: list[Token]) -> None:
         heading_level = 0
         for token in tokens:
-            if token.type == "heading_open":
+            kind = token.type
+            if kind == "heading_open":
                 heading_level = int(token.tag[1:])
-            elif token.type == "heading_close":
+            elif kind == "heading_close":
                 heading_level = 0
-            elif token.type == "inline":
-                text = self._inline(token)
+            elif kind == "inline":
+                text = self._inline(token, heading_level > 0)
                 if heading_level:
                     self._heading(text.strip(), heading_level)
+            elif kind == "html_block":
+                self._html_block(token)
 
     def _heading(self, text: str, level: int) -> None:
         if level == 1 and self.first_h1 is None and text:
-            self.first_h1 = text
+            self.first_h1 = re.sub(r"\s*\{:?\s*#[^}]*\}\s*$", "", text) or text
         self.headings.append(text)
         for word in _TERM.findall(text.lower()):
             if word not in STOPWORDS:
                 self.terms[word] += 1  # plus the body count below: headings weigh double
 
-    def _inline(self, token: Token) -> str:
+    def _block(self, token: Token) -> BlockText:
+        start, end = token.map if token.map else (0, len(self.lines))
+        return BlockText(self.lines, start, end, self.line_offset)
+
+    def _add(self, block: BlockText, target: str, form: str, needles: tuple[str, ...]) -> None:
+        line, column = block.find(needles)
+        self.links.append((target, form, line, column))
+
+    def _inline(self, token: Token, in_heading: bool) -> str:
+        block = self._block(token)
         parts: list[str] = []
+        marked: list[str] | None = None  # `parts` with escaped characters masked
+        code_depth = 0
         for child in token.children or ():
             kind = child.type
-            if kind == "text":
-                parts.append(child.content)
-            elif kind == "link_open":
-                self._link(child, token.content)
-            elif kind == "image":
-                self.links.append((str(child.attrGet("src") or ""), "image"))
+            piece = ""
+            if kind == "text" or (kind == "code_inline" and in_heading):
+                piece = child.content
+            elif kind == "text_special":
+                piece = child.content
+                if child.info == "escape" and piece in ("[", "]"):
+                    marked = marked if marked is not None else list(parts)
+                    parts.append(piece)
+                    marked.append(ESCAPED_MARK)
+                    continue
             elif kind in ("softbreak", "hardbreak"):
-                parts.append("\n")
+                piece = "\n"
+            elif kind == "link_open":
+                self._link(child, token.content, block)
+            elif kind == "image":
+                src = str(child.attrGet("src") or "")
+                self._add(block, src, "image", (src, unquote(src)))
+            elif kind == "html_inline":
+                code_depth = max(0, code_depth + opens_code(child.content))
+                if not code_depth:
+                    self._html_inline(child.content, block)
+            if piece:
+                parts.append(piece)
+                if marked is not None:
+                    marked.append(piece)
         text = "".join(parts)
-        self._text(text)
+        self._text(text, block, "".join(marked) if marked is not None else text)
         return text
 
-    def _link(self, child: Token, inline_source: str) -> None:
+    def _link(self, child: Token, inline_source: str, block: BlockText) -> None:
         href = str(child.attrGet("href") or "")
         if child.markup == "autolink":
-            self.links.append((href, "autolink"))
+            self._add(block, href, "autolink", (href, unquote(href)))
             return
         decoded = unquote(href)
         hugo = HUGO_REF.search(decoded)
         if hugo:
-            self.links.append((hugo.group(1), "hugo_ref"))
-        elif href in self.reference_hrefs and f"]({decoded}" not in inline_source:
-            self.links.append((href, "reference"))
+            self._add(block, hugo.group(1), "hugo_ref", (hugo.group(1),))
+        elif href in self.references and f"]({decoded}" not in inline_source:
+            row = self.references[href]
+            definition = BlockText(self.lines, row, row + 1, self.line_offset)
+            line, column = definition.find(("]: " + href, "]: <" + decoded, href, decoded))
+            self.links.append((href, "reference", line, column))
         else:
-            self.links.append((href, "inline"))
+            needles = ("](" + href, "](<" + decoded, "](" + decoded, href, decoded)
+            self._add(block, href, "inline", needles)
 
-    def _text(self, text: str) -> None:
-        if "[[" in text:
-            self.links.extend((m.group(1), "wikilink") for m in WIKILINK.finditer(text))
+    def _html_inline(self, source: str, block: BlockText) -> None:
+        links, ids = html_links(source)
+        self.ids += ids
+        for target, form, _line, _column in links:
+            self._add(block, target, form, (target,))
+
+    def _html_block(self, token: Token) -> None:
+        links, ids = html_links(token.content)
+        self.ids += ids
+        start = token.map[0] if token.map else 0
+        for target, form, line, column in links:
+            row = start + line
+            text = self.lines[row] if row < len(self.lines) else ""
+            self.links.append(
+                (target, form, row + 1 + self.line_offset, target_column(text, target, column))
+            )
+
+    def _text(self, text: str, block: BlockText, unescaped: str) -> None:
+        if "[[" in unescaped:
+            block = block.restarted()
+            for match in WIKILINK.finditer(unescaped):
+                form = "embed" if match.group(1) else "wikilink"
+                target = match.group(2)
+                self._add(block, target, form, ("[[" + target, "[[" + target.split("#", 1)[0]))
         if "{{" in text:
-            self.links.extend((m.group(1), "hugo_ref") for m in HUGO_REF.finditer(text))
+            for match in HUGO_REF.finditer(text):
+                self._add(block, match.group(1), "hugo_ref", (match.group(1),))
+        if "{" in text:
+            self.ids += ATTR_ID.findall(text)
+        if "^" in text:
+            self.ids += ["^" + m.group(1) for m in BLOCK_ID.finditer(text)]
         self.words += len(text.split())
         terms = self.terms
         for word in _TERM.findall(text.lower()):

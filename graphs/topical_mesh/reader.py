@@ -22,6 +22,7 @@ class Scan:
     """Markdown files found under a root (relative POSIX paths) and what was skipped."""
 
     files: list[str] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)  # every other regular file (assets)
     symlinks: list[str] = field(default_factory=list)
     too_deep: int = 0
     truncated: bool = False
@@ -29,7 +30,8 @@ class Scan:
 
 
 def scan_markdown(root: str, max_entries: int) -> Scan:
-    """Every markdown file below `root`, shallow ones first; hidden folders are skipped."""
+    """Every markdown file below `root`, shallow ones first, and every other file (in
+    `others`); hidden folders are skipped."""
     scan = Scan()
     seen = 0
     stack: list[tuple[str, str, int]] = [(root, "", 0)]
@@ -61,6 +63,8 @@ def scan_markdown(root: str, max_entries: int) -> Scan:
                 scan.files.append(rel)
                 if entry.stat(follow_symlinks=False).st_size > LARGE_FILE_BYTES:
                     scan.large_files += 1
+            elif entry.is_file(follow_symlinks=False):
+                scan.others.append(rel)
     return _sorted(scan)
 
 

@@ -44,6 +44,8 @@ def _summary(state: dict[str, Any]) -> str:
         ("Pillar page", md_text(pillar.get("title", "none"))),
         ("Orphan pages", len(state.get("orphans", []))),
         ("Broken internal links", len(state.get("broken_links", []))),
+        ("Missing files (assets)", len(state.get("broken_assets", []))),
+        ("Broken anchors", len(state.get("broken_anchors", []))),
         (
             "External links / assets",
             f"{state.get('external_links', 0)} / {state.get('asset_links', 0)}",
@@ -77,12 +79,29 @@ def _recommendations(state: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|\n"
     )
     for rec in recs[:TOP_RECOMMENDATIONS]:
-        pair = f"{md_text(rec.get('source_page') or '')} → {md_text(rec.get('target_page') or '')}"
+        pair = _pair(rec)
         rows += (
             f"| {rec['id']} | {rec['priority']} | {rec['estimated_impact']} | "
             f"{rec['action']} | {pair} | {md_text(rec.get('anchor_text') or '')} |\n"
         )
-    return head + "\n" + rows
+    return head + "\n" + rows + _shown(len(recs), TOP_RECOMMENDATIONS, "`recommendations`")
+
+
+def _pair(rec: dict[str, Any]) -> str:
+    """`source → target`; a broken link without a guess names the link to fix instead."""
+    source = md_text(rec.get("source_page") or "")
+    if rec.get("target_page"):
+        return f"{source} → {md_text(rec['target_page'])}"
+    where = md_text(rec.get("location") or source)
+    broken = str(rec.get("broken_target") or "").replace("`", "")
+    return f"{where}: fix `{broken}`" if broken else where
+
+
+def _shown(total: int, limit: int, field: str) -> str:
+    """The line under a shortened table: how many rows are shown and where the rest are."""
+    if total <= limit:
+        return ""
+    return f"\nShowing {limit} of {total}; all {total} are in the JSON output's {field}.\n"
 
 
 def _clusters(state: dict[str, Any]) -> str:
@@ -103,12 +122,19 @@ def _clusters(state: dict[str, Any]) -> str:
 
 
 def _broken(state: dict[str, Any]) -> str:
-    broken = state.get("broken_links", [])
+    broken = [
+        *state.get("broken_links", []),
+        *state.get("broken_assets", []),
+        *state.get("broken_anchors", []),
+    ]
     if not broken:
         return ""
-    lines = ["## Broken internal links\n"]
+    lines = ["## Broken links, files and anchors\n"]
     for b in broken[:TOP_BROKEN]:
+        place = f"{b.get('file', b['source'])}:{b.get('line', 1)}:{b.get('column', 1)}"
         lines.append(
-            f"- {md_text(b['source'])}: `{b['target'].replace('`', '')}` ({md_text(b['reason'])})"
+            f"- {md_text(place)} ({b.get('kind', 'broken_link')}): "
+            f"`{b['target'].replace('`', '')}` ({md_text(b['reason'])})"
         )
-    return "\n".join(lines) + "\n"
+    field = "`broken_links`, `broken_assets` and `broken_anchors`"
+    return "\n".join(lines) + "\n" + _shown(len(broken), TOP_BROKEN, field)

@@ -13,9 +13,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphs.topical_mesh.anchors import GITHUB, OBSIDIAN, anchor_found, heading_anchors
+from graphs.topical_mesh.assets import AssetIndex
+from graphs.topical_mesh.findings import FINDING_KINDS, finding
 from graphs.topical_mesh.frontmatter import FrontMatter
-from graphs.topical_mesh.links import LinkKind, PageKeys, SiteIndex
-from graphs.topical_mesh.markdown_page import PageDraft, new_parser, read_page
+from graphs.topical_mesh.jekyll import collection_url
+from graphs.topical_mesh.links import (
+    NAMED_FORMS,
+    LinkKind,
+    PageKeys,
+    SiteIndex,
+    split_fragment,
+    untemplated,
+)
+from graphs.topical_mesh.markdown_page import PageDraft, RawLink, new_parser, read_page
 from graphs.topical_mesh.navigation import is_nav_file, nav_file_targets
 from graphs.topical_mesh.reader import FileTooLarge, read_inside
 from graphs.topical_mesh.similarity import similar_unlinked_pairs, term_vectors
@@ -94,93 +105,198 @@ class SiteLinks:
     nav_links: list[list[int]]
     similar_pairs: list[list[Any]]
     home: int | None
-    broken_links: list[dict[str, str]]
-    escaped_links: list[dict[str, str]]
+    broken_links: list[dict[str, Any]]
+    broken_assets: list[dict[str, Any]]
+    broken_anchors: list[dict[str, Any]]
+    escaped_links: list[dict[str, Any]]
     external_links: int
     asset_links: int
     link_occurrences: int
+    anchor_generator: str
     notes: list[str]
 
     def as_state(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
-def _keys(draft: PageDraft) -> PageKeys:
+def _keys(draft: PageDraft, collections: dict[str, str]) -> PageKeys:
     front: FrontMatter = draft.front
+    served = collection_url(draft.rel, collections) if collections else None
+    extra = (served,) if served else ()
+    if front.doc_id and "/" not in front.doc_id:
+        folder = draft.rel.rpartition("/")[0]
+        extra += ((folder + "/" if folder else "") + front.doc_id,)
     return PageKeys(
         rel=draft.rel,
         title=draft.title,
         slug=front.slug,
         permalink=front.permalink,
-        aliases=tuple(front.aliases),
+        aliases=tuple(front.aliases) + extra,
     )
 
 
-def assemble_site(
-    drafts: list[PageDraft],
-    site_url: str | None,
-    extra_nav_targets: list[str],
-    path_prefix: str,
-) -> SiteLinks:
+@dataclass
+class SiteFacts:
+    """What parse knows of the site besides its pages."""
+
+    site_url: str | None = None
+    extra_nav_targets: list[str] = field(default_factory=list)
+    path_prefix: str = ""
+    assets: AssetIndex | None = None
+    generator: str = GITHUB
+    route_bases: list[str] = field(default_factory=list)
+    jekyll_collections: dict[str, str] = field(default_factory=dict)
+    wikilinks: bool = True  # False on Hugo sites, where `[[x]]` is text (TOML tables)
+
+
+def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
     """Resolve every link of every page, read navigation and find similar unlinked pages."""
     nav_drafts = [d for d in drafts if is_nav_file(d.rel)]
     unpublished = [d for d in drafts if d.front.draft and not is_nav_file(d.rel)]
     pages = [d for d in drafts if not d.front.draft and not is_nav_file(d.rel)]
-    index = SiteIndex([_keys(d) for d in pages], site_url)
+    collections = facts.jekyll_collections
+    index = SiteIndex([_keys(d, collections) for d in pages], facts.site_url)
     with_drafts = (
-        SiteIndex([_keys(d) for d in pages + unpublished], site_url) if unpublished else None
+        SiteIndex([_keys(d, collections) for d in pages + unpublished], facts.site_url)
+        if unpublished
+        else None
     )
-    edges: Counter[tuple[int, int]] = Counter()
-    counts: Counter[str] = Counter()
-    broken: list[dict[str, str]] = []
-    escaped: list[dict[str, str]] = []
+    generator = _generator(pages, facts.generator)
+    index.vault = generator == OBSIDIAN
+    index.route_bases = tuple(facts.route_bases)
+    if facts.assets is not None:
+        index.files = facts.assets.below(facts.path_prefix)
+    checker = _Checker(index, pages, facts, generator, with_drafts)
     for i, draft in enumerate(pages):
-        for raw, form in draft.links:
-            kind, target = index.resolve(i, raw, form)
-            counts[kind.value] += 1
-            if kind is LinkKind.PAGE and target is not None:
-                edges[(i, target)] += 1
-            elif kind is LinkKind.BROKEN and len(broken) < MAX_LISTED_PROBLEMS:
-                broken.append(_broken(i, draft.rel, raw, form, with_drafts, len(pages)))
-            elif kind is LinkKind.ESCAPED and len(escaped) < MAX_LISTED_PROBLEMS:
-                escaped.append(
-                    {
-                        "source": draft.rel,
-                        "target": raw,
-                        "form": form,
-                        "reason": "climbs out of the content root",
-                    }
-                )
-    nav = _navigation(index, nav_drafts, pages, extra_nav_targets)
+        for link in draft.links:
+            checker.check(i, link)
+    nav = _navigation(index, nav_drafts, pages, facts.extra_nav_targets)
     vectors = term_vectors([d.terms for d in pages])
-    pairs = similar_unlinked_pairs(vectors, set(edges))
+    pairs = similar_unlinked_pairs(vectors, set(checker.edges))
     notes = _notes(unpublished, pages)
     return SiteLinks(
-        pages=[_page_dict(d, index.urls[i], path_prefix) for i, d in enumerate(pages)],
-        links=[[a, b, n] for (a, b), n in sorted(edges.items())],
+        pages=[_page_dict(d, index.urls[i], facts.path_prefix) for i, d in enumerate(pages)],
+        links=[[a, b, n] for (a, b), n in sorted(checker.edges.items())],
         nav_links=[[t, n] for t, n in sorted(nav.items())],
         similar_pairs=[[a, b, s, terms] for a, b, s, terms in pairs],
         home=index.lookup(""),
-        broken_links=broken,
-        escaped_links=escaped,
-        external_links=counts[LinkKind.EXTERNAL.value],
-        asset_links=counts[LinkKind.ASSET.value],
-        link_occurrences=counts[LinkKind.PAGE.value],
+        broken_links=checker.found["broken_link"],
+        broken_assets=checker.found["broken_asset"],
+        broken_anchors=checker.found["broken_anchor"],
+        escaped_links=checker.found["escaped_link"],
+        external_links=checker.counts[LinkKind.EXTERNAL.value],
+        asset_links=checker.counts[LinkKind.ASSET.value],
+        link_occurrences=checker.counts[LinkKind.PAGE.value],
+        anchor_generator=generator,
         notes=notes,
     )
 
 
-def _broken(
-    source: int, rel: str, raw: str, form: str, with_drafts: SiteIndex | None, n_pages: int
-) -> dict[str, str]:
-    reason = (
-        "no page with this name" if form in ("wikilink", "hugo_ref") else "no page at this path"
-    )
-    if with_drafts is not None:
-        kind, target = with_drafts.resolve(source, raw, form)
-        if kind is LinkKind.PAGE and target is not None and target >= n_pages:
-            reason = "links to a draft page"
-    return {"source": rel, "target": raw, "form": form, "reason": reason}
+def _generator(pages: list[PageDraft], hint: str) -> str:
+    """A site written mostly in wikilinks is an Obsidian vault, whatever its config says."""
+    links = sum(len(d.links) for d in pages)
+    named = sum(1 for d in pages for link in d.links if link[1] in ("wikilink", "embed"))
+    return OBSIDIAN if links and named >= 0.3 * links else hint
+
+
+class _Checker:
+    """Classifies each link and collects the findings, kind by kind."""
+
+    def __init__(
+        self,
+        index: SiteIndex,
+        pages: list[PageDraft],
+        facts: SiteFacts,
+        generator: str,
+        with_drafts: SiteIndex | None,
+    ) -> None:
+        self.index, self.pages, self.facts = index, pages, facts
+        self.generator, self.with_drafts = generator, with_drafts
+        self.edges: Counter[tuple[int, int]] = Counter()
+        self.counts: Counter[str] = Counter()
+        self.found: dict[str, list[dict[str, Any]]] = {k: [] for k in FINDING_KINDS}
+        self._anchors: dict[tuple[int, str], set[str]] = {}
+
+    def check(self, source: int, link: RawLink) -> None:
+        raw, form = link[0], link[1]
+        if form in ("wikilink", "embed") and not self.facts.wikilinks:
+            return
+        kind, target = self.index.resolve(source, raw, form)
+        self.counts[kind.value] += 1
+        if kind is LinkKind.PAGE and target is not None:
+            self.edges[(source, target)] += 1
+        if kind in (LinkKind.PAGE, LinkKind.SELF) and target is not None:
+            self._check_anchor(source, target, link)
+        elif kind is LinkKind.ASSET:
+            self._check_asset(source, link)
+        elif kind is LinkKind.BROKEN:
+            self._add("broken_link", source, link, self._broken_reason(source, raw, form))
+        elif kind is LinkKind.ESCAPED:
+            self._add("escaped_link", source, link, "climbs out of the content root")
+
+    def _check_anchor(self, source: int, target: int, link: RawLink) -> None:
+        _path, fragment = split_fragment(untemplated(link[0]) or "", link[1])
+        if not fragment or fragment.startswith("__"):
+            return
+        rule = OBSIDIAN if link[1] in ("wikilink", "embed") else self.generator
+        anchors = self._anchors.get((target, rule))
+        if anchors is None:
+            page = self.pages[target]
+            anchors = heading_anchors(page.headings, rule) | set(page.ids)
+            self._anchors[(target, rule)] = anchors
+        if not anchor_found(fragment, anchors, rule):
+            name = self.pages[target].rel
+            self._add("broken_anchor", source, link, f"no heading or id '{fragment}' in {name}")
+
+    def _check_asset(self, source: int, link: RawLink) -> None:
+        assets = self.facts.assets
+        raw, form = link[0], link[1]
+        if assets is None or not AssetIndex.checkable(raw) or raw.startswith("data:"):
+            return
+        named = raw.split("#", 1)[0]
+        if form in ("wikilink", "embed"):
+            present = assets.has_named(named)
+        elif self.generator == OBSIDIAN and "/" not in named.strip("./"):
+            present = assets.has_named(named) or assets.has_path(
+                self.pages[source].rel, self.index.urls[source], raw
+            )
+        else:
+            page = self.pages[source]
+            present = assets.has_path(
+                page.rel, self.index.urls[source], _local_path(raw, self.index)
+            )
+        if not present:
+            self._add(
+                "broken_asset",
+                source,
+                link,
+                "no file at this path"
+                if form not in ("wikilink", "embed")
+                else "no file with this name",
+            )
+
+    def _broken_reason(self, source: int, raw: str, form: str) -> str:
+        reason = "no page with this name" if form in NAMED_FORMS else "no page at this path"
+        if self.with_drafts is not None:
+            kind, target = self.with_drafts.resolve(source, raw, form)
+            if kind is LinkKind.PAGE and target is not None and target >= len(self.pages):
+                reason = "links to a draft page"
+        return reason
+
+    def _add(self, kind: str, source: int, link: RawLink, reason: str) -> None:
+        listed = self.found[kind]
+        if len(listed) < MAX_LISTED_PROBLEMS:
+            listed.append(
+                finding(kind, self.facts.path_prefix, self.pages[source].rel, link, reason)
+            )
+
+
+def _local_path(raw: str, index: SiteIndex) -> str:
+    """An absolute URL on the site's own host as its path; other targets unchanged."""
+    if "://" in raw or raw.startswith("//"):
+        local = index._site_path_of("https:" + raw if raw.startswith("//") else raw)
+        return local or ""
+    return raw
 
 
 def _navigation(
@@ -189,7 +305,7 @@ def _navigation(
     nav: Counter[int] = Counter()
     targets = list(extra)
     for draft in nav_drafts:
-        targets += nav_file_targets(draft.rel, draft.links)
+        targets += nav_file_targets(draft.rel, [(link[0], link[1]) for link in draft.links])
     for target in targets:
         found = index.lookup(target)
         if found is not None:

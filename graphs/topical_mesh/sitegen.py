@@ -164,8 +164,8 @@ def generate_site(
         (pages - 1) // clusters + (1 if k < (pages - 1) % clusters else 0) for k in range(clusters)
     ]
     hubs = []
-    (root / "hugo.toml").parent.mkdir(parents=True, exist_ok=True)
-    (root / "hugo.toml").write_text(f'baseURL = "{SITE_URL}"\ntitle = "Synthetic"\n')
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "mkdocs.yml").write_text(f"site_name: Synthetic\nsite_url: {SITE_URL}\n")
     for k, size in enumerate(sizes, start=1):
         topic = [f"topic{k}word{w}" for w in range(6)]
         hub = f"topic-{k}/{_HUBS[k % 3]}"

@@ -8,8 +8,23 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
+
+from graphs.topical_mesh.context import resolve_context
+from graphs.topical_mesh.errors import CloneRefused
+from graphs.topical_mesh.url_guard import (
+    check_ref,
+    check_source_offline,
+    check_subdir,
+    check_syntax,
+)
+
+MAX_PAGES_LIMIT = 10_000_000
+_CONTEXT_FIELDS = frozenset(
+    {"allow_local_sources", "allow_http", "allowed_private_hosts", "max_pages_cap", "upload_root"}
+)
 
 Severity = Literal["low", "medium", "high", "critical"]
 Priority = Literal["low", "medium", "high"]
@@ -40,20 +55,63 @@ class Input(BaseModel):
         min_length=1,
         max_length=2048,
     )
-    ref: str | None = Field(default=None, description="Branch or tag to check out.")
-    subdir: str | None = Field(default=None, description="Content folder, e.g. `docs`.")
+    ref: str | None = Field(default=None, max_length=200, description="Branch or tag to check out.")
+    subdir: str | None = Field(
+        default=None, max_length=1000, description="Content folder, e.g. `docs`."
+    )
     site_url: str | None = Field(
         default=None,
+        max_length=2048,
         description="The published site's base URL, so absolute links to it count as "
         "internal; read from mkdocs.yml / Hugo / Jekyll config when omitted.",
     )
     max_pages: int = Field(
-        default=2000, ge=1, description="Pages analysed at most (capped by a setting)."
+        default=2000,
+        ge=1,
+        le=MAX_PAGES_LIMIT,
+        description="Pages analysed at most (capped by the max_pages_cap setting).",
     )
     include_visualization: bool = Field(default=True, description="Add a Mermaid diagram.")
     review_recommendations: bool = Field(
         default=False, description="Pause so a person picks the recommendations to keep."
     )
+
+    @field_validator("repo_url")
+    @classmethod
+    def _source_is_acceptable(cls, value: str, info: ValidationInfo) -> str:
+        """Refuse at start what the clone would refuse, with the clone's message.
+
+        The settings come from the validation context (the run's context values, which
+        the host passes); without them only the rules that hold for any settings apply.
+        """
+        settings = info.context if isinstance(info.context, dict) else None
+        try:
+            if settings is None:
+                check_syntax(value)
+            else:
+                known = {k: v for k, v in settings.items() if k in _CONTEXT_FIELDS}
+                check_source_offline(value, resolve_context(known))
+        except (CloneRefused, TypeError) as exc:
+            raise PydanticCustomError("source_refused", str(exc)) from None
+        return value
+
+    @field_validator("ref")
+    @classmethod
+    def _ref_is_plain(cls, value: str | None) -> str | None:
+        try:
+            check_ref(value)
+        except CloneRefused as exc:
+            raise PydanticCustomError("ref_refused", str(exc)) from None
+        return value
+
+    @field_validator("subdir")
+    @classmethod
+    def _subdir_stays_inside(cls, value: str | None) -> str | None:
+        try:
+            check_subdir(value)
+        except CloneRefused as exc:
+            raise PydanticCustomError("subdir_refused", str(exc)) from None
+        return value
 
 
 class PageResult(BaseModel):
@@ -120,15 +178,36 @@ class RecommendationResult(BaseModel):
     source_page: str | None = None
     target_page: str | None = None
     anchor_text: str | None = None
+    broken_target: str | None = Field(
+        default=None, description="fix_broken_link: the target as written in the source."
+    )
+    location: str | None = Field(
+        default=None, description="fix_broken_link: file:line:column of the link."
+    )
 
 
-class BrokenLinkResult(BaseModel):
-    """An internal link whose target is not a page of the site."""
+class Finding(BaseModel):
+    """One problem and its place in the source (docs/topical-mesh.md "Findings")."""
 
-    source: str
-    target: str
-    form: str
+    kind: str = Field(
+        description="broken_link, broken_asset, broken_anchor, escaped_link, orphan or "
+        "content_orphan."
+    )
+    file: str = Field(description="Path of the source page in the repository.")
+    page: str = Field(description="The page id: its path below the content root.")
+    line: int = Field(ge=1, description="1-based line of the link's target.")
+    column: int = Field(ge=1, description="1-based column where the link's target starts.")
+    target: str = Field(description="The target as written ('' for orphans).")
+    form: str = Field(
+        description="inline, reference, autolink, image, html, html_image, "
+        "wikilink, embed or hugo_ref ('' for orphans)."
+    )
     reason: str
+    message: str
+    source: str = Field(description="The page id again (the original mesh API's name).")
+
+
+BrokenLinkResult = Finding
 
 
 class Output(BaseModel):
@@ -146,8 +225,16 @@ class Output(BaseModel):
     content_orphans: list[str] = Field(default_factory=list)
     issues: list[IssueResult] = Field(default_factory=list)
     recommendations: list[RecommendationResult] = Field(default_factory=list)
-    broken_links: list[BrokenLinkResult] = Field(default_factory=list)
-    escaped_links: list[BrokenLinkResult] = Field(default_factory=list)
+    findings: list[Finding] = Field(
+        default_factory=list, description="Every finding, sorted by file, line, column."
+    )
+    broken_links: list[Finding] = Field(default_factory=list)
+    broken_assets: list[Finding] = Field(default_factory=list)
+    broken_anchors: list[Finding] = Field(default_factory=list)
+    escaped_links: list[Finding] = Field(default_factory=list)
+    anchor_generator: str = Field(
+        default="github", description="Heading slug rules used: github, python-markdown, obsidian."
+    )
     external_links: int = 0
     asset_links: int = 0
     notes: list[str] = Field(default_factory=list)
@@ -185,8 +272,11 @@ class State(TypedDict, total=False):
     nav_links: list[list[int]]
     similar_pairs: list[list[Any]]
     home: int | None
-    broken_links: list[dict[str, str]]
-    escaped_links: list[dict[str, str]]
+    broken_links: list[dict[str, Any]]
+    broken_assets: list[dict[str, Any]]
+    broken_anchors: list[dict[str, Any]]
+    escaped_links: list[dict[str, Any]]
+    anchor_generator: str
     external_links: int
     asset_links: int
     link_occurrences: int
@@ -207,6 +297,7 @@ class State(TypedDict, total=False):
     recommendations: list[dict[str, Any]]
     proposed_recommendations: int
     # write
+    findings: list[dict[str, Any]]
     mermaid_diagram: str
     strongest_links: list[dict[str, Any]]
     report_markdown: str

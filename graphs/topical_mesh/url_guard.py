@@ -23,6 +23,7 @@ _BRACKETED_IPV6 = re.compile(r"\[[0-9A-Fa-f:.]+\]")
 _HOSTNAME = re.compile(
     r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?)*\.?$"
 )
+_UPLOAD = re.compile(r"^upload:([A-Za-z0-9_-]{8,64})$")
 _REF = re.compile(r"^[A-Za-z0-9._/+-]{1,200}$")
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 # Ranges refused on top of `not is_global` (some are "global" in Python's tables).
@@ -58,7 +59,24 @@ def resolve_host(host: str, port: int) -> list[str]:
 
 def check_source(repo_url: str, ctx: Context) -> LocalSource | RemoteSource:
     """Validate `repo_url` against the rules; raises CloneRefused naming the broken rule."""
+    source = _checked_source(repo_url, ctx, resolve=True)
+    if source is None:
+        raise CloneRefused("Refused: the source could not be checked.")
+    return source
+
+
+def check_source_offline(repo_url: str, ctx: Context) -> None:
+    """`check_source` without DNS (input validation, before the run starts): an IP-address
+    host is checked against the address rules, a host name only for its syntax."""
+    _checked_source(repo_url, ctx, resolve=False)
+
+
+def _checked_source(
+    repo_url: str, ctx: Context, resolve: bool
+) -> LocalSource | RemoteSource | None:
     _check_characters(repo_url)
+    if repo_url.startswith("upload:"):
+        return _upload_source(repo_url, ctx)
     if "://" not in repo_url:
         return _local_source(repo_url, ctx, shown=repo_url)
     parts = urlsplit(repo_url)
@@ -84,6 +102,9 @@ def check_source(repo_url: str, ctx: Context) -> LocalSource | RemoteSource:
             f"Refused: port {port} is not the default port of {scheme}. Non-default ports "
             "are accepted only for hosts listed in the allowed_private_hosts setting."
         )
+    if not resolve:
+        _check_literal_address(host, allowed)
+        return None
     address = _checked_address(host, port, allowed)
     return RemoteSource(url=repo_url, scheme=scheme, host=host, port=port, address=address)
 
@@ -139,6 +160,26 @@ def _local_source(path: str, ctx: Context, shown: str) -> LocalSource:
     if not os.path.isdir(real):
         raise CloneRefused(f"Refused: local source {path!r} is not a folder.")
     return LocalSource(path=real)
+
+
+def _upload_source(repo_url: str, ctx: Context) -> LocalSource:
+    """An uploaded archive, unpacked by the host: read in place, never from elsewhere."""
+    match = _UPLOAD.match(repo_url)
+    if match is None:
+        raise CloneRefused(f"Refused: {repo_url!r} is not an upload id (upload:<id>).")
+    if not ctx.upload_root:
+        raise CloneRefused(
+            "Refused: uploads are not available here (no upload_root setting); use an "
+            "https URL, or upload the archive to a genesis-mesh host."
+        )
+    root = os.path.realpath(ctx.upload_root)
+    site = os.path.realpath(os.path.join(root, match.group(1), "site"))
+    if not site.startswith(root + os.sep) or not os.path.isdir(site):
+        raise CloneRefused(
+            f"Refused: no upload {match.group(1)!r}; uploads expire, so send the archive "
+            "again (POST /api/v1/uploads)."
+        )
+    return LocalSource(path=site)
 
 
 def _check_scheme(scheme: str, ctx: Context) -> None:
@@ -220,6 +261,52 @@ def is_public_address(address: str) -> bool:
     return not any(ip.version == net.version and ip in net for net in _EXTRA_BLOCKED)
 
 
+def _check_literal_address(host: str, allowed: _Matchers) -> None:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return
+    if not is_public_address(host) and not _host_is_allowed(host, host, allowed):
+        raise CloneRefused(_not_public(host, host))
+
+
+def _not_public(host: str, address: str) -> str:
+    return (
+        f"Refused: host {host!r} resolves to {address}, which is not a public "
+        "address (loopback, private, link-local, CGNAT and metadata addresses are "
+        "blocked). An operator can allow it with the allowed_private_hosts setting."
+    )
+
+
+def check_syntax(repo_url: str) -> None:
+    """The rules that hold whatever the settings: characters, `-`, `::`, scp-style, scheme
+    family, user information, host syntax (input validation without a run context)."""
+    _check_characters(repo_url)
+    if repo_url.startswith("upload:"):
+        if _UPLOAD.match(repo_url) is None:
+            raise CloneRefused(f"Refused: {repo_url!r} is not an upload id (upload:<id>).")
+        return
+    if "://" not in repo_url:
+        if re.match(r"^[^/\\]+:", repo_url):
+            _local_source(repo_url, Context(allow_local_sources=True), shown=repo_url)
+        return
+    parts = urlsplit(repo_url)
+    scheme = parts.scheme.lower()
+    if scheme == "file":
+        return
+    _check_scheme(scheme, Context(allow_http=True))
+    if "@" in parts.netloc or parts.username is not None or parts.password is not None:
+        raise CloneRefused(
+            "Refused: the URL carries user information (user:password@). Credentials in "
+            "URLs are not accepted; use a public URL."
+        )
+    host = (parts.hostname or "").lower()
+    if not host:
+        raise CloneRefused("Refused: the URL has no host name.")
+    _port_of(parts, scheme)
+    _check_host_syntax(host)
+
+
 def _checked_address(host: str, port: int, allowed: _Matchers) -> str:
     try:
         addresses = resolve_host(host, port)
@@ -229,9 +316,5 @@ def _checked_address(host: str, port: int, allowed: _Matchers) -> str:
         raise CloneRefused(f"Refused: host {host!r} resolved to no address.")
     for address in addresses:
         if not is_public_address(address) and not _host_is_allowed(host, address, allowed):
-            raise CloneRefused(
-                f"Refused: host {host!r} resolves to {address}, which is not a public "
-                "address (loopback, private, link-local, CGNAT and metadata addresses are "
-                "blocked). An operator can allow it with the allowed_private_hosts setting."
-            )
+            raise CloneRefused(_not_public(host, address))
     return addresses[0]

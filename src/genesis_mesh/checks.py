@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genesis_mesh.registry import GraphRegistry, read_graph_specs
+from pydantic import PydanticUserError
+
+from genesis_mesh.registry import GraphRegistry, ProjectConfig, read_config
 from genesis_mesh.runner.events import HIDDEN_NODES
 
 __all__ = ["CheckReport", "Problem", "check_config", "check_schema"]
@@ -67,14 +69,15 @@ class CheckReport:
 
 
 def check_config(config: Path) -> CheckReport:
-    """Check `config` (a langgraph.json) and every graph it registers."""
+    """Check `config` (a langgraph.json) and every graph it registers, loaded exactly as
+    `serve` loads them (`GraphRegistry.load`: env, dependencies, factories)."""
     report = CheckReport(config=config)
     try:
-        specs = read_graph_specs(config)
+        project = read_config(config)
     except (FileNotFoundError, ValueError) as exc:
         report.problems.append(Problem(CONFIG, str(exc)))
         return report
-    _check_document(config, specs, report)
+    _check_document(project, report)
     registry = GraphRegistry(config, None)
     registry.load()
     for name, entry in registry.entries.items():
@@ -82,41 +85,45 @@ def check_config(config: Path) -> CheckReport:
         if entry.graph is None:
             report.problems.append(Problem(name, f"does not load: {entry.error}"))
             continue
-        for problem in _check_graph(name, entry.graph, entry.info):
-            report.problems.append(problem)
+        problems, notes = _check_graph(name, entry.graph, entry.info)
+        report.problems += problems
+        report.notes += notes
     return report
 
 
-def _check_document(config: Path, specs: dict[str, str], report: CheckReport) -> None:
-    document = json.loads(config.read_text(encoding="utf-8"))
-    if not specs:
+def _check_document(project: ProjectConfig, report: CheckReport) -> None:
+    if not project.graphs:
         report.problems.append(Problem(CONFIG, '"graphs" is empty: register at least one'))
-    deps = document.get("dependencies")
-    if deps is None:
+    if "dependencies" not in project.document:
         report.notes.append(
             Problem(CONFIG, 'no "dependencies" (e.g. ["."]): the LangGraph CLI requires it')
         )
-    elif not isinstance(deps, list) or not all(isinstance(d, str) for d in deps):
-        report.problems.append(Problem(CONFIG, '"dependencies" must be a list of strings'))
-    for name, spec in specs.items():
+    for name, spec in project.graphs.items():
         if not _NAME.match(name):
             report.problems.append(
                 Problem(CONFIG, f"graph name {name!r}: use letters, digits, '_' or '-' only")
             )
-        path, _, attr = spec.rpartition(":")
+        path, _, attr = spec.path.rpartition(":")
         if not path or not attr.isidentifier():
             report.problems.append(
-                Problem(name, f"spec {spec!r} must look like './path/to/module.py:attribute'")
+                Problem(name, f"spec {spec.path!r} must look like './path/to/module.py:attribute'")
             )
 
 
-def _check_graph(name: str, graph: Any, info: Any) -> list[Problem]:
+def _check_graph(name: str, graph: Any, info: Any) -> tuple[list[Problem], list[Problem]]:
+    """Problems (the UI or a client would break) and notes (it runs, with less shown)."""
     problems: list[Problem] = []
+    notes: list[Problem] = []
     # Input and output travel as JSON; the context schema may hold runtime objects (a chat
     # model), which is fine: clients never send it.
     for kind in ("input", "output"):
         try:
             schema = getattr(graph, f"get_{kind}_jsonschema")()
+        except PydanticUserError as exc:
+            # `serve` runs such a graph (e.g. `typing.TypedDict` state on Python 3.11) and
+            # shows no schema for it: a note, not a failure.
+            notes.append(Problem(name, f"no {kind} schema: {str(exc).splitlines()[0]}"))
+            continue
         except Exception as exc:
             problems.append(Problem(name, f"{kind} schema cannot be generated: {exc}"))
             continue
@@ -125,7 +132,7 @@ def _check_graph(name: str, graph: Any, info: Any) -> list[Problem]:
         drawing = info()
     except Exception as exc:
         problems.append(Problem(name, f"its drawing (nodes, edges, Mermaid) fails: {exc}"))
-        return problems
+        return problems, notes
     names = [node["name"] for node in drawing["nodes"]]
     for node, count in Counter(names).items():
         if count > 1:
@@ -133,7 +140,7 @@ def _check_graph(name: str, graph: Any, info: Any) -> list[Problem]:
     for node in graph.nodes:
         if node not in HIDDEN_NODES and (node.startswith("__") or not node.strip()):
             problems.append(Problem(name, f"node name {node!r} is reserved or blank"))
-    return problems
+    return problems, notes
 
 
 def check_schema(schema: Any) -> list[str]:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging.config
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -260,6 +261,86 @@ def graphs(config: ConfigOption = None) -> None:
 
 
 @app.command()
+def audit(
+    source: Annotated[
+        str, typer.Argument(help="The site: a local folder (CI), or an https git URL.")
+    ],
+    subdir: Annotated[str | None, typer.Option(help="Content folder inside it, e.g. docs.")] = None,
+    ref: Annotated[str | None, typer.Option(help="Branch or tag of a git URL.")] = None,
+    format: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--format",
+            help="text, json, sarif, junit, github or markdown; FORMAT=FILE writes a file. "
+            "Repeat for several (one may go to standard output).",
+        ),
+    ] = None,
+    fail_on: Annotated[
+        str,
+        typer.Option(
+            help="Kinds that fail the build: broken, assets, anchors, escaped, orphans, "
+            "content-orphans, all or none (comma-separated)."
+        ),
+    ] = "broken,assets,anchors",
+    baseline: Annotated[
+        Path | None, typer.Option(help="Accepted findings (JSON); only new ones fail.")
+    ] = None,
+    write_baseline: Annotated[
+        Path | None, typer.Option(help="Write a baseline of today's findings and exit 0.")
+    ] = None,
+    changed_since: Annotated[
+        str | None,
+        typer.Option(help="Only findings in files changed since this git ref (merge base)."),
+    ] = None,
+    max_pages: Annotated[int, typer.Option(min=1, help="Pages read at most.")] = 50_000,
+    config: ConfigOption = None,
+) -> None:
+    """Audit the links of a site for CI: exit 0 clean, 1 findings that fail, 2 bad
+    usage, 3 the site could not be read (docs/topical-mesh.md)."""
+    from genesis_mesh.audit.command import AuditOptions
+    from genesis_mesh.audit.command import audit as run_audit
+
+    settings = _settings(config)
+    options = AuditOptions(
+        source=source,
+        config=settings.config,
+        subdir=subdir,
+        ref=ref,
+        formats=format or ["text"],
+        fail_on=fail_on,
+        baseline=baseline,
+        write_baseline=write_baseline,
+        changed_since=changed_since,
+        max_pages=max_pages,
+        graph_context=_operator_defaults(settings, "topical_mesh"),
+    )
+    say = console.print if console.is_terminal else _plain_stderr
+    code = run_audit(
+        options, lambda m: say(m, markup=False, highlight=False, soft_wrap=True), _stdout
+    )
+    raise typer.Exit(code)
+
+
+def _operator_defaults(settings: Settings, graph: str) -> dict[str, Any]:
+    from genesis_mesh.runner.context import read_policy
+
+    try:
+        return read_policy(graph, settings.graph_context.get(graph, {})).defaults
+    except ValueError as exc:
+        console.print(f"[red]Invalid settings:[/red] {exc}", soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+def _plain_stderr(message: str, **_options: Any) -> None:
+    sys.stderr.write(message + "\n")
+
+
+def _stdout(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+@app.command()
 def run(
     graph: Annotated[str, typer.Argument(help="Name of a registered graph.")],
     input: Annotated[str, typer.Option("--input", help="The graph's input as JSON.")] = "{}",
@@ -275,8 +356,8 @@ def run(
     except json.JSONDecodeError as exc:
         console.print(f"[red]--input/--context is not valid JSON:[/red] {exc}")
         raise typer.Exit(2) from None
-    if not isinstance(payload, dict) or not isinstance(context_values, dict):
-        console.print("[red]--input and --context must be JSON objects[/red]")
+    if not isinstance(context_values, dict):
+        console.print("[red]--context must be a JSON object[/red]")
         raise typer.Exit(2)
     # The terminal runs on one's own machine: local sources are allowed unless refused.
     context_values.setdefault("allow_local_sources", True)
@@ -286,7 +367,7 @@ def run(
 
 
 async def _run_in_terminal(
-    settings: Settings, graph: str, payload: dict[str, Any], context: dict[str, Any]
+    settings: Settings, graph: str, payload: Any, context: dict[str, Any]
 ) -> int:
     from genesis_mesh.services import open_services
 
@@ -362,7 +443,11 @@ class _NodeView:
     def apply(self, event: Event) -> None:
         if event.node is None:
             return
-        row = self.rows.setdefault(event.node, {"status": "pending", "message": "", "t0": None})
+        name = event.node
+        namespace = event.data.get("namespace")
+        if namespace and event.type != EventType.NODE_PROGRESS:  # a subgraph's own node
+            name = f"{str(namespace[0]).split(':')[0]} › {event.node}"
+        row = self.rows.setdefault(name, {"status": "pending", "message": "", "t0": None})
         if event.type == EventType.NODE_STARTED:
             row.update(status="running", t0=event.ts)
         elif event.type == EventType.NODE_PROGRESS:

@@ -4,13 +4,20 @@ GenesisMeshError
 ├── NotFound            (not_found)          404
 │   ├── GraphNotFound   (graph_not_found)
 │   ├── RunNotFound     (run_not_found)
-│   └── ThreadNotFound  (thread_not_found)
+│   ├── ThreadNotFound  (thread_not_found)
+│   └── UploadNotFound  (upload_not_found)
 ├── GraphUnavailable    (graph_unavailable)  503
 ├── ChatModelNotConfigured (chat_model_not_configured) 503
 ├── InvalidInput        (invalid_input)      422
+│   ├── AnswerRequired  (answer_required)
+│   ├── AnswersByIdRequired (answers_by_id_required)
+│   ├── UnknownInterrupt (unknown_interrupt)
 │   ├── InvalidContext  (invalid_context)    a run's context or config LangGraph refuses
 │   └── ContextLocked   (context_locked)     a context key the operator or graph fixes
 ├── TokenInUrl          (token_in_url)       400
+├── ArchiveTooLarge     (archive_too_large)  413
+├── UnsupportedArchive  (unsupported_archive) 415  the content type is not an archive's
+├── ArchiveRefused      (archive_refused)    422  detail.rule names the check
 ├── OriginNotAllowed    (origin_not_allowed) 403 (a refused /ws handshake)
 ├── Unauthorized        (unauthorized)       401
 │   ├── AuthenticationRequired (authentication_required)
@@ -23,7 +30,8 @@ GenesisMeshError
 │   └── InvalidRunState (invalid_run_state)
 └── LimitExceeded       (limit_exceeded)     429
     ├── RateLimited     (rate_limited)       with Retry-After
-    └── TooManyActiveRuns (too_many_active_runs)
+    ├── TooManyActiveRuns (too_many_active_runs)
+    └── TooManyUploads  (too_many_uploads)
 """
 
 from __future__ import annotations
@@ -80,6 +88,18 @@ class ThreadNotFound(NotFound):
         )
 
 
+class UploadNotFound(NotFound):
+    code = "upload_not_found"
+
+    def __init__(self, upload_id: str) -> None:
+        super().__init__(
+            f"No upload with id {upload_id!r}; uploads expire "
+            "(GENESIS_MESH_UPLOAD_TTL_SECONDS): send the archive again with "
+            "POST /api/v1/uploads.",
+            {"upload_id": upload_id},
+        )
+
+
 class GraphUnavailable(GenesisMeshError):
     code = "graph_unavailable"
     http_status = 503
@@ -115,6 +135,52 @@ class ChatModelNotConfigured(GenesisMeshError):
 class InvalidInput(GenesisMeshError):
     code = "invalid_input"
     http_status = 422
+
+
+class AnswerRequired(InvalidInput):
+    """A resume without an answer to a run that asked a question (LangGraph 1.2 fails
+    the run on `Command(resume=None)`); the run keeps waiting."""
+
+    code = "answer_required"
+
+    def __init__(self, run_id: str, pending: list[str], empty_map: bool = False) -> None:
+        why = (
+            "an empty object is a map of answers by interrupt id naming none"
+            if empty_map
+            else "a resume without a value"
+        )
+        super().__init__(
+            f"Run {run_id!r} waits for an answer and {why} gives it none; resume with "
+            '"value" set to the answer (one interrupt pending) or to a map '
+            "{interrupt id: answer}. The run keeps waiting.",
+            {"run_id": run_id, "pending_interrupt_ids": pending},
+        )
+
+
+class AnswersByIdRequired(InvalidInput):
+    """One plain value for a run with several interrupts pending: LangGraph cannot tell
+    which it answers; the run keeps waiting."""
+
+    code = "answers_by_id_required"
+
+    def __init__(self, run_id: str, pending: list[str]) -> None:
+        super().__init__(
+            f"Run {run_id!r} waits on {len(pending)} interrupts ({', '.join(pending)}); "
+            'resume with "value" a map {interrupt id: answer} (RunInfo.interrupt.interrupts '
+            "lists them). The run keeps waiting.",
+            {"run_id": run_id, "pending_interrupt_ids": pending},
+        )
+
+
+class UnknownInterrupt(InvalidInput):
+    code = "unknown_interrupt"
+
+    def __init__(self, run_id: str, unknown: list[str], pending: list[str]) -> None:
+        super().__init__(
+            f"Run {run_id!r} has no pending interrupt {', '.join(unknown)}; answer only the "
+            f"pending ones ({', '.join(pending) or 'none'}). The run keeps waiting.",
+            {"run_id": run_id, "interrupt_ids": unknown, "pending_interrupt_ids": pending},
+        )
 
 
 class InvalidContext(InvalidInput):
@@ -326,3 +392,55 @@ class TokenExpired(Unauthorized):
 
     def __init__(self) -> None:
         super().__init__("The token has expired; get a new one and authenticate again.")
+
+
+class ArchiveTooLarge(GenesisMeshError):
+    """The uploaded archive itself is over the size limit (counted while it arrives)."""
+
+    code = "archive_too_large"
+    http_status = 413
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"The archive is over {limit} bytes; upload only the content folder, or raise "
+            "GENESIS_MESH_UPLOAD_MAX_BYTES.",
+            {"limit": limit, "setting": "GENESIS_MESH_UPLOAD_MAX_BYTES"},
+        )
+
+
+class UnsupportedArchive(GenesisMeshError):
+    code = "unsupported_archive"
+    http_status = 415
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The content type is not an archive type; send the .zip or .tar.gz itself as "
+            "the body (not a form) with Content-Type application/zip or application/gzip.",
+            {"accepted": ["application/zip", "application/gzip"]},
+        )
+
+
+class ArchiveRefused(GenesisMeshError):
+    """An archive member breaks a rule a hostile archive would exploit; nothing of the
+    archive is kept. `detail.rule` names the rule, `detail.member` the entry."""
+
+    code = "archive_refused"
+    http_status = 422
+
+    def __init__(self, rule: str, message: str, member: str | None = None) -> None:
+        shown = f" ({member[:200]!r})" if member else ""
+        super().__init__(
+            f"The archive was refused{shown}: {message}", {"rule": rule, "member": member}
+        )
+        self.rule = rule
+
+
+class TooManyUploads(LimitExceeded):
+    code = "too_many_uploads"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"You already have {limit} uploads; they expire after "
+            "GENESIS_MESH_UPLOAD_TTL_SECONDS (limit: GENESIS_MESH_UPLOAD_MAX_PER_USER).",
+            {"limit": limit, "setting": "GENESIS_MESH_UPLOAD_MAX_PER_USER"},
+        )

@@ -25,25 +25,32 @@ from genesis_mesh.observability.tracing import configure_tracing
 from genesis_mesh.reload import watching
 from genesis_mesh.services import open_services
 from genesis_mesh.settings import Settings
+from genesis_mesh.uploads.limits import ArchiveLimits
+from genesis_mesh.uploads.store import UploadStore
 
 logger = logging.getLogger(__name__)
+UPLOAD_SETTING = "GENESIS_MESH_UPLOAD_MAX_BYTES"
 
 
 class BodySizeLimit:
     """Answers 413 in the API's error format when a request body is over the limit, be it
     announced by Content-Length or only found out while reading a chunked body."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: dict[str, tuple[int, str]] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}  # path -> (limit, setting) for bodies such as uploads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit, setting = self.larger.get(scope["path"], (self.max_bytes, _REQUEST_SETTING))
         length = dict(scope.get("headers") or []).get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.max_bytes:
-            await _too_large(self.max_bytes)(scope, receive, send)
+        if length.isdigit() and int(length) > limit:
+            await _too_large(limit, setting)(scope, receive, send)
             return
         received = 0
         started = False
@@ -52,10 +59,10 @@ class BodySizeLimit:
             nonlocal received
             message = await receive()
             received += len(message.get("body", b""))
-            if received > self.max_bytes:
+            if received > limit:
                 # An HTTPException passes through FastAPI's body parsing (anything else
                 # would become a 400) and reaches `_handle_http`.
-                raise _BodyTooLarge(self.max_bytes)
+                raise _BodyTooLarge(limit, setting)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -65,23 +72,26 @@ class BodySizeLimit:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLarge:
+        except _BodyTooLarge as exc:
             if not started:
-                await _too_large(self.max_bytes)(scope, receive, send)
+                await _too_large(exc.limit, exc.setting)(scope, receive, send)
+
+
+_REQUEST_SETTING = "GENESIS_MESH_MAX_REQUEST_BYTES"
 
 
 class _BodyTooLarge(StarletteHTTPException):
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, setting: str = _REQUEST_SETTING) -> None:
         super().__init__(413)
         self.limit = limit
+        self.setting = setting
 
 
-def _too_large(limit: int) -> JSONResponse:
+def _too_large(limit: int, setting: str = _REQUEST_SETTING) -> JSONResponse:
     return JSONResponse(
         {
             "code": "request_too_large",
-            "message": f"The request body is over {limit} bytes; send less "
-            "(limit: GENESIS_MESH_MAX_REQUEST_BYTES).",
+            "message": f"The request body is over {limit} bytes; send less (limit: {setting}).",
             "detail": {"limit": limit},
         },
         status_code=413,
@@ -118,10 +128,20 @@ class GenesisMesh:
             allow_methods=["GET", "POST"],
             allow_headers=["*"],
         )
-        self.app.add_middleware(BodySizeLimit, max_bytes=self.settings.max_request_bytes)
+        self.app.add_middleware(
+            BodySizeLimit,
+            max_bytes=self.settings.max_request_bytes,
+            larger={"/api/v1/uploads": (self.settings.upload_max_bytes, UPLOAD_SETTING)},
+        )
         self.app.add_middleware(RequestContext)  # outermost: every answer has its request id
         configure_tracing()
         self.app.state.limits = ProcessLimits(self.settings)
+        self.app.state.uploads = UploadStore(
+            self.settings.upload_dir(),
+            ArchiveLimits.from_settings(self.settings),
+            self.settings.upload_ttl_seconds,
+            self.settings.upload_max_per_user,
+        )
         self.app.add_exception_handler(GenesisMeshError, _handle_error)  # type: ignore[arg-type]
         self.app.add_exception_handler(RequestValidationError, _handle_validation)  # type: ignore[arg-type]
         self.app.add_exception_handler(StarletteHTTPException, _handle_http)  # type: ignore[arg-type]
@@ -184,7 +204,7 @@ _UNREADABLE_BODY = (
 
 async def _handle_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     if isinstance(exc, _BodyTooLarge):
-        return _too_large(exc.limit)
+        return _too_large(exc.limit, exc.setting)
     code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
     message = str(exc.detail)
     if exc.status_code == 413:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-PROTOCOL_VERSION = "1.2"
+PROTOCOL_VERSION = "2.0"
 
 
 class RunStatus(StrEnum):
@@ -45,6 +45,7 @@ class EventType(StrEnum):
     NODE_COMPLETED = "node.completed"
     NODE_FAILED = "node.failed"
     MESSAGE_DELTA = "message.delta"
+    MESSAGE_TOOL = "message.tool"
     RUN_INTERRUPTED = "run.interrupted"
     RUN_RESUMED = "run.resumed"
     RUN_COMPLETED = "run.completed"
@@ -96,14 +97,24 @@ ID_PATTERN = r"^[^\x00-\x1f\x7f]*$"
 characters have no use in an id."""
 
 
+_INT_RANGE = range(-(2**63), 2**64)
+"""What LangGraph's checkpoint serializer (msgpack) can store; a run whose input or
+answer holds a larger integer fails at its first checkpoint, bare LangGraph too."""
+
+
 def _finite(value: Any) -> Any:
     """Refuse NaN and infinities anywhere in a JSON value: they are not JSON (RFC 8259),
-    PostgreSQL refuses them, and Python's parser lets them in (`NaN`, `1e999`)."""
+    PostgreSQL refuses them, and Python's parser lets them in (`NaN`, `1e999`). Refuse
+    integers past 64 bits too: LangGraph cannot checkpoint them."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, float) and not math.isfinite(item):
             raise ValueError("NaN and infinite numbers are not JSON; send a finite number")
+        if isinstance(item, int) and not isinstance(item, bool) and item not in _INT_RANGE:
+            raise ValueError(
+                "integers past 64 bits cannot be checkpointed by LangGraph; send them as text"
+            )
         if isinstance(item, dict):
             stack.extend(item.values())
         elif isinstance(item, list):
@@ -115,6 +126,22 @@ RunId = Annotated[str, Field(min_length=1, max_length=200, pattern=ID_PATTERN)]
 ThreadId = Annotated[str, Field(max_length=200, pattern=ID_PATTERN)]
 JsonObject = Annotated[dict[str, Any], AfterValidator(_finite)]
 JsonValue = Annotated[Any, AfterValidator(_finite)]
+
+
+class SendTarget(BaseModel):
+    """LangGraph's `Send`: run `node` with `arg` as its input."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    node: str = Field(min_length=1, max_length=200)
+    arg: JsonValue = None
+
+
+NodeName = Annotated[str, Field(min_length=1, max_length=200)]
+Goto = NodeName | SendTarget | list[NodeName | SendTarget]
+"""Where a resumed run goes next (LangGraph's `Command(goto=...)`)."""
+StateUpdate = JsonObject | list[tuple[str, JsonValue]]
+"""State keys a resume writes first (LangGraph's `Command(update=...)`)."""
 
 
 class RunConfig(BaseModel):
@@ -153,7 +180,7 @@ class _ClientMessage(BaseModel):
 class StartMessage(_ClientMessage):
     type: Literal["start"]
     graph: str = Field(min_length=1, max_length=200)
-    input: JsonObject = Field(default_factory=dict)
+    input: JsonValue = Field(default_factory=dict)
     thread_id: ThreadId | None = None
     client_ref: str | None = Field(default=None, max_length=200)
     multitask: MultitaskPolicy = MultitaskPolicy.REJECT
@@ -182,6 +209,8 @@ class ResumeMessage(_ClientMessage):
     type: Literal["resume"]
     run_id: RunId
     value: JsonValue = None
+    goto: Goto | None = None
+    update: StateUpdate | None = None
 
 
 class AuthMessage(_ClientMessage):
@@ -223,7 +252,11 @@ class RunCreate(BaseModel):
     )
 
     graph: str = Field(min_length=1, max_length=200, description="Name of a registered graph.")
-    input: JsonObject = Field(default_factory=dict, description="The graph's input.")
+    input: JsonValue = Field(
+        default_factory=dict,
+        description="The graph's input: any JSON value the graph takes (an object of state "
+        "keys for a StateGraph; a string or list for a functional-API entrypoint).",
+    )
     thread_id: ThreadId | None = Field(
         default=None, description="Continue this thread; new one if omitted."
     )
@@ -248,12 +281,49 @@ class InterruptRequest(BaseModel):
 
 class ResumeRequest(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"value": {"approved": True}}, {}]}
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"value": {"approved": True}},
+                {"value": {"<interrupt id>": "yes", "<other interrupt id>": "no"}},
+                {"value": "yes", "update": {"note": "checked"}, "goto": "review"},
+                {},
+            ]
+        },
     )
 
     value: JsonValue = Field(
-        default=None, description="Answer to the run's question, if it asked one."
+        default=None,
+        description="The answer to the run's question; with several interrupts pending, a "
+        "map {interrupt id: answer}. Required when the run asked a question (unless "
+        "`goto` or `update` steer it instead).",
     )
+    goto: Goto | None = Field(
+        default=None, description="Node(s) to go to next, LangGraph's `Command(goto=...)`."
+    )
+    update: StateUpdate | None = Field(
+        default=None, description="State update applied first, `Command(update=...)`."
+    )
+
+    def command(self) -> dict[str, Any]:
+        """`goto` and `update` as plain JSON for the runner."""
+        return _steering(self.goto, self.update)
+
+
+def _steering(goto: Goto | None, update: StateUpdate | None) -> dict[str, Any]:
+    steer: dict[str, Any] = {}
+    if goto is not None:
+        items = goto if isinstance(goto, list) else [goto]
+        dumped = [g.model_dump() if isinstance(g, SendTarget) else g for g in items]
+        steer["goto"] = dumped if isinstance(goto, list) else dumped[0]
+    if update is not None:
+        steer["update"] = [list(pair) for pair in update] if isinstance(update, list) else update
+    return steer
+
+
+def resume_steering(message: ResumeMessage) -> dict[str, Any]:
+    """`goto` and `update` of a socket `resume` as plain JSON for the runner."""
+    return _steering(message.goto, message.update)
 
 
 class RunInfo(BaseModel):
@@ -263,10 +333,15 @@ class RunInfo(BaseModel):
     status: RunStatus
     created_at: datetime
     updated_at: datetime
-    input: dict[str, Any] = Field(default_factory=dict)
+    input: Any = Field(default_factory=dict)
     output: Any = None
     error: dict[str, Any] | None = None
-    interrupt: Any = None
+    interrupt: Any = Field(
+        default=None,
+        description="Why the run waits: `reason` (question, pause, shutdown, breakpoint); "
+        "for a question every pending interrupt in `interrupts` ({id, value, node, "
+        "namespace}) and the first also as `question`, `interrupt_id`, `node`.",
+    )
     last_seq: int = 0
     stop_requested: str | None = Field(
         default=None, description="A pause or cancel asked for and not carried out yet."

@@ -20,12 +20,39 @@ from genesis_mesh.bus.redis import RedisBus
 from genesis_mesh.checkpointers import open_checkpointer
 from genesis_mesh.registry import GraphRegistry
 from genesis_mesh.runner import Runner, RunnerOptions
+from genesis_mesh.runner.context import read_policy
 from genesis_mesh.runner.worker import Worker
 from genesis_mesh.settings import Settings
 from genesis_mesh.store import RunStore
 from genesis_mesh.store.queue import RunQueue
 from genesis_mesh.store_owners import OwnedStore
 from genesis_mesh.stores import open_store, read_store_config
+
+
+def graph_contexts(
+    configured: dict[str, Any], offered: dict[str, Any], registry: GraphRegistry
+) -> dict[str, Any]:
+    """`GENESIS_MESH_GRAPH_CONTEXT`, with what the host offers (today `upload_root`, the
+    folder of uploaded sites) added to the defaults of each graph whose context schema
+    declares the field; the operator's own values win. Other graphs get exactly the
+    configured values."""
+    contexts = dict(configured)
+    for name, entry in registry.entries.items():
+        schema = getattr(entry.graph, "context_schema", None)
+        fields = getattr(schema, "__dataclass_fields__", None) or getattr(
+            schema, "model_fields", None
+        )
+        wanted = {k: v for k, v in offered.items() if fields and k in fields}
+        if not wanted:
+            continue
+        policy = read_policy(name, configured.get(name, {}))
+        defaults = {**wanted, **policy.defaults}
+        # The flat shape when nothing is locked: the runner also reads it, unparsed, as
+        # the settings of the input's validators.
+        contexts[name] = (
+            {"defaults": defaults, "locked": sorted(policy.locked)} if policy.locked else defaults
+        )
+    return contexts
 
 
 @dataclass
@@ -100,7 +127,11 @@ async def open_services(
                 interrupt_wait_seconds=settings.interrupt_wait_seconds,
                 run_timeout_seconds=settings.run_timeout_seconds,
                 follow_poll_seconds=settings.claim_poll_seconds,
-                graph_context=settings.graph_context,
+                graph_context=graph_contexts(
+                    settings.graph_context,
+                    {"upload_root": str(settings.upload_dir().resolve())},
+                    registry,
+                ),
             ),
             queue=queue,
         )

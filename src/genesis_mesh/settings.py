@@ -141,6 +141,27 @@ class Settings(BaseSettings):
     interrupt_wait_seconds: float = Field(
         default=30.0, ge=0, description="How long pause/cancel wait for the run to stop."
     )
+    upload_max_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=1024,
+        description="Largest archive POST /api/v1/uploads takes.",
+    )
+    upload_max_unpacked_bytes: int = Field(
+        default=500 * 1024 * 1024, ge=1024, description="Bytes an upload may unpack to."
+    )
+    upload_max_files: int = Field(
+        default=20_000, ge=1, description="Files and folders an uploaded archive may hold."
+    )
+    upload_max_ratio: int = Field(
+        default=100,
+        ge=2,
+        description="Unpacked / packed size above which an archive (or a zip entry) is "
+        "refused as a zip bomb (checked beyond the first MiB).",
+    )
+    upload_max_per_user: int = Field(default=20, ge=1, description="Uploads kept per user.")
+    upload_ttl_seconds: float = Field(
+        default=24 * 3600.0, gt=0, description="Uploads are deleted this long after arriving."
+    )
     graph_context: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description='Per-graph runtime context values, e.g. {"topical_mesh": {...}} (JSON).',
@@ -227,6 +248,11 @@ class Settings(BaseSettings):
         if self.auth == "auto":
             return not is_loopback(self.host)
         return self.auth == "required"
+
+    def upload_dir(self) -> Path:
+        """Where uploaded sites are unpacked, one folder per upload (shared by API
+        processes and workers in the scale-out mode)."""
+        return self.data_dir / "uploads"
 
     def resolved_database_url(self) -> str:
         """The run store URL, defaulting to a SQLite file in `data_dir`."""

@@ -41,7 +41,7 @@ from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import StateGraph
 from langgraph.pregel import Pregel
-from langgraph.types import Command, Durability
+from langgraph.types import Durability
 
 from genesis_mesh.protocol import Event, EventType, RunStatus
 from genesis_mesh.registry import GraphEntry
@@ -50,8 +50,13 @@ from genesis_mesh.runner.events import (
     EventDraft,
     StreamMapper,
     describe_error,
-    to_jsonable,
 )
+from genesis_mesh.runner.interrupts import (
+    pending_interrupts,
+    question_interrupt,
+    resume_command,
+)
+from genesis_mesh.serialization import serialize
 
 __all__ = ["GraphHarness", "LiveHost", "RunResult", "fake_chat_model", "free_port", "live_host"]
 
@@ -65,7 +70,8 @@ class RunResult:
 
     `events` are protocol `Event`s numbered like the host numbers them (`seq` continues
     across a resume of the same run); `output` is set when the run succeeded, `interrupt`
-    when it waits (`{"reason": "question", "question": ..., "interrupt_id": ...}`),
+    when it waits (`{"reason": "question", "question": ..., "interrupt_id": ..., "node": ...,
+    "namespace": [...], "interrupts": [...]}`),
     `error` (`{"type", "message"}`) when it failed.
     """
 
@@ -78,8 +84,14 @@ class RunResult:
 
     @property
     def question(self) -> Any:
-        """The value the graph passed to `interrupt(...)`, or None."""
+        """The value the graph passed to `interrupt(...)` (the first, when several nodes
+        asked), or None."""
         return (self.interrupt or {}).get("question")
+
+    @property
+    def interrupts(self) -> list[dict[str, Any]]:
+        """Every pending interrupt: `{"id", "value", "node", "namespace"}` each."""
+        return list((self.interrupt or {}).get("interrupts", []))
 
     def types(self) -> list[str]:
         """The event types in order, e.g. `["run.started", "node.started", ...]`."""
@@ -135,10 +147,11 @@ class GraphHarness:
             "recursion_limit": 200,
         }
 
-    async def run(self, input: dict[str, Any] | None = None, *, context: Any = None) -> RunResult:
-        """Start a run with `input` (validated like the host does) and run it to its end
-        or its first interrupt. `context` replaces the harness's context for this run."""
-        data = self.entry.validate_input(input or {})
+    async def run(self, input: Any = None, *, context: Any = None) -> RunResult:
+        """Start a run with `input` (checked like the host does: any JSON value the graph
+        takes; None means `{}`) and run it to its end or its first interrupt. `context`
+        replaces the harness's context for this run."""
+        data = self.entry.validate_input({} if input is None else input)
         self.run_id = str(uuid.uuid4())
         self.events = []
         if context is not None:
@@ -155,14 +168,18 @@ class GraphHarness:
         )
         return await self._execute(data, opening)
 
-    async def resume(self, value: Any = None) -> RunResult:
+    async def resume(self, value: Any = None, *, goto: Any = None, update: Any = None) -> RunResult:
         """Continue the interrupted run: `value` answers its question (`interrupt(...)`
-        returns it inside the node)."""
+        returns it inside the node); with several interrupts pending, a map
+        `{interrupt id: answer}` (`RunResult.interrupts` lists them). `goto` and `update`
+        are LangGraph's `Command(goto=..., update=...)`. A resume the host would refuse
+        raises its error (`AnswerRequired`, `AnswersByIdRequired`, `UnknownInterrupt`)."""
         if self.run_id is None or self._interrupt is None:
             raise RuntimeError("resume() needs a run that is waiting: call run() first")
-        question = self._interrupt.get("reason") == "question"
-        payload: Command[Any] | None = Command(resume=value) if question else None
-        opening = EventDraft(EventType.RUN_RESUMED, None, {"value": to_jsonable(value)})
+        payload = resume_command(self.run_id, self._interrupt, value, goto, update)
+        data = {"value": serialize(value)}
+        data.update({k: v for k, v in (("goto", goto), ("update", update)) if v is not None})
+        opening = EventDraft(EventType.RUN_RESUMED, None, data)
         return await self._execute(payload, opening)
 
     async def state(self) -> Any:
@@ -202,18 +219,15 @@ class GraphHarness:
     async def _settle(self, start: int) -> RunResult:
         state = await self.graph.aget_state(self.config)
         if state.interrupts:
-            first = state.interrupts[0]
-            node = next((t.name for t in state.tasks if t.interrupts), None)
-            question = to_jsonable(first.value)
-            data = {"reason": "question", "question": question, "interrupt_id": first.id}
-            self._interrupt = {**data, "node": node}
-            self._append(EventDraft(EventType.RUN_INTERRUPTED, node, data))
+            self._interrupt = question_interrupt(await pending_interrupts(self.graph, self.config))
+            data = {k: v for k, v in self._interrupt.items() if k != "node"}
+            self._append(EventDraft(EventType.RUN_INTERRUPTED, self._interrupt["node"], data))
             return self._result(start, RunStatus.INTERRUPTED, interrupt=self._interrupt)
         if state.next:
             self._interrupt = {"reason": "breakpoint", "next": list(state.next)}
             self._append(EventDraft(EventType.RUN_INTERRUPTED, None, dict(self._interrupt)))
             return self._result(start, RunStatus.INTERRUPTED, interrupt=self._interrupt)
-        output = self.entry.output_of(to_jsonable(state.values))
+        output = self.entry.output_of(serialize(state.values))
         self._append(EventDraft(EventType.RUN_COMPLETED, None, {"output": output}))
         return self._result(start, RunStatus.SUCCEEDED, output=output)
 

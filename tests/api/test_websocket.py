@@ -179,7 +179,7 @@ async def test_second_start_on_a_busy_thread_is_refused(host: LiveHost) -> None:
         ('{"type": "resume", "run_id": "run-nope"}', "run_not_found"),
         ('{"type": "start", "graph": "nope", "input": {}}', "graph_not_found"),
         ('{"type": "start", "graph": "broken", "input": {}}', "graph_unavailable"),
-        ('{"type": "start", "graph": "steps", "input": {"delay": "x"}}', "invalid_input"),
+        ('{"type": "start", "graph": "steps", "input": "not an object"}', "invalid_input"),
         ("[1, 2, 3]", "invalid_message"),
         ('{"type": "ping", "extra": ' + "[" * 5000 + "]" * 5000 + "}", "invalid_json"),
         ('{"type": "ping", "id": ' + "9" * 5000 + "}", "invalid_json"),

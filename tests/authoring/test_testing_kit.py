@@ -6,26 +6,33 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from langchain_core.messages import HumanMessage
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from typing_extensions import TypedDict
 
+from genesis_mesh.errors import AnswerRequired, AnswersByIdRequired
 from genesis_mesh.protocol import FINAL_EVENT_TYPES, Event, EventType, RunStatus
 from genesis_mesh.services import open_services
 from genesis_mesh.settings import Settings
 from genesis_mesh.testing import GraphHarness, fake_chat_model
 from tests.conftest import FIXTURE_CONFIG
-from tests.fixtures.graphs import ask, failing, steps
+from tests.fixtures.graphs import ask, failing, parallel_ask, steps
 
-VOLATILE = {"task_id", "interrupt_id", "thread_id"}
+VOLATILE = {"task_id", "interrupt_id", "thread_id", "id"}
 
 
 def _shape(events: list[Event]) -> list[tuple[str, str | None, dict[str, Any]]]:
-    return [
-        (str(e.type), e.node, {k: v for k, v in e.data.items() if k not in VOLATILE})
-        for e in events
-    ]
+    return [(str(e.type), e.node, _stable(e.data)) for e in events]
+
+
+def _stable(data: dict[str, Any]) -> dict[str, Any]:
+    """An event's data without the ids that differ from thread to thread."""
+    stable = {k: v for k, v in data.items() if k not in VOLATILE}
+    if "interrupts" in stable:
+        stable["interrupts"] = [_stable(item) for item in stable["interrupts"]]
+    return stable
 
 
 async def _host_events(
@@ -85,7 +92,7 @@ async def test_a_failing_node_gives_node_failed_then_run_failed(tmp_path: Path) 
 async def test_bad_input_is_refused_like_the_host_refuses_it() -> None:
     harness = GraphHarness(steps.build_graph())
     try:
-        await harness.run({"delay": "soon"})
+        await harness.run("not an object")
     except Exception as exc:
         assert getattr(exc, "code", None) == "invalid_input"
     else:
@@ -120,3 +127,17 @@ async def test_a_fake_chat_model_in_the_context_streams_message_deltas() -> None
     deltas = result.of(EventType.MESSAGE_DELTA, "reply")
     assert "".join(e.data["text"] for e in deltas) == "Link the pillar page."
     assert len(deltas) > 1
+
+
+async def test_the_kit_answers_parallel_questions_by_id_as_the_host_does() -> None:
+    harness = GraphHarness(parallel_ask.build_graph(), name="parallel_ask")
+    asked = await harness.run()
+    assert [i["node"] for i in asked.interrupts] == ["approve", "name"]
+    with pytest.raises(AnswersByIdRequired):
+        await harness.resume("yes")
+    with pytest.raises(AnswerRequired):
+        await harness.resume()
+    ids = {i["node"]: i["id"] for i in asked.interrupts}
+    done = await harness.resume({ids["approve"]: "yes", ids["name"]: "Atlas"})
+    assert done.status == RunStatus.SUCCEEDED
+    assert sorted(done.output["log"]) == ["approve:yes", "join:-", "name:Atlas"]

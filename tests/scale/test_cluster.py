@@ -119,3 +119,37 @@ def test_a_pause_that_cannot_finish_in_time_says_so(cluster: Cluster) -> None:
         assert response.json()["stop_requested"] == "pause"
         later = wait_for_status(http, run["run_id"], {"interrupted"}, timeout=20)
     assert later["interrupt"] == {"reason": "pause"}
+
+
+def test_a_resume_by_interrupt_id_with_goto_and_update_reaches_the_worker(
+    cluster: Cluster,
+) -> None:
+    first, second = cluster.apis[0], cluster.apis[1]
+    with first.client() as http:
+        run = http.post("/api/v1/runs", json={"graph": "parallel_ask", "input": {}}).json()
+        waiting = wait_for_status(http, run["run_id"], {"interrupted"})
+    ids = {i["node"]: i["id"] for i in waiting["interrupt"]["interrupts"]}
+    assert set(ids) == {"approve", "name"}
+    with second.client() as http:
+        refused = http.post(f"/api/v1/runs/{run['run_id']}/resume", json={"value": "yes"})
+        assert refused.status_code == 422
+        assert refused.json()["code"] == "answers_by_id_required"
+        body = {
+            "value": {ids["approve"]: "yes", ids["name"]: "Atlas"},
+            "update": {"note": "from api 2"},
+            "goto": "extra",
+        }
+        resumed = http.post(f"/api/v1/runs/{run['run_id']}/resume", json=body)
+        assert resumed.status_code == 202, resumed.text
+        done = wait_for_status(http, run["run_id"], {"succeeded", "failed"})
+        assert done["status"] == "succeeded", done
+        events = events_of(http, run["run_id"])
+    assert sorted(done["output"]["log"]) == [
+        "approve:yes",
+        "extra",
+        "join:from api 2",
+        "name:Atlas",
+    ]
+    opening = [e for e in events if e["type"] == "run.resumed"][-1]
+    assert opening["data"]["worker"] in {"w1", "w2"}
+    assert opening["data"]["goto"] == "extra"

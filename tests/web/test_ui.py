@@ -255,6 +255,8 @@ def test_hostile_report_and_names_execute_nothing_and_load_nothing(
     expect(page.locator(".figure-grade dd")).to_have_text("B")
     expect(page.locator(".figure-orphans dd")).to_have_text("2")
     expect(page.locator(".figure-broken dd")).to_have_text("1")
+    expect(page.locator(".finding .place")).to_have_text("docs/p1.md:3:7")
+    expect(page.locator(".finding")).to_contain_text("Broken link to <")
     expect(page.locator(".mesh-nodes .mesh-pillar")).to_have_count(1)
     expect(page.locator(".mesh-nodes .mesh-orphan")).to_have_count(2)
     expect(page.locator(".mesh-edges .mesh-edge-missing")).to_have_count(1)
@@ -295,4 +297,43 @@ def test_hostile_report_and_names_execute_nothing_and_load_nothing(
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.wait_for_timeout(200)
     assert canary.requests == []
+    assert_clean(ui)
+
+
+def test_two_parallel_questions_get_a_form_each_and_are_answered_one_by_one(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "parallel_ask")
+    forms = page.locator("#question .question-form")
+    expect(forms).to_have_count(2)
+    expect(page.locator("#question")).to_contain_text("Approve the plan?")
+    expect(page.locator("#question")).to_contain_text("What is it called?")
+    expect(ui.node("approve")).to_have_attribute("data-status", "interrupted")
+    expect(ui.node("name")).to_have_attribute("data-status", "interrupted")
+    ui.shot("two questions")
+    naming = forms.filter(has_text="What is it called?")
+    naming.get_by_label("Your answer").fill("Atlas")
+    naming.get_by_role("button", name="Answer and resume").click()
+    expect(forms).to_have_count(1)  # asked again: only the unanswered question is left
+    expect(forms).to_contain_text("Approve the plan?")
+    forms.get_by_label("Your answer").fill("yes")
+    forms.get_by_role("button", name="Answer and resume").click()
+    expect(status(ui)).to_have_text("succeeded")
+    expect(page.locator("#output-json")).to_contain_text("name:{'answer': 'Atlas'}")
+    expect(page.locator("#output-json")).to_contain_text("approve:{'answer': 'yes'}")
+    assert_clean(ui)
+
+
+def test_a_question_from_inside_a_subgraph_marks_its_parent_node(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "sub_ask")
+    expect(page.locator("#question-form")).to_contain_text("Publish the draft?")
+    expect(ui.node("review")).to_have_attribute("data-status", "interrupted")
+    expect(ui.node("review")).to_contain_text("confirm")  # the inner node that asked
+    expect(ui.node("begin")).to_have_attribute("data-status", "done")
+    assert page.locator('[data-node="draft"], [data-node="confirm"]').count() == 0
+    page.get_by_label("Your answer").fill("ok")
+    page.get_by_role("button", name="Answer and resume").click()
+    expect(status(ui)).to_have_text("succeeded")
+    expect(ui.node("review")).to_have_attribute("data-status", "done")
+    expect(ui.node("finish")).to_have_attribute("data-status", "done")
     assert_clean(ui)

@@ -9,8 +9,11 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from graphs.topical_mesh.anchors import generator_of
+from graphs.topical_mesh.assets import AssetIndex
 from graphs.topical_mesh.context import Context, resolve_context
 from graphs.topical_mesh.errors import CloneRefused
+from graphs.topical_mesh.jekyll import collection_permalinks
 from graphs.topical_mesh.markdown_page import PageDraft
 from graphs.topical_mesh.navigation import (
     CONFIG_FILES,
@@ -23,7 +26,7 @@ from graphs.topical_mesh.nodes.clone import checkout_is_present, fetch_source
 from graphs.topical_mesh.nodes.progress import Progress, run_id
 from graphs.topical_mesh.parallel import read_pages, worker_count
 from graphs.topical_mesh.reader import Scan, read_inside, scan_markdown
-from graphs.topical_mesh.site_parser import assemble_site
+from graphs.topical_mesh.site_parser import SiteFacts, assemble_site
 from graphs.topical_mesh.state import State
 from graphs.topical_mesh.workspace import remove_in_background
 
@@ -86,12 +89,53 @@ async def _parse_checkout(
     site_url = state.get("site_url") or site_url_from_config({k: v[0] for k, v in configs.items()})
     progress.say("resolving links and comparing topics")
     prefix = subdir + "/" if subdir else ""
-    site = await asyncio.to_thread(assemble_site, drafts, site_url, nav_targets, prefix)
+    others = (
+        scan.others
+        if not subdir
+        else await asyncio.to_thread(_checkout_files, checkout_real, ctx.max_files_scanned)
+    )
+    facts = SiteFacts(
+        site_url=site_url,
+        extra_nav_targets=nav_targets,
+        path_prefix=prefix,
+        assets=AssetIndex([prefix + f for f in others] if not subdir else others, prefix),
+        generator=generator_of(
+            configs,
+            os.path.isdir(os.path.join(root, ".obsidian"))
+            or os.path.isdir(os.path.join(checkout_real, ".obsidian")),
+        ),
+    )
+    jekyll = configs.get("_config.yml")
+    if jekyll:
+        facts.jekyll_collections = collection_permalinks(jekyll[0])
+    facts.wikilinks = not any(_is_hugo(name, cfg) for name, (cfg, _where) in configs.items())
+    if subdir and any(name.startswith("docusaurus") for name in _docusaurus_configs(checkout_real)):
+        facts.route_bases.append("/" + subdir.rpartition("/")[2] + "/")
+    site = await asyncio.to_thread(assemble_site, drafts, facts)
     progress.say(
         f"parsed {len(site.pages)} pages, {site.link_occurrences} internal links, "
         f"{len(site.broken_links)} broken"
     )
     return {**site.as_state(), "notes": notes + site.notes}
+
+
+def _is_hugo(name: str, config: dict[str, Any]) -> bool:
+    return name.startswith("hugo.") or (name.startswith("config.") and "baseURL" in config)
+
+
+def _docusaurus_configs(checkout_real: str) -> list[str]:
+    """Docusaurus config files at the top or in `website/` (docs are served under /docs/)."""
+    names = []
+    for folder in ("", "website"):
+        for ext in ("js", "ts", "mjs"):
+            if os.path.isfile(os.path.join(checkout_real, folder, f"docusaurus.config.{ext}")):
+                names.append(f"docusaurus.config.{ext}")
+    return names
+
+
+def _checkout_files(checkout_real: str, max_entries: int) -> list[str]:
+    """Every non-markdown file of the checkout (assets may live outside the content)."""
+    return scan_markdown(checkout_real, max_entries).others
 
 
 def _content_root(checkout_real: str, subdir: str) -> str:

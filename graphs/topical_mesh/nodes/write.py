@@ -9,6 +9,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from graphs.topical_mesh.context import Context
+from graphs.topical_mesh.findings import all_findings
 from graphs.topical_mesh.mermaid import mermaid_diagram, strongest_links
 from graphs.topical_mesh.nodes.progress import Progress
 from graphs.topical_mesh.report import render_report
@@ -30,6 +31,7 @@ async def write(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     progress.say("report written")
     return {
         **written,
+        "findings": all_findings(snapshot),
         "mermaid_diagram": diagram,
         "strongest_links": strongest_links(snapshot),
         "report_markdown": report,

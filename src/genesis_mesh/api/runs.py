@@ -13,6 +13,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from genesis_mesh.api.access import OwnedRun, thread_of
 from genesis_mesh.api.deps import ServicesDep, ThreadIdQuery, UserDep
 from genesis_mesh.api.limits import get_limits, user_key
+from genesis_mesh.api.uploads import check_upload_sources
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.errors import TokenExpired
 from genesis_mesh.protocol import (
@@ -37,6 +38,7 @@ async def create_run(
 ) -> RunInfo:
     if body.thread_id is not None:
         await thread_of(services, user, body.thread_id)
+    check_upload_sources(request, user, body.input)
     async with get_limits(request).admit_run(user_key(request), services.store) as admitted:
         run = await services.runner.create_run(
             body.graph,
@@ -188,12 +190,20 @@ async def interrupt_run(
     return stopped
 
 
-@router.post("/{run_id}/resume", status_code=202, summary="Resume an interrupted run")
+@router.post(
+    "/{run_id}/resume",
+    status_code=202,
+    summary="Resume an interrupted run",
+    description="Answers the run's question with `value` (a map {interrupt id: answer} when "
+    "several interrupts are pending), optionally with LangGraph's `goto` / `update`; 422 "
+    "`answer_required`, `answers_by_id_required` or `unknown_interrupt` when LangGraph "
+    "could not take the resume (the run keeps waiting).",
+)
 async def resume_run(
     run: OwnedRun, body: ResumeRequest, services: ServicesDep, request: Request
 ) -> RunInfo:
     limits = get_limits(request)
     async with limits.admit_run(user_key(request), services.store, new_run=False) as admitted:
-        resumed = await services.runner.resume(run.run_id, body.value)
+        resumed = await services.runner.resume(run.run_id, body.value, **body.command())
         admitted(resumed.run_id)
     return resumed

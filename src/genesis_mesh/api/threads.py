@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from genesis_mesh.api.access import OwnedThread
 from genesis_mesh.api.deps import ServicesDep
 from genesis_mesh.protocol import ThreadInfo
-from genesis_mesh.runner.events import to_jsonable
+from genesis_mesh.serialization import serialize
 from genesis_mesh.services import Services
 
 router = APIRouter(prefix="/api/v1/threads", tags=["threads"])
@@ -50,9 +50,9 @@ def _snapshot(snapshot: Any) -> dict[str, Any]:
     metadata = snapshot.metadata or {}
     parent = snapshot.parent_config or {}
     return {
-        "values": to_jsonable(snapshot.values),
+        "values": serialize(snapshot.values),
         "next": list(snapshot.next),
-        "interrupts": [{"id": i.id, "value": to_jsonable(i.value)} for i in snapshot.interrupts],
+        "interrupts": [{"id": i.id, "value": serialize(i.value)} for i in snapshot.interrupts],
         "checkpoint_id": (snapshot.config or {}).get("configurable", {}).get("checkpoint_id"),
         "parent_checkpoint_id": parent.get("configurable", {}).get("checkpoint_id"),
         "step": metadata.get("step"),

@@ -16,6 +16,7 @@ from starlette.websockets import WebSocketState
 
 from genesis_mesh.api.access import run_of, thread_of
 from genesis_mesh.api.limits import ProcessLimits, get_limits, user_key
+from genesis_mesh.api.uploads import check_upload_sources
 from genesis_mesh.auth.authenticator import Authenticator
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.auth.websocket import (
@@ -46,6 +47,7 @@ from genesis_mesh.protocol import (
     StartMessage,
     SubscribeMessage,
     UnsubscribeMessage,
+    resume_steering,
 )
 from genesis_mesh.services import Services
 
@@ -274,7 +276,9 @@ class _Session:
                 store = self.services.store
                 limits = self.limits
                 async with limits.admit_run(self.limit_key, store, new_run=False) as admitted:
-                    run = await self.services.runner.resume(message.run_id, message.value)
+                    run = await self.services.runner.resume(
+                        message.run_id, message.value, **resume_steering(message)
+                    )
                     admitted(run.run_id)
                 self.push(_ack("resume", run.run_id, run.status))
         except GenesisMeshError as exc:
@@ -289,6 +293,7 @@ class _Session:
         runner = self.services.runner
         if message.thread_id is not None:
             await thread_of(self.services, self.user, message.thread_id)
+        check_upload_sources(self.websocket, self.user, message.input)
         async with self.limits.admit_run(self.limit_key, self.services.store) as admitted:
             run = await runner.create_run(
                 message.graph,

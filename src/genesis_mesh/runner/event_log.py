@@ -113,6 +113,11 @@ class EventLog:
         if not same:
             return None
         last.data["text"] = str(last.data.get("text", "")) + str(draft.data.get("text", ""))
+        calls = draft.data.get("tool_call_chunks")
+        if calls:
+            last.data["tool_call_chunks"] = _merge_calls(
+                last.data.get("tool_call_chunks", []), calls
+            )
         return last
 
     async def flush(self) -> None:
@@ -171,3 +176,20 @@ class EventLog:
 
 def _ignore(_: object) -> None:
     return None
+
+
+def _merge_calls(
+    merged: list[dict[str, Any]], chunks: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Tool-call chunks of one message joined per call `index`: arguments text appended,
+    `id` and `name` kept from the chunk that first carried them."""
+    by_index = {chunk.get("index"): dict(chunk) for chunk in merged}
+    for chunk in chunks:
+        known = by_index.get(chunk.get("index"))
+        if known is None or chunk.get("index") is None:
+            by_index[chunk.get("index")] = dict(chunk)
+            continue
+        known["args"] = str(known.get("args") or "") + str(chunk.get("args") or "")
+        known["id"] = known.get("id") or chunk.get("id")
+        known["name"] = known.get("name") or chunk.get("name")
+    return list(by_index.values())

@@ -1,25 +1,27 @@
 """The one place that knows LangGraph's stream shapes: stream parts become event drafts.
 
 The runner asks LangGraph for `tasks`, `custom`, `messages` and `checkpoints` parts with
-`subgraphs=True`. A task's result is held back until the next checkpoint of the root
-graph arrives (with `durability="sync"` LangGraph emits it only after the previous step's
+`subgraphs=True`. A task's result is held back until the next checkpoint of its graph
+arrives (with `durability="sync"` LangGraph emits it only after the previous step's
 checkpoint was saved), so `node.completed` is never sent for a step that was not
-committed.
+committed. A subgraph's own nodes, and messages streamed inside a subgraph, carry their
+`namespace`; a `ToolMessage` becomes `message.tool`, never `message.delta` text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from langgraph.types import StreamMode
 
 from genesis_mesh.protocol import EventType
+from genesis_mesh.serialization import serialize
 
 STREAM_MODES: list[StreamMode] = ["tasks", "custom", "messages", "checkpoints"]
 HIDDEN_NODES = frozenset({"__start__", "__end__"})
-MAX_STRING = 100_000
 
 
 @dataclass(frozen=True)
@@ -33,17 +35,24 @@ class EventDraft:
 
 @dataclass
 class StreamMapper:
-    """Maps the parts of one `astream` call to event drafts; one instance per call."""
+    """Maps the parts of one `astream` call to event drafts; one instance per call.
+
+    Events of a subgraph's own nodes carry `namespace` (LangGraph's path to the subgraph,
+    e.g. `["child:<task id>"]`); their completions are held until a checkpoint of their
+    own graph (or of a graph above it) was saved.
+    """
 
     completed_task_ids: set[str] = field(default_factory=set)
     step: int = 0
     running: dict[str, str] = field(default_factory=dict)
-    _held: list[EventDraft] = field(default_factory=list)
+    _held: list[tuple[tuple[str, ...], EventDraft]] = field(default_factory=list)
+    _steps: dict[tuple[str, ...], int] = field(default_factory=dict)
     last_checkpoint: dict[str, Any] | None = None
     saw_interrupt: bool = False
 
     def map(self, part: Sequence[Any]) -> list[EventDraft]:
         namespace, mode, chunk = part
+        namespace = tuple(namespace)
         if mode == "checkpoints":
             return self._checkpoint(namespace, chunk)
         if mode == "tasks":
@@ -55,10 +64,16 @@ class StreamMapper:
             return [] if draft is None else [draft]
         return []
 
-    def release(self) -> list[EventDraft]:
-        """Completions held back so far; call when their checkpoint is known to be saved."""
-        held, self._held = self._held, []
-        return held
+    def release(self, namespace: tuple[str, ...] | None = None) -> list[EventDraft]:
+        """Completions held back so far (of `namespace` and the graphs inside it; all when
+        None); call when their checkpoint is known to be saved."""
+        if namespace is None:
+            held, self._held = self._held, []
+            return [draft for _, draft in held]
+        size = len(namespace)
+        released = [draft for ns, draft in self._held if ns[:size] == namespace]
+        self._held = [(ns, draft) for ns, draft in self._held if ns[:size] != namespace]
+        return released
 
     def final_values(self) -> dict[str, Any] | None:
         """The state of a run that ended with nothing left to do and no question asked,
@@ -73,29 +88,35 @@ class StreamMapper:
         return next(iter(self.running.values()), None)
 
     def _checkpoint(self, namespace: tuple[str, ...], chunk: dict[str, Any]) -> list[EventDraft]:
-        if namespace:
-            return []
-        self.step = int(chunk.get("metadata", {}).get("step", self.step))
-        self.last_checkpoint = chunk
-        return self.release()
+        step = int(chunk.get("metadata", {}).get("step", self._steps.get(namespace, 0)))
+        self._steps[namespace] = step
+        if not namespace:
+            self.step = step
+            self.last_checkpoint = chunk
+            return self.release()
+        return self.release(namespace)
 
     def _task(self, namespace: tuple[str, ...], chunk: dict[str, Any]) -> list[EventDraft]:
         name = str(chunk.get("name"))
-        if namespace or name in HIDDEN_NODES:
+        if name in HIDDEN_NODES:
             return []
         task_id = str(chunk["id"])
+        where = {"namespace": list(namespace)} if namespace else {}
+        step = self._steps.get(namespace, 0)
         if "result" not in chunk:
-            self.running[task_id] = name
+            if not namespace:
+                self.running[task_id] = name
             return [
-                EventDraft(EventType.NODE_STARTED, name, {"task_id": task_id, "step": self.step})
+                EventDraft(
+                    EventType.NODE_STARTED, name, {"task_id": task_id, "step": step, **where}
+                )
             ]
         self.running.pop(task_id, None)
         if chunk.get("error") is not None:
+            error = describe_error(chunk["error"])
             return [
                 EventDraft(
-                    EventType.NODE_FAILED,
-                    name,
-                    {"task_id": task_id, "error": describe_error(chunk["error"])},
+                    EventType.NODE_FAILED, name, {"task_id": task_id, "error": error, **where}
                 )
             ]
         if chunk.get("interrupts"):
@@ -104,37 +125,80 @@ class StreamMapper:
         if task_id in self.completed_task_ids:
             return []
         self.completed_task_ids.add(task_id)
-        self._held.append(
-            EventDraft(
-                EventType.NODE_COMPLETED,
-                name,
-                {"task_id": task_id, "step": self.step, "update": to_jsonable(chunk.get("result"))},
-            )
-        )
+        update = serialize(chunk.get("result"))
+        data = {"task_id": task_id, "step": step, "update": update, **where}
+        self._held.append((namespace, EventDraft(EventType.NODE_COMPLETED, name, data)))
         return []
 
     def _progress(self, namespace: tuple[str, ...], chunk: Any) -> EventDraft:
-        data = to_jsonable(chunk)
+        data = serialize(chunk)
         if not isinstance(data, dict):
             data = {"value": data}
         node = _top_node(namespace)
         if node is None:
             node = self.failure_node()
         if namespace:
-            data = {**data, "namespace": "/".join(namespace)}
+            data = {**data, "namespace": list(namespace)}
         return EventDraft(EventType.NODE_PROGRESS, node, data)
 
     def _message(self, namespace: tuple[str, ...], chunk: Any) -> EventDraft | None:
         message, metadata = chunk
+        node = metadata.get("langgraph_node") or _top_node(namespace)
+        where = {"namespace": list(namespace)} if namespace else {}
+        kind = message_type(message)
+        if kind == "tool":
+            data = {
+                "message_id": getattr(message, "id", None),
+                "tool_call_id": getattr(message, "tool_call_id", None),
+                "name": getattr(message, "name", None),
+                "content": serialize(getattr(message, "content", "")),
+                "status": getattr(message, "status", "success"),
+                **where,
+            }
+            return EventDraft(EventType.MESSAGE_TOOL, node, data)
         text = _message_text(getattr(message, "content", ""))
-        if not text:
+        calls = _tool_call_chunks(message)
+        if not text and not calls:
             return None
-        node = _top_node(namespace) or metadata.get("langgraph_node")
-        return EventDraft(
-            EventType.MESSAGE_DELTA,
-            node,
-            {"message_id": getattr(message, "id", None), "text": text},
-        )
+        data = {"message_id": getattr(message, "id", None), "type": kind, "text": text, **where}
+        if calls:
+            data["tool_call_chunks"] = calls
+        return EventDraft(EventType.MESSAGE_DELTA, node, data)
+
+
+def message_type(message: Any) -> str:
+    """LangChain's message type without its chunk suffix: `ai`, `tool`, `human`, ..."""
+    kind = str(getattr(message, "type", "ai"))
+    if kind.endswith("MessageChunk"):
+        kind = kind.removesuffix("MessageChunk").lower() or "ai"
+    return kind
+
+
+def _tool_call_chunks(message: Any) -> list[dict[str, Any]]:
+    """The tool calls a message streams, as chunks (`id`, `name`, `args` text, `index`);
+    a whole message's calls become one chunk each with their arguments as JSON text."""
+    chunks = getattr(message, "tool_call_chunks", None)
+    if chunks:
+        return [
+            {
+                "id": c.get("id"),
+                "name": c.get("name"),
+                "args": c.get("args") or "",
+                "index": c.get("index"),
+            }
+            for c in chunks
+        ]
+    if chunks is None and getattr(message, "tool_calls", None):
+        return [
+            {
+                "id": c.get("id"),
+                "name": c.get("name"),
+                "args": json.dumps(serialize(c.get("args"))),
+                "index": i,
+            }
+            for i, c in enumerate(message.tool_calls)
+        ]
+    return []
 
 
 def _top_node(namespace: tuple[str, ...]) -> str | None:
@@ -155,25 +219,3 @@ def describe_error(error: BaseException | Any) -> dict[str, str]:
     if isinstance(error, BaseException):
         return {"type": type(error).__name__, "message": str(error)[:2000]}
     return {"type": "Error", "message": str(error)[:2000]}
-
-
-def to_jsonable(value: Any, depth: int = 0) -> Any:
-    """A JSON-safe copy of a state value (pydantic models, messages, sets, bytes...)."""
-    if depth > 50:
-        return "…"
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, str):
-        return value if len(value) <= MAX_STRING else value[:MAX_STRING] + "…"
-    if isinstance(value, dict):
-        return {str(k): to_jsonable(v, depth + 1) for k, v in value.items()}
-    if isinstance(value, Iterable) and not isinstance(value, bytes | bytearray):
-        return [to_jsonable(v, depth + 1) for v in value]
-    dump = getattr(value, "model_dump", None)
-    if callable(dump):
-        return to_jsonable(dump(mode="json"), depth + 1)
-    if hasattr(value, "__dataclass_fields__"):
-        return {k: to_jsonable(getattr(value, k), depth + 1) for k in value.__dataclass_fields__}
-    if isinstance(value, bytes | bytearray):
-        return f"<{len(value)} bytes>"
-    return str(value)[:MAX_STRING]

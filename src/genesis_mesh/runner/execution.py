@@ -9,6 +9,7 @@ A claimed run (scale-out) writes only while its claim's attempt holds the lease.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,6 @@ from typing import Any, cast
 
 from langgraph.errors import GraphDrained
 from langgraph.runtime import RunControl
-from langgraph.types import Command
 
 from genesis_mesh.errors import LeaseLost, RunTimedOut
 from genesis_mesh.observability.llm_usage import raise_if_over_token_limit
@@ -32,10 +32,11 @@ from genesis_mesh.runner.events import (
     EventDraft,
     StreamMapper,
     describe_error,
-    to_jsonable,
 )
+from genesis_mesh.runner.interrupts import build_command, pending_interrupts, question_interrupt
 from genesis_mesh.runner.options import CURRENT_CLAIM, RunnerOptions
 from genesis_mesh.runner.recovery import recovery_payload
+from genesis_mesh.serialization import serialize
 from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
 from genesis_mesh.store_owners import OwnedStore
@@ -65,6 +66,8 @@ class _Execution:
     fresh: bool = False
     claim: Claim | None = None
     from_checkpoint: str | None = None
+    graphs: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+    """Closes what a graph factory opened for this run, when the run ends here."""
 
     @property
     def attempt(self) -> int | None:
@@ -235,6 +238,7 @@ class Executor:
                 error=describe_error(exc),
             )
         finally:
+            await _close_graphs(ex)
             self._executions.pop(run_id, None)
             self.held.pop(run_id, None)
             self.events.close_run(run_id)
@@ -247,14 +251,22 @@ class Executor:
         kind = dispatch.get("kind", "start")
         if kind == "resume" and not claim.recovered:
             reason = dispatch.get("reason")
-            value = dispatch.get("value")
+            value, goto, update = (
+                dispatch.get("value"),
+                dispatch.get("goto"),
+                dispatch.get("update"),
+            )
             data: dict[str, Any] = {"value": value}
+            data.update({k: dispatch[k] for k in ("goto", "update") if k in dispatch})
             if reason == "retry":
                 data["reason"] = "retry"
-            # A run paused before its first checkpoint (pending) starts from its input.
-            payload: Any = (
-                Command(resume=value) if reason == "question" else await self._recovery(run)
-            )
+            # Checked at the door (`Runner.resume`); a run paused before its first
+            # checkpoint (pending) starts from its input.
+            payload: Any
+            if reason == "question" or goto is not None or update is not None:
+                payload = build_command(value if reason == "question" else None, goto, update)
+            else:
+                payload = await self._recovery(run)
             data["worker"] = self.worker_id
             return payload, EventDraft(EventType.RUN_RESUMED, None, data)
         if kind == "start" and not claim.recovered and run.last_seq == 0:
@@ -286,17 +298,20 @@ class Executor:
         run = ex.run
         # Held for the whole run: a hot reload swaps registry entries, never this run's code.
         entry = self.registry.get(run.graph)
-        graph = entry.compiled()
-        if graph.store is not None:  # the run's owner's items only (store_owners.py)
-            owned = OwnedStore(graph.store, await self.store.run_owner(run.run_id))
-            graph = graph.copy(update={"store": owned})
         config = run_config(run, ex.from_checkpoint, ex.attempt, self.worker_id)
+        registered = entry.compiled()
+        run_context = self.contexts.build(run.graph, registered, run.context, entry.locked_context)
+        store = registered.store
+        if store is not None:  # the run's owner's items only (store_owners.py)
+            store = OwnedStore(store, await self.store.run_owner(run.run_id))
+        # A factory builds this run's graph, as LangGraph Server calls it per run.
+        graph = await ex.graphs.enter_async_context(entry.for_run(config, run_context, store))
         done = set() if ex.fresh else await self.store.completed_task_ids(run.run_id)
         mapper = StreamMapper(completed_task_ids=done)
         stream = graph.astream(
             payload,
             config,
-            context=self.contexts.build(run.graph, graph, run.context, entry.locked_context),
+            context=run_context,
             stream_mode=STREAM_MODES,
             subgraphs=True,
             durability=self.options.durability,
@@ -339,22 +354,12 @@ class Executor:
 
     async def _settle(self, run: RunInfo, entry: GraphEntry) -> None:
         """Read the thread's state after the stream ended: a question, or the output."""
-        state = await entry.compiled().aget_state(run_config(run))
+        graph = entry.compiled()
+        state = await graph.aget_state(run_config(run))
         if state.interrupts:
-            first = state.interrupts[0]
-            node = next((t.name for t in state.tasks if t.interrupts), None)
-            question = to_jsonable(first.value)
-            interrupt = {
-                "reason": "question",
-                "question": question,
-                "interrupt_id": first.id,
-                "node": node,
-            }
-            draft = EventDraft(
-                EventType.RUN_INTERRUPTED,
-                node,
-                {"reason": "question", "question": question, "interrupt_id": first.id},
-            )
+            interrupt = question_interrupt(await pending_interrupts(graph, run_config(run)))
+            data = {k: v for k, v in interrupt.items() if k != "node"}
+            draft = EventDraft(EventType.RUN_INTERRUPTED, interrupt["node"], data)
             await self.finish(run.run_id, draft, status=RunStatus.INTERRUPTED, interrupt=interrupt)
             return
         if state.next:
@@ -365,7 +370,7 @@ class Executor:
         await self._complete(run, entry, state.values)
 
     async def _complete(self, run: RunInfo, entry: GraphEntry, values: Any) -> None:
-        output = entry.output_of(to_jsonable(values))
+        output = entry.output_of(serialize(values))
         await self.finish(
             run.run_id,
             EventDraft(EventType.RUN_COMPLETED, None, {"output": output}),
@@ -405,6 +410,13 @@ class Executor:
         values = {**values, **(RELEASED if run_id in self.held else _STOP_DONE)}
         self.events.append(run_id, draft, values)
         await self.events.flush()
+
+
+async def _close_graphs(ex: _Execution) -> None:
+    try:
+        await ex.graphs.aclose()
+    except Exception:
+        logger.exception("run %s: the graph factory's clean-up failed", ex.run.run_id)
 
 
 def _ignore(run_id: str) -> None:

@@ -15,7 +15,8 @@ from genesis_mesh.protocol import EventType, RunInfo, RunStatus
 from genesis_mesh.registry import GraphRegistry
 from genesis_mesh.runner.config import run_config
 from genesis_mesh.runner.event_log import EventLog
-from genesis_mesh.runner.events import HIDDEN_NODES, EventDraft, to_jsonable
+from genesis_mesh.runner.events import HIDDEN_NODES, EventDraft
+from genesis_mesh.serialization import serialize
 from genesis_mesh.store.run_store import RunStore
 
 
@@ -54,7 +55,7 @@ async def _reconcile_completions(
                 continue
             if task.result is None or task.error or task.interrupts:
                 continue
-            data = {"task_id": task.id, "step": step, "update": to_jsonable(task.result)}
+            data = {"task_id": task.id, "step": step, "update": serialize(task.result)}
             missing.append(EventDraft(EventType.NODE_COMPLETED, task.name, data))
     if missing:
         await events.open_run(run.run_id)

@@ -17,7 +17,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
 
-from langgraph.types import Command
 from sqlalchemy.exc import IntegrityError
 
 from genesis_mesh.bus.base import EventBus, Unsubscribe
@@ -36,12 +35,14 @@ from genesis_mesh.protocol import (
 from genesis_mesh.registry import GraphRegistry
 from genesis_mesh.runner.context import RuntimeContexts
 from genesis_mesh.runner.event_log import EventLog
-from genesis_mesh.runner.events import EventDraft, describe_error, to_jsonable
+from genesis_mesh.runner.events import EventDraft, describe_error
 from genesis_mesh.runner.execution import RELEASED, Executor, StopReason
 from genesis_mesh.runner.follow import Follower
+from genesis_mesh.runner.interrupts import resume_command
 from genesis_mesh.runner.multitask import Multitask
 from genesis_mesh.runner.options import RunnerOptions
 from genesis_mesh.runner.recovery import needs_recovery, recovery_payload
+from genesis_mesh.serialization import serialize
 from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
 
@@ -122,7 +123,7 @@ class Runner:
     async def create_run(
         self,
         graph: str,
-        input: dict[str, Any],
+        input: Any,
         thread_id: str | None = None,
         client_ref: str | None = None,
         owner: str = "local",
@@ -143,10 +144,13 @@ class Runner:
         compiled = entry.compiled()
         if entry.requires_chat_model and self.contexts.lacks_chat_model(graph):
             raise ChatModelNotConfigured(graph, SETTINGS_HINT)
-        data = entry.validate_input(input)
         context, stored_config = self.contexts.admit(
             graph, compiled, entry.locked_context, context, config
         )
+        # The operator's settings plus the admitted (never locked) client values, so the
+        # input schema's validators judge the input by what this run will really allow.
+        settings = {**self.contexts.policy(graph).defaults, **(context or {})}
+        data = entry.validate_input(input, new_thread=thread_id is None, settings=settings)
         room = await self.multitask.make_room(thread_id, multitask)
         dispatch = {"kind": "start", "client_ref": client_ref, **room.dispatch}
         run = await self.store.create_run(
@@ -254,9 +258,14 @@ class Runner:
         self._on_promoted(promoted)
         return stopped
 
-    async def resume(self, run_id: str, value: Any = None) -> RunInfo:
-        """Continue an interrupted run (answering its question with `value`), or retry a
-        failed one; either way from its last checkpoint, without re-running finished nodes."""
+    async def resume(
+        self, run_id: str, value: Any = None, goto: Any = None, update: Any = None
+    ) -> RunInfo:
+        """Continue an interrupted run (answering its question with `value`: one answer, or
+        a map by interrupt id), or retry a failed one; either way from its last checkpoint,
+        without re-running finished nodes. `goto` and `update` are LangGraph's
+        `Command(goto=..., update=...)`. A resume LangGraph could not take is refused
+        (`runner/interrupts.py`) and the run keeps waiting."""
         run = await self.store.get_run(run_id)
         resumable = (RunStatus.INTERRUPTED, RunStatus.FAILED)
         if run.status not in resumable or self.executor.is_executing(run_id):
@@ -270,10 +279,12 @@ class Runner:
             if thread.active_run_id is not None:
                 raise ThreadBusy(run.thread_id, thread.active_run_id)
         reason = (run.interrupt or {}).get("reason")
+        interrupt = run.interrupt if run.status == RunStatus.INTERRUPTED else None
+        payload = resume_command(run_id, interrupt, value, goto, update)
+        steering = _steering(goto, update)
         if self.scale_out:
-            return await self._queue_resume(run, reason, value)
-        payload: Any = Command(resume=value) if reason == "question" else None
-        data = {"value": to_jsonable(value)}
+            return await self._queue_resume(run, reason, value, steering)
+        data = {"value": serialize(value), **steering}
         if run.status == RunStatus.FAILED:
             data["reason"] = "retry"
         opening = EventDraft(EventType.RUN_RESUMED, None, data)
@@ -282,11 +293,14 @@ class Runner:
         # could overwrite the final status of a run that finishes first.
         return run.model_copy(update={"status": RunStatus.RUNNING})
 
-    async def _queue_resume(self, run: RunInfo, reason: str | None, value: Any) -> RunInfo:
+    async def _queue_resume(
+        self, run: RunInfo, reason: str | None, value: Any, steering: dict[str, Any]
+    ) -> RunInfo:
         dispatch = {
             "kind": "resume",
             "reason": "retry" if run.status == RunStatus.FAILED else reason,
-            "value": to_jsonable(value),
+            "value": serialize(value),
+            **steering,
         }
         try:
             changed = await self.store.transition(
@@ -401,3 +415,9 @@ class Runner:
     @property
     def _poll(self) -> float | None:
         return self.options.follow_poll_seconds if self.scale_out else None
+
+
+def _steering(goto: Any, update: Any) -> dict[str, Any]:
+    """`goto` and `update` as they are recorded (in `run.resumed` and a dispatch note)."""
+    steering = {"goto": goto, "update": update}
+    return {key: value for key, value in steering.items() if value is not None}

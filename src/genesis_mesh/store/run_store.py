@@ -105,7 +105,7 @@ class RunStore:
     async def create_run(
         self,
         graph: str,
-        input: dict[str, Any],
+        input: Any,
         thread_id: str | None,
         owner: str = "local",
         *,
@@ -559,7 +559,7 @@ def _run_info(row: Row[Any]) -> RunInfo:
         status=RunStatus(row.status),
         created_at=_aware(row.created_at),
         updated_at=_aware(row.updated_at),
-        input=row.input or {},
+        input=row.input,
         output=row.output,
         error=row.error,
         interrupt=row.interrupt,

@@ -361,9 +361,12 @@ function applyEvent(event) {
     case "message.delta":
       appendDelta(event.node, data);
       break;
+    case "message.tool":
+      appendToolResult(event.node, data);
+      break;
     case "run.interrupted":
       setStatus("interrupted", data.reason || null);
-      if (data.reason === "question") renderQuestion(data.question);
+      if (data.reason === "question") renderQuestions(data);
       else if (data.reason === "pause") showNotice("Paused at a node boundary. Resume to continue from the last checkpoint.");
       else if (data.reason === "shutdown") showNotice("The server stopped; this run continues by itself when it is back.");
       break;
@@ -400,31 +403,67 @@ function appendDelta(node, data) {
   const id = String(data.message_id || node || "message");
   let bubble = state.messages.get(id);
   if (!bubble) {
-    bubble = h("p", { class: "bubble bubble-model", dataset: { message: id } });
+    const kind = data.type && data.type !== "ai" ? data.type : "model";
+    bubble = h("p", { class: "bubble bubble-model", dataset: { message: id, kind } });
     state.messages.set(id, bubble);
     $("#message-list").append(h("div", { class: "message" }, h("span", { class: "hint" }, node || "model"), bubble));
     show($("#messages"), true);
   }
-  bubble.append(document.createTextNode(String(data.text ?? "")));
+  if (data.text) bubble.append(document.createTextNode(String(data.text)));
+  for (const chunk of data.tool_call_chunks || []) appendToolCall(bubble, chunk);
 }
 
-function renderQuestion(question) {
+/** A tool call the model streams: its name once, then its arguments as they arrive. */
+function appendToolCall(bubble, chunk) {
+  const index = String(chunk.index ?? 0);
+  let call = bubble.querySelector(`.tool-call[data-index="${CSS.escape(index)}"]`);
+  if (!call) {
+    call = h("code", { class: "tool-call", dataset: { index } }, h("span", { class: "tool-name" }), h("span", { class: "tool-args" }));
+    bubble.append(call);
+  }
+  if (chunk.name) call.querySelector(".tool-name").textContent = `calls ${chunk.name} `;
+  if (chunk.args) call.querySelector(".tool-args").append(document.createTextNode(String(chunk.args)));
+}
+
+/** A tool's result: a step of its own, never the assistant speaking. */
+function appendToolResult(node, data) {
+  const content = typeof data.content === "string" ? data.content : JSON.stringify(data.content, null, 2);
+  const label = `tool · ${data.name || node || "tool"}${data.status === "error" ? " (error)" : ""}`;
+  $("#message-list").append(h("div", { class: "message message-tool", dataset: { toolCall: String(data.tool_call_id || "") } },
+    h("span", { class: "hint" }, label), h("pre", { class: "tool-result" }, String(content ?? ""))));
+  show($("#messages"), true);
+}
+
+/** One form per pending interrupt; with several, each answer goes by its interrupt id
+ * (the run asks the others again). */
+function renderQuestions(data) {
+  const pending = Array.isArray(data.interrupts) && data.interrupts.length
+    ? data.interrupts
+    : [{ id: data.interrupt_id, value: data.question }];
+  $("#question").replaceChildren();
+  pending.forEach((item, i) => {
+    const byId = pending.length > 1 && item.id;
+    renderQuestion(item.value, i, (value) => (byId ? { [item.id]: value } : value));
+  });
+}
+
+function renderQuestion(question, index = 0, answerOf = (value) => value) {
   const box = $("#question");
-  box.replaceChildren();
   show(box, true);
+  const suffix = index ? `-${index}` : "";
   const conventional = question && typeof question === "object" && !Array.isArray(question);
   const prompt = conventional && typeof question.question === "string" ? question.question : "The run asks:";
   const choices = conventional && Array.isArray(question.choices) ? question.choices.filter((c) => c && typeof c === "object") : [];
   const key = conventional && typeof question.answer_key === "string" && question.answer_key ? question.answer_key : "accepted";
-  const form = h("form", { id: "question-form", novalidate: true });
-  form.append(h("h2", { id: "question-title" }, prompt));
+  const form = h("form", { id: `question-form${suffix}`, class: "question-form", novalidate: true });
+  form.append(h("h2", { id: `question-title${suffix}` }, prompt));
   if (!conventional || typeof question.question !== "string") {
     form.append(h("pre", { class: "question-raw" }, JSON.stringify(question, null, 2)));
   }
   if (choices.length) {
     const group = h("fieldset", { class: "choices" }, h("legend", { class: "visually-hidden" }, "Choices"));
     choices.forEach((choice, i) => {
-      const id = `choice-${i}`;
+      const id = `choice${suffix}-${i}`;
       group.append(h("div", { class: "choice" },
         h("input", { type: "checkbox", id, value: String(choice.id ?? i), checked: Boolean(choice.checked), dataset: { choice: String(choice.id ?? i) } }),
         h("label", { for: id }, String(choice.label ?? choice.id ?? `choice ${i + 1}`),
@@ -434,30 +473,30 @@ function renderQuestion(question) {
     const none = h("button", { type: "button", class: "quiet", onclick: () => group.querySelectorAll("input").forEach((b) => { b.checked = false; }) }, "Select none");
     form.append(group, h("div", { class: "row" }, all, none));
   } else {
-    form.append(h("label", { for: "answer-text" }, "Your answer"), h("textarea", { id: "answer-text", rows: 3 }));
+    form.append(h("label", { for: `answer-text${suffix}` }, "Your answer"), h("textarea", { id: `answer-text${suffix}`, rows: 3 }));
   }
   // Optional free text beside the choices: {"edits": {"key", "label", "placeholder"}}.
   const edits = conventional && question.edits && typeof question.edits === "object" && choices.length ? question.edits : null;
   const editsKey = edits && typeof edits.key === "string" && edits.key ? edits.key : "edits";
   if (edits) {
     form.append(
-      h("label", { for: "answer-edits" }, String(edits.label || "Edits (optional)")),
-      h("textarea", { id: "answer-edits", rows: 3, placeholder: String(edits.placeholder || "") }));
+      h("label", { for: `answer-edits${suffix}` }, String(edits.label || "Edits (optional)")),
+      h("textarea", { id: `answer-edits${suffix}`, rows: 3, placeholder: String(edits.placeholder || "") }));
   }
   form.append(h("p", { class: "form-error", role: "alert" }), h("button", { type: "submit", class: "primary" }, "Answer and resume"));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const value = choices.length
       ? { [key]: [...form.querySelectorAll(".choices input:checked")].map((b) => b.value) }
-      : { answer: form.querySelector("#answer-text").value };
-    const editsText = edits ? form.querySelector("#answer-edits").value.trim() : "";
+      : { answer: form.querySelector(`#answer-text${suffix}`).value };
+    const editsText = edits ? form.querySelector(`#answer-edits${suffix}`).value.trim() : "";
     if (editsText) value[editsKey] = editsText;
-    socket.send({ type: "resume", run_id: state.run.id, value });
+    socket.send({ type: "resume", run_id: state.run.id, value: answerOf(value) });
     form.querySelector("button[type=submit]").disabled = true;
   });
   box.append(form);
   const first = form.querySelector("input, textarea");
-  if (first) first.focus();
+  if (first && !index) first.focus();
 }
 
 // ---------- sign-in (docs/security.md) ----------

@@ -162,7 +162,7 @@ export class SchemaForm {
     const names = Object.keys(props);
     if (names.length === 0) {
       this.raw = true;
-      const field = { name: "__input__", kind: "json", title: "Input (JSON object)", description: "", required: false, default: {} };
+      const field = { name: "__input__", kind: "json", title: "Input (JSON)", description: "", required: false, default: {} };
       this.fields = [field];
     } else {
       this.fields = names.map((name) => describeField(name, props[name], root, required.has(name)));

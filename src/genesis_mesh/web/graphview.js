@@ -41,6 +41,25 @@ function layers(nodes, edges) {
   return { order: sorted.map((d) => ids.filter((id) => depth.get(id) === d)), out };
 }
 
+/** True for events of a subgraph's own nodes (they carry LangGraph's namespace). */
+function insideSubgraph(data) {
+  return Array.isArray(data.namespace) && data.namespace.length > 0;
+}
+
+/** The top-level node a namespace (`["child:<task id>", …]`) runs inside. */
+function topNode(namespace) {
+  return String(namespace[0]).split(":")[0];
+}
+
+/** The top-level nodes that asked the questions of a `run.interrupted`. */
+function askers(event) {
+  const data = event.data || {};
+  const listed = Array.isArray(data.interrupts) && data.interrupts.length
+    ? data.interrupts
+    : [{ node: event.node, namespace: data.namespace }];
+  return listed.map((i) => (insideSubgraph(i) ? topNode(i.namespace) : i.node)).filter(Boolean);
+}
+
 export class GraphView {
   constructor(container) {
     this.container = container;
@@ -99,6 +118,10 @@ export class GraphView {
   apply(event) {
     const data = event.data || {};
     const ts = Date.parse(event.ts);
+    if (insideSubgraph(data) && event.type !== "node.progress" && event.type !== "run.interrupted") {
+      this.applyInner(event);
+      return;
+    }
     switch (event.type) {
       case "run.started":
         this.set(START, "done");
@@ -143,7 +166,7 @@ export class GraphView {
         break;
       }
       case "run.interrupted":
-        if (event.node && this.nodes.has(event.node)) this.set(event.node, "interrupted");
+        for (const asker of askers(event)) if (this.nodes.has(asker)) this.set(asker, "interrupted");
         for (const node of this.nodes.values()) {
           if (node.state === "running") {
             node.state = "interrupted";
@@ -172,6 +195,14 @@ export class GraphView {
         break;
     }
     this.tick();
+  }
+
+  /** A subgraph's own node: the top-level node that runs it says which inner node works. */
+  applyInner(event) {
+    const node = this.nodes.get(topNode(event.data.namespace));
+    if (!node) return;
+    if (event.type === "node.started") node.message.textContent = `› ${event.node}`;
+    else if (event.type === "node.failed") node.message.textContent = `› ${event.node} failed`;
   }
 
   /** Refresh elapsed times (running nodes count up). */

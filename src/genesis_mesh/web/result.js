@@ -78,6 +78,9 @@ export function renderResult(container, output, { graph, runId }) {
     }
     const lists = h("div", { class: "cards" },
       topList("Issues", output.issues, (issue) => h("li", {}, h("span", { class: `sev sev-${String(issue.severity || "low").replace(/[^a-z]/g, "")}` }, String(issue.severity || "")), " ", String(issue.description || issue.category || ""))),
+      topList("Findings", output.findings, (f) => h("li", { class: "finding" },
+        h("code", { class: "place" }, `${f.file}:${f.line}:${f.column}`), " ",
+        h("span", { class: "sev" }, String(f.kind || "")), " ", String(f.message || f.reason || ""))),
       topList("Recommendations", output.recommendations, (rec) => h("li", {}, h("span", { class: "sev" }, String(rec.priority || "")), " ", String(rec.description || rec.action || ""))),
     );
     if (lists.childElementCount) container.append(lists);

@@ -52,3 +52,28 @@ def test_the_host_runs_the_audit_and_streams_every_node(
     output = finished["output"]
     assert {p["id"] for p in output["pages"]} == PAGES
     assert not (tmp_path / "work" / run["thread_id"]).exists()
+
+
+@pytest.mark.slow
+def test_the_host_refuses_bad_input_with_422_before_a_run_exists(live_host: LiveHost) -> None:
+    live_host.config = ROOT / "langgraph.json"
+    live_host.start(timeout=120)  # a loaded 2-core machine can take over 30 s to start
+    cases = {
+        "max_pages": {"repo_url": "https://example.test/r", "max_pages": 10**12},
+        "/etc": {"repo_url": "/etc"},
+        "loopback": {"repo_url": "https://127.0.0.1/r"},
+        "ext": {"repo_url": "ext::sh"},
+    }
+    with live_host.client() as http:
+        for name, payload in cases.items():
+            answer = http.post("/api/v1/runs", json={"graph": "topical_mesh", "input": payload})
+            assert answer.status_code == 422, (name, answer.text)
+            assert answer.json()["code"] == "invalid_input"
+        # Past 64 bits no graph can take it (LangGraph cannot checkpoint it): the request
+        # itself is refused.
+        huge = {"repo_url": "https://example.test/r", "max_pages": 99999999999999999999}
+        refused = http.post("/api/v1/runs", json={"graph": "topical_mesh", "input": huge})
+        assert refused.status_code == 422 and refused.json()["code"] == "invalid_request"
+        assert http.get("/api/v1/runs").json() == []
+    message = answer.json()["detail"][0]["msg"]
+    assert message.startswith("Refused: '::' selects a git remote helper transport")

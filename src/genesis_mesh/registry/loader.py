@@ -1,0 +1,82 @@
+"""Imports what a `graphs` entry names: a file (`./path.py:attr`) or a module (`pkg.mod:attr`).
+
+A file below one of the project's import roots (a local dependency's `src/`, the
+dependency itself, the config's folder) is imported under its dotted name relative to
+that root, so `from react_agent.state import State` in a src-layout template and a
+relative import both find the same module objects.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from langgraph.graph import StateGraph
+from langgraph.pregel import Pregel
+
+from genesis_mesh.registry.factory import GraphFactory
+
+__all__ = ["import_spec", "resolve_attr"]
+
+
+def import_spec(roots: list[Path], name: str, spec: str) -> tuple[ModuleType, str]:
+    """The module a spec names, imported, and the attribute to take from it."""
+    path_part, _, attr = spec.rpartition(":")
+    if not path_part or not attr:
+        raise ValueError(f"graph spec {spec!r} must look like './path/to/module.py:attribute'")
+    if not path_part.endswith(".py") and "/" not in path_part:
+        return importlib.import_module(path_part), attr
+    file = (roots[-1] / path_part).resolve()
+    if not file.is_file():
+        raise FileNotFoundError(f"{file} does not exist")
+    module_name = _module_name(roots, file, name)
+    existing = sys.modules.get(module_name)
+    if existing is not None and Path(getattr(existing, "__file__", "") or "") == file:
+        return existing, attr
+    module_spec = importlib.util.spec_from_file_location(module_name, file)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"cannot import {file}")
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_name] = module
+    try:
+        module_spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(module_name, None)
+        raise
+    return module, attr
+
+
+def _module_name(roots: list[Path], file: Path, name: str) -> str:
+    """The dotted name of a file below an import root (so packages and relative imports
+    work), or a private name for a file outside them."""
+    for root in roots:
+        try:
+            parts = file.relative_to(root.resolve()).with_suffix("").parts
+        except ValueError:
+            continue
+        if parts and all(p.isidentifier() for p in parts):
+            return ".".join(parts)
+    return f"genesis_mesh_graph_{name}"
+
+
+def resolve_attr(
+    module: ModuleType, attr: str, spec: str
+) -> Pregel[Any, Any, Any, Any] | StateGraph[Any] | GraphFactory:
+    """The graph, or the factory that builds it, that `spec` names."""
+    if not hasattr(module, attr):
+        found = [k for k, v in vars(module).items() if isinstance(v, StateGraph | Pregel)]
+        hint = f"; graphs it defines: {', '.join(found)}" if found else ""
+        raise AttributeError(f"{spec}: module has no attribute {attr!r}{hint}")
+    obj = getattr(module, attr)
+    if isinstance(obj, StateGraph | Pregel):
+        return obj
+    if callable(obj):
+        return GraphFactory(obj, spec)
+    raise TypeError(
+        f"{spec}: expected a StateGraph, a compiled graph or a factory function, "
+        f"got {type(obj).__name__}"
+    )

@@ -1,0 +1,1 @@
+"""A template-shaped project (src layout, `dependencies: ["."]`, `env: ".env"`)."""
