@@ -7,7 +7,8 @@ are printed.
 - sequential: the 5-node `bench5` graph run `--runs` times one after the other
   (a) in-process with bare LangGraph (`astream(stream_mode="updates")`, every chunk read)
       on `AsyncSqliteSaver.from_conn_string` (SQLite defaults: rollback journal,
-      synchronous=FULL) and on the connection the host opens (WAL, synchronous=NORMAL),
+      synchronous=FULL) and on the connection the host opens (WAL, synchronous=FULL by
+      default, and =NORMAL),
       with `durability="sync"` and `"async"`, and once with the host's own stream modes;
   (b) through the host over its WebSocket (`start`, every event read until
       `run.completed`), with GENESIS_MESH_DURABILITY=sync (the default) and =async.
@@ -205,7 +206,9 @@ def _serving(
 
 
 @contextlib.contextmanager
-def host_server(durability: str = "sync", profile: Path | None = None) -> Iterator[Server]:
+def host_server(
+    durability: str = "sync", profile: Path | None = None, synchronous: str = "FULL"
+) -> Iterator[Server]:
     """`genesis-mesh serve` on the bench fixtures, a fresh data dir, a free port."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="gm-bench-") as tmp:
@@ -215,6 +218,7 @@ def host_server(durability: str = "sync", profile: Path | None = None) -> Iterat
             **UNLIMITED,
             "GENESIS_MESH_DATA_DIR": str(folder / "data"),
             "GENESIS_MESH_DURABILITY": durability,
+            "GENESIS_MESH_SQLITE_SYNCHRONOUS": synchronous,
         }
         python = [sys.executable]
         if profile is not None:
@@ -271,9 +275,9 @@ def _bench_graphs() -> Any:
 
 
 @contextlib.asynccontextmanager
-async def bare_saver(kind: str, path: Path) -> Any:
+async def bare_saver(kind: str, path: Path, synchronous: str = "FULL") -> Any:
     """`default`: AsyncSqliteSaver.from_conn_string; `tuned`: the host's connection
-    (WAL, synchronous=NORMAL, autocommit), as in src/genesis_mesh/checkpointers.py."""
+    (WAL, `synchronous`, autocommit), as in src/genesis_mesh/checkpointers.py."""
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     if kind == "default":
@@ -287,7 +291,7 @@ async def bare_saver(kind: str, path: Path) -> Any:
     conn = await aiosqlite.connect(str(path), isolation_level=None)
     try:
         await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute(f"PRAGMA synchronous={synchronous}")
         await conn.execute("PRAGMA busy_timeout=10000")
         saver = AsyncSqliteSaver(conn, serde=JsonPlusSerializer(pickle_fallback=False))
         await saver.setup()
@@ -301,10 +305,11 @@ class Variant:
     saver: str = "tuned"
     durability: str = "sync"
     host_modes: bool = False
+    synchronous: str = "FULL"
 
     @property
     def label(self) -> str:
-        saver = "WAL+NORMAL" if self.saver == "tuned" else "default saver"
+        saver = f"WAL+{self.synchronous}" if self.saver == "tuned" else "default saver"
         modes = ", host's stream modes" if self.host_modes else ""
         return f"bare, {saver}, {self.durability}{modes}"
 
@@ -329,7 +334,7 @@ async def _bare_one(graph: Any, payload: dict[str, Any], v: Variant) -> int:
 
 async def bare_sequential(v: Variant, runs: int, warmup: int = 5) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bare-") as tmp:
-        async with bare_saver(v.saver, Path(tmp) / "cp.db") as saver:
+        async with bare_saver(v.saver, Path(tmp) / "cp.db", v.synchronous) as saver:
             graph = _bench_graphs().build_bench5().compile(checkpointer=saver)
             for _ in range(warmup):
                 await _bare_one(graph, {"count": 0}, v)
@@ -342,7 +347,7 @@ async def bare_sequential(v: Variant, runs: int, warmup: int = 5) -> dict[str, f
 
 async def bare_wave(v: Variant, n: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bare-") as tmp:
-        async with bare_saver(v.saver, Path(tmp) / "cp.db") as saver:
+        async with bare_saver(v.saver, Path(tmp) / "cp.db", v.synchronous) as saver:
             graph = _bench_graphs().build_bench5().compile(checkpointer=saver)
             await _bare_one(graph, {"count": 0}, v)
             cpu0, t0 = time.process_time(), time.perf_counter()
@@ -587,20 +592,28 @@ class Results:
 BARE_SEQ = [
     Variant("default", "sync"),
     Variant("tuned", "sync"),
+    Variant("tuned", "sync", synchronous="NORMAL"),
     Variant("default", "async"),
     Variant("tuned", "async"),
     Variant("tuned", "sync", host_modes=True),
 ]
 BARE_REF = Variant("tuned", "sync").label
 HOST_SYNC, HOST_ASYNC = "host over WebSocket, sync", "host over WebSocket, async"
+HOST_NORMAL = "host over WebSocket, sync, SQLite NORMAL"
 PEER = "peer: langgraph dev (SDK, SSE)"
 
 
 def run_sequential(args: argparse.Namespace, res: Results, repeat: int) -> None:
     for v in BARE_SEQ:
         res.add("seq", v.label, asyncio.run(bare_sequential(v, args.runs)))
-    for durability, label in (("sync", HOST_SYNC), ("async", HOST_ASYNC)):
-        with host_server(durability, _profile(args, f"seq-{durability}-{repeat}")) as server:
+    hosts = (
+        ("sync", "FULL", HOST_SYNC),
+        ("sync", "NORMAL", HOST_NORMAL),
+        ("async", "FULL", HOST_ASYNC),
+    )
+    for durability, synchronous, label in hosts:
+        profile = _profile(args, f"seq-{durability}-{synchronous}-{repeat}")
+        with host_server(durability, profile, synchronous) as server:
             res.add("seq", label, asyncio.run(host_sequential(server, args.runs)))
     if args.peer_python:
         with peer_server(args.peer_python, max(args.wave, 10)) as server:
@@ -611,13 +624,27 @@ def run_sequential(args: argparse.Namespace, res: Results, repeat: int) -> None:
 
 
 def run_wave(args: argparse.Namespace, res: Results, repeat: int) -> None:
-    for v in (Variant("default", "sync"), Variant("tuned", "sync"), Variant("tuned", "async")):
+    bare = [
+        Variant("default", "sync"),
+        Variant("tuned", "sync"),
+        Variant("tuned", "sync", synchronous="NORMAL"),
+        Variant("tuned", "async"),
+    ]
+    for v in bare:
         res.add("wave", v.label, asyncio.run(bare_wave(v, args.wave)))
-    configs = [("sync", args.wave), ("sync", 20), ("async", args.wave)]
-    for durability, sockets in configs:
+    configs = [
+        ("sync", args.wave, "FULL"),
+        ("sync", args.wave, "NORMAL"),
+        ("sync", 20, "FULL"),
+        ("async", args.wave, "FULL"),
+    ]
+    for durability, sockets, synchronous in configs:
         sockets = min(sockets, args.wave)
         label = f"host, {durability}, {sockets} sockets"
-        with host_server(durability, _profile(args, f"wave-{durability}-{sockets}-{repeat}")) as s:
+        if synchronous != "FULL":
+            label += f", SQLite {synchronous}"
+        profile = _profile(args, f"wave-{durability}-{sockets}-{synchronous}-{repeat}")
+        with host_server(durability, profile, synchronous) as s:
             res.add("wave", label, asyncio.run(host_wave(s, args.wave, sockets)))
     if args.peer_python:
         with peer_server(args.peer_python, args.wave) as server:
@@ -672,9 +699,9 @@ def report(args: argparse.Namespace, res: Results, modes: list[str]) -> None:
             f"\n## sequential: {args.runs} runs of bench5 (5 trivial nodes), "
             f"peer {args.peer_runs} runs"
         )
-        print("| | ms/run | runs/s | x bare (WAL, sync) | CPU ms/run | CPU x bare | errors |")
+        print("| | ms/run | runs/s | x bare (WAL+FULL, sync) | CPU ms/run | CPU x bare | errors |")
         print("|---|---:|---:|---:|---:|---:|---:|")
-        labels = [v.label for v in BARE_SEQ] + [HOST_SYNC, HOST_ASYNC, PEER]
+        labels = [v.label for v in BARE_SEQ] + [HOST_SYNC, HOST_NORMAL, HOST_ASYNC, PEER]
         for label in labels:
             ms = res.get("seq", label, "ms_per_run")
             if ms != ms:
@@ -691,8 +718,13 @@ def report(args: argparse.Namespace, res: Results, modes: list[str]) -> None:
         peer = res.get("seq", PEER, "ms_per_run")
         default = res.get("seq", Variant("default", "sync").label, "ms_per_run")
         print(
-            f"\nsaver tuning (bare, sync): default {_fmt(default, 2)} ms -> WAL+NORMAL "
+            f"\nsaver tuning (bare, sync): default {_fmt(default, 2)} ms -> WAL+FULL "
             f"{_fmt(ref, 2)} ms per run"
+        )
+        normal = res.get("seq", HOST_NORMAL, "ms_per_run")
+        print(
+            f"SQLite synchronous through the host: FULL {_fmt(host, 2)} ms vs NORMAL "
+            f"{_fmt(normal, 2)} ms per run (FULL costs {_fmt(host / normal, 2)}x)"
         )
         print(
             f"durability through the host: sync {_fmt(host, 2)} ms vs async "
@@ -710,12 +742,12 @@ def report(args: argparse.Namespace, res: Results, modes: list[str]) -> None:
         )
         aims.append(("CPU/run host / bare <= 2x (sequential)", f"{cpu_ratio:.2f}x", cpu_ratio <= 2))
     if "wave" in modes:
-        ref_label = Variant("tuned", "sync").label
+        ref_label = BARE_REF
         ref = res.get("wave", ref_label, "wall_s")
         ref_cpu = res.get("wave", ref_label, "cpu_ms_per_run")
         print(f"\n## wave: {args.wave} concurrent runs, nodes sleep 50 ms (ideal 0.25 s)")
         print(
-            "| | wall s | x bare (WAL, sync) | CPU ms/run | CPU x bare | errors | "
+            "| | wall s | x bare (WAL+FULL, sync) | CPU ms/run | CPU x bare | errors | "
             "idle RSS MB | peak RSS MB |"
         )
         print("|---|---:|---:|---:|---:|---:|---:|---:|")

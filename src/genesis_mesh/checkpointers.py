@@ -11,6 +11,8 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
+from genesis_mesh.store.sqlite import DEFAULT_SYNCHRONOUS, SqliteSynchronous, pragmas
+
 
 def _serializer() -> JsonPlusSerializer:
     # Never enable pickle_fallback: checkpoint deserialisation is an attack surface.
@@ -49,7 +51,7 @@ async def setup_one_at_a_time(saver: Any, location: str, lock_offset: int = 1) -
     """Create a saver's (or store's) tables; processes starting together take turns."""
     import psycopg
 
-    from genesis_mesh.store.run_store import SETUP_LOCK
+    from genesis_mesh.store.schema import SETUP_LOCK
 
     async with await psycopg.AsyncConnection.connect(location, autocommit=True) as conn:
         # Try, don't wait inside the lock call: a waiting statement is an open transaction,
@@ -68,8 +70,13 @@ async def _try_lock(conn: Any, key: int) -> bool:
 
 
 @asynccontextmanager
-async def open_checkpointer(location: str) -> AsyncIterator[BaseCheckpointSaver[str]]:
-    """Open the saver for `location`: a SQLite file path, ':memory:' or a postgresql:// URL."""
+async def open_checkpointer(
+    location: str, *, sqlite_synchronous: SqliteSynchronous = DEFAULT_SYNCHRONOUS
+) -> AsyncIterator[BaseCheckpointSaver[str]]:
+    """Open the saver for `location`: a SQLite file path, ':memory:' or a postgresql:// URL.
+
+    A SQLite file runs WAL with `sqlite_synchronous` (what a commit survives:
+    `genesis_mesh.store.sqlite`)."""
     if location.startswith(("postgresql://", "postgres://")):
         from psycopg.rows import dict_row
         from psycopg_pool import AsyncConnectionPool
@@ -98,9 +105,8 @@ async def open_checkpointer(location: str) -> AsyncIterator[BaseCheckpointSaver[
         Path(location).parent.mkdir(parents=True, exist_ok=True)
     conn = await aiosqlite.connect(location, isolation_level=None)
     try:
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA busy_timeout=10000")
+        for statement in pragmas(sqlite_synchronous):
+            await conn.execute(statement)
         sqlite = AsyncSqliteSaver(conn, serde=_serializer())
         await sqlite.setup()
         yield sqlite

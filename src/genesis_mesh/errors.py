@@ -20,12 +20,15 @@ GenesisMeshError
 ├── ArchiveTooLarge     (archive_too_large)  413
 ├── UnsupportedArchive  (unsupported_archive) 415  the content type is not an archive's
 ├── ArchiveRefused      (archive_refused)    422  detail.rule names the check
+├── OriginNotAllowed    (origin_not_allowed) 403 (a refused /ws handshake)
 ├── Unauthorized        (unauthorized)       401
 │   ├── AuthenticationRequired (authentication_required)
 │   ├── InvalidToken    (invalid_token)
 │   └── TokenExpired    (token_expired)
 ├── Conflict            (conflict)           409
 │   ├── ThreadBusy      (thread_busy)
+│   ├── StopTimedOut    (stop_timed_out)
+│   ├── AlreadySubscribed (already_subscribed)
 │   ├── InvalidRunState (invalid_run_state)
 │   └── AlreadyExists   (already_exists)
 └── LimitExceeded       (limit_exceeded)     429
@@ -304,6 +307,20 @@ class StopTimedOut(Conflict):
         )
 
 
+class AlreadySubscribed(Conflict):
+    """A socket subscribing again to a run it follows: it already gets every event once."""
+
+    code = "already_subscribed"
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(
+            f"This socket already follows run {run_id!r} and gets each of its events once; "
+            "nothing is sent again. To replay from an earlier seq, unsubscribe first, then "
+            "subscribe with after_seq.",
+            {"run_id": run_id},
+        )
+
+
 class InvalidRunState(Conflict):
     code = "invalid_run_state"
 
@@ -363,6 +380,20 @@ class TokenInUrl(GenesisMeshError):
             f"The query parameter {parameter!r} looks like a credential; URLs are logged, so "
             "send the token in the Authorization header (or, on /ws, in the first message).",
             {"parameter": parameter},
+        )
+
+
+class OriginNotAllowed(GenesisMeshError):
+    """A browser page of another site opening /ws (CORS does not cover WebSockets)."""
+
+    code = "origin_not_allowed"
+    http_status = 403
+
+    def __init__(self, origin: str) -> None:
+        super().__init__(
+            f"Pages from {origin[:200]!r} may not open this host's WebSocket; its operator "
+            "can list the origin in GENESIS_MESH_ALLOWED_ORIGINS (docs/security.md).",
+            {"origin": origin[:200]},
         )
 
 

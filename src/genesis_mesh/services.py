@@ -87,11 +87,15 @@ async def open_services(
     `follows=False` (a worker without HTTP) spares it every other run's events.
     """
     async with AsyncExitStack() as stack:
-        store = RunStore(settings.resolved_database_url())
+        store = RunStore(
+            settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
+        )
         await store.open()
         stack.push_async_callback(store.close)
         checkpointer = await stack.enter_async_context(
-            open_checkpointer(settings.resolved_checkpoint_url())
+            open_checkpointer(
+                settings.resolved_checkpoint_url(), sqlite_synchronous=settings.sqlite_synchronous
+            )
         )
         graph_store = await stack.enter_async_context(
             open_store(settings.resolved_store_location(), read_store_config(settings.config))

@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     )
 
     durability: Literal["sync", "async", "exit"] = "sync"
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
+        default="FULL",
+        description="What a commit to the embedded SQLite files survives: FULL, a power loss "
+        "or OS crash; NORMAL (faster), a killed process but maybe not a power loss "
+        "(docs/durability.md).",
+    )
     max_concurrent_runs: int = Field(default=1_000, ge=1)
     shutdown_grace_seconds: float = Field(default=5.0, ge=0)
     dev_reload: bool = Field(
@@ -180,6 +186,11 @@ class Settings(BaseSettings):
                     "list each origin (docs/security.md)."
                 )
         return value
+
+    @field_validator("sqlite_synchronous", mode="before")
+    @classmethod
+    def _upper_synchronous(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("jwt_algorithms", mode="before")
     @classmethod

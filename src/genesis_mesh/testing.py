@@ -331,6 +331,7 @@ class LiveHost:
             except httpx.HTTPError:
                 pass
             time.sleep(0.1)
+        self.kill()  # a host that never got ready must not outlive the test that wanted it
         raise RuntimeError(f"host not ready in {timeout}s:\n{self.log_path.read_text()[-3000:]}")
 
     def _spawn(self, env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:

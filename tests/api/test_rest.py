@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 
-from tests.conftest import LiveHost, wait_for_status
+from tests.conftest import ROOT, LiveHost, wait_for_status
 
 NODES = ["one", "two", "three", "four", "five"]
 
@@ -140,6 +141,54 @@ def test_sse_stream_follows_a_run_and_honours_last_event_id(host: LiveHost) -> N
     assert live[-1]["event"] == "run.completed"
     assert [int(e["id"]) for e in replay] == list(range(8, len(live) + 1))
     assert json.loads(replay[0]["data"])["seq"] == 8
+
+
+def test_the_stream_of_a_finished_run_read_from_its_end_closes_at_once(host: LiveHost) -> None:
+    with host.client() as http:
+        run = http.post("/api/v1/runs", json={"graph": "steps", "input": {}}).json()
+        done = wait_for_status(http, run["run_id"], {"succeeded"})
+        url = f"/api/v1/runs/{run['run_id']}/stream"
+        began = time.monotonic()
+        with http.stream("GET", url, params={"after_seq": done["last_seq"]}) as response:
+            rest = sse_events(response)
+        took = time.monotonic() - began
+    assert rest == []
+    assert took < 5, f"the stream stayed open {took:.1f}s after the run's last event"
+
+
+def test_malformed_json_gets_the_status_the_protocol_document_names(host: LiveHost) -> None:
+    """FastAPI's answers, which LangGraph Server clients also get for bad JSON: 422 for a
+    body that is not JSON, 400 for one that cannot even be decoded."""
+    doc = " ".join((ROOT / "docs" / "protocol.md").read_text().split())
+    headers = {"content-type": "application/json"}
+    with host.client() as http:
+        not_json = http.post("/api/v1/runs", content=b"{nope", headers=headers)
+        undecodable = http.post("/api/v1/runs", content=b'{"graph": "\xff"}', headers=headers)
+    assert (not_json.status_code, not_json.json()["code"]) == (422, "invalid_request")
+    assert not_json.json()["detail"][0]["type"] == "json_invalid"
+    assert "422 `invalid_request` for a body that is not JSON" in doc
+    assert (undecodable.status_code, undecodable.json()["code"]) == (400, "invalid_request")
+    assert "400 `invalid_request` for a body that cannot be decoded" in doc
+
+
+def test_a_pause_asked_inside_a_node_shows_on_the_run_until_the_run_stops(
+    live_host: LiveHost,
+) -> None:
+    live_host.env["GENESIS_MESH_INTERRUPT_WAIT_SECONDS"] = "0.3"
+    live_host.start()
+    with live_host.client() as http:
+        run = http.post("/api/v1/runs", json={"graph": "steps", "input": {"delay": 2}}).json()
+        events_url = f"/api/v1/runs/{run['run_id']}/events"
+        deadline = time.monotonic() + 30
+        while not any(e["type"] == "node.started" for e in http.get(events_url).json()):
+            assert time.monotonic() < deadline, "the run never started a node"
+            time.sleep(0.05)
+        asked = http.post(f"/api/v1/runs/{run['run_id']}/interrupt", json={"mode": "pause"})
+        meanwhile = http.get(f"/api/v1/runs/{run['run_id']}").json()
+        paused = wait_for_status(http, run["run_id"], {"interrupted"})
+    assert (asked.status_code, asked.json()["stop_requested"]) == (202, "pause")
+    assert (meanwhile["status"], meanwhile["stop_requested"]) == ("running", "pause")
+    assert paused["stop_requested"] is None
 
 
 def test_thread_state_and_history_come_from_langgraph_checkpoints(host: LiveHost) -> None:

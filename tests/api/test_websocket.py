@@ -218,6 +218,47 @@ async def test_foreign_origin_is_refused_before_the_socket_opens(host: LiveHost)
     await own.close()
 
 
+async def test_a_second_subscribe_on_one_socket_replays_nothing_and_says_so(
+    host: LiveHost,
+) -> None:
+    starter = await ProtocolClient.open(host.ws_url)
+    run_id = await start(starter, "steps", {"delay": 0.01})
+    await starter.run_events(run_id)
+    follower = await ProtocolClient.open(host.ws_url)
+    await follower.send({"type": "subscribe", "run_id": run_id, "after_seq": 0})
+    replayed = await follower.run_events(run_id)
+    for client in (starter, follower):
+        await client.send({"type": "subscribe", "run_id": run_id, "after_seq": 0})
+        got = await client.until(lambda m: m.get("type") == "error", timeout=10)
+        await client.send({"type": "ping", "id": "after"})
+        got += await client.until(lambda m: m.get("type") == "pong")
+        assert [m for m in got if "seq" in m] == []
+        assert (got[-2]["code"], got[-2]["run_id"]) == ("already_subscribed", run_id)
+    assert [e["seq"] for e in replayed] == list(range(1, len(replayed) + 1))
+    await follower.send({"type": "unsubscribe", "run_id": run_id})
+    await follower.send({"type": "subscribe", "run_id": run_id, "after_seq": 0})
+    assert await follower.run_events(run_id) == replayed
+    await starter.close()
+    await follower.close()
+
+
+async def test_a_pause_that_cannot_take_effect_in_time_answers_stop_timed_out(
+    live_host: LiveHost,
+) -> None:
+    live_host.env["GENESIS_MESH_INTERRUPT_WAIT_SECONDS"] = "0.3"
+    live_host.start()
+    client = await ProtocolClient.open(live_host.ws_url)
+    run_id = await start(client, "steps", {"delay": 2})
+    await client.until(lambda m: m.get("type") == "node.started")
+    await client.send({"type": "interrupt", "run_id": run_id, "mode": "pause"})
+    answer = await client.until(lambda m: m.get("type") in ("ack", "error"), timeout=10)
+    assert (answer[-1]["type"], answer[-1].get("code")) == ("error", "stop_timed_out")
+    assert answer[-1]["run_id"] == run_id
+    events = await client.run_events(run_id, timeout=20)
+    assert events[-1]["type"] == "run.interrupted"
+    await client.close()
+
+
 async def test_listed_origin_is_accepted(live_host: LiveHost) -> None:
     live_host.env["GENESIS_MESH_ALLOWED_ORIGINS"] = "https://app.example, https://ui.example"
     live_host.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -65,6 +66,19 @@ async def test_a_refused_websocket_handshake_carries_them_too(secured_host: Live
         await connect(secured_host.ws_url, additional_headers={"Authorization": "Bearer x"})
     assert refused.value.response.headers["x-content-type-options"] == "nosniff"
     assert "frame-ancestors" in refused.value.response.headers["content-security-policy"]
+
+
+async def test_a_handshake_refused_for_its_origin_carries_them_and_says_why(
+    secured_host: LiveHost,
+) -> None:
+    with pytest.raises(InvalidStatus) as refused:
+        await connect(secured_host.ws_url, origin="https://evil.example")  # type: ignore[arg-type]
+    response = refused.value.response
+    assert response.status_code == 403
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors" in response.headers["content-security-policy"]
+    assert json.loads(response.body)["code"] == "origin_not_allowed"
 
 
 @pytest.fixture

@@ -104,13 +104,13 @@ async def test_a_database_from_an_older_version_is_upgraded_in_place(tmp_path: P
     from alembic.config import Config
     from sqlalchemy import create_engine, text
 
-    from genesis_mesh.store import run_store
+    from genesis_mesh.store import schema
 
     url = f"sqlite:///{tmp_path}/old.db"
     engine = create_engine(url)
     with engine.begin() as conn:
         config = Config()
-        config.set_main_option("script_location", str(run_store._MIGRATIONS))
+        config.set_main_option("script_location", str(schema.MIGRATIONS))
         config.attributes["connection"] = conn
         command.upgrade(config, "0001")
         conn.execute(

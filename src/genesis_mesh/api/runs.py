@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
@@ -116,7 +116,9 @@ async def stream_run(
                 yield ServerSentEvent(data=TokenExpired().to_dict(), event="error")
                 break
             try:
-                event = await asyncio.wait_for(queue.get(), _keepalive_wait(user))
+                event = await _next_event(queue, follow, _keepalive_wait(user))
+            except _FollowDone:
+                continue  # the replay is over: a finished run's stream may end now
             except TimeoutError:
                 if user.expired():
                     continue
@@ -133,6 +135,27 @@ async def stream_run(
             follow.result()()
         else:
             follow.cancel()
+
+
+class _FollowDone(Exception):
+    """The follow task ended (its replay is queued) before another event arrived."""
+
+
+async def _next_event(
+    queue: asyncio.Queue[Event | None], follow: asyncio.Task[Any], timeout: float
+) -> Event | None:
+    """The next queued event; raises `_FollowDone` if the follow task ends first (once),
+    `TimeoutError` after `timeout` seconds."""
+    if follow.done() or not queue.empty():
+        return await asyncio.wait_for(queue.get(), timeout)
+    getter = asyncio.ensure_future(queue.get())
+    await asyncio.wait({getter, follow}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    if getter.done():
+        return getter.result()
+    getter.cancel()  # a cancelled Queue.get takes nothing off the queue
+    if follow.done():
+        raise _FollowDone
+    raise TimeoutError
 
 
 def _keepalive_wait(user: Identity) -> float:

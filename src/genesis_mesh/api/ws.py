@@ -25,9 +25,16 @@ from genesis_mesh.auth.websocket import (
     authenticate_websocket,
     authenticated_message,
     credential_watch,
+    deny_handshake,
     error_message,
 )
-from genesis_mesh.errors import GenesisMeshError, InvalidToken
+from genesis_mesh.errors import (
+    AlreadySubscribed,
+    GenesisMeshError,
+    InvalidToken,
+    OriginNotAllowed,
+    StopTimedOut,
+)
 from genesis_mesh.observability.metrics import get_metrics
 from genesis_mesh.protocol import (
     AuthMessage,
@@ -36,6 +43,7 @@ from genesis_mesh.protocol import (
     InterruptMessage,
     PingMessage,
     ResumeMessage,
+    RunStatus,
     StartMessage,
     SubscribeMessage,
     UnsubscribeMessage,
@@ -259,6 +267,9 @@ class _Session:
             elif isinstance(message, InterruptMessage):
                 await run_of(self.services, self.user, message.run_id)
                 run = await self.services.runner.interrupt(message.run_id, message.mode)
+                if run.status in (RunStatus.RUNNING, RunStatus.PENDING):
+                    wait = self.services.settings.interrupt_wait_seconds
+                    raise StopTimedOut(run.run_id, message.mode.value, wait)
                 self.push(_ack("interrupt", run.run_id, run.status))
             elif isinstance(message, ResumeMessage):
                 await run_of(self.services, self.user, message.run_id)
@@ -299,14 +310,29 @@ class _Session:
         self.subscriptions[run.run_id] = runner.take_subscription(run.run_id)
 
     async def _subscribe(self, run_id: str, after_seq: int) -> None:
-        previous = self.subscriptions.pop(run_id, None)
-        if previous is not None:
-            previous()
-        unsubscribe = await self.services.runner.follow(run_id, after_seq, self._replay, self._live)
-        if self.overflowed:
-            unsubscribe()
+        if run_id in self.subscriptions:
+            raise AlreadySubscribed(run_id)
+
+        def pending() -> None:
+            """Holds the run's place while its replay runs (a second subscribe sent at
+            once is refused, an unsubscribe sent meanwhile is honoured)."""
+
+        self.subscriptions[run_id] = pending
+        try:
+            unsubscribe = await self.services.runner.follow(
+                run_id, after_seq, self._replay, self._live
+            )
+        except BaseException:
+            if self.subscriptions.get(run_id) is pending:
+                del self.subscriptions[run_id]
+            raise
+        still_wanted = self.subscriptions.get(run_id) is pending
+        if still_wanted and not self.overflowed:
+            self.subscriptions[run_id] = unsubscribe
             return
-        self.subscriptions[run_id] = unsubscribe
+        if still_wanted:
+            del self.subscriptions[run_id]
+        unsubscribe()
 
 
 _RATE_SETTING = "GENESIS_MESH_WS_MESSAGES_PER_SECOND"
@@ -346,7 +372,7 @@ def _ack(action: str, run_id: str, status: str) -> dict[str, Any]:
 async def websocket_endpoint(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
     if not origin_allowed(websocket, services.settings.allowed_origins):
-        await websocket.close(CLOSE_POLICY)
+        await deny_handshake(websocket, OriginNotAllowed(websocket.headers.get("origin", "")))
         return
     settings = services.settings
     login = await authenticate_websocket(

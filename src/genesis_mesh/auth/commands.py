@@ -30,7 +30,9 @@ def _with_keys(action: Callable[[ApiKeys], Awaitable[_T]]) -> _T:
         raise typer.Exit(2) from None
 
     async def run() -> _T:
-        store = RunStore(settings.resolved_database_url())
+        store = RunStore(
+            settings.resolved_database_url(), sqlite_synchronous=settings.sqlite_synchronous
+        )
         try:
             await store.open()
             return await action(ApiKeys(store.engine))

@@ -76,7 +76,7 @@ async def authenticate_websocket(
             token = None if identity.method == Method.NONE else bearer_token(header or "")
             return Login(identity, token)
     except GenesisMeshError as exc:
-        await _deny(websocket, exc)
+        await deny_handshake(websocket, exc)
         return None
     await websocket.accept()
     try:
@@ -125,8 +125,9 @@ def _reason(exc: GenesisMeshError) -> str:
     return "authentication failed"
 
 
-async def _deny(websocket: WebSocket, exc: GenesisMeshError) -> None:
-    """Refuse the handshake with the API's JSON error (HTTP 400/401), or a plain 403."""
+async def deny_handshake(websocket: WebSocket, exc: GenesisMeshError) -> None:
+    """Refuse the handshake with the API's JSON error (HTTP 400/401/403, with the security
+    headers), or a plain 403 where the server cannot send a body."""
     if "websocket.http.response" in websocket.scope.get("extensions", {}):
         await websocket.send_denial_response(error_response(exc))
     else:

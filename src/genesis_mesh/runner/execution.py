@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 RELEASED = {"worker_id": None, "lease_expires_at": None, "stop_requested": None}
 """Run columns cleared when a claimed run ends here: nobody executes it any more."""
+_STOP_DONE = {"stop_requested": None}
+"""Cleared when an unclaimed (embedded) run ends: the stop asked of it, if any, happened."""
 
 
 class StopReason(StrEnum):
@@ -405,8 +407,7 @@ class Executor:
     async def finish(self, run_id: str, draft: EventDraft, **values: Any) -> None:
         """Store an event and the run's new status together, before anyone sees either."""
         await self.events.open_run(run_id)
-        if run_id in self.held:
-            values = {**values, **RELEASED}
+        values = {**values, **(RELEASED if run_id in self.held else _STOP_DONE)}
         self.events.append(run_id, draft, values)
         await self.events.flush()
 

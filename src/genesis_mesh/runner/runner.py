@@ -217,6 +217,7 @@ class Runner:
             run = await self.store.get_run(run_id)
             finished = self.executor.request_stop(run_id, reason)
             if finished is not None:
+                await self.store.record_stop_request(run_id, mode.value)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(finished.wait(), self.options.interrupt_wait_seconds)
                 return await self.store.get_run(run_id)

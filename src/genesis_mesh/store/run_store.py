@@ -10,9 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import create_engine, func, insert, select, text, update
+from sqlalchemy import create_engine, func, insert, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import IntegrityError
@@ -21,11 +19,10 @@ from sqlalchemy.pool import StaticPool
 
 from genesis_mesh.errors import RunNotFound, ThreadBusy, ThreadNotFound
 from genesis_mesh.protocol import Event, EventType, RunInfo, RunStatus, ThreadInfo
+from genesis_mesh.store.schema import upgrade_schema
+from genesis_mesh.store.sqlite import DEFAULT_SYNCHRONOUS, SqliteSynchronous, tune
 from genesis_mesh.store.tables import ACTIVE_STATUSES, FINAL_STATUSES, events, runs, threads
 from genesis_mesh.store.writer_thread import WriterThread
-
-_MIGRATIONS = Path(__file__).parent / "migrations"
-SETUP_LOCK = 0x67656E65  # PostgreSQL advisory lock key for schema set-up ("gene")
 
 
 def utcnow() -> datetime:
@@ -52,15 +49,6 @@ def connect_args(url: str) -> dict[str, Any]:
     return {"options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"}
 
 
-def _tune_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
 @dataclass
 class WriteResult:
     """What a batch write did beyond storing: runs whose writer lost its claim (their
@@ -73,8 +61,11 @@ class WriteResult:
 class RunStore:
     """The durable record of threads, runs and events (SQLite or PostgreSQL)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(
+        self, url: str, *, sqlite_synchronous: SqliteSynchronous = DEFAULT_SYNCHRONOUS
+    ) -> None:
         self.url = url
+        self._synchronous = sqlite_synchronous
         if url.startswith("sqlite"):
             db_path = url.split(":///", 1)[-1]
             if db_path and db_path != ":memory:":
@@ -89,16 +80,16 @@ class RunStore:
         # Its own thread: graph nodes that fill the default executor cannot delay events.
         self._writer_thread = WriterThread("genesis-mesh-writer")
         if url.startswith("sqlite"):
-            sa_event.listen(self.engine.sync_engine, "connect", _tune_sqlite)
-            sa_event.listen(self._writer_engine, "connect", _tune_sqlite)
+            for engine in (self.engine.sync_engine, self._writer_engine):
+                sa_event.listen(engine, "connect", self._tune_sqlite)
 
     async def open(self) -> None:
         """Apply migrations; safe to call on every start, and from several processes at
-        once (on PostgreSQL they take turns under an advisory lock)."""
-        async with self.engine.begin() as conn:
-            if self.engine.dialect.name == "postgresql":
-                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETUP_LOCK})
-            await conn.run_sync(_upgrade)
+        once (they take turns); a start killed half-way leaves no half schema."""
+        await upgrade_schema(self.engine, _sync_url(self.url), self._synchronous)
+
+    def _tune_sqlite(self, dbapi_connection: Any, _record: Any) -> None:
+        tune(dbapi_connection, self._synchronous)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -267,6 +258,22 @@ class RunStore:
     def _update_run_sync(self, run_id: str, values: dict[str, Any]) -> None:
         with self._writer_engine.begin() as conn:
             conn.execute(update(runs).where(runs.c.id == run_id).values(**_run_columns(values)))
+
+    async def record_stop_request(self, run_id: str, mode: str) -> None:
+        """Show a pause or cancel asked of a run executing in this process on its row
+        (`stop_requested`) until the stop happens; a cancel is never weakened to a pause,
+        and a run that already stopped is left alone."""
+        await self._write(self._record_stop_request_sync, run_id, mode)
+
+    def _record_stop_request_sync(self, run_id: str, mode: str) -> None:
+        executing = [RunStatus.PENDING.value, RunStatus.RUNNING.value]
+        with self._writer_engine.begin() as conn:
+            conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id, runs.c.status.in_(executing))
+                .where(runs.c.stop_requested.is_(None) | (runs.c.stop_requested != "cancel"))
+                .values(stop_requested=mode, updated_at=utcnow())
+            )
 
     # ---- events -----------------------------------------------------------------------
 
@@ -579,10 +586,3 @@ def _event(row: Row[Any]) -> Event:
         node=row.node,
         data=row.data or {},
     )
-
-
-def _upgrade(connection: Connection) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(_MIGRATIONS))
-    config.attributes["connection"] = connection
-    command.upgrade(config, "head")
