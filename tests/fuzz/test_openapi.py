@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
+from schemathesis.specs.openapi.checks import allow_header_conformance
 
 from genesis_mesh.host import create_app
 from genesis_mesh.settings import Settings
@@ -32,8 +34,32 @@ CONFIG = SchemathesisConfig.from_dict(
         }
     }
 )
+# Uploads take an archive as the raw body: send what the fuzzer makes as bytes (the
+# hostile archives themselves are tests/uploads').
+schemathesis.serializer.alias(["application/zip", "application/gzip"], "application/octet-stream")
 schema = schemathesis.openapi.from_dict(OPENAPI, config=CONFIG)
 EXAMPLES = int(os.environ.get("GENESIS_MESH_FUZZ_EXAMPLES", "25"))  # per operation
+
+
+def _shadowed_paths(paths: list[str]) -> set[str]:
+    """Paths that a templated sibling also matches (the LangGraph Server API's own URL
+    design: `/assistants/search` is also `/assistants/{assistant_id}`). A 405 on them
+    rightly lists the sibling's methods in `Allow`, which the schema of the literal path
+    cannot show; the Allow check does not apply to them."""
+    templates = [
+        (path, re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(path)) + "$"))
+        for path in paths
+        if "{" in path
+    ]
+    return {
+        path
+        for path in paths
+        for template, pattern in templates
+        if template != path and pattern.match(path)
+    }
+
+
+SHADOWED = _shadowed_paths(list(OPENAPI["paths"]))
 
 
 def test_the_live_host_serves_the_schema_under_test(backend_host: LiveHost) -> None:
@@ -85,4 +111,9 @@ def test_every_operation_answers_within_its_schema(
     case: schemathesis.Case, secured_backend: tuple[LiveHost, str]
 ) -> None:
     host, key = secured_backend
-    case.call_and_validate(base_url=host.base_url, headers={"Authorization": f"Bearer {key}"})
+    excluded = [allow_header_conformance] if case.operation.path in SHADOWED else []
+    case.call_and_validate(
+        base_url=host.base_url,
+        headers={"Authorization": f"Bearer {key}"},
+        excluded_checks=excluded,
+    )

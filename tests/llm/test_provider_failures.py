@@ -137,6 +137,7 @@ async def test_a_graph_that_needs_a_model_is_refused_at_start_naming_the_setting
 def test_a_graph_that_works_without_a_model_still_starts(host_without_model: LiveHost) -> None:
     with httpx.Client(base_url=host_without_model.base_url) as http:
         response = http.post(
-            "/api/v1/runs", json={"graph": "topical_mesh", "input": {"repo_url": "/nowhere"}}
+            "/api/v1/runs",
+            json={"graph": "topical_mesh", "input": {"repo_url": "https://example.test/site"}},
         )
     assert response.status_code == 202

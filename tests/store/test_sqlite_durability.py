@@ -17,7 +17,15 @@ from genesis_mesh.settings import Settings
 from genesis_mesh.store import RunStore
 from tests.conftest import ROOT
 
-HEAD_TABLES = {"alembic_version", "threads", "runs", "events", "api_keys"}
+HEAD_TABLES = {
+    "alembic_version",
+    "threads",
+    "runs",
+    "events",
+    "api_keys",
+    "assistants",
+    "assistant_versions",
+}
 SYNCHRONOUS_VALUES = {1: "NORMAL", 2: "FULL"}
 
 

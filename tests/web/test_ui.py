@@ -99,7 +99,7 @@ def test_a_run_lights_every_node_and_its_json_downloads(ui: Ui) -> None:
 def test_server_validation_errors_show_next_to_the_field(ui: Ui) -> None:
     page = ui.open()
     start_form = page.locator("#input-form")
-    page.check("#cap-steps")
+    page.check("#cap-validated")  # a pydantic state: LangGraph itself refuses "x"
     page.fill("#field-delay", "x")
     page.click("#start-button")
     error = page.locator("#field-delay-error")
