@@ -6,7 +6,8 @@ GenesisMeshError
 │   ├── RunNotFound     (run_not_found)
 │   ├── ThreadNotFound  (thread_not_found)
 │   ├── UploadNotFound  (upload_not_found)
-│   └── AssistantNotFound (assistant_not_found)
+│   ├── AssistantNotFound (assistant_not_found)
+│   └── StoreItemNotFound (store_item_not_found)
 ├── GraphUnavailable    (graph_unavailable)  503
 ├── ChatModelNotConfigured (chat_model_not_configured) 503
 ├── InvalidInput        (invalid_input)      422
@@ -111,6 +112,17 @@ class AssistantNotFound(NotFound):
             f"No assistant with id {assistant_id!r}; POST /assistants/search lists them "
             "(every graph of langgraph.json has one, addressable by the graph's name).",
             {"assistant_id": assistant_id},
+        )
+
+
+class StoreItemNotFound(NotFound):
+    code = "store_item_not_found"
+
+    def __init__(self, namespace: list[str], key: str) -> None:
+        super().__init__(
+            f"No store item {key!r} in namespace {namespace!r} of yours; "
+            "POST /store/items/search lists your items (PUT /store/items stores one).",
+            {"namespace": namespace, "key": key},
         )
 
 

@@ -26,7 +26,7 @@ from langgraph.store.base import (
     SearchOp,
 )
 
-__all__ = ["OWNER_ROOT", "OwnedStore", "owner_prefix"]
+__all__ = ["OWNER_ROOT", "OwnedStore", "owner_prefix", "supports_ttl"]
 
 OWNER_ROOT = "genesis_owner"
 
@@ -38,6 +38,13 @@ def owner_prefix(owner: str) -> tuple[str, str]:
     return OWNER_ROOT, owner.replace("%", "%25").replace(".", "%2E")
 
 
+def supports_ttl(store: BaseStore) -> bool:
+    """Whether `store` keeps per-item TTLs. `AsyncSqliteStore` does, but its `supports_ttl`
+    reads False: `BaseStore` comes before `BaseSqliteStore` (which says True) in its MRO."""
+    declared = (vars(cls).get("supports_ttl") for cls in type(store).__mro__)
+    return bool(store.supports_ttl) or any(value is True for value in declared)
+
+
 class OwnedStore(BaseStore):
     """The view of `store` that one owner's runs (and store API calls) get."""
 
@@ -45,7 +52,7 @@ class OwnedStore(BaseStore):
         self.store = store
         self.owner = owner
         self.prefix = owner_prefix(owner)
-        self.supports_ttl = store.supports_ttl
+        self.supports_ttl = supports_ttl(store)
         self.ttl_config = store.ttl_config
 
     def batch(self, ops: Iterable[Op]) -> list[Result]:

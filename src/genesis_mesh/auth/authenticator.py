@@ -71,8 +71,19 @@ def bearer_token(authorization: str) -> str:
     return token.strip()
 
 
+STORE_ITEM_PATH = "/store/items"
+"""`GET /store/items?namespace=&key=`: the LangGraph SDK names a store item's key `key`."""
+
+
 def refuse_token_in_url(scope: Scope) -> None:
     query = scope.get("query_string", b"").decode("latin-1")
-    for name, _ in parse_qsl(query, keep_blank_values=True):
-        if name.lower() in CREDENTIAL_PARAMETERS:
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        if name.lower() not in CREDENTIAL_PARAMETERS:
+            continue
+        store_key = name == "key" and scope.get("path") == STORE_ITEM_PATH
+        if not store_key or looks_like_api_key(value) or _looks_like_jwt(value):
             raise TokenInUrl(name)
+
+
+def _looks_like_jwt(value: str) -> bool:
+    return value.startswith("eyJ") and value.count(".") == 2

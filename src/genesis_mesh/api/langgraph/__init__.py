@@ -2,7 +2,7 @@
 that `langgraph-sdk`, `RemoteGraph` and LangGraph's front ends expect.
 
 One module per resource, each translating at its own boundary: `info`, `assistants`,
-`threads`, `runs` (and `stream`, the stream-mode translation of stored events). Runs
+`threads`, `runs`, `store` (and `stream`, the stream-mode translation of stored events). Runs
 started here are ordinary runs: stored, owned, limited, visible to every other adapter.
 """
 
@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 
 def include_langgraph(app: FastAPI) -> None:
-    from genesis_mesh.api.langgraph import assistants, info, runs, threads
+    from genesis_mesh.api.langgraph import assistants, info, runs, store, threads
 
-    for module in (info, assistants, threads, runs):
+    for module in (info, assistants, threads, runs, store):
         app.include_router(module.router)
