@@ -96,6 +96,8 @@ class InterruptMode(StrEnum):
 # ---- what clients may send -----------------------------------------------------------
 
 ID_PATTERN = r"^[^\x00-\x1f\x7f]*$"
+TEXT_PATTERN = r"^[^\x00]*$"
+"""Free text (descriptions) may hold line breaks and tabs, never NUL: PostgreSQL refuses it."""
 """Run and thread ids are printable text: PostgreSQL cannot store NUL, and control
 characters have no use in an id."""
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 
@@ -38,5 +39,20 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 
 RunIdPath = Annotated[str, Path(min_length=1, max_length=200, pattern=ID_PATTERN)]
 ThreadIdPath = Annotated[str, Path(min_length=1, max_length=200, pattern=ID_PATTERN)]
-ThreadIdQuery = Annotated[str | None, Query(max_length=200, pattern=ID_PATTERN)]
+
+
+def _one_thread_id(
+    request: Request,
+    thread_id: Annotated[str | None, Query(max_length=200, pattern=ID_PATTERN)] = None,
+) -> str | None:
+    """`?thread_id=` given once: a repeated one is refused, not silently narrowed to the
+    last value (Starlette's default)."""
+    if len(request.query_params.getlist("thread_id")) > 1:
+        raise RequestValidationError(
+            [{"loc": ("query", "thread_id"), "msg": "give thread_id once", "type": "repeated"}]
+        )
+    return thread_id
+
+
+ThreadIdQuery = Annotated[str | None, Depends(_one_thread_id)]
 UserDep = Annotated[Identity, Depends(get_user)]

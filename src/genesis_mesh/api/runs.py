@@ -57,7 +57,7 @@ async def create_run(
 async def list_runs(
     services: ServicesDep,
     user: UserDep,
-    thread_id: ThreadIdQuery = None,
+    thread_id: ThreadIdQuery,
     status: RunStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[RunInfo]:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from genesis_mesh.api.deps import ServicesDep, UserDep
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.errors import AlreadyExists, AssistantNotFound, GraphNotFound
-from genesis_mesh.protocol import ID_PATTERN, JsonObject
+from genesis_mesh.protocol import ID_PATTERN, TEXT_PATTERN, JsonObject
 from genesis_mesh.registry import GraphEntry
 from genesis_mesh.services import Services
 from genesis_mesh.store import utcnow
@@ -40,25 +40,25 @@ def default_assistant_id(graph: str) -> str:
 class AssistantCreate(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
-    graph_id: str = Field(min_length=1, max_length=200)
+    graph_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
     assistant_id: str | None = Field(default=None, max_length=64, pattern=ID_PATTERN)
     config: JsonObject = Field(default_factory=dict)
     context: JsonObject = Field(default_factory=dict)
     metadata: JsonObject = Field(default_factory=dict)
     if_exists: Literal["raise", "do_nothing"] = "raise"
-    name: str | None = Field(default=None, max_length=200)
-    description: str | None = Field(default=None, max_length=2000)
+    name: str | None = Field(default=None, max_length=200, pattern=ID_PATTERN)
+    description: str | None = Field(default=None, max_length=2000, pattern=TEXT_PATTERN)
 
 
 class AssistantPatch(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
-    graph_id: str | None = Field(default=None, min_length=1, max_length=200)
+    graph_id: str | None = Field(default=None, min_length=1, max_length=200, pattern=ID_PATTERN)
     config: JsonObject | None = None
     context: JsonObject | None = None
     metadata: JsonObject | None = None
-    name: str | None = Field(default=None, max_length=200)
-    description: str | None = Field(default=None, max_length=2000)
+    name: str | None = Field(default=None, max_length=200, pattern=ID_PATTERN)
+    description: str | None = Field(default=None, max_length=2000, pattern=TEXT_PATTERN)
 
 
 class AssistantSearch(BaseModel):

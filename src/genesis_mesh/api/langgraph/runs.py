@@ -84,7 +84,7 @@ _UNSERVED = {
 class LangGraphRunCreate(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
-    assistant_id: str = Field(min_length=1, max_length=200)
+    assistant_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
     input: JsonObject | None = None
     command: JsonObject | None = None
     config: JsonObject | None = None
@@ -101,8 +101,8 @@ class LangGraphRunCreate(BaseModel):
     interrupt_before: JsonValue = None
     interrupt_after: JsonValue = None
     checkpoint: JsonValue = None
-    checkpoint_id: str | None = Field(default=None, max_length=200)
-    webhook: str | None = Field(default=None, max_length=2000)
+    checkpoint_id: str | None = Field(default=None, max_length=200, pattern=ID_PATTERN)
+    webhook: str | None = Field(default=None, max_length=2000, pattern=ID_PATTERN)
     after_seconds: float | None = None
     feedback_keys: JsonValue = None
 

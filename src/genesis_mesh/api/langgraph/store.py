@@ -20,20 +20,24 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from genesis_mesh.api.deps import ServicesDep, UserDep
 from genesis_mesh.errors import InvalidInput, StoreItemNotFound, UnsupportedOption
-from genesis_mesh.protocol import JsonObject
+from genesis_mesh.protocol import ID_PATTERN, JsonObject
 from genesis_mesh.serialization import serialize
 
 router = APIRouter(prefix="/store", tags=["langgraph"])
 
-MAX_DEPTH = 20
-MAX_LABEL = 200
-MAX_KEY = 1000
+# The Postgres store keys items by (namespace joined with ".", key) in a btree, whose
+# entries hold at most about 2,700 bytes: these bounds keep the worst case (4 bytes a
+# character) well inside it. Text with control characters (NUL above all: PostgreSQL
+# cannot store it) is refused.
+MAX_DEPTH = 10
+MAX_LABEL = 40
+MAX_KEY = 128
 MAX_PAGE = 1000
 MAX_TTL_MINUTES = 60 * 24 * 365 * 100
 
-Label = Annotated[str, StringConstraints(max_length=MAX_LABEL)]
+Label = Annotated[str, StringConstraints(max_length=MAX_LABEL, pattern=ID_PATTERN)]
 Namespace = Annotated[list[Label], Field(max_length=MAX_DEPTH)]
-Key = Annotated[str, StringConstraints(min_length=1, max_length=MAX_KEY)]
+Key = Annotated[str, StringConstraints(min_length=1, max_length=MAX_KEY, pattern=ID_PATTERN)]
 T = TypeVar("T")
 
 
@@ -115,8 +119,10 @@ async def put_item(body: PutItem, services: ServicesDep, user: UserDep) -> Respo
 async def get_item(
     services: ServicesDep,
     user: UserDep,
-    key: Annotated[str, Query(min_length=1, max_length=MAX_KEY)],
-    namespace: Annotated[str, Query(max_length=MAX_DEPTH * (MAX_LABEL + 1))] = "",
+    key: Annotated[str, Query(min_length=1, max_length=MAX_KEY, pattern=ID_PATTERN)],
+    namespace: Annotated[
+        str, Query(max_length=MAX_DEPTH * (MAX_LABEL + 1), pattern=ID_PATTERN)
+    ] = "",
     refresh_ttl: bool | None = None,
 ) -> dict[str, Any]:
     labels = tuple(namespace.split(".")) if namespace else ()

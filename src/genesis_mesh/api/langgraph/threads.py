@@ -72,9 +72,9 @@ class StateUpdate(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
     values: JsonValue = None
-    as_node: str | None = Field(default=None, max_length=200)
+    as_node: str | None = Field(default=None, max_length=200, pattern=ID_PATTERN)
     checkpoint: Checkpoint | None = None
-    checkpoint_id: str | None = Field(default=None, max_length=200)
+    checkpoint_id: str | None = Field(default=None, max_length=200, pattern=ID_PATTERN)
 
 
 class StateAtCheckpoint(BaseModel):
