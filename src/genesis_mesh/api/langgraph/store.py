@@ -33,6 +33,7 @@ MAX_DEPTH = 10
 MAX_LABEL = 40
 MAX_KEY = 128
 MAX_PAGE = 1000
+MIN_TTL_MINUTES = 1 / 60  # one second: PostgreSQL cannot take a denormal interval
 MAX_TTL_MINUTES = 60 * 24 * 365 * 100
 
 Label = Annotated[str, StringConstraints(max_length=MAX_LABEL, pattern=ID_PATTERN)]
@@ -48,7 +49,7 @@ class PutItem(BaseModel):
     key: Key
     value: JsonObject
     index: Literal[False] | Annotated[list[Label], Field(max_length=100)] | None = None
-    ttl: float | None = Field(default=None, gt=0, le=MAX_TTL_MINUTES)
+    ttl: float | None = Field(default=None, ge=MIN_TTL_MINUTES, le=MAX_TTL_MINUTES)
 
 
 class DeleteItem(BaseModel):
