@@ -176,6 +176,7 @@ async def test_what_a_graph_stores_is_read_by_its_user_and_not_by_another(
         ("/store/items", {"namespace": ["a"], "key": "", "value": {}}, "key"),
         ("/store/items", {"namespace": ["a"], "key": "k" * 1001, "value": {}}, "key"),
         ("/store/items", {"namespace": ["a"] * 21, "key": "k", "value": {}}, "namespace"),
+        ("/store/items", {"namespace": ["a"], "key": "k", "value": {"a\u0000": 1}}, "value"),
         ("/store/items", {"namespace": ["a" * 201], "key": "k", "value": {}}, "namespace"),
         ("/store/items", {"namespace": ["a"], "key": "k", "value": [1]}, "value"),
         ("/store/items", {"namespace": ["a"], "key": "k", "value": {}, "ttl": 0}, "ttl"),

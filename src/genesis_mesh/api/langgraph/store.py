@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Response
 from langgraph.store.base import Item, SearchItem
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from genesis_mesh.api.deps import ServicesDep, UserDep
 from genesis_mesh.errors import InvalidInput, StoreItemNotFound, UnsupportedOption
@@ -42,12 +42,28 @@ Key = Annotated[str, StringConstraints(min_length=1, max_length=MAX_KEY, pattern
 T = TypeVar("T")
 
 
+def _without_nul(value: dict[str, Any]) -> dict[str, Any]:
+    """PostgreSQL's JSON cannot hold NUL (`\\u0000`) in a key or a string: refuse it here
+    instead of failing in the Postgres store."""
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str) and "\x00" in item:
+            raise ValueError("text in a stored value cannot contain NUL (\\u0000); remove it")
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return value
+
+
 class PutItem(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
     namespace: Namespace
     key: Key
-    value: JsonObject
+    value: Annotated[JsonObject, AfterValidator(_without_nul)]
     index: Literal[False] | Annotated[list[Label], Field(max_length=100)] | None = None
     ttl: float | None = Field(default=None, ge=MIN_TTL_MINUTES, le=MAX_TTL_MINUTES)
 
