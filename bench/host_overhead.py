@@ -276,13 +276,21 @@ def _bench_graphs() -> Any:
 
 @contextlib.asynccontextmanager
 async def bare_saver(kind: str, path: Path, synchronous: str = "FULL") -> Any:
-    """`default`: AsyncSqliteSaver.from_conn_string; `tuned`: the host's connection
-    (WAL, `synchronous`, autocommit), as in src/genesis_mesh/checkpointers.py."""
+    """`default`: AsyncSqliteSaver.from_conn_string; `tuned`: LangGraph's AsyncSqliteSaver
+    on the host's connection (WAL, `synchronous`, autocommit); `host`: the host's own
+    saver (src/genesis_mesh/checkpointers.py: that connection, and a task's writes in one
+    transaction)."""
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     if kind == "default":
         async with AsyncSqliteSaver.from_conn_string(str(path)) as saver:
             await saver.setup()
+            yield saver
+        return
+    if kind == "host":
+        from genesis_mesh.checkpointers import open_checkpointer
+
+        async with open_checkpointer(str(path), sqlite_synchronous=synchronous) as saver:  # type: ignore[arg-type]
             yield saver
         return
     import aiosqlite
@@ -309,7 +317,10 @@ class Variant:
 
     @property
     def label(self) -> str:
-        saver = f"WAL+{self.synchronous}" if self.saver == "tuned" else "default saver"
+        saver = {
+            "tuned": f"WAL+{self.synchronous}",
+            "host": f"the host's saver (WAL+{self.synchronous}, one commit per task's writes)",
+        }.get(self.saver, "default saver")
         modes = ", host's stream modes" if self.host_modes else ""
         return f"bare, {saver}, {self.durability}{modes}"
 
@@ -596,6 +607,7 @@ BARE_SEQ = [
     Variant("default", "async"),
     Variant("tuned", "async"),
     Variant("tuned", "sync", host_modes=True),
+    Variant("host", "sync"),
 ]
 BARE_REF = Variant("tuned", "sync").label
 HOST_SYNC, HOST_ASYNC = "host over WebSocket, sync", "host over WebSocket, async"
