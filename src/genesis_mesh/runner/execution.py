@@ -328,9 +328,15 @@ class Executor:
             for draft in mapper.release():
                 self._emit(run.run_id, draft, mapper)
             raise _Stopped from None
-        except (asyncio.CancelledError, LeaseLost):
+        except asyncio.CancelledError:
+            for draft in mapper.committed():
+                self._emit(run.run_id, draft, mapper)
+            raise
+        except LeaseLost:
             raise
         except Exception as exc:
+            for draft in mapper.committed():
+                self._emit(run.run_id, draft, mapper)
             failed = mapper.failure_node()
             if failed is not None:
                 data = {"error": describe_error(exc)}
