@@ -20,8 +20,10 @@ from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from graphs.topical_mesh.fast_page import FastWalk
 from graphs.topical_mesh.frontmatter import FrontMatter, split_front_matter
 from graphs.topical_mesh.html_links import html_links, opens_code
+from graphs.topical_mesh.hugo import HUGO_REF
 from graphs.topical_mesh.locate import BlockText, target_column
 from graphs.topical_mesh.mkdocs_tabs import tabs_plugin
 
@@ -35,10 +37,8 @@ ATTR_ID = re.compile(
     r"\{:?[ \t]{0,5}(?:[.\w-]{1,50}[ \t]{1,5}){0,5}(?:#|id=[\"']?)([\w:.-]{1,100})[^}\n]{0,200}\}"
 )
 ESCAPED_MARK = "\x01"  # stands for an escaped character in the text searched for wikilinks
-HUGO_REF = re.compile(
-    r"\{\{[<%] {0,5}(?:rel)?ref {1,5}(?:path=)?[\"']?([^\"'\s>%}]{1,500})[\"']?"
-    r"[^}\n]{0,200}?[>%]\}\}"
-)
+# a line that may open an MkDocs admonition, collapsible block or content tab
+MKDOCS_BLOCK = re.compile(r"^[ \t>]*(?:!!!|\?\?\?|===)", re.M)
 _TERM = re.compile(r"[a-z][a-z0-9]{2,}")
 STOPWORDS = frozenset(
     [
@@ -173,10 +173,14 @@ def read_page(parser: MarkdownIt, rel: str, text: str) -> PageDraft:
     front, body = split_front_matter(text)
     line_offset = text.count("\n", 0, len(text) - len(body))
     body = body.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
-    env: dict[str, object] = {}
-    tokens = parser.parse(body, env)
-    walker = _Walker(body.split("\n"), line_offset, _references(env))
-    walker.walk(tokens)
+    if needs_markdown_it(body):
+        env: dict[str, object] = {}
+        tokens = parser.parse(body, env)
+        walker = _Walker(body.split("\n"), line_offset, _references(env))
+        walker.walk(tokens)
+    else:
+        walker = _Walker(body.split("\n"), line_offset, {})
+        FastWalk(walker, body).walk()
     title = front.title or walker.first_h1 or _title_from_path(rel)
     terms = walker.terms
     for word in _TERM.findall(title.lower()):
@@ -192,6 +196,11 @@ def read_page(parser: MarkdownIt, rel: str, text: str) -> PageDraft:
         terms=terms,
         ids=walker.ids[:MAX_IDS_PER_PAGE],
     )
+
+
+def needs_markdown_it(body: str) -> bool:
+    """True when the page has a block only markdown-it's rules read (admonitions, tabs)."""
+    return MKDOCS_BLOCK.search(body) is not None
 
 
 def _references(env: dict[str, object]) -> dict[str, int]:
@@ -345,7 +354,4 @@ class _Walker:
         if "^" in text:
             self.ids += ["^" + m.group(1) for m in BLOCK_ID.finditer(text)]
         self.words += len(text.split())
-        terms = self.terms
-        for word in _TERM.findall(text.lower()):
-            if word not in STOPWORDS:
-                terms[word] += 1
+        self.terms.update(w for w in _TERM.findall(text.lower()) if w not in STOPWORDS)
