@@ -224,7 +224,7 @@ class FastWalk:
             return ""
         src, w = self.src, self.w
         text = "".join(self.parts)
-        if self.links or "[[" in text or "{{" in text:
+        if self.links or "[[" in text or "{{" in text or "import" in text:
             first = src.line(self.run_start)
             last = src.line(max(self.run_start, self.run_end - 1))
             block = BlockText(w.lines, first, last + 1, w.line_offset)

@@ -27,7 +27,7 @@ TEMPLATE_MARKS = ("{{", "{%")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _ASSET_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}$")
 NAMED_FORMS = frozenset({"wikilink", "embed", "hugo_ref"})
-URL_FORMS = frozenset({"inline", "reference", "autolink", "html"})
+URL_FORMS = frozenset({"inline", "reference", "autolink", "html", "mdx_import"})
 IMAGE_FORMS = frozenset({"image", "html_image"})
 # Files Obsidian embeds or links as attachments (a missing one is a broken asset).
 ATTACHMENT_SUFFIXES = frozenset(

@@ -37,6 +37,12 @@ ATTR_ID = re.compile(
     r"\{:?[ \t]{0,5}(?:[.\w-]{1,50}[ \t]{1,5}){0,5}(?:#|id=[\"']?)([\w:.-]{1,100})[^}\n]{0,200}\}"
 )
 ESCAPED_MARK = "\x01"  # stands for an escaped character in the text searched for wikilinks
+# MDX: `import Snippet from './_snippet.mdx';` renders that file inside the page
+MDX_IMPORT = re.compile(
+    r"^[ \t]{0,3}import[ \t]{1,20}[\w$*{}, \t]{1,300}?[ \t]from[ \t]{1,20}"
+    r"[\"']((?:\.{1,2}/)[^\"'\n]{1,500}?\.mdx?)[\"'];?[ \t]*$",
+    re.M,
+)
 # a line that may open an MkDocs admonition, collapsible block or content tab
 MKDOCS_BLOCK = re.compile(r"^[ \t>]*(?:!!!|\?\?\?|===)", re.M)
 _TERM = re.compile(r"[a-z][a-z0-9]{2,}")
@@ -349,6 +355,10 @@ class _Walker:
         if "{{" in text:
             for match in HUGO_REF.finditer(text):
                 self._add(block, match.group(1), "hugo_ref", (match.group(1),))
+        if "import" in text and " from " in text:
+            imports = block.restarted()
+            for match in MDX_IMPORT.finditer(block.text):
+                self._add(imports, match.group(1), "mdx_import", (match.group(1),))
         if "{" in text:
             self.ids += ATTR_ID.findall(text)
         if "^" in text:
