@@ -43,6 +43,15 @@ MDX_IMPORT = re.compile(
     r"[\"']((?:\.{1,2}/)[^\"'\n]{1,500}?\.mdx?)[\"'];?[ \t]*$",
     re.M,
 )
+# Build-time includes whose headings become the page's: pymdownx.snippets `--8<-- "file"`
+# and the Hugo `include` shortcode (`{{% include "/_common/x.md" %}}`).
+SNIPPET = re.compile(
+    r"^[ \t]{0,3}-{1,5}8<-{1,5}[ \t]{1,20}[\"']([^\"'\n]{1,500})[\"'][ \t]*$", re.M
+)
+HUGO_INCLUDE = re.compile(
+    r"\{\{[<%][ \t]{0,5}include[ \t]{1,5}[\"']([^\"'\n]{1,500})[\"'][ \t]{0,5}[>%]\}\}"
+)
+MAX_INCLUDES_PER_PAGE = 20
 # a line that may open an MkDocs admonition, collapsible block or content tab
 MKDOCS_BLOCK = re.compile(r"^[ \t>]*(?:!!!|\?\?\?|===)", re.M)
 _TERM = re.compile(r"[a-z][a-z0-9]{2,}")
@@ -164,6 +173,7 @@ class PageDraft:
     links: list[RawLink]
     terms: Counter[str] = field(default_factory=Counter)
     ids: list[str] = field(default_factory=list)
+    includes: list[tuple[str, str]] = field(default_factory=list)  # (kind, path as written)
 
 
 def new_parser() -> MarkdownIt:
@@ -201,6 +211,7 @@ def read_page(parser: MarkdownIt, rel: str, text: str) -> PageDraft:
         links=walker.links[:MAX_LINKS_PER_PAGE],
         terms=terms,
         ids=walker.ids[:MAX_IDS_PER_PAGE],
+        includes=walker.includes[:MAX_INCLUDES_PER_PAGE],
     )
 
 
@@ -242,6 +253,7 @@ class _Walker:
         self.first_h1: str | None = None
         self.words = 0
         self.terms: Counter[str] = Counter()
+        self.includes: list[tuple[str, str]] = []
 
     def walk(self, tokens: list[Token]) -> None:
         heading_level = 0
@@ -359,6 +371,10 @@ class _Walker:
             imports = block.restarted()
             for match in MDX_IMPORT.finditer(block.text):
                 self._add(imports, match.group(1), "mdx_import", (match.group(1),))
+        if "8<-" in text:
+            self.includes += [("snippet", path) for path in SNIPPET.findall(text)]
+        if "{{" in text and "include" in text:
+            self.includes += [("hugo", path) for path in HUGO_INCLUDE.findall(text)]
         if "{" in text:
             self.ids += ATTR_ID.findall(text)
         if "^" in text:

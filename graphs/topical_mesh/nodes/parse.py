@@ -14,6 +14,7 @@ from graphs.topical_mesh.assets import AssetIndex
 from graphs.topical_mesh.context import Context, resolve_context
 from graphs.topical_mesh.docusaurus import sidebar_nav_targets
 from graphs.topical_mesh.errors import CloneRefused
+from graphs.topical_mesh.includes import merge_includes
 from graphs.topical_mesh.jekyll import collection_permalinks
 from graphs.topical_mesh.markdown_page import PageDraft
 from graphs.topical_mesh.navigation import (
@@ -80,6 +81,9 @@ async def _parse_checkout(
     )
     drafts: list[PageDraft] = [d for r in results for d in r.drafts]
     notes += [note for r in results for note in r.notes]
+    notes += await asyncio.to_thread(
+        merge_includes, drafts, checkout_real, subdir, ctx.max_file_bytes
+    )
     configs = await asyncio.to_thread(_configs, checkout_real, root, subdir)
     nav_targets = [
         t
