@@ -62,7 +62,7 @@ async def classify(checkout: str, subdir: str | None) -> tuple[list[dict[str, An
 
     site_parser._Checker.check = check  # type: ignore[method-assign]
     try:
-        compiled = build_graph().compile(checkpointer=InMemorySaver())
+        compiled: Any = build_graph().compile(checkpointer=InMemorySaver())
         ctx = Context(allow_local_sources=True, workdir=tempfile.gettempdir())
         inputs: dict[str, Any] = {"repo_url": checkout, "max_pages": 5000}
         if subdir:
