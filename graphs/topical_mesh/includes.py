@@ -16,7 +16,7 @@ from graphs.topical_mesh.markdown_page import PageDraft, new_parser, read_page
 from graphs.topical_mesh.reader import read_inside
 
 MAX_DEPTH = 3
-MAX_FILES = 2000  # distinct included files read per site
+MAX_FILES = 200  # distinct files outside the pages read per site (pages are not re-read)
 
 
 def merge_includes(
