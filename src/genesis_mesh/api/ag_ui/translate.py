@@ -47,7 +47,6 @@ from ag_ui.core import (
     ToolCallResultEvent,
     ToolCallStartEvent,
 )
-
 from ag_ui.core.events import TextMessageRole
 
 from genesis_mesh.api.ag_ui.messages import from_langchain, tool_content
