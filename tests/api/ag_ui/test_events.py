@@ -96,7 +96,16 @@ def test_the_next_turn_sends_only_the_new_message_and_the_graph_sees_the_convers
         state = http.get(f"/api/v1/threads/{body['threadId']}/state").json()
     check_order(second)
     messages = state["values"]["messages"]
-    assert [m["type"] for m in messages] == ["human", "ai", "tool", "ai", "human", "ai", "tool", "ai"]
+    assert [m["type"] for m in messages] == [
+        "human",
+        "ai",
+        "tool",
+        "ai",
+        "human",
+        "ai",
+        "tool",
+        "ai",
+    ]
     assert messages[4]["id"] == follow_up["id"]  # nothing the thread had was added again
     (again,) = second.of("MESSAGES_SNAPSHOT")
     assert len(again.messages) == 8
