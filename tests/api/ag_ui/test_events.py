@@ -179,3 +179,47 @@ def test_the_default_assistant_id_of_a_graph_runs_it_like_its_name(host: LiveHos
     assert listed["graph_id"] == "interrupt_node"  # the LangGraph Server API's id
     assert stream.finished.outcome.type == "interrupt"
     assert health == {"status": "ok", "agent": {"name": "interrupt_node"}}
+
+
+def test_interrupts_asked_at_once_are_answered_by_id_and_an_echoed_state_is_not_rewritten(
+    host: LiveHost,
+) -> None:
+    body = run_input(state={"trip": "Rome"})
+    with host.client() as http:
+        asked = post(http, "interrupt_parallel", body)
+        pending = asked.finished.outcome.interrupts
+        assert sorted(i.message for i in pending) == ["Which flight?", "Which hotel?"]
+        assert len(asked.of("CUSTOM")) == 2
+        answers = {"Which hotel?": "Hilton", "Which flight?": "AZ 123"}
+        resume = [
+            {"interruptId": i.id, "status": "resolved", "payload": answers[i.message]}
+            for i in pending
+        ]
+        done = post(http, "interrupt_parallel", {**body, "runId": "booked", "resume": resume})
+        check_order(done)
+        state = done.of("STATE_SNAPSHOT")[-1].snapshot
+        assert sorted(state["answers"]) == ["booked Rome", "flight: AZ 123", "hotel: Hilton"]
+        # the next turn sends back the state it was sent: `answers` has a reducer and
+        # must not be added to itself
+        again = post(http, "interrupt_parallel", {**body, "runId": "again", "state": state})
+        thread = http.get(f"/api/v1/threads/{body['threadId']}/state").json()
+    assert again.finished.outcome.type == "interrupt"
+    assert sorted(thread["values"]["answers"]) == sorted(state["answers"])
+
+
+def test_an_interrupt_inside_a_subgraph_names_its_path_and_its_answer_reaches_the_parent(
+    host: LiveHost,
+) -> None:
+    body = run_input(state={"order": "coffee"})
+    with host.client() as http:
+        asked = post(http, "interrupt_subgraph", body)
+        (interrupt,) = asked.finished.outcome.interrupts
+        resume = [{"interruptId": interrupt.id, "status": "resolved", "payload": "L"}]
+        done = post(http, "interrupt_subgraph", {**body, "runId": "sized", "resume": resume})
+    check_order(asked)
+    check_order(done)
+    assert interrupt.message == "Which size for coffee?"
+    assert interrupt.metadata["langgraph"]["node"] == "choose_size"
+    assert interrupt.metadata["langgraph"]["ns"][0].startswith("sizing:")
+    assert [e.step_name for e in asked.of("STEP_STARTED")] == ["sizing"]  # inner nodes are not
+    assert done.of("STATE_SNAPSHOT")[-1].snapshot["receipt"] == "one L coffee"
