@@ -15,7 +15,8 @@ from tests.conftest import LiveHost
 
 @pytest.fixture(scope="module")
 def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHost]:
-    live = LiveHost(tmp_path_factory.mktemp("ag-ui-secured"), env=dict(SECURED_ENV))
+    env = {**SECURED_ENV, "GENESIS_MESH_RUN_STARTS_PER_MINUTE": "3"}
+    live = LiveHost(tmp_path_factory.mktemp("ag-ui-secured"), env=env)
     try:
         yield live.start(timeout=120)
     finally:
@@ -24,7 +25,7 @@ def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHost]:
 
 @pytest.fixture(scope="module")
 def keys(secured: LiveHost) -> dict[str, str]:
-    return {name: create_key(secured, name) for name in ("alice", "bob")}
+    return {name: create_key(secured, name) for name in ("alice", "bob", "carol")}
 
 
 def as_user(host: LiveHost, key: str) -> httpx.Client:
@@ -67,3 +68,25 @@ def test_a_run_is_its_callers_and_another_user_cannot_reach_or_rejoin_it(
     assert rejoin.status_code == 404
     assert own_status == 200
     assert foreign.status_code == 404 and foreign.json()["code"] == "assistant_not_found"
+
+
+def test_run_starts_count_against_the_callers_limit_and_a_resume_does_not(
+    secured: LiveHost, keys: dict[str, str]
+) -> None:
+    bodies = [run_input(state={"topic": f"t{i}"}) for i in range(4)]
+    with as_user(secured, keys["carol"]) as carol:
+        asked = []
+        for body in bodies[:3]:
+            with carol.stream("POST", "/ag-ui/ask", json=body) as response:
+                assert response.status_code == 200
+                asked.append(parse(list(response.iter_lines())))
+        refused = carol.post("/ag-ui/ask", json=bodies[3])
+        interrupt = asked[0].events[-1].outcome.interrupts[0]
+        resume = [{"interruptId": interrupt.id, "status": "resolved", "payload": "Page A"}]
+        answer = {**bodies[0], "runId": "answered", "resume": resume}
+        with carol.stream("POST", "/ag-ui/ask", json=answer) as response:
+            resumed_status = response.status_code
+            done = parse(list(response.iter_lines()))
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    assert "retry-after" in refused.headers
+    assert resumed_status == 200 and done.events[-1].outcome.type == "success"
