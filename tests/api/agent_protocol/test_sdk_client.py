@@ -5,7 +5,6 @@ cancel, and a reconnect from a `seq` that loses and repeats nothing."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import httpx
 import pytest
