@@ -44,16 +44,21 @@ def is_root_end(event: Event) -> bool:
 
 
 async def read_until(
-    transport: Any, params: dict[str, Any], stop: Callable[[Event], bool]
+    transport: Any,
+    params: dict[str, Any],
+    stop: Callable[[Event], bool],
+    frames: list[Event] | None = None,
 ) -> list[Event]:
     """Open one event stream, read events (not command responses) up to and including the
-    first one `stop` accepts, then close the stream."""
+    first one `stop` accepts, then close the stream; `frames` gets every frame."""
     handle = transport.open_event_stream(params)
     events: list[Event] = []
 
     async def read() -> None:
         await handle.ready
         async for frame in handle.events:
+            if frames is not None:
+                frames.append(frame)
             if frame.get("type") != "event":
                 continue
             events.append(frame)
