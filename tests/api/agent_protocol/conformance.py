@@ -8,11 +8,11 @@ coercion of a string into a number or the like.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NotRequired
 
 from langchain_protocol import protocol
 from pydantic import TypeAdapter
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 
 class _Params(TypedDict):
