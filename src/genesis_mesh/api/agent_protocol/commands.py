@@ -94,9 +94,17 @@ class RunCancelParams(BaseModel):
 class CommandError(Exception):
     """A command refused with one of the protocol's error codes."""
 
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int = 400,
+        host_code: str = "invalid_command",
+        detail: Any = None,
+    ) -> None:
         super().__init__(message)
         self.code, self.message, self.status = code, message, status
+        self.host_code, self.detail = host_code, detail
 
 
 @dataclass
@@ -128,7 +136,9 @@ class Commands:
         except ValidationError as exc:
             raise CommandError("invalid_argument", _describe(exc)) from None
         except GenesisMeshError as exc:
-            raise CommandError(_code(exc), exc.message, exc.http_status) from None
+            raise CommandError(
+                _code(exc), exc.message, exc.http_status, exc.code, exc.detail
+            ) from None
 
     async def _run_start(self, params: dict[str, Any]) -> Outcome:
         body = RunStartParams.model_validate(params)

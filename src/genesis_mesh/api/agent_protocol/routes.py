@@ -67,7 +67,16 @@ def success(command_id: int, outcome: Outcome) -> dict[str, Any]:
 
 
 def failure(command_id: int | None, error: CommandError) -> dict[str, Any]:
-    return {"type": "error", "id": command_id, "error": error.code, "message": error.message}
+    """An `ErrorResponse`; `code` and `detail` beside it make it the host's error body too
+    (`docs/protocol.md`), as every 4xx of the API is."""
+    return {
+        "type": "error",
+        "id": command_id,
+        "error": error.code,
+        "message": error.message,
+        "code": error.host_code,
+        "detail": error.detail,
+    }
 
 
 def _parse_command(raw: Any) -> Command:
@@ -104,10 +113,9 @@ async def post_command(
 
 
 async def _owned(services: Services, user: Identity, thread_id: str) -> None:
-    """Someone else's thread reads as missing; a thread not created yet may be watched
-    (its first `run.start` creates it), as `langgraph-sdk` opens its stream first."""
-    store = ThreadStore(services.store.engine)
-    if await store.get(thread_id, user.owner_filter) is None and await store.exists(thread_id):
+    """A missing thread, or someone else's, is a 404 (`langgraph-sdk` opens its stream
+    again once its `run.start` has created the thread)."""
+    if await ThreadStore(services.store.engine).get(thread_id, user.owner_filter) is None:
         raise ThreadNotFound(thread_id)
 
 
