@@ -36,10 +36,11 @@ from genesis_mesh.api.agent_protocol.feed import (
 )
 from genesis_mesh.api.agent_protocol.subscription import Filter
 from genesis_mesh.api.deps import ServicesDep, ThreadIdPath, UserDep
+from genesis_mesh.api.ws import origin_allowed
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.auth.middleware import credential_header
 from genesis_mesh.auth.websocket import deny_handshake
-from genesis_mesh.errors import GenesisMeshError, ThreadNotFound
+from genesis_mesh.errors import GenesisMeshError, OriginNotAllowed, ThreadNotFound
 from genesis_mesh.services import Services
 from genesis_mesh.store.threads import ThreadStore
 
@@ -221,6 +222,8 @@ def _last_event_id(request: Request) -> int | None:
 async def stream_socket(websocket: WebSocket, thread_id: str) -> None:
     services: Services = websocket.app.state.services
     try:
+        if not origin_allowed(websocket, services.settings.allowed_origins):
+            raise OriginNotAllowed(websocket.headers.get("origin", ""))
         if len(thread_id) > 200 or any(ord(c) < 0x20 or ord(c) == 0x7F for c in thread_id):
             raise ThreadNotFound(thread_id[:200])
         user = await websocket.app.state.auth.identify(
