@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -24,9 +23,9 @@ NODES = ["one", "two", "three", "four", "five"]
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    yield from make_cluster(tmp_path, apis=2, workers=1)
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    yield from make_cluster(tmp_path_factory.mktemp("agent-protocol"), apis=2, workers=1)
 
 
 async def test_a_stream_resumed_on_another_api_process_loses_and_repeats_nothing(
