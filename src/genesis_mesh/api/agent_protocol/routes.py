@@ -36,15 +36,21 @@ from genesis_mesh.api.agent_protocol.feed import (
 )
 from genesis_mesh.api.agent_protocol.subscription import Filter
 from genesis_mesh.api.deps import ServicesDep, ThreadIdPath, UserDep
+from genesis_mesh.api.limits import get_limits, user_key
 from genesis_mesh.api.ws import origin_allowed
 from genesis_mesh.auth.identity import Identity
-from genesis_mesh.auth.middleware import credential_header
+from genesis_mesh.auth.middleware import credential_header, set_identity
 from genesis_mesh.auth.websocket import deny_handshake
 from genesis_mesh.errors import GenesisMeshError, OriginNotAllowed, ThreadNotFound
 from genesis_mesh.services import Services
 from genesis_mesh.store.threads import ThreadStore
 
 router = APIRouter(tags=["agent-protocol"])
+CLOSE_POLICY = 1008
+_OVER_RATE = (
+    "too many frames: slow down (GENESIS_MESH_WS_MESSAGES_PER_SECOND and _WS_MESSAGE_BURST);"
+    " the socket closes after a burst more"
+)
 logger = logging.getLogger(__name__)
 KEEPALIVE_SECONDS = 15.0
 _SSE: dict[int | str, dict[str, Any]] = {
@@ -229,12 +235,20 @@ async def stream_socket(websocket: WebSocket, thread_id: str) -> None:
         user = await websocket.app.state.auth.identify(
             websocket.scope, credential_header(websocket.headers)
         )
+        set_identity(websocket.scope, user)
         await _owned(services, user, thread_id)
     except GenesisMeshError as exc:
         await deny_handshake(websocket, exc)
         return
     await websocket.accept()
-    await _Socket(websocket, services, user, thread_id).run()
+    limits, key = get_limits(websocket), user_key(websocket)
+    if not limits.sockets.acquire(key):
+        await websocket.close(CLOSE_POLICY, "too many open sockets: close one first")
+        return
+    try:
+        await _Socket(websocket, services, user, thread_id).run()
+    finally:
+        limits.sockets.release(key)
 
 
 class _Socket:
@@ -253,6 +267,7 @@ class _Socket:
         self._next = 0
         self._max_bytes = services.settings.ws_max_message_bytes
         self._dropped = False
+        self._rate = get_limits(websocket).message_rate()
         self._closing: asyncio.Future[None] | None = None
 
     async def run(self) -> None:
@@ -290,6 +305,12 @@ class _Socket:
                 return
             if message["type"] == "websocket.disconnect":
                 return
+            if self._rate.admit() is not None:
+                if self._rate.exhausted:
+                    await self.websocket.close(CLOSE_POLICY, "message rate limit")
+                    return
+                self._put(failure(None, CommandError("invalid_argument", _OVER_RATE, 429)))
+                continue
             text = message.get("text")
             if text is None and message.get("bytes") is not None:
                 text = message["bytes"].decode("utf-8", "replace")
