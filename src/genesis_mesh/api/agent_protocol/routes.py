@@ -86,6 +86,13 @@ def failure(command_id: int | None, error: CommandError) -> dict[str, Any]:
     }
 
 
+def _echo_id(raw: Any) -> int | None:
+    """The id to answer an unreadable command with: its own when it is a protocol id."""
+    given = raw.get("id") if isinstance(raw, dict) else None
+    ok = isinstance(given, int) and not isinstance(given, bool) and 0 <= given <= 2**53
+    return given if ok else None
+
+
 def _parse_command(raw: Any) -> Command:
     try:
         return Command.model_validate(raw)
@@ -108,8 +115,7 @@ async def post_command(
     request: Request,
     body: Annotated[Any, Body()] = None,
 ) -> JSONResponse:
-    command_id = body.get("id") if isinstance(body, dict) else None
-    command_id = command_id if isinstance(command_id, int) else None
+    command_id = _echo_id(body)
     try:
         command = _parse_command(body)
         commands = Commands(services, wakers_of(request.app), request, user, thread_id)
@@ -154,7 +160,10 @@ def _sse_stream(
         finally:
             if pending is not None:
                 pending.cancel()
-            await events.aclose()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await pending  # the generator unwinds inside the task it ran in
+            with contextlib.suppress(RuntimeError, StopAsyncIteration):
+                await events.aclose()
 
     return StreamingResponse(
         body(),
@@ -325,8 +334,7 @@ class _Socket:
                 raw = json.loads(text)
             except (ValueError, RecursionError):
                 raise CommandError("invalid_argument", "a frame is one JSON command") from None
-            if isinstance(raw, dict) and isinstance(raw.get("id"), int):
-                command_id = raw["id"]
+            command_id = _echo_id(raw)
             command = _parse_command(raw)
             if command.method == "subscription.subscribe":
                 await self._subscribe(command)
