@@ -4,10 +4,12 @@ cancel, and a reconnect from a `seq` that loses and repeats nothing."""
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
 import pytest
+import websockets
 from langgraph_sdk.client import LangGraphClient
 
 from tests.api.agent_protocol.streams import (
@@ -219,3 +221,36 @@ async def test_bad_commands_and_filters_are_4xx_with_what_to_do(host: LiveHost) 
     assert no_graph.status_code == 404 and "nope" in no_graph.json()["message"]
     assert channel.status_code == 422 and "custom:<name>" in channel.text
     assert respond.status_code == 404
+
+
+async def test_bad_websocket_frames_are_answered_and_the_socket_stays_open(
+    host: LiveHost,
+) -> None:
+    thread_id = str(uuid.uuid4())
+    conn = transport_for("sse", host.base_url, thread_id)
+    try:
+        await command(conn, "run.start", {"assistant_id": "steps", "input": {}})
+    finally:
+        await close(conn)
+    url = host.base_url.replace("http", "ws", 1) + f"/threads/{thread_id}/stream/events"
+    frames = ["garbage", "[]", json.dumps({"id": 1, "method": "nope"})]
+    frames += [json.dumps({"id": 2, "method": "subscription.subscribe", "params": {}})]
+    frames += [json.dumps({"id": 3, "method": "subscription.unsubscribe", "params": {}})]
+    frames += ["x" * 300_000]
+    subscribe = {"id": 4, "method": "subscription.subscribe"}
+    frames += [json.dumps({**subscribe, "params": {"channels": ["lifecycle"], "since": 0}})]
+    async with websockets.connect(url, max_size=2**20) as ws:
+        for frame in frames:
+            await ws.send(frame)
+        answers = [json.loads(await ws.recv()) for _ in range(len(frames) + 2)]
+    errors = [(a["id"], a["error"]) for a in answers if a["type"] == "error"]
+    assert errors == [
+        (None, "invalid_argument"),
+        (None, "invalid_argument"),
+        (1, "unknown_command"),
+        (2, "invalid_argument"),
+        (3, "no_such_subscription"),
+        (None, "invalid_argument"),
+    ]
+    assert answers[6] == {"type": "success", "id": 4, "result": {"subscription_id": "sub-1"}}
+    assert [a["params"]["data"]["event"] for a in answers[7:]] == ["running", "completed"]
