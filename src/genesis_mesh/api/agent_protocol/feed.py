@@ -12,7 +12,6 @@ of this process wakes it at once; otherwise the store is looked at every
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import defaultdict
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
@@ -23,6 +22,8 @@ from genesis_mesh.protocol import FINAL_EVENT_TYPES, Event, RunInfo
 from genesis_mesh.services import Services
 
 POLL_SECONDS = 0.5
+MAX_POLL_SECONDS = 4.0
+"""A quiet feed looks at the store less often, up to this (a wake-up resets it)."""
 QUEUE_SIZE = 10_000
 
 
@@ -84,6 +85,7 @@ async def thread_events(
     waiter = asyncio.Event()
     wakers.register(thread_id, waiter)
     drained = 0
+    quiet = POLL_SECONDS
     try:
         while True:
             waiter.clear()
@@ -94,9 +96,12 @@ async def thread_events(
                 if ordinal >= after.ordinal:
                     async for item in _run_events(services, ordinal, run, after, waiter):
                         yield item
-                drained = ordinal
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(waiter.wait(), POLL_SECONDS)
+                drained, quiet = ordinal, POLL_SECONDS
+            try:
+                await asyncio.wait_for(waiter.wait(), quiet)
+                quiet = POLL_SECONDS
+            except TimeoutError:
+                quiet = min(quiet * 2, MAX_POLL_SECONDS)
     finally:
         wakers.unregister(thread_id, waiter)
 
@@ -128,10 +133,10 @@ async def _run_events(
     if run.status.is_final and run.last_seq == 0:
         return
     follow = asyncio.create_task(services.runner.follow(run.run_id, 0, send, push))
-    seen = 0
+    seen, quiet = 0, POLL_SECONDS
     try:
         while True:
-            event = await _next(queue, waiter)
+            event = await _next(queue, waiter, quiet)
             if overflow:
                 raise SlowReader(run.run_id)
             if event is None:
@@ -140,8 +145,9 @@ async def _run_events(
                 current = await services.store.get_run(run.run_id)
                 if _settled(current) and seen >= current.last_seq and queue.empty():
                     return
+                quiet = min(quiet * 2, MAX_POLL_SECONDS)  # a waiting run: look less often
                 continue
-            seen = event.seq
+            seen, quiet = event.seq, POLL_SECONDS
             for index, wire in enumerate(mapper.map(event)[: MAX_INDEX + 1]):
                 seq = encode(ordinal, event.seq, index)
                 if seq > after.seq:
@@ -155,15 +161,17 @@ async def _run_events(
             follow.cancel()
 
 
-async def _next(queue: asyncio.Queue[Event | None], waiter: asyncio.Event) -> Event | None:
-    """The next event, or None after a quiet `POLL_SECONDS` (or a wake-up)."""
+async def _next(
+    queue: asyncio.Queue[Event | None], waiter: asyncio.Event, timeout: float
+) -> Event | None:
+    """The next event, or None after `timeout` quiet seconds (or a wake-up)."""
     if not queue.empty():
         return queue.get_nowait()
     getter = asyncio.ensure_future(queue.get())
     woken = asyncio.ensure_future(waiter.wait())
     try:
         done, _ = await asyncio.wait(
-            {getter, woken}, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            {getter, woken}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
         )
     finally:
         woken.cancel()
