@@ -4,8 +4,10 @@ cancel, and a reconnect from a `seq` that loses and repeats nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -254,3 +256,25 @@ async def test_bad_websocket_frames_are_answered_and_the_socket_stays_open(
     ]
     assert answers[6] == {"type": "success", "id": 4, "result": {"subscription_id": "sub-1"}}
     assert [a["params"]["data"]["event"] for a in answers[7:]] == ["running", "completed"]
+
+
+async def test_a_new_session_on_a_waiting_thread_sees_its_question_and_answers_it(
+    client: LangGraphClient, transport: str
+) -> None:
+    async with client.threads.stream(assistant_id="ask", transport=transport) as first:
+        await first.run.start(input={"topic": "links"})
+        _ = [e async for e in first.subscribe(["input"])]
+        thread_id = first.thread_id
+    async with client.threads.stream(thread_id, assistant_id="ask", transport=transport) as again:
+        # the session's own lifecycle watcher (a stream without `since`) finds the question
+        await asyncio.wait_for(_until(lambda: again.interrupts), 30)
+        (asked,) = again.interrupts
+        assert asked["value"]["question"] == "Which pages about links?"
+        await again.run.respond({"accepted": ["a", "b"]})
+        output = await again.output
+    assert output["summary"] == "links: a,b"
+
+
+async def _until(condition: Callable[[], object]) -> None:
+    while not condition():
+        await asyncio.sleep(0.05)

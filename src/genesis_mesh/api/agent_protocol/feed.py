@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from genesis_mesh.api.agent_protocol.cursor import MAX_INDEX, Cursor, encode
 from genesis_mesh.api.agent_protocol.mapping import RunMapper, Wire
-from genesis_mesh.protocol import FINAL_EVENT_TYPES, Event, RunInfo
+from genesis_mesh.protocol import FINAL_EVENT_TYPES, Event, EventType, RunInfo
 from genesis_mesh.services import Services
 
 POLL_SECONDS = 0.5
@@ -66,16 +66,19 @@ async def ordinal_of(services: Services, thread_id: str, run_id: str) -> int:
 
 
 async def default_position(services: Services, thread_id: str) -> Cursor:
-    """Where a subscription without `since` begins: at the start of the thread's latest
-    run while it is still going (a client joining sees its questions), after it once it
-    has ended (a new session does not see an old run finish)."""
+    """Where a subscription without `since` begins: at the latest start or resume of the
+    thread's latest run while that run is going (a client joining sees the question it
+    waits on, not the ones already answered), after it once it has ended (a new session
+    does not see an old run finish)."""
     runs = await ordered_runs(services, thread_id)
     if not runs:
         return Cursor()
     latest = runs[-1]
     if latest.status.is_final:
         return Cursor(len(runs), latest.last_seq, MAX_INDEX)
-    return Cursor(len(runs), 0, 0)
+    events = await services.store.list_events(latest.run_id, 0, None)
+    openings = [e.seq for e in events if e.type in (EventType.RUN_STARTED, EventType.RUN_RESUMED)]
+    return Cursor(len(runs), openings[-1] - 1, MAX_INDEX) if openings else Cursor(len(runs))
 
 
 async def thread_events(
