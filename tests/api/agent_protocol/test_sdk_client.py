@@ -278,3 +278,34 @@ async def test_a_new_session_on_a_waiting_thread_sees_its_question_and_answers_i
 async def _until(condition: Callable[[], object]) -> None:
     while not condition():
         await asyncio.sleep(0.05)
+
+
+async def test_streams_of_a_thread_that_is_deleted_end_with_an_error_frame(
+    host: LiveHost, client: LangGraphClient
+) -> None:
+    thread_id = str(uuid.uuid4())
+    conn = transport_for("sse", host.base_url, thread_id)
+    try:
+        started = await command(conn, "run.start", {"assistant_id": "steps", "input": {}})
+        since = started["meta"]["applied_through_seq"]
+        await read_until(conn, {"channels": ["lifecycle"], "since": since}, is_root_end)
+    finally:
+        await close(conn)
+    url = host.base_url.replace("http", "ws", 1) + f"/threads/{thread_id}/stream/events"
+    subscribe = {"id": 1, "method": "subscription.subscribe", "params": {"channels": ALL}}
+    async with (
+        websockets.connect(url) as ws,
+        httpx.AsyncClient(base_url=host.base_url, timeout=60) as http,
+        http.stream(
+            "POST", f"/threads/{thread_id}/stream/events", json={"channels": ["values"]}
+        ) as sse,
+    ):
+        await ws.send(json.dumps(subscribe))
+        assert json.loads(await ws.recv())["type"] == "success"
+        await client.threads.delete(thread_id)
+        ended = json.loads(await asyncio.wait_for(ws.recv(), 30))
+        with pytest.raises(websockets.ConnectionClosedOK):
+            await asyncio.wait_for(ws.recv(), 30)
+        lines = [line async for line in sse.aiter_lines() if line.startswith("data: ")]
+    assert (ended["type"], ended["id"]) == ("error", None) and thread_id in ended["message"]
+    assert [json.loads(line[6:])["type"] for line in lines] == ["error"]

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 
 from genesis_mesh.api.agent_protocol.cursor import MAX_INDEX, Cursor, encode
 from genesis_mesh.api.agent_protocol.mapping import RunMapper, Wire
+from genesis_mesh.errors import ThreadNotFound
 from genesis_mesh.protocol import FINAL_EVENT_TYPES, Event, EventType, RunInfo
 from genesis_mesh.services import Services
+from genesis_mesh.store.threads import ThreadStore
 
 POLL_SECONDS = 0.5
 MAX_POLL_SECONDS = 4.0
@@ -93,6 +95,10 @@ async def thread_events(
         while True:
             waiter.clear()
             runs = await ordered_runs(services, thread_id)
+            if len(runs) < max(drained, 1) and not await ThreadStore(services.store.engine).exists(
+                thread_id
+            ):
+                raise ThreadNotFound(thread_id)  # deleted while followed: the stream ends
             for ordinal, run in enumerate(runs, start=1):
                 if ordinal <= drained:
                     continue

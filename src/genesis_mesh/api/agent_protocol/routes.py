@@ -27,7 +27,7 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from genesis_mesh.api.agent_protocol.commands import Command, CommandError, Commands, Outcome
-from genesis_mesh.api.agent_protocol.cursor import decode
+from genesis_mesh.api.agent_protocol.cursor import Cursor, decode
 from genesis_mesh.api.agent_protocol.feed import (
     SlowReader,
     ThreadWakers,
@@ -47,6 +47,8 @@ from genesis_mesh.store.threads import ThreadStore
 
 router = APIRouter(tags=["agent-protocol"])
 CLOSE_POLICY = 1008
+_CLOSE = "__close__"
+"""An outbox entry that closes the socket once everything queued before it is sent."""
 _OVER_RATE = (
     "too many frames: slow down (GENESIS_MESH_WS_MESSAGES_PER_SECOND and _WS_MESSAGE_BURST);"
     " the socket closes after a burst more"
@@ -132,12 +134,12 @@ async def _owned(services: Services, user: Identity, thread_id: str) -> None:
         raise ThreadNotFound(thread_id)
 
 
-async def _position(services: Services, thread_id: str, since: int | None) -> Any:
+async def _position(services: Services, thread_id: str, since: int | None) -> Cursor:
     return decode(since) if since is not None else await default_position(services, thread_id)
 
 
 def _sse_stream(
-    services: Services, wakers: ThreadWakers, thread_id: str, wanted: Filter, after: Any
+    services: Services, wakers: ThreadWakers, thread_id: str, wanted: Filter, after: Cursor
 ) -> StreamingResponse:
     async def body() -> AsyncIterator[bytes]:
         events = thread_events(services, wakers, thread_id, after)
@@ -157,6 +159,11 @@ def _sse_stream(
                     yield f"id: {seq}\nevent: {event['method']}\ndata: {data}\n\n".encode()
         except SlowReader:
             return
+        except Exception as exc:  # the thread or a run of it was deleted, the store failed
+            if not isinstance(exc, GenesisMeshError):
+                logger.exception("an agent-protocol stream of %s failed", thread_id)
+            frame = failure(None, CommandError("unknown_error", f"the stream ended: {exc}"))
+            yield f"event: error\ndata: {json.dumps(frame, default=str)}\n\n".encode()
         finally:
             if pending is not None:
                 pending.cancel()
@@ -304,6 +311,10 @@ class _Socket:
     async def _send_forever(self) -> None:
         with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
             while (message := await self.outbox.get()) is not None:
+                if _CLOSE in message:
+                    code, reason = message[_CLOSE]
+                    await self.websocket.close(code, reason)
+                    return
                 await self.websocket.send_text(json.dumps(message, default=str))
 
     async def _receive_forever(self) -> None:
@@ -373,7 +384,7 @@ class _Socket:
         task.cancel()
         self._put(success(command.id, Outcome({})))
 
-    async def _pump(self, wanted: Filter, after: Any) -> None:
+    async def _pump(self, wanted: Filter, after: Cursor) -> None:
         try:
             async for _, event in thread_events(self.services, self.wakers, self.thread_id, after):
                 if wanted.matches(event):
@@ -381,6 +392,9 @@ class _Socket:
         except SlowReader:
             if self.websocket.client_state == WebSocketState.CONNECTED:
                 await self.websocket.close(1013, "too slow: reconnect with since")
+        except GenesisMeshError as exc:  # the thread was deleted
+            self._put(failure(None, CommandError("unknown_error", f"the stream ended: {exc}")))
+            self._put({_CLOSE: [1000, "the thread is gone"]})  # after the frames before it
         except Exception:
             logger.exception("an agent-protocol subscription of %s failed", self.thread_id)
             self._put(
