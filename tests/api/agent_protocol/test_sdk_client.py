@@ -213,13 +213,13 @@ async def test_bad_commands_and_filters_are_4xx_with_what_to_do(host: LiveHost) 
             json={"id": 6, "method": "input.respond", "params": {"interrupt_id": "a"}},
         )
     assert (unknown.status_code, unknown.json()["error"], unknown.json()["id"]) == (
-        400,
+        422,
         "unknown_command",
         3,
     )
     assert "run.start" in unknown.json()["message"]
-    assert missing.status_code == 400 and "assistant_id" in missing.json()["message"]
-    assert not_json.status_code == 400 and not_json.json()["id"] is None
+    assert missing.status_code == 422 and "assistant_id" in missing.json()["message"]
+    assert not_json.status_code == 422 and not_json.json()["code"] == "invalid_request"
     assert no_graph.status_code == 404 and "nope" in no_graph.json()["message"]
     assert channel.status_code == 422 and "custom:<name>" in channel.text
     assert respond.status_code == 404

@@ -98,7 +98,7 @@ class CommandError(Exception):
         self,
         code: str,
         message: str,
-        status: int = 400,
+        status: int = 422,
         host_code: str = "invalid_command",
         detail: Any = None,
     ) -> None:

@@ -20,7 +20,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import ValidationError
@@ -112,19 +112,19 @@ def _parse_command(raw: Any) -> Command:
 )
 async def post_command(
     thread_id: ThreadIdPath,
+    body: Command,
     services: ServicesDep,
     user: UserDep,
     request: Request,
-    body: Annotated[Any, Body()] = None,
 ) -> JSONResponse:
-    command_id = _echo_id(body)
+    """A body that is not a command at all is the API's 422; a command refused is the
+    protocol's `ErrorResponse` with the status of its cause."""
     try:
-        command = _parse_command(body)
         commands = Commands(services, wakers_of(request.app), request, user, thread_id)
-        outcome = await commands.execute(command)
+        outcome = await commands.execute(body)
     except CommandError as error:
-        return JSONResponse(failure(command_id, error), status_code=error.status)
-    return JSONResponse(success(command.id, outcome))
+        return JSONResponse(failure(body.id, error), status_code=error.status)
+    return JSONResponse(success(body.id, outcome))
 
 
 async def _owned(services: Services, user: Identity, thread_id: str) -> None:
