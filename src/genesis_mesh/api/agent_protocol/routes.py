@@ -37,10 +37,9 @@ from genesis_mesh.api.agent_protocol.feed import (
 from genesis_mesh.api.agent_protocol.subscription import Filter
 from genesis_mesh.api.deps import ServicesDep, ThreadIdPath, UserDep
 from genesis_mesh.api.limits import get_limits, user_key
-from genesis_mesh.api.ws import origin_allowed
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.auth.middleware import credential_header, set_identity
-from genesis_mesh.auth.websocket import deny_handshake
+from genesis_mesh.auth.websocket import deny_handshake, origin_allowed
 from genesis_mesh.errors import GenesisMeshError, OriginNotAllowed, ThreadNotFound
 from genesis_mesh.services import Services
 from genesis_mesh.store.threads import ThreadStore
