@@ -29,10 +29,11 @@ from genesis_mesh.api.langgraph.stream import (
     segment_start,
     state_reader,
 )
-from genesis_mesh.api.langgraph.threads import owned_thread
+from genesis_mesh.api.langgraph.threads import Checkpoint, graph_of, owned_thread
 from genesis_mesh.api.limits import get_limits, user_key
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.errors import (
+    InvalidInput,
     InvalidRunState,
     RunNotFound,
     ThreadBusy,
@@ -41,6 +42,7 @@ from genesis_mesh.errors import (
 )
 from genesis_mesh.protocol import (
     ID_PATTERN,
+    Breakpoints,
     InterruptMode,
     JsonObject,
     JsonValue,
@@ -71,10 +73,6 @@ _STATUS = {
     RunStatus.CANCELLED: "interrupted",
 }
 _UNSERVED = {
-    "interrupt_before": "static breakpoints per run are not served yet.",
-    "interrupt_after": "static breakpoints per run are not served yet.",
-    "checkpoint": "starting from an earlier checkpoint is not served yet.",
-    "checkpoint_id": "starting from an earlier checkpoint is not served yet.",
     "webhook": "webhooks are not served yet.",
     "after_seconds": "delayed runs are not served yet.",
     "feedback_keys": "LangSmith feedback is not served.",
@@ -98,9 +96,9 @@ class LangGraphRunCreate(BaseModel):
     on_disconnect: Literal["cancel", "continue"] = "cancel"
     on_completion: Literal["delete", "keep"] | None = None
     durability: Literal["sync", "async", "exit"] | None = None
-    interrupt_before: JsonValue = None
-    interrupt_after: JsonValue = None
-    checkpoint: JsonValue = None
+    interrupt_before: Breakpoints = None
+    interrupt_after: Breakpoints = None
+    checkpoint: Checkpoint | None = None
     checkpoint_id: str | None = Field(default=None, max_length=200, pattern=ID_PATTERN)
     webhook: str | None = Field(default=None, max_length=2000, pattern=ID_PATTERN)
     after_seconds: float | None = None
@@ -112,6 +110,21 @@ class LangGraphRunCreate(BaseModel):
             if mode not in SUPPORTED_MODES:
                 raise UnsupportedOption(f"stream_mode {mode}", "unknown stream mode.")
         return modes or ["values"]
+
+    def fork_from(self) -> str | None:
+        """The checkpoint a run forks its thread at (`checkpoint` or `checkpoint_id`)."""
+        if self.checkpoint is not None and self.checkpoint.checkpoint_id:
+            if self.checkpoint.checkpoint_ns:
+                raise UnsupportedOption(
+                    "checkpoint.checkpoint_ns", "a run forks the thread's root graph only."
+                )
+            return self.checkpoint.checkpoint_id
+        return self.checkpoint_id
+
+    def breakpoints(self) -> dict[str, Any]:
+        """`interrupt_before` / `interrupt_after` as the run's config keeps them."""
+        given = {"interrupt_before": self.interrupt_before, "interrupt_after": self.interrupt_after}
+        return {k: v for k, v in given.items() if v not in (None, [])}
 
 
 @dataclass
@@ -153,6 +166,10 @@ async def start(
             raise UnsupportedOption(name, why)
     assistant = await resolve(services, user, body.assistant_id)
     modes = body.modes()
+    fork = body.fork_from()
+    breakpoints = body.breakpoints()
+    if fork is not None and thread_id is None:
+        raise UnsupportedOption("checkpoint_id", "a stateless run has no history to fork.")
     if thread_id is None:
         thread_id = str(uuid.uuid4())
         await _create_thread(services, user, thread_id)
@@ -171,19 +188,30 @@ async def start(
     )
     limits = get_limits(request)
     if body.command is not None:
+        _refuse_on_resume(fork, breakpoints)
         return await _resume(services, request, thread_id, body.command, note)
+    if body.input is None and fork is None:
+        waiting = await _stopped_run(services, thread_id)
+        if waiting is not None:  # `input=None`: go on from a breakpoint or a pause
+            _refuse_on_resume(fork, breakpoints)
+            return await _resume(services, request, thread_id, {}, note)
+    if breakpoints:
+        _check_nodes(assistant.graph, services, breakpoints)
+    if fork is not None:
+        await _check_fork(services, user, thread_id, fork, body.multitask_strategy)
     context = {**assistant.context, **(body.context or {})} or None
-    config = _merged_config(assistant.config, body.config or {}) or None
+    config = _merged_config(assistant.config, {**(body.config or {}), **breakpoints}) or None
     async with limits.admit_run(user_key(request), services.store) as admitted:
         run = await services.runner.create_run(
             assistant.graph,
-            body.input or {},
+            body.input if fork is not None else (body.input or {}),  # a fork replays on None
             thread_id,
             owner=user.user_id,
             context=context,
             multitask=MultitaskPolicy(body.multitask_strategy),
             config=config,
             stream_modes=sorted({CORE_MODES[m] for m in modes}),
+            from_checkpoint=fork,
         )
         admitted(run.run_id)
     await RunNotes(services.store.engine).write(run.run_id, note)
@@ -204,13 +232,73 @@ async def _create_thread(services: Services, user: Identity, thread_id: str) -> 
         raise ThreadNotFound(thread_id)  # taken by someone else: as if missing
 
 
+def _refuse_on_resume(fork: str | None, breakpoints: dict[str, Any]) -> None:
+    """A resume continues its run as it started: from its own checkpoint, with its own
+    breakpoints (docs/langgraph-api.md)."""
+    if fork is not None:
+        raise UnsupportedOption(
+            "checkpoint_id", "a resume continues the waiting run; fork with a new run's input."
+        )
+    if breakpoints:
+        raise UnsupportedOption(
+            sorted(breakpoints)[0], "a resumed run keeps the breakpoints it started with."
+        )
+
+
+async def _stopped_run(services: Services, thread_id: str) -> RunInfo | None:
+    """The thread's run stopped at a breakpoint or paused, which `input=None` continues."""
+    thread = await services.store.get_thread(thread_id)
+    if thread.active_run_id is None:
+        return None
+    run = await services.store.get_run(thread.active_run_id)
+    reason = (run.interrupt or {}).get("reason")
+    if run.status == RunStatus.INTERRUPTED and reason in ("breakpoint", "pause"):
+        return run
+    return None
+
+
+def _check_nodes(graph: str, services: Services, breakpoints: dict[str, Any]) -> None:
+    nodes = set(services.registry.get(graph).compiled().nodes) - {"__start__"}
+    for option, names in breakpoints.items():
+        unknown = sorted(set(names) - nodes) if isinstance(names, list) else []
+        if unknown:
+            raise InvalidInput(
+                f"{option} names nodes graph {graph!r} does not have: {unknown}; "
+                f"its nodes are {sorted(nodes)} (or give '*').",
+                {"option": option, "unknown": unknown},
+            )
+
+
+async def _check_fork(
+    services: Services, user: Identity, thread_id: str, fork: str, multitask: str
+) -> None:
+    """A fork needs the thread's checkpoint, and a run that starts at once (a queued
+    run starts from the thread's newest checkpoint)."""
+    if multitask == "enqueue":
+        raise UnsupportedOption(
+            "checkpoint_id", "a queued run cannot fork; use reject, interrupt or rollback."
+        )
+    record = await owned_thread(services, user, thread_id)
+    graph = graph_of(services, record)
+    config: Any = {"configurable": {"thread_id": thread_id, "checkpoint_id": fork}}
+    checkpointer = services.registry.checkpointer
+    found = None if graph is None or checkpointer is None else await checkpointer.aget_tuple(config)
+    if found is None:
+        raise InvalidInput(
+            f"Thread {thread_id} has no checkpoint {fork!r}; take one from "
+            "threads.get_history.",
+            {"checkpoint_id": fork},
+        )
+
+
 async def _resume(
     services: Services, request: Request, thread_id: str, command: dict[str, Any], note: RunNote
 ) -> Started:
     given = {k for k, v in command.items() if v not in (None, [], {})}  # RemoteGraph: goto=[]
-    if given - {"resume"}:
+    if given - {"resume", "goto", "update"}:
         raise UnsupportedOption(
-            "command." + sorted(given - {"resume"})[0], "only resume is served yet."
+            "command." + sorted(given - {"resume", "goto", "update"})[0],
+            "a command takes resume, goto and update.",
         )
     thread = await services.store.get_thread(thread_id)
     if thread.active_run_id is None:
@@ -218,9 +306,13 @@ async def _resume(
     waiting = await services.store.get_run(thread.active_run_id)
     if waiting.status != RunStatus.INTERRUPTED:
         raise ThreadBusy(thread_id, waiting.run_id)
+    goto = command.get("goto") or None
+    update = command.get("update") or None
     limits = get_limits(request)
     async with limits.admit_run(user_key(request), services.store, new_run=False) as admitted:
-        resumed = await services.runner.resume(waiting.run_id, command.get("resume"))
+        resumed = await services.runner.resume(
+            waiting.run_id, command.get("resume"), goto=goto, update=update
+        )
         admitted(resumed.run_id)
     notes = RunNotes(services.store.engine)
     kept = (await notes.read([resumed.run_id]))[resumed.run_id]
