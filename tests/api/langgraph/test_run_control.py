@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph_sdk.client import LangGraphClient
-from langgraph_sdk.errors import ConflictError, UnprocessableEntityError
+from langgraph_sdk.errors import ConflictError, NotFoundError, UnprocessableEntityError
 
 from tests.fixtures.graphs import ask, steps
 
@@ -158,3 +158,45 @@ async def test_goto_on_a_thread_without_a_waiting_run_is_refused(
     await client.runs.wait(tid, "steps", input={})
     with pytest.raises(ConflictError, match="not waiting"):
         await client.runs.create(tid, "steps", command={"goto": "three"})
+
+
+async def _until_first_update(client: LangGraphClient, thread_id: str, delay: float) -> str:
+    """Start a slow run and return its id once its first node has written a checkpoint."""
+    stream = client.runs.stream(
+        thread_id, "steps", input={"delay": delay}, stream_mode="updates", on_disconnect="continue"
+    )
+    run_id = ""
+    async for part in stream:
+        if part.event == "metadata":
+            run_id = part.data["run_id"]
+        if part.event == "updates":
+            break
+    await stream.aclose()
+    return run_id
+
+
+async def test_cancel_with_rollback_deletes_the_run_and_puts_the_state_back(
+    client: LangGraphClient,
+) -> None:
+    tid = (await client.threads.create())["thread_id"]
+    await client.runs.wait(tid, "steps", input={})
+    before = await client.threads.get_state(tid)
+    run_id = await _until_first_update(client, tid, 2.0)
+    assert (await client.threads.get_state(tid))["values"]["visited"] == [*NODES, "one"]
+    await client.runs.cancel(tid, run_id, wait=True, action="rollback")
+    with pytest.raises(NotFoundError):
+        await client.runs.get(tid, run_id)
+    after = await client.threads.get_state(tid)
+    assert after["values"] == before["values"] == {"visited": NODES}
+    assert after["next"] == []
+    assert (await client.threads.get(tid))["status"] == "idle"
+    assert await client.runs.wait(tid, "steps", input={}) == {"visited": NODES + NODES}
+
+
+async def test_rolling_back_a_threads_first_run_leaves_no_state(client: LangGraphClient) -> None:
+    tid = (await client.threads.create())["thread_id"]
+    run_id = await _until_first_update(client, tid, 2.0)
+    await client.runs.cancel(tid, run_id, wait=True, action="rollback")
+    assert await client.runs.list(tid) == []
+    assert await client.threads.get_history(tid) == []
+    assert await client.runs.wait(tid, "steps", input={}) == {"visited": NODES}

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from genesis_mesh.api.deps import RunIdPath, ServicesDep, ThreadIdPath, UserDep
 from genesis_mesh.api.langgraph.assistants import resolve
+from genesis_mesh.api.langgraph.rollback import roll_back
 from genesis_mesh.api.langgraph.stream import (
     CORE_MODES,
     SUPPORTED_MODES,
@@ -597,13 +598,11 @@ async def cancel_run(
     run, _ = await owned_run(services, user, thread_id, run_id)
     if run.status.is_final:
         raise InvalidRunState(run_id, run.status, "cancel", "pending, running or interrupted")
+    stopping: Coroutine[Any, Any, Any]
     if action == "rollback":
-        raise UnsupportedOption(
-            "action=rollback",
-            "cancel with action=interrupt, or "
-            "start the next run with multitask_strategy='rollback'.",
-        )
-    stopping = services.runner.interrupt(run.run_id, InterruptMode.CANCEL)
+        stopping = roll_back(services, run)
+    else:
+        stopping = services.runner.interrupt(run.run_id, InterruptMode.CANCEL)
     if wait:
         await stopping
     else:
