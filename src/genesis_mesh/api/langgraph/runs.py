@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +32,7 @@ from genesis_mesh.api.langgraph.stream import (
     state_reader,
 )
 from genesis_mesh.api.langgraph.threads import Checkpoint, graph_of, owned_thread
+from genesis_mesh.api.langgraph.webhooks import check_url, deliver
 from genesis_mesh.api.limits import get_limits, user_key
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.errors import (
@@ -74,7 +76,6 @@ _STATUS = {
     RunStatus.CANCELLED: "interrupted",
 }
 _UNSERVED = {
-    "webhook": "webhooks are not served yet.",
     "after_seconds": "delayed runs are not served yet.",
     "feedback_keys": "LangSmith feedback is not served.",
 }
@@ -162,9 +163,34 @@ async def start(
     thread_id: str | None,
     body: LangGraphRunCreate,
 ) -> Started:
+    """Start (or resume) the run the body asks for; a `webhook` is sent when it ends."""
+    started = await _start(services, user, request, thread_id, body)
+    if body.webhook is not None:
+        _in_background(_send_webhook(services, started, body.webhook))
+    return started
+
+
+async def _send_webhook(services: Services, started: Started, url: str) -> None:
+    values = await final_values(services, started.run, started.after_seq, True)
+    run = await services.store.get_run(started.run.run_id)
+    payload = {**run_wire(run, started.note), "values": values}
+    if run.error is not None:
+        payload["error"] = run.error
+    await deliver(url, jsonable_encoder(payload), services.settings)
+
+
+async def _start(
+    services: Services,
+    user: Identity,
+    request: Request,
+    thread_id: str | None,
+    body: LangGraphRunCreate,
+) -> Started:
     for name, why in _UNSERVED.items():
         if getattr(body, name) not in (None, [], {}):
             raise UnsupportedOption(name, why)
+    if body.webhook is not None:
+        check_url(body.webhook, services.settings)
     assistant = await resolve(services, user, body.assistant_id)
     modes = body.modes()
     fork = body.fork_from()
@@ -185,6 +211,7 @@ async def start(
             "multitask_strategy": body.multitask_strategy,
             "stream_mode": modes,
             "stream_subgraphs": body.stream_subgraphs,
+            **({"webhook": body.webhook} if body.webhook else {}),
         },
     )
     limits = get_limits(request)
@@ -392,7 +419,7 @@ _background: set[asyncio.Task[Any]] = set()
 
 
 def _in_background(work: Coroutine[Any, Any, Any]) -> None:
-    """Carry on after the response (a cancel the client does not wait for)."""
+    """Carry on after the response (a cancel the client does not wait for, a webhook)."""
     task = asyncio.create_task(work)
     _background.add(task)
     task.add_done_callback(_finished)
@@ -401,7 +428,7 @@ def _in_background(work: Coroutine[Any, Any, Any]) -> None:
 def _finished(task: asyncio.Task[Any]) -> None:
     _background.discard(task)
     if not task.cancelled() and task.exception() is not None:
-        logger.warning("a background cancel failed: %s", task.exception())
+        logger.warning("a background task failed: %s", task.exception())
 
 
 async def final_values(
