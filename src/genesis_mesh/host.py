@@ -125,7 +125,7 @@ class GenesisMesh:
             CORSMiddleware,
             allow_origins=self.settings.allowed_origins,
             allow_credentials=self.settings.allow_credentials,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],  # the LangGraph API's too
             allow_headers=["*"],
         )
         self.app.add_middleware(
