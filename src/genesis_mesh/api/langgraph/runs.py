@@ -85,7 +85,7 @@ class LangGraphRunCreate(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
     assistant_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
-    input: JsonObject | None = None
+    input: JsonValue = None  # any JSON: a functional API entrypoint takes a string, a list
     command: JsonObject | None = None
     config: JsonObject | None = None
     context: JsonObject | None = None
@@ -232,7 +232,7 @@ async def _start(
     async with limits.admit_run(user_key(request), services.store) as admitted:
         run = await services.runner.create_run(
             assistant.graph,
-            body.input if fork is not None else (body.input or {}),  # a fork replays on None
+            {} if body.input is None and fork is None else body.input,  # a fork replays None
             thread_id,
             owner=user.user_id,
             context=context,
