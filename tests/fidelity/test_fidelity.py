@@ -20,8 +20,8 @@ from tests.conftest import LiveHost
 from tests.fidelity.bare import BarePlayer
 from tests.fidelity.remote import RestPlayer, WsPlayer
 from tests.fidelity.scenario import Observed, Scenario
-from tests.fidelity.sdk import SdkPlayer
 from tests.fidelity.scenarios import SCENARIOS
+from tests.fidelity.sdk import SdkPlayer
 from tests.fidelity.serialization import normalise
 
 TRANSPORTS = ("bare", "rest", "ws", "sdk")

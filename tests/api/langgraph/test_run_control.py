@@ -49,9 +49,7 @@ async def test_interrupt_after_and_a_state_update_at_the_breakpoint_as_langgraph
 ) -> None:
     bare = _bare(steps)
     config: Any = {"configurable": {"thread_id": "a"}}
-    bare_updates = [
-        chunk async for chunk in bare.astream({}, config, interrupt_after=["two"])
-    ]
+    bare_updates = [chunk async for chunk in bare.astream({}, config, interrupt_after=["two"])]
     await bare.aupdate_state(config, {"visited": ["edited"]}, as_node="two")
     expected = await bare.ainvoke(None, config)
     tid = (await client.threads.create())["thread_id"]
@@ -129,7 +127,8 @@ async def test_a_command_with_goto_and_update_steers_a_waiting_run_as_in_langgra
     await bare.ainvoke({"topic": "links"}, config)
     steer = Command(update={"answer": "none"}, goto="summarize")
     expected = [
-        c async for c in bare.astream(steer, config, stream_mode="updates")
+        c
+        async for c in bare.astream(steer, config, stream_mode="updates")
         if "__interrupt__" not in c
     ]
     bare_state = await bare.aget_state(config)

@@ -313,8 +313,7 @@ async def _check_fork(
     found = None if graph is None or checkpointer is None else await checkpointer.aget_tuple(config)
     if found is None:
         raise InvalidInput(
-            f"Thread {thread_id} has no checkpoint {fork!r}; take one from "
-            "threads.get_history.",
+            f"Thread {thread_id} has no checkpoint {fork!r}; take one from threads.get_history.",
             {"checkpoint_id": fork},
         )
 
