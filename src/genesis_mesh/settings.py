@@ -173,6 +173,9 @@ class Settings(BaseSettings):
     )
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     webhook_attempts: int = Field(default=3, ge=1, le=10, description="Tries, with backoff.")
+    cron_poll_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="How often a host looks for due crons."
+    )
 
     graph_context: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
