@@ -92,9 +92,10 @@ async def test_the_host_runs_a_due_cron_on_its_thread_as_its_schedule_says(
         for run in runs:
             await client.runs.join(tid, run["run_id"])
         latest = await client.runs.list(tid, limit=100)
-        if len(latest) == len(runs):
-            break
+        done = len(latest) == len(runs)
         runs = latest
+        if done:
+            break
     assert all(r["metadata"]["cron_id"] == cron["cron_id"] for r in runs)
     assert {r["status"] for r in runs} == {"success"}
     visited = (await client.threads.get_state(tid))["values"]["visited"]
