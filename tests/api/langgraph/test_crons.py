@@ -70,8 +70,11 @@ async def test_a_thread_cron_is_stored_found_counted_updated_and_deleted(
 async def test_a_bad_schedule_timezone_or_thread_is_refused(client: LangGraphClient) -> None:
     with pytest.raises(UnprocessableEntityError, match="cron schedule"):
         await client.crons.create("steps", schedule="every day")
-    with pytest.raises(UnprocessableEntityError, match="timezone"):
-        await client.crons.create("steps", schedule=YEARLY, timezone="Mars/Olympus")
+    with pytest.raises(UnprocessableEntityError, match="next time"):
+        await client.crons.create("steps", schedule="0 0 31 2 *")  # no February 31st
+    for zone in ("Mars/Olympus", "America", "../etc"):
+        with pytest.raises(UnprocessableEntityError, match="timezone"):
+            await client.crons.create("steps", schedule=YEARLY, timezone=zone)
     with pytest.raises(UnprocessableEntityError, match="stream mode"):
         await client.crons.create("steps", schedule=YEARLY, stream_mode="nope")  # type: ignore[arg-type]
     with pytest.raises(NotFoundError):

@@ -134,7 +134,7 @@ class CronCount(BaseModel):
 def _zone(name: str | None) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America", a folder
         raise InvalidInput(
             f"Unknown timezone {name!r}; give an IANA name such as 'Europe/Paris'.",
             {"timezone": name},
@@ -143,14 +143,20 @@ def _zone(name: str | None) -> ZoneInfo:
 
 def next_time(schedule: str, timezone: str | None, after: datetime) -> datetime:
     """The first time of `schedule` (5 fields, or 6 with seconds last) after `after`."""
-    if not croniter.is_valid(schedule):
+    zone = _zone(timezone)
+    try:
+        valid = croniter.is_valid(schedule)
+        found: datetime | None = (
+            croniter(schedule, after.astimezone(zone)).get_next(datetime) if valid else None
+        )
+    except Exception:  # croniter's own errors: a schedule with no next time ("31 2")
+        found = None
+    if found is None:
         raise InvalidInput(
-            f"{schedule!r} is not a cron schedule; give five fields such as '*/5 * * * *' "
-            "(minute hour day month weekday), or six with seconds last.",
+            f"{schedule!r} is not a cron schedule with a next time; give five fields such "
+            "as '*/5 * * * *' (minute hour day month weekday), or six with seconds last.",
             {"schedule": schedule},
         )
-    local = after.astimezone(_zone(timezone))
-    found: datetime = croniter(schedule, local).get_next(datetime)
     return found.astimezone(UTC)
 
 
