@@ -199,3 +199,27 @@ async def test_rolling_back_a_threads_first_run_leaves_no_state(client: LangGrap
     assert await client.runs.list(tid) == []
     assert await client.threads.get_history(tid) == []
     assert await client.runs.wait(tid, "steps", input={}) == {"visited": NODES}
+
+
+async def test_a_state_update_at_an_earlier_checkpoint_forks_and_input_none_goes_on(
+    client: LangGraphClient,
+) -> None:
+    bare = _bare(steps)
+    config: Any = {"configurable": {"thread_id": "u"}}
+    await bare.ainvoke({}, config)
+    bare_history = [s async for s in bare.aget_state_history(config)]
+    bare_at = next(s for s in bare_history if s.values.get("visited") == ["one"])
+    forked = await bare.aupdate_state(bare_at.config, {"visited": ["x"]}, as_node="one")
+    expected = await bare.ainvoke(None, forked)
+
+    tid = (await client.threads.create())["thread_id"]
+    await client.runs.wait(tid, "steps", input={})
+    history = await client.threads.get_history(tid, limit=20)
+    at = next(s for s in history if s["values"].get("visited") == ["one"])
+    await client.threads.update_state(
+        tid, {"visited": ["x"]}, as_node="one", checkpoint_id=at["checkpoint"]["checkpoint_id"]
+    )
+    state = await client.threads.get_state(tid)
+    assert state["values"] == {"visited": ["x"]} and state["next"] == ["two"]
+    assert await client.runs.wait(tid, "steps", input=None) == expected
+    assert expected == {"visited": ["x", "two", "three", "four", "five"]}

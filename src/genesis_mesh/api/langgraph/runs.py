@@ -227,12 +227,15 @@ async def _start(
         _check_nodes(assistant.graph, services, breakpoints)
     if fork is not None:
         await _check_fork(services, user, thread_id, fork, body.multitask_strategy)
+    run_input = body.input
+    if run_input is None and fork is None and not await _has_next(services, thread_id):
+        run_input = {}  # nothing to go on with: a run without input starts afresh
     context = {**assistant.context, **(body.context or {})} or None
     config = _merged_config(assistant.config, {**(body.config or {}), **breakpoints}) or None
     async with limits.admit_run(user_key(request), services.store) as admitted:
         run = await services.runner.create_run(
             assistant.graph,
-            {} if body.input is None and fork is None else body.input,  # a fork replays None
+            run_input,
             thread_id,
             owner=user.user_id,
             context=context,
@@ -283,6 +286,17 @@ async def _stopped_run(services: Services, thread_id: str) -> RunInfo | None:
     if run.status == RunStatus.INTERRUPTED and reason in ("breakpoint", "pause"):
         return run
     return None
+
+
+async def _has_next(services: Services, thread_id: str) -> bool:
+    """Whether the thread's newest checkpoint has work left (after a state update at an
+    earlier checkpoint, say): `input=None` goes on with it, as in LangGraph."""
+    record = await ThreadStore(services.store.engine).get(thread_id, None)
+    graph = None if record is None else graph_of(services, record)
+    if graph is None:
+        return False
+    state = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+    return bool(state.next)
 
 
 def _check_nodes(graph: str, services: Services, breakpoints: dict[str, Any]) -> None:
