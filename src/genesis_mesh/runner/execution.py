@@ -316,6 +316,9 @@ class Executor:
             subgraphs=True,
             durability=self.options.durability,
             control=ex.control,
+            # The run's static breakpoints, kept in its config (`RunConfig`).
+            interrupt_before=(run.config or {}).get("interrupt_before"),
+            interrupt_after=(run.config or {}).get("interrupt_after"),
         )
         try:
             async with asyncio.timeout(self.options.run_timeout_seconds):
