@@ -39,6 +39,11 @@ class Victim:
     def ids(self) -> dict[str, str]:
         return {"run_id": self.run["run_id"], "thread_id": self.run["thread_id"]}
 
+    @property
+    def path_ids(self) -> dict[str, str]:
+        """Every id a path may hold besides the one under test, the run's graph included."""
+        return {**self.ids, "assistant_id": self.run["graph"]}
+
 
 @pytest.fixture(scope="module")
 def victim(alice: User) -> Iterator[Victim]:
@@ -49,6 +54,13 @@ def victim(alice: User) -> Iterator[Victim]:
     with alice.client() as http:  # nothing another user sent changed alice's run
         after = http.get(f"/api/v1/runs/{run['run_id']}").json()
     assert after["status"] == "interrupted" and after["last_seq"] == before["last_seq"]
+
+
+REQUIRED_QUERY = {"/threads/{thread_id}/stream/events": {"channels": "values"}}
+"""Query parameters a path cannot be asked without (a stream's channel filter)."""
+FOREIGN_RUN_IDS = {"/ag-ui/{assistant_id}/threads/{thread_id}/runs/{run_id}/stream"}
+"""Paths whose run id is a client's own (AG-UI's `runId`), not the host's: alice's run,
+started over `/api/v1`, is not found there for anyone; someone else's is refused alike."""
 
 
 def missing(field: str) -> str:
@@ -67,9 +79,16 @@ class Operation:
     field: str
     body: dict[str, Any] | None
 
-    def request(self, http: httpx.Client, value: str) -> httpx.Response:
+    def request(
+        self, http: httpx.Client, value: str, others: dict[str, str] | None = None
+    ) -> httpx.Response:
+        """Send `value` as the id under test; the path's other ids are real (`others`)."""
         url = self.path.replace("{" + self.field + "}", value)
-        params = {self.field: value} if self.where == "query" else None
+        for name, other in (others or {}).items():
+            url = url.replace("{" + name + "}", other)
+        params = dict(REQUIRED_QUERY.get(self.path, {}))
+        if self.where == "query":
+            params[self.field] = value
         body = dict(self.body) if self.body is not None else None
         if self.where == "body" and body is not None:
             body[self.field] = value
@@ -134,25 +153,26 @@ def test_every_rest_operation_answers_for_someone_elses_id_as_for_a_missing_one(
             real = victim.ids[op.field]
             fake = missing(op.field)
             if (op.method, op.path, op.field) in CREATES_WITH_CHOSEN_ID:
-                taken = op.request(http, real)
+                taken = op.request(http, real, victim.path_ids)
                 assert taken.status_code == 409, f"{op}: {taken.status_code}"
                 assert set(taken.json()) == {"code", "message", "detail"}, f"{op}: {taken.text}"
                 checked.append(str(op))
                 continue
             theirs, nothing = (
-                shape(op.request(http, real), real),
-                shape(op.request(http, fake), fake),
+                shape(op.request(http, real, victim.path_ids), real),
+                shape(op.request(http, fake, victim.path_ids), fake),
             )
             assert theirs == nothing, f"{op}: {theirs} != {nothing}"
             checked.append(str(op))
     with alice.client() as own, admin.client() as root:
         for op in operations:
-            if op.method == "GET" and op.where == "path":
+            if op.method == "GET" and op.where == "path" and op.path not in FOREIGN_RUN_IDS:
                 url = op.path
                 for field, value in victim.ids.items():  # /threads/{thread_id}/runs/{run_id}
                     url = url.replace("{" + field + "}", value)
                 for who, http in (("alice", own), ("admin", root)):
-                    with http.stream("GET", url) as response:  # the SSE one does not end
+                    params = REQUIRED_QUERY.get(op.path)  # the SSE ones do not end: stream
+                    with http.stream("GET", url, params=params) as response:
                         assert response.status_code == 200, f"{who}: {op}"
     assert len(checked) >= 10, checked
 

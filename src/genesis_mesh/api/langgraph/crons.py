@@ -107,8 +107,8 @@ class CronPatch(BaseModel):
 class CronSearch(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
-    assistant_id: str | None = Field(default=None, max_length=200)
-    thread_id: str | None = Field(default=None, max_length=200)
+    assistant_id: str | None = Field(default=None, max_length=200, pattern=ID_PATTERN)
+    thread_id: str | None = Field(default=None, max_length=200, pattern=ID_PATTERN)
     enabled: bool | None = None
     metadata: JsonObject | None = None
     limit: int = Field(default=10, ge=1, le=1000)
@@ -123,8 +123,8 @@ class CronSearch(BaseModel):
 class CronCount(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
-    assistant_id: str | None = Field(default=None, max_length=200)
-    thread_id: str | None = Field(default=None, max_length=200)
+    assistant_id: str | None = Field(default=None, max_length=200, pattern=ID_PATTERN)
+    thread_id: str | None = Field(default=None, max_length=200, pattern=ID_PATTERN)
     metadata: JsonObject | None = None
 
 
