@@ -91,8 +91,9 @@ def test_a_run_lights_every_node_and_its_json_downloads(ui: Ui) -> None:
         page.click("#download-json")
     saved = Path(download.value.path()).read_text()
     assert json.loads(saved)["visited"] == STEPS
-    expect(page.locator("#history .history-item")).to_have_count(1)
-    expect(page.locator("#history")).to_contain_text("succeeded")
+    mine = page.locator(f'#threads .thread-item[data-runs~="{page.url.rsplit("/", 1)[-1]}"]')
+    expect(mine).to_have_count(1)
+    expect(mine).to_contain_text("succeeded")
     assert_clean(ui)
 
 
@@ -173,7 +174,7 @@ def test_a_reload_mid_run_replays_and_continues_live(ui: Ui) -> None:
     expect(status(ui)).to_have_text("succeeded", timeout=20_000)
     for name in STEPS:
         expect(ui.node(name)).to_have_attribute("data-status", "done")
-    expect(page.locator("#history .history-item[aria-current=true]")).to_have_count(1)
+    expect(page.locator("#threads .history-item[aria-current=true]")).to_have_count(1)
     assert_clean(ui)
 
 

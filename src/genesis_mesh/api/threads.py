@@ -1,18 +1,127 @@
-"""REST: threads and their LangGraph checkpoints."""
+"""REST: the caller's threads (listed, searched, deleted) and their LangGraph checkpoints."""
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
 
 from genesis_mesh.api.access import OwnedThread
-from genesis_mesh.api.deps import ServicesDep
-from genesis_mesh.protocol import ThreadInfo
+from genesis_mesh.api.deps import ServicesDep, UserDep
+from genesis_mesh.errors import ThreadBusy
+from genesis_mesh.protocol import RunInfo, RunStatus, ThreadInfo
 from genesis_mesh.serialization import serialize
 from genesis_mesh.services import Services
+from genesis_mesh.store.threads import ThreadStore
 
 router = APIRouter(prefix="/api/v1/threads", tags=["threads"])
+
+LIST_RUNS_SCANNED = 1000
+"""Newest runs of the caller a thread list is built from."""
+
+
+class RunBrief(BaseModel):
+    """A run as a thread list shows it."""
+
+    run_id: str
+    status: RunStatus
+    created_at: datetime
+    updated_at: datetime
+    input: Any = None
+    error: dict[str, Any] | None = None
+    superseded_by: str | None = None
+
+
+class ThreadSummary(BaseModel):
+    """One of the caller's threads with its runs, oldest first."""
+
+    thread_id: str
+    graph: str | None = None
+    status: str | None = Field(
+        default=None, description="Status of the thread's newest run (none: no run yet)."
+    )
+    created_at: datetime
+    updated_at: datetime
+    runs: list[RunBrief] = Field(default_factory=list)
+
+
+@router.get("", summary="The caller's threads with their runs, newest activity first")
+async def list_threads(
+    services: ServicesDep,
+    user: UserDep,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="Text found in the thread id, graph or a run's input."),
+    ] = None,
+    graph: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[RunStatus | None, Query(description="Status of the newest run.")] = None,
+    since: Annotated[datetime | None, Query(description="Active at or after this time.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[ThreadSummary]:
+    """Built from the caller's newest runs (and threads created without a run), so a
+    browser, another browser or another machine signed in as the same user sees the same
+    list; nobody else's threads are in it (admins see everyone's)."""
+    runs = await services.store.list_runs(limit=LIST_RUNS_SCANNED, owner=user.owner_filter)
+    by_thread: dict[str, list[RunInfo]] = {}
+    for run in runs:
+        by_thread.setdefault(run.thread_id, []).append(run)
+    records = await ThreadStore(services.store.engine).search(user.owner_filter)
+    summaries = []
+    for record in records:
+        thread_runs = sorted(by_thread.pop(record.thread_id, []), key=lambda r: r.created_at)
+        summaries.append(_summary(record.thread_id, record.graph, record.created_at, thread_runs))
+    for thread_id, thread_runs in by_thread.items():  # threads older than the records read
+        thread_runs.sort(key=lambda r: r.created_at)
+        summaries.append(_summary(thread_id, None, thread_runs[0].created_at, thread_runs))
+    needle = (q or "").strip().casefold()
+    found = [
+        s
+        for s in summaries
+        if (graph is None or s.graph == graph)
+        and (status is None or s.status == status.value)
+        and (since is None or s.updated_at >= _aware(since))
+        and (not needle or needle in _searchable(s))
+    ]
+    found.sort(key=lambda s: s.updated_at, reverse=True)
+    return found[:limit]
+
+
+@router.delete("/{thread_id}", status_code=204, summary="Delete a thread, its runs and checkpoints")
+async def delete_thread(thread: OwnedThread, services: ServicesDep) -> Response:
+    """409 `thread_busy` while a run of the thread is pending or running: cancel it first."""
+    record = await ThreadStore(services.store.engine).get(thread.thread_id, None)
+    if record is not None and record.active_status in ("pending", "running"):
+        raise ThreadBusy(thread.thread_id, record.active_run_id or "?")
+    await ThreadStore(services.store.engine).delete(thread.thread_id)
+    if services.registry.checkpointer is not None:
+        await services.registry.checkpointer.adelete_thread(thread.thread_id)
+    return Response(status_code=204)
+
+
+def _summary(
+    thread_id: str, graph: str | None, created_at: datetime, runs: list[RunInfo]
+) -> ThreadSummary:
+    briefs = [RunBrief.model_validate(r.model_dump()) for r in runs]
+    return ThreadSummary(
+        thread_id=thread_id,
+        graph=graph or (runs[-1].graph if runs else None),
+        status=runs[-1].status.value if runs else None,
+        created_at=created_at,
+        updated_at=max([created_at, *(r.updated_at for r in runs)]),
+        runs=briefs,
+    )
+
+
+def _searchable(summary: ThreadSummary) -> str:
+    inputs = [json.dumps(r.input, ensure_ascii=False, default=str) for r in summary.runs]
+    return " ".join([summary.thread_id, summary.graph or "", *inputs]).casefold()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 @router.get("/{thread_id}", summary="One thread and its runs")

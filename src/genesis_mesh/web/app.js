@@ -1,15 +1,14 @@
 // The genesis-mesh chat UI. Speaks only the public protocol (docs/protocol.md, docs/ui.md).
 
-import { ApiError, createRun, getGraph, getRun, listGraphs, whoAmI } from "./api.js";
+import { ApiError, createRun, deleteThread, getGraph, getRun, listGraphs, whoAmI } from "./api.js";
 import { clearToken, getToken, onAuthRequired, setToken } from "./auth.js";
 import { $, formatTime, h, show } from "./dom.js";
 import { SchemaForm } from "./forms.js";
 import { GraphView } from "./graphview.js";
 import { renderResult } from "./result.js";
+import { ThreadList, titleOf } from "./threads.js";
 import { MeshSocket } from "./ws.js";
 
-const HISTORY_KEY = "genesis-mesh:history";
-const HISTORY_MAX = 50;
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
 const URL_RE = /\b(?:https?:\/\/|git@|file:\/\/)[^\s<>"']+/i;
 
@@ -18,81 +17,21 @@ const state = {
   infos: new Map(),
   selected: null,
   form: null,
-  run: null, // {id, graph, threadId, status, reason, input}
+  run: null, // {id, graph, threadId, status, reason, input, superseded}
   messages: new Map(),
 };
 
 const view = {
   graph: new GraphView($("#graph")),
+  threads: new ThreadList(
+    { list: $("#threads"), search: $("#thread-search"), graph: $("#thread-graph"), status: $("#thread-status") },
+    (runId) => navigateToRun(runId),
+  ),
 };
 
-// ---------- history (localStorage) ----------
-
-function loadHistory() {
-  try {
-    const list = JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]");
-    return Array.isArray(list) ? list.filter((e) => e && typeof e.run_id === "string") : [];
-  } catch {
-    return [];
-  }
-}
-
-function saveHistory(list) {
-  try {
-    localStorage.setItem(HISTORY_KEY, JSON.stringify(list.slice(0, HISTORY_MAX)));
-  } catch {
-    // storage full or disabled: history is a convenience only
-  }
-}
-
-function remember(entry) {
-  const list = loadHistory();
-  const i = list.findIndex((e) => e.run_id === entry.run_id);
-  if (i >= 0) list[i] = { ...list[i], ...entry };
-  else list.unshift(entry);
-  saveHistory(list);
-  renderHistory();
-}
-
-function titleOf(graph, input) {
-  const text = input && typeof input === "object"
-    ? Object.values(input).find((v) => typeof v === "string" && v.trim())
-    : typeof input === "string" ? input : null;
-  return text ? `${graph}: ${text}` : graph;
-}
-
-function renderHistory() {
-  const list = $("#history");
-  list.replaceChildren();
-  const entries = loadHistory();
-  if (!entries.length) list.append(h("li", { class: "hint" }, "No runs yet."));
-  for (const entry of entries) {
-    const current = state.run && state.run.id === entry.run_id;
-    list.append(h("li", {},
-      h("button", {
-        type: "button",
-        class: "history-item",
-        "aria-current": current ? "true" : null,
-        dataset: { run: entry.run_id },
-        onclick: () => navigateToRun(entry.run_id),
-      },
-      h("span", { class: "history-title" }, entry.title || entry.graph || entry.run_id),
-      h("span", { class: "history-meta" },
-        h("span", { class: `badge badge-small status-${entry.status || "pending"}` }, entry.status || "pending"),
-        " ", formatTime(entry.created_at)))));
-  }
-}
-
-async function refreshHistoryStatuses() {
-  for (const entry of loadHistory().slice(0, 15)) {
-    if (FINAL.has(entry.status)) continue;
-    try {
-      const run = await getRun(entry.run_id);
-      remember({ run_id: entry.run_id, status: run.status });
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 404) remember({ run_id: entry.run_id, status: "gone" });
-    }
-  }
+/** The thread list again, soon (a run started, changed status or was deleted). */
+function threadsChanged() {
+  view.threads.refreshSoon();
 }
 
 // ---------- connection ----------
@@ -147,6 +86,7 @@ async function loadGraphs() {
     return;
   }
   box.replaceChildren();
+  view.threads.setGraphs(state.graphs);
   for (const graph of state.graphs) {
     const id = `cap-${graph.name.replace(/[^A-Za-z0-9_-]/g, "_")}`;
     const radio = h("input", { type: "radio", name: "capability", id, value: graph.name, disabled: !graph.available, "aria-describedby": `${id}-desc` });
@@ -189,7 +129,7 @@ async function submitForm(event) {
   button.disabled = true;
   try {
     const run = await createRun(state.selected, input);
-    remember({ run_id: run.run_id, thread_id: run.thread_id, graph: state.selected, title: titleOf(state.selected, input), status: run.status, created_at: run.created_at || new Date().toISOString() });
+    threadsChanged();
     navigateToRun(run.run_id);
   } catch (error) {
     if (error instanceof ApiError && (error.code === "invalid_input" || error.code === "invalid_request")) {
@@ -281,9 +221,16 @@ function setStatus(status, reason) {
   document.body.dataset.runStatus = status;
   const final = FINAL.has(status);
   $("#pause-button").disabled = !(status === "running" || status === "pending");
-  $("#resume-button").disabled = !(status === "interrupted" && run.reason !== "question");
+  // A failed run is retried from its last checkpoint (POST …/resume); a question is
+  // answered from its form instead.
+  $("#resume-button").disabled = !((status === "interrupted" && run.reason !== "question") || (status === "failed" && !run.superseded));
+  $("#resume-button").textContent = status === "failed" ? "Retry" : "Resume";
   $("#cancel-button").disabled = final;
-  remember({ run_id: run.id, status });
+  $("#rerun-button").disabled = !run.graph;
+  $("#edit-button").disabled = !run.graph;
+  $("#delete-thread-button").disabled = !final;
+  if (run.shownStatus !== undefined && run.shownStatus !== status) threadsChanged();
+  run.shownStatus = status;
   document.title = `${status} · ${$("#run-title").textContent} — genesis-mesh`;
 }
 
@@ -304,6 +251,7 @@ async function openRun(runId) {
   if (state.run && state.run.id === runId) return;
   show($("#start-view"), false);
   show($("#run-view"), true);
+  view.threads.setCurrent(runId);
   state.run = { id: runId, status: "pending", reason: null };
   state.messages.clear();
   $("#run-title").textContent = "Loading run…";
@@ -327,16 +275,14 @@ async function openRun(runId) {
     }
     $("#run-title").textContent = "Run not found";
     const box = $("#run-error");
-    box.textContent = `${error.message} (it may belong to another server or have been deleted).`;
+    box.textContent = `${error.message} (it may belong to another user or have been deleted).`;
     show(box, true);
-    remember({ run_id: runId, status: "gone" });
     return;
   }
   if (!state.run || state.run.id !== runId) return;
-  Object.assign(state.run, { graph: run.graph, threadId: run.thread_id, input: run.input });
+  Object.assign(state.run, { graph: run.graph, threadId: run.thread_id, input: run.input, superseded: Boolean(run.superseded_by) });
   $("#run-title").textContent = titleOf(run.graph, run.input);
   $("#run-meta").replaceChildren(`Run ${run.run_id} · thread ${run.thread_id} · started ${formatTime(run.created_at)}`);
-  remember({ run_id: run.run_id, thread_id: run.thread_id, graph: run.graph, title: titleOf(run.graph, run.input), created_at: run.created_at, status: run.status });
   try {
     view.graph.setGraph(await graphInfo(run.graph));
   } catch {
@@ -499,6 +445,73 @@ function renderQuestion(question, index = 0, answerOf = (value) => value) {
   if (first && !index) first.focus();
 }
 
+// ---------- rerun, edit, delete ----------
+
+/** The same input again, as a new run on a new thread. */
+async function rerun() {
+  const run = state.run;
+  if (!run || !run.graph) return;
+  $("#rerun-button").disabled = true;
+  try {
+    const fresh = await createRun(run.graph, run.input);
+    threadsChanged();
+    navigateToRun(fresh.run_id);
+  } catch (error) {
+    const box = $("#run-error");
+    box.replaceChildren(h("strong", {}, "Could not rerun"), ": ", error.message);
+    show(box, true);
+    $("#rerun-button").disabled = false;
+  }
+}
+
+/** The start form of the run's graph, filled with its input, to edit and start again. */
+async function editInput() {
+  const run = state.run;
+  if (!run || !run.graph) return;
+  const input = run.input;
+  location.hash = "";
+  showStart();
+  const form = await selectGraph(run.graph);
+  if (input && typeof input === "object" && !Array.isArray(input)) {
+    for (const [key, value] of Object.entries(input)) {
+      const field = form.fields.find((f) => f.name === key);
+      if (!field) continue;
+      if (field.kind === "json") form.set(key, JSON.stringify(value));
+      else if (field.kind === "enum") form.set(key, String(Math.max(0, field.options.findIndex((o) => o === value))));
+      else if (field.kind !== "multi") form.set(key, value);
+    }
+  }
+  say("app", `Edit the input of the ${run.graph} run and press “Start run”.`);
+  $("#start-button").focus();
+}
+
+/** Delete the run's thread (its runs and checkpoints); asks a second press to confirm. */
+async function removeThread() {
+  const run = state.run;
+  const button = $("#delete-thread-button");
+  if (!run || !run.threadId) return;
+  if (button.dataset.confirm !== "true") {
+    button.dataset.confirm = "true";
+    button.textContent = "Press again to delete the thread";
+    return;
+  }
+  button.disabled = true;
+  try {
+    await deleteThread(run.threadId);
+  } catch (error) {
+    const box = $("#run-error");
+    box.replaceChildren(h("strong", {}, "Could not delete the thread"), ": ", error.message);
+    show(box, true);
+    button.disabled = false;
+    return;
+  } finally {
+    delete button.dataset.confirm;
+    button.textContent = "Delete thread";
+  }
+  await view.threads.refresh();
+  location.hash = "";
+}
+
 // ---------- sign-in (docs/security.md) ----------
 
 function showSignIn(reason) {
@@ -551,7 +564,7 @@ async function signIn(event) {
   socket.restart();
   loadGraphs();
   route();
-  refreshHistoryStatuses();
+  view.threads.refresh();
 }
 
 function signOut() {
@@ -572,7 +585,7 @@ function showStart() {
   show($("#run-view"), false);
   show($("#start-view"), true);
   document.title = "genesis-mesh";
-  renderHistory();
+  view.threads.setCurrent(null);
 }
 
 function route() {
@@ -588,10 +601,9 @@ $("#new-run").addEventListener("click", () => {
   else showStart();
   $("#chat-input").focus();
 });
-$("#clear-history").addEventListener("click", () => {
-  saveHistory([]);
-  renderHistory();
-});
+$("#rerun-button").addEventListener("click", () => rerun());
+$("#edit-button").addEventListener("click", () => editInput());
+$("#delete-thread-button").addEventListener("click", () => removeThread());
 $("#pause-button").addEventListener("click", () => state.run && socket.send({ type: "interrupt", run_id: state.run.id, mode: "pause" }));
 $("#cancel-button").addEventListener("click", () => state.run && socket.send({ type: "interrupt", run_id: state.run.id, mode: "cancel" }));
 $("#resume-button").addEventListener("click", () => state.run && socket.send({ type: "resume", run_id: state.run.id }));
@@ -599,9 +611,8 @@ window.addEventListener("hashchange", route);
 setInterval(() => view.graph.tick(), 1000);
 
 if (window.matchMedia("(max-width: 760px)").matches) $("#history-box").open = false;
-renderHistory();
 loadGraphs();
 route();
-refreshHistoryStatuses();
+view.threads.refresh();
 whoAmI().then(showAccount, () => {});
 document.body.dataset.ready = "true";
