@@ -120,7 +120,7 @@ def test_pause_then_resume_finishes_the_run(ui: Ui) -> None:
     start(ui, "steps", delay="0.5")
     expect(ui.node("one")).to_have_attribute("data-status", "done")
     page.click("#pause-button")
-    expect(status(ui)).to_have_text("interrupted (pause)")
+    expect(status(ui)).to_have_text("paused")
     expect(page.locator("#run-notice")).to_contain_text("Paused")
     expect(page.locator("#resume-button")).to_be_enabled()
     ui.shot("paused")
@@ -129,6 +129,26 @@ def test_pause_then_resume_finishes_the_run(ui: Ui) -> None:
     expect(status(ui)).to_have_text("succeeded", timeout=20_000)
     for name in STEPS:
         expect(ui.node(name)).to_have_attribute("data-status", "done")
+    assert_clean(ui)
+
+
+def test_pause_is_acknowledged_at_once_during_a_long_node_then_paused(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "steps", delay="4")
+    expect(ui.node("one")).to_have_attribute("data-status", "running")
+    page.click("#pause-button")
+    # The one timing promise of the UI: the click is acknowledged within 500 ms.
+    expect(status(ui)).to_have_text("pausing after one", timeout=500)
+    expect(page.locator("#pause-button")).to_be_disabled()
+    expect(page.locator("body")).to_have_attribute("data-stop-requested", "pause")
+    ui.shot("pausing")
+    page.reload()  # the server's stop_requested shows it again
+    expect(status(ui)).to_contain_text("pausing")
+    expect(page.locator("#pause-button")).to_be_disabled()
+    expect(status(ui)).to_have_text("paused", timeout=20_000)
+    expect(ui.node("one")).to_have_attribute("data-status", "done")
+    assert ui.node("two").get_attribute("data-status") == "pending"
+    expect(page.locator("#resume-button")).to_be_enabled()
     assert_clean(ui)
 
 

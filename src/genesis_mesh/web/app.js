@@ -210,28 +210,74 @@ async function graphForUrl(available) {
 
 // ---------- a run ----------
 
+function badgeText(run, status) {
+  if (run.stopping && (status === "running" || status === "pending")) {
+    if (run.stopping === "cancel") return "cancelling…";
+    return run.stoppingAfter ? `pausing after ${run.stoppingAfter}` : "pausing…";
+  }
+  if (status === "interrupted" && run.reason === "pause") return "paused";
+  return status === "interrupted" && run.reason ? `interrupted (${run.reason})` : status;
+}
+
 function setStatus(status, reason) {
   const run = state.run;
   if (!run) return;
   run.status = status;
   if (reason !== undefined) run.reason = reason;
+  if (!(status === "running" || status === "pending")) run.stopping = null;
   const badge = $("#run-status");
-  badge.textContent = status === "interrupted" && run.reason ? `interrupted (${run.reason})` : status;
-  badge.className = `badge status-${status}`;
+  badge.textContent = badgeText(run, status);
+  badge.className = `badge status-${run.stopping ? "stopping" : status}`;
   document.body.dataset.runStatus = status;
+  if (run.stopping) document.body.dataset.stopping = run.stopping;
+  else {
+    delete document.body.dataset.stopping;
+    delete document.body.dataset.stopRequested;
+  }
   const final = FINAL.has(status);
-  $("#pause-button").disabled = !(status === "running" || status === "pending");
+  $("#pause-button").disabled = Boolean(run.stopping) || !(status === "running" || status === "pending");
   // A failed run is retried from its last checkpoint (POST …/resume); a question is
   // answered from its form instead.
   $("#resume-button").disabled = !((status === "interrupted" && run.reason !== "question") || (status === "failed" && !run.superseded));
   $("#resume-button").textContent = status === "failed" ? "Retry" : "Resume";
-  $("#cancel-button").disabled = final;
+  $("#cancel-button").disabled = final || run.stopping === "cancel";
   $("#rerun-button").disabled = !run.graph;
   $("#edit-button").disabled = !run.graph;
   $("#delete-thread-button").disabled = !final;
   if (run.shownStatus !== undefined && run.shownStatus !== status) threadsChanged();
   run.shownStatus = status;
-  document.title = `${status} · ${$("#run-title").textContent} — genesis-mesh`;
+  document.title = `${badge.textContent} · ${$("#run-title").textContent} — genesis-mesh`;
+}
+
+/** Pause or cancel, acknowledged at once: "pausing after <node>" with the button
+ * disabled until the run reaches its boundary. The server's `stop_requested` confirms
+ * it (and shows it again after a reload). */
+function requestStop(mode) {
+  const run = state.run;
+  if (!run || run.stopping === mode || run.stopping === "cancel") return;
+  run.stopping = mode;
+  run.stoppingAfter = view.graph.runningNames().join(", ");
+  setStatus(run.status);
+  socket.send({ type: "interrupt", run_id: run.id, mode });
+  confirmStop(run, mode);
+}
+
+async function confirmStop(run, mode, tries = 20) {
+  for (let i = 0; i < tries && state.run === run && run.stopping === mode; i += 1) {
+    let info;
+    try {
+      info = await getRun(run.id);
+    } catch {
+      return;
+    }
+    if (state.run !== run) return;
+    if (info.stop_requested) {
+      document.body.dataset.stopRequested = info.stop_requested;
+      return;
+    }
+    if (info.status !== "running" && info.status !== "pending") return; // stopped already
+    await new Promise((resolve) => { setTimeout(resolve, 250); });
+  }
 }
 
 function showNotice(text) {
@@ -288,6 +334,11 @@ async function openRun(runId) {
   } catch {
     view.graph.setGraph(null);
   }
+  if (run.stop_requested && (run.status === "running" || run.status === "pending")) {
+    state.run.stopping = run.stop_requested;
+    state.run.stoppingAfter = "";
+    document.body.dataset.stopRequested = run.stop_requested;
+  }
   setStatus(run.status === "pending" ? "pending" : run.status, run.interrupt && run.interrupt.reason);
   socket.follow(runId, 0);
   $("#run-title").focus();
@@ -302,7 +353,8 @@ function applyEvent(event) {
       setStatus("running");
       break;
     case "node.started":
-      if (state.run.status !== "running") setStatus("running", null);
+      if (state.run.stopping && !state.run.stoppingAfter) state.run.stoppingAfter = event.node;
+      if (state.run.status !== "running" || state.run.stopping) setStatus("running", null);
       break;
     case "message.delta":
       appendDelta(event.node, data);
@@ -582,6 +634,8 @@ function showStart() {
   if (state.run) socket.unfollow(state.run.id);
   state.run = null;
   delete document.body.dataset.runStatus;
+  delete document.body.dataset.stopping;
+  delete document.body.dataset.stopRequested;
   show($("#run-view"), false);
   show($("#start-view"), true);
   document.title = "genesis-mesh";
@@ -604,8 +658,8 @@ $("#new-run").addEventListener("click", () => {
 $("#rerun-button").addEventListener("click", () => rerun());
 $("#edit-button").addEventListener("click", () => editInput());
 $("#delete-thread-button").addEventListener("click", () => removeThread());
-$("#pause-button").addEventListener("click", () => state.run && socket.send({ type: "interrupt", run_id: state.run.id, mode: "pause" }));
-$("#cancel-button").addEventListener("click", () => state.run && socket.send({ type: "interrupt", run_id: state.run.id, mode: "cancel" }));
+$("#pause-button").addEventListener("click", () => requestStop("pause"));
+$("#cancel-button").addEventListener("click", () => requestStop("cancel"));
 $("#resume-button").addEventListener("click", () => state.run && socket.send({ type: "resume", run_id: state.run.id }));
 window.addEventListener("hashchange", route);
 setInterval(() => view.graph.tick(), 1000);

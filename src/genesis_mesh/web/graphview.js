@@ -205,6 +205,11 @@ export class GraphView {
     else if (event.type === "node.failed") node.message.textContent = `› ${event.node} failed`;
   }
 
+  /** The names of the nodes running now (what a pause waits for). */
+  runningNames() {
+    return [...this.nodes.entries()].filter(([, n]) => n.state === "running").map(([id]) => id);
+  }
+
   /** Refresh elapsed times (running nodes count up). */
   tick() {
     const now = Date.now();
