@@ -251,6 +251,40 @@ def test_a_chat_message_with_a_url_fills_the_topical_mesh_form(
     assert_clean(ui)
 
 
+def chat(ui: Ui, text: str) -> None:
+    page = ui.page
+    replies = page.locator("#chat-log .bubble-app")
+    before = replies.count()
+    page.fill("#chat-input", text)
+    page.keyboard.press("Enter")
+    expect(replies).to_have_count(before + 1)
+
+
+def test_the_chat_box_reads_a_url_or_a_path_and_never_keeps_a_stale_value(
+    ui_factory: Any, mesh_host: LiveHost
+) -> None:
+    ui = ui_factory(mesh_host.base_url)
+    page = ui.open()
+    expect(page.locator("[data-graph]")).to_have_count(1)
+    chat(ui, "analyze https://github.com/acme/docs")
+    expect(page.locator("#field-repo_url")).to_have_value("https://github.com/acme/docs")
+    page.fill("#field-subdir", "old")
+    page.fill("#field-max_pages", "7")
+    chat(ui, "audit ./site")
+    expect(page.locator("#field-repo_url")).to_have_value("./site")
+    expect(page.locator("#field-subdir")).to_have_value("")
+    expect(page.locator("#field-max_pages")).to_have_value("50")
+    chat(ui, "analyze /srv/www/site in docs.")
+    expect(page.locator("#field-repo_url")).to_have_value("/srv/www/site")
+    expect(page.locator("#field-subdir")).to_have_value("docs")
+    chat(ui, "and what about the other one?")
+    expect(page.locator("#field-repo_url")).to_have_value("")
+    expect(page.locator("#field-subdir")).to_have_value("")
+    expect(page.locator("#chat-log .bubble-app").last).to_contain_text("a path")
+    ui.shot("chat")
+    assert_clean(ui)
+
+
 def test_hostile_report_and_names_execute_nothing_and_load_nothing(
     ui_factory: Any, mesh_host: LiveHost, canary: Canary
 ) -> None:

@@ -5,12 +5,12 @@ import { clearToken, getToken, onAuthRequired, setToken } from "./auth.js";
 import { $, formatTime, h, show } from "./dom.js";
 import { SchemaForm } from "./forms.js";
 import { GraphView } from "./graphview.js";
+import { isSourceName, parseRequest, sourceField } from "./intent.js";
 import { renderResult } from "./result.js";
 import { ThreadList, titleOf } from "./threads.js";
 import { MeshSocket } from "./ws.js";
 
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
-const URL_RE = /\b(?:https?:\/\/|git@|file:\/\/)[^\s<>"']+/i;
 
 const state = {
   graphs: [],
@@ -164,45 +164,58 @@ async function handleChat(event) {
   say("user", text);
   input.value = "";
   const available = state.graphs.filter((g) => g.available);
-  const url = (text.match(URL_RE) || [])[0];
-  if (url) {
-    const target = await graphForUrl(available);
+  const request = parseRequest(text);
+  const named = available.find((g) => new RegExp(`\\b${g.name.replace(/[^A-Za-z0-9_]/g, "")}\\b`, "i").test(text));
+  if (request.source) {
+    const target = await graphForSource(named ? [named, ...available] : available);
     if (target) {
+      // Always a fresh form: nothing of an earlier message or edit stays in it.
       const form = await selectGraph(target.graph);
-      form.set(target.field, url.replace(/[).,;]+$/, ""));
-      say("app", `I filled the ${target.graph} form with ${target.field} = ${url}. Check the options and press “Start run”.`);
+      form.set(target.field, request.source);
+      const filled = [`${target.field} = ${request.source}`];
+      for (const key of ["subdir", "ref"]) {
+        if (request[key] && form.has(key)) {
+          form.set(key, request[key]);
+          filled.push(`${key} = ${request[key]}`);
+        }
+      }
+      say("app", `I filled the ${target.graph} form with ${filled.join(", ")}. Check the options and press “Start run”.`);
       $("#start-button").focus();
       return;
     }
   }
-  const named = available.find((g) => new RegExp(`\\b${g.name.replace(/[^A-Za-z0-9_]/g, "")}\\b`, "i").test(text));
   const chosen = named ? named.name : state.selected;
   if (chosen) {
-    const form = named || !state.form ? await selectGraph(chosen) : state.form;
-    const strings = form.fields.filter((f) => f.kind === "string");
-    if (!named && strings.length === 1) {
+    const form = await selectGraph(chosen); // fresh: no stale value from before
+    const strings = form.fields.filter((f) => f.kind === "string" && !isSourceName(f.name));
+    if (!named && strings.length === 1 && !sourceField(form.schema)) {
       form.set(strings[0].name, text);
       say("app", `I put your message into ${strings[0].title} of ${chosen}. Press “Start run” when ready.`);
+    } else if (sourceField(form.schema) && !request.source) {
+      say("app", `Here is the ${chosen} form. Give a repository URL or a path (“audit ./site”) to fill it.`);
     } else say("app", `Here is the ${chosen} form.`);
     $("#start-button").focus();
     return;
   }
   say("app", available.length
-    ? `Pick a capability below (${available.map((g) => g.name).join(", ")}), or paste a repository URL.`
+    ? `Pick a capability below (${available.map((g) => g.name).join(", ")}), or paste a repository URL or a path.`
     : "No capability is available on this host.");
 }
 
-async function graphForUrl(available) {
-  const preferred = available.slice().sort((a, b) => Number(b.name === "topical_mesh") - Number(a.name === "topical_mesh"));
-  for (const graph of preferred) {
+/** The graph (topical_mesh first, or the one named) and field that take a site's source. */
+async function graphForSource(candidates) {
+  const seen = new Set();
+  const ordered = [...candidates.slice(0, 1), ...candidates.slice().sort((a, b) => Number(b.name === "topical_mesh") - Number(a.name === "topical_mesh"))];
+  for (const graph of ordered) {
+    if (seen.has(graph.name)) continue;
+    seen.add(graph.name);
     let info;
     try {
       info = await graphInfo(graph.name);
     } catch {
       continue;
     }
-    const props = Object.keys((info.input_schema && info.input_schema.properties) || {});
-    const field = props.find((p) => p === "repo_url") || props.find((p) => /(^|_)(url|uri|repo)$/i.test(p));
+    const field = sourceField(info.input_schema);
     if (field) return { graph: graph.name, field };
   }
   return null;
