@@ -6,6 +6,7 @@ import { $, formatTime, h, show } from "./dom.js";
 import { SchemaForm } from "./forms.js";
 import { GraphView } from "./graphview.js";
 import { isSourceName, parseRequest, sourceField } from "./intent.js";
+import { MessageLog } from "./messages.js";
 import { renderResult } from "./result.js";
 import { ThreadList, titleOf } from "./threads.js";
 import { MeshSocket } from "./ws.js";
@@ -18,11 +19,11 @@ const state = {
   selected: null,
   form: null,
   run: null, // {id, graph, threadId, status, reason, input, superseded}
-  messages: new Map(),
 };
 
 const view = {
   graph: new GraphView($("#graph")),
+  messages: new MessageLog($("#message-list"), () => show($("#messages"), true)),
   threads: new ThreadList(
     { list: $("#threads"), search: $("#thread-search"), graph: $("#thread-graph"), status: $("#thread-status") },
     (runId) => navigateToRun(runId),
@@ -312,10 +313,9 @@ async function openRun(runId) {
   show($("#run-view"), true);
   view.threads.setCurrent(runId);
   state.run = { id: runId, status: "pending", reason: null };
-  state.messages.clear();
+  view.messages.clear();
   $("#run-title").textContent = "Loading run…";
   $("#run-meta").textContent = "";
-  $("#message-list").replaceChildren();
   show($("#messages"), false);
   $("#question").replaceChildren();
   show($("#question"), false);
@@ -370,10 +370,10 @@ function applyEvent(event) {
       if (state.run.status !== "running" || state.run.stopping) setStatus("running", null);
       break;
     case "message.delta":
-      appendDelta(event.node, data);
+      view.messages.delta(event.node, data);
       break;
     case "message.tool":
-      appendToolResult(event.node, data);
+      view.messages.tool(event.node, data);
       break;
     case "run.interrupted":
       setStatus("interrupted", data.reason || null);
@@ -408,41 +408,6 @@ function applyEvent(event) {
     default:
       break;
   }
-}
-
-function appendDelta(node, data) {
-  const id = String(data.message_id || node || "message");
-  let bubble = state.messages.get(id);
-  if (!bubble) {
-    const kind = data.type && data.type !== "ai" ? data.type : "model";
-    bubble = h("p", { class: "bubble bubble-model", dataset: { message: id, kind } });
-    state.messages.set(id, bubble);
-    $("#message-list").append(h("div", { class: "message" }, h("span", { class: "hint" }, node || "model"), bubble));
-    show($("#messages"), true);
-  }
-  if (data.text) bubble.append(document.createTextNode(String(data.text)));
-  for (const chunk of data.tool_call_chunks || []) appendToolCall(bubble, chunk);
-}
-
-/** A tool call the model streams: its name once, then its arguments as they arrive. */
-function appendToolCall(bubble, chunk) {
-  const index = String(chunk.index ?? 0);
-  let call = bubble.querySelector(`.tool-call[data-index="${CSS.escape(index)}"]`);
-  if (!call) {
-    call = h("code", { class: "tool-call", dataset: { index } }, h("span", { class: "tool-name" }), h("span", { class: "tool-args" }));
-    bubble.append(call);
-  }
-  if (chunk.name) call.querySelector(".tool-name").textContent = `calls ${chunk.name} `;
-  if (chunk.args) call.querySelector(".tool-args").append(document.createTextNode(String(chunk.args)));
-}
-
-/** A tool's result: a step of its own, never the assistant speaking. */
-function appendToolResult(node, data) {
-  const content = typeof data.content === "string" ? data.content : JSON.stringify(data.content, null, 2);
-  const label = `tool · ${data.name || node || "tool"}${data.status === "error" ? " (error)" : ""}`;
-  $("#message-list").append(h("div", { class: "message message-tool", dataset: { toolCall: String(data.tool_call_id || "") } },
-    h("span", { class: "hint" }, label), h("pre", { class: "tool-result" }, String(content ?? ""))));
-  show($("#messages"), true);
 }
 
 /** One form per pending interrupt; with several, each answer goes by its interrupt id
