@@ -97,3 +97,35 @@ def test_streamed_markdown_renders_a_table_while_it_streams_and_tools_are_steps(
     expect(steps.nth(1).locator(".tool-result")).to_have_text("beta.org has 42 pages")
     assert page.locator("#message-list script, #message-list img").count() == 0
     ui.shot("agent-done")
+
+
+def test_the_drawn_graph_shows_the_tool_loop_turned_twice(
+    agent_host: tuple[LiveHost, FakeOpenAI], ui_factory: Any
+) -> None:
+    host, fake = agent_host
+    fake.reset()
+    fake.default = two_tool_turns()
+    ui: Ui = ui_factory(host.base_url)
+    start_agent(ui, host)
+    page = ui.page
+    drawing = page.locator("#graph-drawing svg")
+    expect(drawing).to_have_attribute("aria-label", "Graph tool_agent: 4 nodes, 4 edges")
+    expect(status(ui)).to_have_text("succeeded", timeout=30_000)
+    loop = drawing.locator('[data-edge="tools->agent"]')
+    expect(loop).to_have_attribute("data-taken", "2")
+    expect(loop).to_have_attribute("data-loop", "true")
+    expect(loop.locator(".edge-count")).to_have_text("×2")
+    expect(drawing.locator('[data-edge="agent->tools"] .edge')).to_have_class(
+        "edge edge-conditional"
+    )
+    expect(drawing.locator('[data-edge="agent->__end__"]')).to_have_attribute("data-taken", "1")
+    expect(drawing.locator('[data-edge="__start__->agent"]')).to_have_attribute("data-taken", "1")
+    agent = drawing.locator('[data-graph-node="agent"]')
+    expect(agent).to_have_attribute("data-visits", "3")
+    expect(agent).to_have_attribute("aria-label", "agent: done, visited 3 times")
+    tools = drawing.locator('[data-graph-node="tools"]')
+    expect(tools.locator(".node-visits")).to_have_text("×2")
+    tools.focus()  # keyboard-focusable, with its text alternative
+    expect(tools).to_be_focused()
+    expect(tools).to_have_attribute("role", "button")
+    ui.shot("agent-graph")

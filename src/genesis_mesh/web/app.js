@@ -4,6 +4,7 @@ import { ApiError, createRun, deleteThread, getGraph, getRun, listGraphs, whoAmI
 import { clearToken, getToken, onAuthRequired, setToken } from "./auth.js";
 import { $, formatTime, h, show } from "./dom.js";
 import { SchemaForm } from "./forms.js";
+import { GraphDrawing } from "./graphdraw.js";
 import { GraphView } from "./graphview.js";
 import { isSourceName, parseRequest, sourceField } from "./intent.js";
 import { MessageLog } from "./messages.js";
@@ -23,6 +24,7 @@ const state = {
 
 const view = {
   graph: new GraphView($("#graph")),
+  drawing: new GraphDrawing($("#graph-drawing"), (id) => selectStep(id)),
   messages: new MessageLog($("#message-list"), () => show($("#messages"), true)),
   threads: new ThreadList(
     { list: $("#threads"), search: $("#thread-search"), graph: $("#thread-graph"), status: $("#thread-status") },
@@ -324,6 +326,7 @@ async function openRun(runId) {
   show($("#run-error"), false);
   showNotice("");
   view.graph.setGraph(null);
+  view.drawing.setGraph(null);
   let run;
   try {
     run = await getRun(runId);
@@ -342,11 +345,14 @@ async function openRun(runId) {
   Object.assign(state.run, { graph: run.graph, threadId: run.thread_id, input: run.input, superseded: Boolean(run.superseded_by) });
   $("#run-title").textContent = titleOf(run.graph, run.input);
   $("#run-meta").replaceChildren(`Run ${run.run_id} · thread ${run.thread_id} · started ${formatTime(run.created_at)}`);
+  let info = null;
   try {
-    view.graph.setGraph(await graphInfo(run.graph));
+    info = await graphInfo(run.graph);
   } catch {
-    view.graph.setGraph(null);
+    info = null; // drawn as an empty graph; the events still show
   }
+  view.graph.setGraph(info);
+  view.drawing.setGraph(info);
   if (run.stop_requested && (run.status === "running" || run.status === "pending")) {
     state.run.stopping = run.stop_requested;
     state.run.stoppingAfter = "";
@@ -360,6 +366,7 @@ async function openRun(runId) {
 function applyEvent(event) {
   if (!state.run || event.run_id !== state.run.id) return;
   view.graph.apply(event);
+  view.drawing.apply(event);
   const data = event.data || {};
   switch (event.type) {
     case "run.started":
@@ -473,6 +480,12 @@ function renderQuestion(question, index = 0, answerOf = (value) => value) {
   box.append(form);
   const first = form.querySelector("input, textarea");
   if (first && !index) first.focus();
+}
+
+/** A step chosen in the drawing: its card in the list gets the focus. */
+function selectStep(id) {
+  const card = document.querySelector(`#graph [data-node="${CSS.escape(id)}"]`);
+  if (card) card.scrollIntoView({ block: "nearest" });
 }
 
 // ---------- rerun, edit, delete ----------

@@ -14,7 +14,7 @@ const LABELS = {
 };
 
 /** Layers by longest path from the sources (cycles fall back to list order). */
-function layers(nodes, edges) {
+export function layers(nodes, edges) {
   const ids = nodes.map((n) => n.id);
   const incoming = new Map(ids.map((id) => [id, 0]));
   const out = new Map(ids.map((id) => [id, []]));
