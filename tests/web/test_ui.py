@@ -97,6 +97,40 @@ def test_a_run_lights_every_node_and_its_json_downloads(ui: Ui) -> None:
     assert_clean(ui)
 
 
+def test_the_inspector_shows_a_nodes_update_custom_events_and_times(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "steps", delay="0.01")
+    expect(status(ui)).to_have_text("succeeded")
+    three = page.locator('#graph-drawing [data-graph-node="three"]')
+    three.focus()
+    page.keyboard.press("Enter")  # by keyboard, like a click
+    inspector = page.locator("#inspector")
+    expect(inspector).to_be_visible()
+    expect(page.locator("#inspector-title")).to_have_text("Step: three")
+    expect(inspector.locator(".step-update")).to_contain_text('"visited": [')
+    update = json.loads(inspector.locator(".step-update").inner_text())
+    assert update == {"visited": ["one", "two", "three"]}
+    expect(inspector.locator(".step-custom li")).to_have_count(2)
+    expect(inspector.locator(".step-custom")).to_contain_text("three done")
+    expect(inspector.locator(".step-times")).to_contain_text("→")
+    expect(inspector.locator(".step-times")).to_contain_text("ms")
+    ui.shot("inspector")
+    page.click('#graph-drawing [data-graph-node="one"]')
+    expect(page.locator("#inspector-title")).to_have_text("Step: one")
+    assert json.loads(inspector.locator(".step-update").inner_text()) == {"visited": ["one"]}
+    page.click("#inspector-close")
+    expect(inspector).to_be_hidden()
+    assert_clean(ui)
+
+
+def test_a_failed_step_shows_its_error_in_the_inspector(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "failing")
+    expect(status(ui)).to_have_text("failed")
+    page.click('#graph-drawing [data-graph-node="boom"]')
+    expect(page.locator("#inspector .step-error")).to_contain_text("quota exceeded")
+
+
 def test_server_validation_errors_show_next_to_the_field(ui: Ui) -> None:
     page = ui.open()
     start_form = page.locator("#input-form")

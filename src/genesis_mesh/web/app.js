@@ -7,6 +7,7 @@ import { SchemaForm } from "./forms.js";
 import { GraphDrawing } from "./graphdraw.js";
 import { GraphView } from "./graphview.js";
 import { isSourceName, parseRequest, sourceField } from "./intent.js";
+import { Inspector } from "./inspector.js";
 import { MessageLog } from "./messages.js";
 import { renderResult } from "./result.js";
 import { ThreadList, titleOf } from "./threads.js";
@@ -25,6 +26,7 @@ const state = {
 const view = {
   graph: new GraphView($("#graph")),
   drawing: new GraphDrawing($("#graph-drawing"), (id) => selectStep(id)),
+  inspector: new Inspector($("#inspector")),
   messages: new MessageLog($("#message-list"), () => show($("#messages"), true)),
   threads: new ThreadList(
     { list: $("#threads"), search: $("#thread-search"), graph: $("#thread-graph"), status: $("#thread-status") },
@@ -327,6 +329,7 @@ async function openRun(runId) {
   showNotice("");
   view.graph.setGraph(null);
   view.drawing.setGraph(null);
+  view.inspector.reset();
   let run;
   try {
     run = await getRun(runId);
@@ -367,6 +370,7 @@ function applyEvent(event) {
   if (!state.run || event.run_id !== state.run.id) return;
   view.graph.apply(event);
   view.drawing.apply(event);
+  view.inspector.apply(event);
   const data = event.data || {};
   switch (event.type) {
     case "run.started":
@@ -482,10 +486,9 @@ function renderQuestion(question, index = 0, answerOf = (value) => value) {
   if (first && !index) first.focus();
 }
 
-/** A step chosen in the drawing: its card in the list gets the focus. */
+/** A step chosen in the drawing: the inspector opens on it. */
 function selectStep(id) {
-  const card = document.querySelector(`#graph [data-node="${CSS.escape(id)}"]`);
-  if (card) card.scrollIntoView({ block: "nearest" });
+  view.inspector.open(id);
 }
 
 // ---------- rerun, edit, delete ----------
