@@ -131,6 +131,39 @@ def test_a_failed_step_shows_its_error_in_the_inspector(ui: Ui) -> None:
     expect(page.locator("#inspector .step-error")).to_contain_text("quota exceeded")
 
 
+def test_a_fork_from_a_checkpoint_runs_from_the_step_after_it(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "steps", delay="0.01")
+    expect(status(ui)).to_have_text("succeeded")
+    original = page.url
+    page.locator("#timetravel-box summary").click()
+    checkpoint = page.locator('#checkpoints .checkpoint[data-next="three"]')
+    expect(checkpoint).to_have_count(1)
+    checkpoint.click()
+    editor = page.locator("#fork-state")
+    state = json.loads(editor.input_value())
+    assert state["visited"] == ["one", "two"]
+    page.fill("#fork-state", "{not json")
+    page.click("#fork-button")
+    expect(page.locator("#fork-error")).to_contain_text("not valid JSON")
+    page.fill("#fork-state", json.dumps({**state, "visited": ["edited"]}))
+    ui.shot("time-travel")
+    page.click("#fork-button")
+    expect(page).not_to_have_url(original)
+    expect(status(ui)).to_have_text("succeeded")
+    # The fork's first step is the one after the checkpoint: one and two never ran in it.
+    expect(ui.node("three")).to_have_attribute("data-status", "done")
+    expect(ui.node("one")).to_have_attribute("data-status", "pending")
+    expect(ui.node("two")).to_have_attribute("data-status", "pending")
+    expect(page.locator("#output-json")).to_contain_text('"edited"')
+    visited = json.loads(page.locator("#output-json").inner_text())["visited"]
+    assert visited == ["edited", "three", "four", "five"]
+    fork_id = page.url.rsplit("/", 1)[-1]
+    thread = page.locator(f'#threads .thread-item[data-runs~="{fork_id}"]')
+    expect(thread.locator(".run-item")).to_have_count(2)  # beside the original run
+    assert_clean(ui)
+
+
 def test_server_validation_errors_show_next_to_the_field(ui: Ui) -> None:
     page = ui.open()
     start_form = page.locator("#input-form")

@@ -6,13 +6,15 @@ import json
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Request, Response
+from langgraph.errors import InvalidUpdateError
+from pydantic import BaseModel, ConfigDict, Field
 
 from genesis_mesh.api.access import OwnedThread
 from genesis_mesh.api.deps import ServicesDep, UserDep
-from genesis_mesh.errors import ThreadBusy
-from genesis_mesh.protocol import RunInfo, RunStatus, ThreadInfo
+from genesis_mesh.api.limits import get_limits, user_key
+from genesis_mesh.errors import InvalidInput, ThreadBusy
+from genesis_mesh.protocol import ID_PATTERN, RunInfo, RunStatus, ThreadInfo
 from genesis_mesh.serialization import serialize
 from genesis_mesh.services import Services
 from genesis_mesh.store.threads import ThreadStore
@@ -99,6 +101,79 @@ async def delete_thread(thread: OwnedThread, services: ServicesDep) -> Response:
     if services.registry.checkpointer is not None:
         await services.registry.checkpointer.adelete_thread(thread.thread_id)
     return Response(status_code=204)
+
+
+class ForkRequest(BaseModel):
+    """Where to fork a thread, and what to change there first."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"checkpoint_id": "1f0…", "values": {"topic": "links"}}]},
+    )
+
+    checkpoint_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
+    values: dict[str, Any] | None = Field(
+        default=None,
+        description="State keys to set at the checkpoint (through the graph's reducers); "
+        "none: continue from the checkpoint as it is.",
+    )
+    as_node: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=ID_PATTERN,
+        description="The node the change is written as (LangGraph infers the last one).",
+    )
+
+
+@router.post(
+    "/{thread_id}/fork",
+    status_code=202,
+    summary="Time travel: a new run of the thread from an earlier checkpoint",
+)
+async def fork_thread(
+    thread: OwnedThread,
+    body: ForkRequest,
+    services: ServicesDep,
+    user: UserDep,
+    request: Request,
+) -> RunInfo:
+    """Writes a fork checkpoint after `checkpoint_id` (a copy, or with `values` set),
+    which becomes the thread's newest, then starts a run that continues from it: its
+    first step is the one that followed the checkpoint. 409 `thread_busy` while a run of
+    the thread is active; 422 when LangGraph refuses the checkpoint or the values."""
+    if thread.active_run_id is not None:
+        raise ThreadBusy(thread.thread_id, thread.active_run_id)
+    graph = _graph_of(thread, services)
+    config = {
+        "configurable": {
+            "thread_id": thread.thread_id,
+            "checkpoint_ns": "",
+            "checkpoint_id": body.checkpoint_id,
+        }
+    }
+    try:
+        if (await graph.aget_state(config)).created_at is None:
+            raise InvalidInput(
+                f"Thread {thread.thread_id!r} has no checkpoint {body.checkpoint_id!r}; "
+                "pick one from GET /api/v1/threads/{id}/history.",
+                {"checkpoint_id": body.checkpoint_id},
+            )
+        if body.values is None:
+            await graph.aupdate_state(config, None, as_node="__copy__")
+        else:
+            await graph.aupdate_state(config, body.values, as_node=body.as_node)
+    except (InvalidUpdateError, ValueError, TypeError, KeyError) as exc:
+        raise InvalidInput(
+            f"LangGraph refused the fork: {exc}; send values the graph's state accepts, "
+            "and as_node naming one of its nodes.",
+            {"checkpoint_id": body.checkpoint_id, "as_node": body.as_node},
+        ) from exc
+    async with get_limits(request).admit_run(user_key(request), services.store) as admitted:
+        run = await services.runner.create_run(
+            thread.graph or "", None, thread.thread_id, owner=user.user_id
+        )
+        admitted(run.run_id)
+    return run
 
 
 def _summary(

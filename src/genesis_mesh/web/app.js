@@ -11,6 +11,7 @@ import { Inspector } from "./inspector.js";
 import { MessageLog } from "./messages.js";
 import { renderResult } from "./result.js";
 import { ThreadList, titleOf } from "./threads.js";
+import { TimeTravel } from "./timetravel.js";
 import { MeshSocket } from "./ws.js";
 
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
@@ -27,6 +28,10 @@ const view = {
   graph: new GraphView($("#graph")),
   drawing: new GraphDrawing($("#graph-drawing"), (id) => selectStep(id)),
   inspector: new Inspector($("#inspector")),
+  timeTravel: new TimeTravel((run) => {
+    threadsChanged();
+    navigateToRun(run.run_id);
+  }),
   messages: new MessageLog($("#message-list"), () => show($("#messages"), true)),
   threads: new ThreadList(
     { list: $("#threads"), search: $("#thread-search"), graph: $("#thread-graph"), status: $("#thread-status") },
@@ -262,7 +267,10 @@ function setStatus(status, reason) {
   $("#rerun-button").disabled = !run.graph;
   $("#edit-button").disabled = !run.graph;
   $("#delete-thread-button").disabled = !final;
-  if (run.shownStatus !== undefined && run.shownStatus !== status) threadsChanged();
+  if (run.shownStatus !== undefined && run.shownStatus !== status) {
+    threadsChanged();
+    if (final || status === "interrupted") view.timeTravel.setThread(run.threadId);
+  }
   run.shownStatus = status;
   document.title = `${badge.textContent} · ${$("#run-title").textContent} — genesis-mesh`;
 }
@@ -346,6 +354,7 @@ async function openRun(runId) {
   }
   if (!state.run || state.run.id !== runId) return;
   Object.assign(state.run, { graph: run.graph, threadId: run.thread_id, input: run.input, superseded: Boolean(run.superseded_by) });
+  view.timeTravel.setThread(run.thread_id);
   $("#run-title").textContent = titleOf(run.graph, run.input);
   $("#run-meta").replaceChildren(`Run ${run.run_id} · thread ${run.thread_id} · started ${formatTime(run.created_at)}`);
   let info = null;
