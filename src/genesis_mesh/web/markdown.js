@@ -10,6 +10,8 @@ export async function renderInto(el, markdown) {
   try {
     const { html } = await renderMarkdown(markdown);
     el.innerHTML = html; // sanitized by POST /api/v1/render/markdown (api/render.py)
+    // Code blocks and tables scroll sideways inside themselves: reachable by keyboard.
+    for (const box of el.querySelectorAll("pre, table")) box.setAttribute("tabindex", "0");
     return true;
   } catch {
     el.textContent = markdown;

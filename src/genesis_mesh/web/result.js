@@ -95,6 +95,6 @@ export function renderResult(container, output, { graph, runId }) {
     });
   }
 
-  const details = h("details", { class: "card json", open: !known }, h("summary", {}, "Output (JSON)"), h("pre", { id: "output-json" }, json));
+  const details = h("details", { class: "card json", open: !known }, h("summary", {}, "Output (JSON)"), h("pre", { id: "output-json", tabindex: "0" }, json));
   container.append(details);
 }
