@@ -12,6 +12,7 @@ import { MessageLog } from "./messages.js";
 import { renderResult } from "./result.js";
 import { ThreadList, titleOf } from "./threads.js";
 import { TimeTravel } from "./timetravel.js";
+import { uploadSite } from "./upload.js";
 import { MeshSocket } from "./ws.js";
 
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
@@ -229,6 +230,49 @@ async function graphForSource(candidates) {
     if (field) return { graph: graph.name, field };
   }
   return null;
+}
+
+// ---------- upload a site ----------
+
+async function handleUpload(event) {
+  event.preventDefault();
+  const file = $("#upload-file").files[0];
+  const bar = $("#upload-progress");
+  const status = $("#upload-status");
+  const error = $("#upload-error");
+  error.textContent = "";
+  if (!file) {
+    error.textContent = "Choose a .zip or .tar.gz of your site first.";
+    return;
+  }
+  $("#upload-button").disabled = true;
+  bar.value = 0;
+  bar.hidden = false;
+  status.textContent = `Uploading ${file.name}…`;
+  try {
+    const upload = await uploadSite(file, (loaded, total) => {
+      bar.max = total;
+      bar.value = loaded;
+      bar.setAttribute("aria-valuetext", `${Math.round((100 * loaded) / total)} %`);
+    });
+    status.textContent = `Uploaded ${file.name}: ${upload.files} files, kept until ${formatTime(upload.expires_at)}.`;
+    document.body.dataset.upload = upload.source;
+    const target = await graphForSource(state.graphs.filter((g) => g.available));
+    if (target) {
+      const form = await selectGraph(target.graph);
+      form.set(target.field, upload.source);
+      say("app", `I filled the ${target.graph} form with ${target.field} = ${upload.source} (${file.name}). Press “Start run”.`);
+      $("#start-button").focus();
+    }
+  } catch (failure) {
+    status.textContent = "";
+    const why = failure.rule ? ` (${failure.rule})` : "";
+    error.textContent = `The server refused ${file.name}${why}: ${failure.message}`;
+    error.dataset.code = failure.code || String(failure.status || "");
+  } finally {
+    bar.hidden = true;
+    $("#upload-button").disabled = false;
+  }
 }
 
 // ---------- a run ----------
@@ -653,6 +697,7 @@ function route() {
 
 $("#input-form").addEventListener("submit", submitForm);
 $("#chat-form").addEventListener("submit", handleChat);
+$("#upload-form").addEventListener("submit", handleUpload);
 $("#new-run").addEventListener("click", () => {
   if (location.hash) location.hash = "";
   else showStart();
