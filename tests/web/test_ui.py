@@ -390,7 +390,7 @@ def test_hostile_report_and_names_execute_nothing_and_load_nothing(
           tags: document.querySelectorAll(
             "main img, main iframe, main object, main embed, main style, main link, main script"
           ).length,
-          svgs: document.querySelectorAll("main svg:not(.mesh-svg)").length,
+          svgs: document.querySelectorAll("main svg:not(.mesh-svg):not(.graph-svg)").length,
           handlers: document.querySelectorAll(
             "[onerror], [onload], [onmouseover], [onclick], [style]:not([style=''])"
           ).length,
