@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,8 +35,13 @@ def _start(http: httpx.Client, **body: Any) -> httpx.Response:
 
 
 def _slow(http: httpx.Client, thread_id: str | None = None) -> dict[str, Any]:
+    """Start a slow run and return once its first node is under way."""
     run: dict[str, Any] = _start(http, input={"delay": 0.8}, thread_id=thread_id).json()
     wait_for_status(http, run["run_id"], {"running"})
+    deadline = time.monotonic() + 30
+    while not any(e["type"] == "node.started" for e in events_of(http, run["run_id"])):
+        assert time.monotonic() < deadline, "the slow run never started a node"
+        time.sleep(0.05)
     return run
 
 
