@@ -102,3 +102,8 @@ def test_a_fork_from_an_unknown_checkpoint_or_with_bad_values_is_a_422(
         json={"checkpoint_id": cp, "values": {"visited": []}, "as_node": "nowhere"},
     )
     assert bad.status_code == 422 and "LangGraph refused" in bad.json()["message"]
+    nul = client.post(
+        f"/api/v1/threads/{thread}/fork",
+        json={"checkpoint_id": cp, "values": {"visited": ["a\u0000b"]}},
+    )
+    assert nul.status_code == 422 and "NUL" in nul.json()["message"]

@@ -143,6 +143,12 @@ async def fork_thread(
     the thread is active; 422 when LangGraph refuses the checkpoint or the values."""
     if thread.active_run_id is not None:
         raise ThreadBusy(thread.thread_id, thread.active_run_id)
+    if body.values is not None and _has_nul(body.values):
+        raise InvalidInput(
+            "State values cannot contain NUL (\\u0000) in a key or a string (PostgreSQL "
+            "cannot store it); remove it.",
+            {"values": "NUL"},
+        )
     graph = _graph_of(thread, services)
     config = {
         "configurable": {
@@ -174,6 +180,16 @@ async def fork_thread(
         )
         admitted(run.run_id)
     return run
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _summary(
