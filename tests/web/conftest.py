@@ -32,7 +32,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
-SCREENS = Path(os.environ.get("GENESIS_MESH_ARTIFACTS") or ROOT / "tests" / ".artifacts") / "screens"
+SCREENS = (
+    Path(os.environ.get("GENESIS_MESH_ARTIFACTS") or ROOT / "tests" / ".artifacts") / "screens"
+)
 """Screenshots of every screen at every size, kept by CI for a person to look at."""
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
 """axe-core, a test-only dependency (tests/package.json: `cd tests && npm ci`)."""
@@ -107,7 +109,8 @@ class Ui:
         found = self.page.evaluate(
             """async ([tags, disabled]) => {
               const rules = Object.fromEntries(disabled.map((id) => [id, { enabled: false }]));
-              const result = await axe.run(document, { runOnly: { type: "tag", values: tags }, rules });
+              const runOnly = { type: "tag", values: tags };
+              const result = await axe.run(document, { runOnly, rules });
               return result.violations.map((v) => ({
                 id: v.id, impact: v.impact, help: v.help,
                 nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")}: ${n.failureSummary}`),

@@ -52,7 +52,10 @@ def mesh_run(real_host: LiveHost, site: Path) -> str:
     """One finished topical_mesh run of the fixture site."""
     response = httpx.post(
         f"{real_host.base_url}/api/v1/runs",
-        json={"graph": "topical_mesh", "input": {"repo_url": str(site), "review_recommendations": False}},
+        json={
+            "graph": "topical_mesh",
+            "input": {"repo_url": str(site), "review_recommendations": False},
+        },
         timeout=30,
     )
     assert response.status_code == 202, response.text

@@ -70,9 +70,7 @@ def test_a_second_browser_of_the_same_user_sees_the_runs_and_another_user_does_n
         expect(second.node(name)).to_have_attribute("data-status", "done")
     expect(status(second)).to_have_text("succeeded")
     expect(page.locator("#output-json")).to_contain_text('"five"')
-    expect(threads(second).first.locator(".history-item")).to_have_attribute(
-        "aria-current", "true"
-    )
+    expect(threads(second).first.locator(".history-item")).to_have_attribute("aria-current", "true")
     second.shot("threads-second")
 
     page.fill("#thread-search", "no such thread anywhere")

@@ -42,7 +42,9 @@ def test_a_good_archive_fills_the_form_and_a_hostile_one_shows_the_refusal(
     page.click("#upload-button")  # nothing chosen yet
     expect(page.locator("#upload-error")).to_contain_text("Choose a .zip")
 
-    good = archive(tmp_path / "site.zip", {"site/index.md": "# Home\n\n[a](a.md)\n", "site/a.md": "# A\n"})
+    good = archive(
+        tmp_path / "site.zip", {"site/index.md": "# Home\n\n[a](a.md)\n", "site/a.md": "# A\n"}
+    )
     upload(ui, good)
     expect(page.locator("#upload-status")).to_contain_text("Uploaded site.zip: 2 files")
     source = page.locator("body").get_attribute("data-upload") or ""
