@@ -101,6 +101,15 @@ class Ui:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
+    def screens_at_both_sizes(self, name: str) -> list[str]:
+        """Screenshots at 1440 and 390 px wide, and axe-core's findings at each."""
+        problems = []
+        for width, height in ((1440, 900), (390, 844)):
+            self.page.set_viewport_size({"width": width, "height": height})
+            self.screen(name)
+            problems += [f"{width}px {p}" for p in self.axe()]
+        return problems
+
     def axe(self, disabled: tuple[str, ...] = ()) -> list[str]:
         """axe-core's WCAG 2.1 A/AA (and best-practice) violations of the page as it is."""
         require(AXE.exists(), f"{AXE} is missing (cd tests && npm ci)")

@@ -97,6 +97,7 @@ def test_streamed_markdown_renders_a_table_while_it_streams_and_tools_are_steps(
     expect(steps.nth(1).locator(".tool-result")).to_have_text("beta.org has 42 pages")
     assert page.locator("#message-list script, #message-list img").count() == 0
     ui.shot("agent-done")
+    assert ui.screens_at_both_sizes("agent-chat") == []
 
 
 def test_the_drawn_graph_shows_the_tool_loop_turned_twice(
@@ -129,3 +130,6 @@ def test_the_drawn_graph_shows_the_tool_loop_turned_twice(
     expect(tools).to_be_focused()
     expect(tools).to_have_attribute("role", "button")
     ui.shot("agent-graph")
+    tools.click()
+    expect(page.locator("#inspector .step-tool")).to_have_count(2)
+    assert ui.screens_at_both_sizes("agent-graph") == []

@@ -67,5 +67,6 @@ def test_a_good_archive_fills_the_form_and_a_hostile_one_shows_the_refusal(
     upload(ui, not_archive)
     expect(error).to_contain_text("(not_an_archive)")
     ui.shot("refused")
+    assert ui.screens_at_both_sizes("upload-refused") == []
     assert not (tmp_path.parent / "escape.md").exists()
     assert_clean(ui)

@@ -128,7 +128,7 @@ export class Inspector {
     }
     parts.push(h("h4", {}, "Update"), v.update === undefined
       ? h("p", { class: "hint" }, v.ended || v.error ? "No update." : "Not finished yet.")
-      : h("pre", { class: "step-update" }, json(v.update)));
+      : h("pre", { tabindex: "0", class: "step-update" }, json(v.update)));
     if (v.custom.length) {
       parts.push(h("h4", {}, `Custom events (${v.custom.length})`),
         h("ol", { class: "step-custom" }, v.custom.map((c) => h("li", {}, h("span", { class: "hint" }, `${time(c.ts)} `), h("code", {}, JSON.stringify(c.data))))));
@@ -137,12 +137,12 @@ export class Inspector {
       parts.push(h("h4", {}, `Messages (${v.messages.size})`));
       for (const m of v.messages.values()) {
         parts.push(h("div", { class: "step-message" }, h("strong", {}, m.type), " ", m.text,
-          [...m.calls.values()].map((c) => h("pre", { class: "step-call" }, `calls ${c.name} ${c.args}`))));
+          [...m.calls.values()].map((c) => h("pre", { tabindex: "0", class: "step-call" }, `calls ${c.name} ${c.args}`))));
       }
     }
     if (v.tools.length) {
       parts.push(h("h4", {}, `Tool results (${v.tools.length})`),
-        v.tools.map((t) => h("pre", { class: "step-tool" }, `${t.name || "tool"}${t.status === "error" ? " (error)" : ""}: ${typeof t.content === "string" ? t.content : json(t.content)}`)));
+        v.tools.map((t) => h("pre", { tabindex: "0", class: "step-tool" }, `${t.name || "tool"}${t.status === "error" ? " (error)" : ""}: ${typeof t.content === "string" ? t.content : json(t.content)}`)));
     }
     return h("article", { class: "visit card", dataset: { task: v.taskId || "" } }, parts);
   }

@@ -50,8 +50,8 @@ export class MessageLog {
     let step = entry.calls.get(index);
     if (!step) {
       const name = h("span", { class: "tool-name" }, "tool");
-      const args = h("pre", { class: "tool-args" });
-      const result = h("div", { class: "tool-result-box", hidden: true }, h("p", { class: "hint" }, "Result"), h("pre", { class: "tool-result" }));
+      const args = h("pre", { tabindex: "0", class: "tool-args" });
+      const result = h("div", { class: "tool-result-box", hidden: true }, h("p", { class: "hint" }, "Result"), h("pre", { tabindex: "0", class: "tool-result" }));
       const el = h("details", { class: "tool-call", dataset: { index } },
         h("summary", {}, "Calls ", name, h("span", { class: "tool-state hint" }, " · waiting for the result")),
         h("p", { class: "hint" }, "Arguments"), args, result);
@@ -87,7 +87,7 @@ export class MessageLog {
       return;
     }
     const entry = this.message(String(data.message_id || `tool-${id || this.messages.size}`), "tool", data.name || node);
-    entry.body.replaceChildren(h("pre", { class: "tool-result" }, String(content ?? "")));
+    entry.body.replaceChildren(h("pre", { tabindex: "0", class: "tool-result" }, String(content ?? "")));
     entry.el.dataset.toolCall = id;
     if (failed) entry.el.dataset.status = "error";
   }
