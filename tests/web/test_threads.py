@@ -72,6 +72,8 @@ def test_a_second_browser_of_the_same_user_sees_the_runs_and_another_user_does_n
     expect(page.locator("#output-json")).to_contain_text('"five"')
     expect(threads(second).first.locator(".history-item")).to_have_attribute("aria-current", "true")
     second.shot("threads-second")
+    assert second.screens_at_both_sizes("threads") == []
+    page.set_viewport_size({"width": 1280, "height": 720})
 
     page.fill("#thread-search", "no such thread anywhere")
     expect(page.locator("#threads")).to_contain_text("No thread matches.")
@@ -84,6 +86,10 @@ def test_a_second_browser_of_the_same_user_sees_the_runs_and_another_user_does_n
     expect(threads(second)).to_have_count(1)
     page.select_option("#thread-graph", "ask")
     expect(page.locator("#threads")).to_contain_text("No thread matches.")
+
+    locked: Ui = ui_factory(locked_host.base_url)
+    expect(locked.open().locator("#signin-view")).to_be_visible()
+    assert locked.screens_at_both_sizes("sign-in") == []
 
     other = signed_in(ui_factory, locked_host, keys["bob"], "bob")
     expect(other.page.locator("#threads")).to_contain_text("No runs yet.")

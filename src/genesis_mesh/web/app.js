@@ -369,6 +369,10 @@ async function openRun(runId) {
   show($("#run-view"), true);
   view.threads.setCurrent(runId);
   state.run = { id: runId, status: "pending", reason: null };
+  // Nothing of the previous run stays on screen while this one loads.
+  $("#run-status").textContent = "loading…";
+  $("#run-status").className = "badge";
+  for (const button of document.querySelectorAll("#run-view .controls button")) button.disabled = true;
   view.messages.clear();
   $("#run-title").textContent = "Loading run…";
   $("#run-meta").textContent = "";
