@@ -37,6 +37,9 @@ def test_threads_are_listed_with_their_runs_and_filtered(client: httpx.Client) -
     later = client.get("/api/v1/threads", params={"since": "2999-01-01T00:00:00Z"}).json()
     assert later == []
     assert client.get("/api/v1/threads", params={"status": "nope"}).status_code == 422
+    assert client.get("/api/v1/threads", params={"since": "0.5"}).status_code == 422
+    assert client.get("/api/v1/threads", params={"since": "2024-02-30"}).status_code == 422
+    assert client.get("/api/v1/threads", params={"since": "2000-01-01"}).json() != []
 
 
 def test_a_thread_is_deleted_with_its_runs_and_checkpoints(client: httpx.Client) -> None:

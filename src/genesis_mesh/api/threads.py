@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from langgraph.errors import InvalidUpdateError
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,6 +22,7 @@ from genesis_mesh.store.threads import ThreadStore
 
 router = APIRouter(prefix="/api/v1/threads", tags=["threads"])
 
+SINCE_PATTERN = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?)?$"
 LIST_RUNS_SCANNED = 1000
 """Newest runs of the caller a thread list is built from."""
 
@@ -60,7 +62,14 @@ async def list_threads(
     ] = None,
     graph: Annotated[str | None, Query(max_length=200)] = None,
     status: Annotated[RunStatus | None, Query(description="Status of the newest run.")] = None,
-    since: Annotated[datetime | None, Query(description="Active at or after this time.")] = None,
+    since: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            pattern=SINCE_PATTERN,
+            description="Active at or after this ISO 8601 date or time (UTC unless it says).",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[ThreadSummary]:
     """Built from the caller's newest runs (and threads created without a run), so a
@@ -78,13 +87,14 @@ async def list_threads(
     for thread_id, thread_runs in by_thread.items():  # threads older than the records read
         thread_runs.sort(key=lambda r: r.created_at)
         summaries.append(_summary(thread_id, None, thread_runs[0].created_at, thread_runs))
+    after = _moment(since)
     needle = (q or "").strip().casefold()
     found = [
         s
         for s in summaries
         if (graph is None or s.graph == graph)
         and (status is None or s.status == status.value)
-        and (since is None or s.updated_at >= _aware(since))
+        and (after is None or s.updated_at >= after)
         and (not needle or needle in _searchable(s))
     ]
     found.sort(key=lambda s: s.updated_at, reverse=True)
@@ -211,7 +221,16 @@ def _searchable(summary: ThreadSummary) -> str:
     return " ".join([summary.thread_id, summary.graph or "", *inputs]).casefold()
 
 
-def _aware(moment: datetime) -> datetime:
+def _moment(text: str | None) -> datetime | None:
+    """`since` as an aware datetime; a date that does not exist (2024-02-30) is a 422."""
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise RequestValidationError(
+            [{"loc": ("query", "since"), "msg": "not a valid date or time", "type": "value_error"}]
+        ) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
