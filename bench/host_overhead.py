@@ -20,7 +20,9 @@ are printed.
   from `langgraph-cli[inmem]`, `--n-jobs-per-worker` = the wave size, `--no-reload`,
   offline), driven with `langgraph-sdk` from its own virtualenv (`--peer-python`).
 - latency: the `chatty` graph emits 100 custom events 10 ms apart, each with its emit
-  time; receive time - emit time on the client, p50/p99 (bare: `astream("custom")`).
+  time; receive time - emit time on the client, p50/p99 (bare: `astream("custom")` and
+  `astream_events(version="v3")`; the host: `/ws` and the Agent Streaming Protocol's
+  WebSocket, `docs/agent-protocol.md`).
 
 CPU per run: the server's CPU time (utime+stime of its process tree, from /proc) over the
 measured runs / runs, divided by the bare in-process CPU per run (`time.process_time()`,
@@ -276,13 +278,21 @@ def _bench_graphs() -> Any:
 
 @contextlib.asynccontextmanager
 async def bare_saver(kind: str, path: Path, synchronous: str = "FULL") -> Any:
-    """`default`: AsyncSqliteSaver.from_conn_string; `tuned`: the host's connection
-    (WAL, `synchronous`, autocommit), as in src/genesis_mesh/checkpointers.py."""
+    """`default`: AsyncSqliteSaver.from_conn_string; `tuned`: LangGraph's AsyncSqliteSaver
+    on the host's connection (WAL, `synchronous`, autocommit); `host`: the host's own
+    saver (src/genesis_mesh/checkpointers.py: that connection, and a task's writes in one
+    transaction)."""
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     if kind == "default":
         async with AsyncSqliteSaver.from_conn_string(str(path)) as saver:
             await saver.setup()
+            yield saver
+        return
+    if kind == "host":
+        from genesis_mesh.checkpointers import open_checkpointer
+
+        async with open_checkpointer(str(path), sqlite_synchronous=synchronous) as saver:  # type: ignore[arg-type]
             yield saver
         return
     import aiosqlite
@@ -309,7 +319,10 @@ class Variant:
 
     @property
     def label(self) -> str:
-        saver = f"WAL+{self.synchronous}" if self.saver == "tuned" else "default saver"
+        saver = {
+            "tuned": f"WAL+{self.synchronous}",
+            "host": f"the host's saver (WAL+{self.synchronous}, one commit per task's writes)",
+        }.get(self.saver, "default saver")
         modes = ", host's stream modes" if self.host_modes else ""
         return f"bare, {saver}, {self.durability}{modes}"
 
@@ -369,6 +382,62 @@ async def bare_latency(runs: int) -> list[float]:
         config = {"configurable": {"thread_id": uuid.uuid4().hex}}
         async for chunk in graph.astream({"count": 0}, config, stream_mode="custom"):
             lat.append((time.time() - chunk["emit_ts"]) * 1000)
+    return lat
+
+
+async def bare_latency_v3(runs: int) -> list[float]:
+    """The same over LangGraph's own v3 event stream (`astream_events(version="v3")`)."""
+    from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.stream import CustomTransformer
+
+    graph = _bench_graphs().build_chatty().compile(checkpointer=InMemorySaver())
+    lat: list[float] = []
+    for _ in range(runs):
+        config = {"configurable": {"thread_id": uuid.uuid4().hex}}
+        run = await graph.astream_events(
+            {"count": 0}, config, version="v3", transformers=[CustomTransformer]
+        )
+        async with run:
+            async for event in run:
+                if event["method"] == "custom" and not event["params"]["namespace"]:
+                    lat.append((time.time() - event["params"]["data"]["emit_ts"]) * 1000)
+    return lat
+
+
+async def host_latency_v3(server: Server, runs: int) -> list[float]:
+    """Through the host's Agent Streaming Protocol WebSocket: subscribe to a thread's
+    `custom` and `lifecycle` channels, then start the run with a `run.start` command."""
+    import httpx
+    from websockets.asyncio.client import connect
+
+    lat: list[float] = []
+    base = f"http://127.0.0.1:{server.port}"
+    async with httpx.AsyncClient(base_url=base, timeout=120) as http:
+        for _ in range(runs):
+            thread_id = str(uuid.uuid4())
+            (await http.post("/threads", json={"thread_id": thread_id})).raise_for_status()
+            url = f"ws://127.0.0.1:{server.port}/threads/{thread_id}/stream/events"
+            async with connect(url, max_size=2**24, ping_interval=None) as ws:
+                channels = ["custom", "lifecycle"]
+                subscribe = {"channels": channels}
+                await ws.send(
+                    json.dumps({"id": 1, "method": "subscription.subscribe", "params": subscribe})
+                )
+                json.loads(await ws.recv())  # the subscription's id
+                start = {"assistant_id": "chatty", "input": {"count": 0}}
+                command = {"id": 2, "method": "run.start", "params": start}
+                (await http.post(f"/threads/{thread_id}/commands", json=command)).raise_for_status()
+                while True:
+                    message = json.loads(await ws.recv())
+                    now = time.time()
+                    data = message.get("params", {}).get("data", {})
+                    if message.get("method") == "custom":
+                        lat.append((now - data["payload"]["emit_ts"]) * 1000)
+                    elif message.get("method") == "lifecycle" and data.get("event") in (
+                        "completed",
+                        "failed",
+                    ):
+                        break
     return lat
 
 
@@ -596,6 +665,7 @@ BARE_SEQ = [
     Variant("default", "async"),
     Variant("tuned", "async"),
     Variant("tuned", "sync", host_modes=True),
+    Variant("host", "sync"),
 ]
 BARE_REF = Variant("tuned", "sync").label
 HOST_SYNC, HOST_ASYNC = "host over WebSocket, sync", "host over WebSocket, async"
@@ -657,11 +727,21 @@ def run_latency(args: argparse.Namespace, res: Results, repeat: int) -> None:
         "bare in-process (astream custom)",
         {"latency_ms": asyncio.run(bare_latency(args.latency_runs))},
     )
+    res.add(
+        "lat",
+        "bare in-process (astream_events v3)",
+        {"latency_ms": asyncio.run(bare_latency_v3(args.latency_runs))},
+    )
     with host_server("sync", _profile(args, f"lat-{repeat}")) as server:
         res.add(
             "lat",
             "host over WebSocket",
             {"latency_ms": asyncio.run(host_latency(server, args.latency_runs))},
+        )
+        res.add(
+            "lat",
+            "host over the Agent Streaming Protocol WebSocket",
+            {"latency_ms": asyncio.run(host_latency_v3(server, args.latency_runs))},
         )
     if args.peer_python:
         with peer_server(args.peer_python, 10) as server:

@@ -27,7 +27,7 @@ TEMPLATE_MARKS = ("{{", "{%")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _ASSET_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}$")
 NAMED_FORMS = frozenset({"wikilink", "embed", "hugo_ref"})
-URL_FORMS = frozenset({"inline", "reference", "autolink", "html"})
+URL_FORMS = frozenset({"inline", "reference", "autolink", "html", "mdx_import"})
 IMAGE_FORMS = frozenset({"image", "html_image"})
 # Files Obsidian embeds or links as attachments (a missing one is a broken asset).
 ATTACHMENT_SUFFIXES = frozenset(
@@ -108,6 +108,14 @@ def built_url(rel: str, slug: str | None, permalink: str | None) -> str:
     return "/" + (folder + "/" if folder else "") + name + "/"
 
 
+def _alias_keys(alias: str) -> list[str]:
+    """Keys of a Hugo `aliases` / Jekyll `redirect_from` entry: `/help/index.html` is `help`."""
+    key = alias.strip("/")
+    stem = strip_suffix(key)
+    folder, _, name = stem.rpartition("/")
+    return [key] + ([folder] if name.lower() in INDEX_NAMES and stem != key else [])
+
+
 class SiteIndex:
     """Lookup tables from every key a page answers to, to its index in the page list."""
 
@@ -134,7 +142,7 @@ class SiteIndex:
             keys = [stem, self.urls[i].strip("/")]
             if name.lower() in INDEX_NAMES:
                 keys += [folder, (folder + "/" if folder else "") + "index"]
-            keys += [a.strip("/") for a in page.aliases]
+            keys += [key for a in page.aliases for key in _alias_keys(a)]
             for key in keys:
                 self._add(key, i)
             segments = stem.lower().split("/")

@@ -20,8 +20,10 @@ from markdown_it.token import Token
 from mdit_py_plugins.admon import admon_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from graphs.topical_mesh.fast_page import FastWalk
 from graphs.topical_mesh.frontmatter import FrontMatter, split_front_matter
 from graphs.topical_mesh.html_links import html_links, opens_code
+from graphs.topical_mesh.hugo import HUGO_REF
 from graphs.topical_mesh.locate import BlockText, target_column
 from graphs.topical_mesh.mkdocs_tabs import tabs_plugin
 
@@ -35,10 +37,23 @@ ATTR_ID = re.compile(
     r"\{:?[ \t]{0,5}(?:[.\w-]{1,50}[ \t]{1,5}){0,5}(?:#|id=[\"']?)([\w:.-]{1,100})[^}\n]{0,200}\}"
 )
 ESCAPED_MARK = "\x01"  # stands for an escaped character in the text searched for wikilinks
-HUGO_REF = re.compile(
-    r"\{\{[<%] {0,5}(?:rel)?ref {1,5}(?:path=)?[\"']?([^\"'\s>%}]{1,500})[\"']?"
-    r"[^}\n]{0,200}?[>%]\}\}"
+# MDX: `import Snippet from './_snippet.mdx';` renders that file inside the page
+MDX_IMPORT = re.compile(
+    r"^[ \t]{0,3}import[ \t]{1,20}[\w$*{}, \t]{1,300}?[ \t]from[ \t]{1,20}"
+    r"[\"']((?:\.{1,2}/)[^\"'\n]{1,500}?\.mdx?)[\"'];?[ \t]*$",
+    re.M,
 )
+# Build-time includes whose headings become the page's: pymdownx.snippets `--8<-- "file"`
+# and the Hugo `include` shortcode (`{{% include "/_common/x.md" %}}`).
+SNIPPET = re.compile(
+    r"^[ \t]{0,3}-{1,5}8<-{1,5}[ \t]{1,20}[\"']([^\"'\n]{1,500})[\"'][ \t]*$", re.M
+)
+HUGO_INCLUDE = re.compile(
+    r"\{\{[<%][ \t]{0,5}include[ \t]{1,5}[\"']([^\"'\n]{1,500})[\"'][ \t]{0,5}[>%]\}\}"
+)
+MAX_INCLUDES_PER_PAGE = 20
+# a line that may open an MkDocs admonition, collapsible block or content tab
+MKDOCS_BLOCK = re.compile(r"^[ \t>]*(?:!!!|\?\?\?|===)", re.M)
 _TERM = re.compile(r"[a-z][a-z0-9]{2,}")
 STOPWORDS = frozenset(
     [
@@ -158,6 +173,7 @@ class PageDraft:
     links: list[RawLink]
     terms: Counter[str] = field(default_factory=Counter)
     ids: list[str] = field(default_factory=list)
+    includes: list[tuple[str, str]] = field(default_factory=list)  # (kind, path as written)
 
 
 def new_parser() -> MarkdownIt:
@@ -173,10 +189,14 @@ def read_page(parser: MarkdownIt, rel: str, text: str) -> PageDraft:
     front, body = split_front_matter(text)
     line_offset = text.count("\n", 0, len(text) - len(body))
     body = body.replace("\r\n", "\n").replace("\r", "\n").replace("\0", "\ufffd")
-    env: dict[str, object] = {}
-    tokens = parser.parse(body, env)
-    walker = _Walker(body.split("\n"), line_offset, _references(env))
-    walker.walk(tokens)
+    if needs_markdown_it(body):
+        env: dict[str, object] = {}
+        tokens = parser.parse(body, env)
+        walker = _Walker(body.split("\n"), line_offset, _references(env))
+        walker.walk(tokens)
+    else:
+        walker = _Walker(body.split("\n"), line_offset, {})
+        FastWalk(walker, body).walk()
     title = front.title or walker.first_h1 or _title_from_path(rel)
     terms = walker.terms
     for word in _TERM.findall(title.lower()):
@@ -191,7 +211,13 @@ def read_page(parser: MarkdownIt, rel: str, text: str) -> PageDraft:
         links=walker.links[:MAX_LINKS_PER_PAGE],
         terms=terms,
         ids=walker.ids[:MAX_IDS_PER_PAGE],
+        includes=walker.includes[:MAX_INCLUDES_PER_PAGE],
     )
+
+
+def needs_markdown_it(body: str) -> bool:
+    """True when the page has a block only markdown-it's rules read (admonitions, tabs)."""
+    return MKDOCS_BLOCK.search(body) is not None
 
 
 def _references(env: dict[str, object]) -> dict[str, int]:
@@ -227,6 +253,7 @@ class _Walker:
         self.first_h1: str | None = None
         self.words = 0
         self.terms: Counter[str] = Counter()
+        self.includes: list[tuple[str, str]] = []
 
     def walk(self, tokens: list[Token]) -> None:
         heading_level = 0
@@ -340,12 +367,17 @@ class _Walker:
         if "{{" in text:
             for match in HUGO_REF.finditer(text):
                 self._add(block, match.group(1), "hugo_ref", (match.group(1),))
+        if "import" in text and " from " in text:
+            imports = block.restarted()
+            for match in MDX_IMPORT.finditer(block.text):
+                self._add(imports, match.group(1), "mdx_import", (match.group(1),))
+        if "8<-" in text:
+            self.includes += [("snippet", path) for path in SNIPPET.findall(text)]
+        if "{{" in text and "include" in text:
+            self.includes += [("hugo", path) for path in HUGO_INCLUDE.findall(text)]
         if "{" in text:
             self.ids += ATTR_ID.findall(text)
         if "^" in text:
             self.ids += ["^" + m.group(1) for m in BLOCK_ID.finditer(text)]
         self.words += len(text.split())
-        terms = self.terms
-        for word in _TERM.findall(text.lower()):
-            if word not in STOPWORDS:
-                terms[word] += 1
+        self.terms.update(w for w in _TERM.findall(text.lower()) if w not in STOPWORDS)

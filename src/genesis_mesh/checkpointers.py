@@ -47,6 +47,63 @@ def guarded_postgres_saver() -> type[Any]:
     return GuardedPostgresSaver
 
 
+def one_commit_sqlite_saver() -> type[Any]:
+    """LangGraph's `AsyncSqliteSaver` whose `aput_writes` commits a task's writes in one
+    transaction.
+
+    The saver runs on an autocommit connection (`isolation_level=None`), where its
+    `executemany` commits every row on its own: with `synchronous=FULL`, one WAL sync per
+    write (a task writing three channels costs three). Here the rows of one call go in
+    between `BEGIN` and `COMMIT`: the same rows, committed before the call returns as
+    before, all or none, and one sync per task. The statement is LangGraph's own.
+    """
+    from langgraph.checkpoint.base import WRITES_IDX_MAP
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    class OneCommitSqliteSaver(AsyncSqliteSaver):
+        async def aput_writes(
+            self,
+            config: Any,
+            writes: Any,
+            task_id: str,
+            task_path: str = "",
+        ) -> None:
+            if len(writes) < 2:
+                await super().aput_writes(config, writes, task_id, task_path)
+                return
+            replace = all(w[0] in WRITES_IDX_MAP for w in writes)
+            query = (
+                f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO writes (thread_id, "
+                "checkpoint_ns, checkpoint_id, task_id, task_path, idx, channel, type, value) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            )
+            configurable = config["configurable"]
+            rows = [
+                (
+                    str(configurable["thread_id"]),
+                    str(configurable["checkpoint_ns"]),
+                    str(configurable["checkpoint_id"]),
+                    task_id,
+                    task_path,
+                    WRITES_IDX_MAP.get(channel, idx),
+                    channel,
+                    *self.serde.dumps_typed(value),
+                )
+                for idx, (channel, value) in enumerate(writes)
+            ]
+            await self.setup()
+            async with self.lock:
+                await self.conn.execute("BEGIN")
+                try:
+                    await self.conn.executemany(query, rows)
+                except BaseException:
+                    await self.conn.execute("ROLLBACK")
+                    raise
+                await self.conn.execute("COMMIT")
+
+    return OneCommitSqliteSaver
+
+
 async def setup_one_at_a_time(saver: Any, location: str, lock_offset: int = 1) -> None:
     """Create a saver's (or store's) tables; processes starting together take turns."""
     import psycopg
@@ -99,7 +156,6 @@ async def open_checkpointer(
             await pool.close()
         return
     import aiosqlite
-    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     if location != ":memory:":
         Path(location).parent.mkdir(parents=True, exist_ok=True)
@@ -107,7 +163,7 @@ async def open_checkpointer(
     try:
         for statement in pragmas(sqlite_synchronous):
             await conn.execute(statement)
-        sqlite = AsyncSqliteSaver(conn, serde=_serializer())
+        sqlite = one_commit_sqlite_saver()(conn, serde=_serializer())
         await sqlite.setup()
         yield sqlite
     finally:

@@ -15,6 +15,7 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genesis_mesh import __version__
+from genesis_mesh.api.langgraph.crons import scheduling
 from genesis_mesh.api.limits import ProcessLimits
 from genesis_mesh.api.openapi import document_errors
 from genesis_mesh.api.web import security_headers
@@ -125,7 +126,7 @@ class GenesisMesh:
             CORSMiddleware,
             allow_origins=self.settings.allowed_origins,
             allow_credentials=self.settings.allow_credentials,
-            allow_methods=["GET", "POST"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],  # the LangGraph API's too
             allow_headers=["*"],
         )
         self.app.add_middleware(
@@ -166,7 +167,10 @@ class GenesisMesh:
                 services.store.engine.url.render_as_string(hide_password=True),
                 "required" if app.state.auth.enabled else "off",
             )
-            async with watching(services.registry, enabled=self.settings.dev_reload):
+            async with (
+                watching(services.registry, enabled=self.settings.dev_reload),
+                scheduling(app, services, self.settings.cron_poll_seconds),
+            ):
                 yield
 
 

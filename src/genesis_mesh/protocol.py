@@ -149,6 +149,10 @@ StateUpdate = JsonObject | list[tuple[str, JsonValue]]
 """State keys a resume writes first (LangGraph's `Command(update=...)`)."""
 
 
+Breakpoints = Annotated[list[NodeName], Field(max_length=200)] | Literal["*"] | None
+"""Nodes a run stops before or after (LangGraph's static breakpoints; `*`: every node)."""
+
+
 class RunConfig(BaseModel):
     """The LangGraph config a client may give a run (as LangGraph Server takes it). The
     host's own keys win: `configurable` `thread_id`, `run_id`, `checkpoint_id`,
@@ -165,6 +169,14 @@ class RunConfig(BaseModel):
     tags: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=100)
     metadata: JsonObject = Field(
         default_factory=dict, description="Written into the run's checkpoints' metadata."
+    )
+    interrupt_before: Breakpoints = Field(
+        default=None,
+        description="Nodes the run stops before (LangGraph's static breakpoints; `*`: all).",
+    )
+    interrupt_after: Breakpoints = Field(
+        default=None,
+        description="Nodes the run stops after (LangGraph's static breakpoints; `*`: all).",
     )
 
 

@@ -162,10 +162,32 @@ class Settings(BaseSettings):
     upload_ttl_seconds: float = Field(
         default=24 * 3600.0, gt=0, description="Uploads are deleted this long after arriving."
     )
+    # ---- LangGraph API webhooks (docs/langgraph-api.md) ----
+    webhook_allow_http: bool = Field(
+        default=False, description="Allow plain http:// webhook URLs (https only otherwise)."
+    )
+    webhook_allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts or addresses a webhook may reach although they are loopback or "
+        "private (comma-separated, e.g. 127.0.0.1 for tests); public addresses need none.",
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    webhook_attempts: int = Field(default=3, ge=1, le=10, description="Tries, with backoff.")
+    cron_poll_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="How often a host looks for due crons."
+    )
+
     graph_context: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description='Per-graph runtime context values, e.g. {"topical_mesh": {...}} (JSON).',
     )
+
+    @field_validator("webhook_allowed_hosts", mode="before")
+    @classmethod
+    def _split_webhook_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip().strip("[]").lower() for item in value.split(",") if item.strip()]
+        return value
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

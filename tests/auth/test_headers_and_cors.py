@@ -125,6 +125,28 @@ def test_cors_admits_the_listed_origin_with_the_authorization_header(alice: User
 
 
 @pytest.mark.parametrize(
+    ("path", "method"),
+    [("/threads/t-1", "PATCH"), ("/threads/t-1", "DELETE"), ("/store/items", "PUT")],
+)
+def test_cors_admits_the_langgraph_apis_patch_put_and_delete_with_x_api_key(
+    alice: User, path: str, method: str
+) -> None:
+    with alice.client() as http:
+        preflight = http.options(
+            path,
+            headers={
+                "Origin": ALLOWED,
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": "x-api-key, content-type",
+            },
+        )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == ALLOWED
+    assert method in preflight.headers["access-control-allow-methods"]
+    assert "x-api-key" in preflight.headers["access-control-allow-headers"].lower()
+
+
+@pytest.mark.parametrize(
     "origin", ["https://evil.example", "https://app.example.com.evil.example", "null"]
 )
 def test_cors_refuses_any_other_origin(alice: User, origin: str) -> None:

@@ -1,7 +1,8 @@
 """Every corpus graph runs through the host as it runs on bare LangGraph.
 
 Each scenario of `scenarios.py` is played bare in-process (the reference) and through a
-real host over REST and over the WebSocket; the final states, the interrupts at each
+real host over REST, over the WebSocket, and through its LangGraph Server API with the
+real `langgraph-sdk` client; the final states, the interrupts at each
 pause (values and count) and each run's output JSON must be the same, with random ids
 normalised.
 """
@@ -20,9 +21,10 @@ from tests.fidelity.bare import BarePlayer
 from tests.fidelity.remote import RestPlayer, WsPlayer
 from tests.fidelity.scenario import Observed, Scenario
 from tests.fidelity.scenarios import SCENARIOS
+from tests.fidelity.sdk import SdkPlayer
 from tests.fidelity.serialization import normalise
 
-TRANSPORTS = ("bare", "rest", "ws")
+TRANSPORTS = ("bare", "rest", "ws", "sdk")
 
 
 def cases() -> list[Any]:
@@ -58,6 +60,8 @@ async def test_corpus_graph_gives_the_same_state_interrupts_and_output_as_bare_l
         return
     if transport == "rest":
         observed = await asyncio.to_thread(RestPlayer(corpus_host, scenario, token).play)
+    elif transport == "sdk":
+        observed = await SdkPlayer(corpus_host, scenario, token).play()
     else:
         observed = await WsPlayer(corpus_host, scenario, token).play()
     got, want = comparable(observed, token), comparable(expected, token)

@@ -25,6 +25,7 @@ HEAD_TABLES = {
     "api_keys",
     "assistants",
     "assistant_versions",
+    "crons",
 }
 SYNCHRONOUS_VALUES = {1: "NORMAL", 2: "FULL"}
 

@@ -12,7 +12,9 @@ from langgraph.runtime import Runtime
 from graphs.topical_mesh.anchors import generator_of
 from graphs.topical_mesh.assets import AssetIndex
 from graphs.topical_mesh.context import Context, resolve_context
+from graphs.topical_mesh.docusaurus import sidebar_nav_targets
 from graphs.topical_mesh.errors import CloneRefused
+from graphs.topical_mesh.includes import merge_includes
 from graphs.topical_mesh.jekyll import collection_permalinks
 from graphs.topical_mesh.markdown_page import PageDraft
 from graphs.topical_mesh.navigation import (
@@ -79,6 +81,9 @@ async def _parse_checkout(
     )
     drafts: list[PageDraft] = [d for r in results for d in r.drafts]
     notes += [note for r in results for note in r.notes]
+    notes += await asyncio.to_thread(
+        merge_includes, drafts, checkout_real, subdir, ctx.max_file_bytes
+    )
     configs = await asyncio.to_thread(_configs, checkout_real, root, subdir)
     nav_targets = [
         t
@@ -86,6 +91,7 @@ async def _parse_checkout(
         if name.startswith("mkdocs")
         for t in mkdocs_nav_targets(cfg, where, subdir)
     ]
+    nav_targets += await asyncio.to_thread(_sidebar_targets, checkout_real, subdir, scan.files)
     site_url = state.get("site_url") or site_url_from_config({k: v[0] for k, v in configs.items()})
     progress.say("resolving links and comparing topics")
     prefix = subdir + "/" if subdir else ""
@@ -121,6 +127,22 @@ async def _parse_checkout(
 
 def _is_hugo(name: str, config: dict[str, Any]) -> bool:
     return name.startswith("hugo.") or (name.startswith("config.") and "baseURL" in config)
+
+
+def _sidebar_targets(checkout_real: str, subdir: str, files: list[str]) -> list[str]:
+    """The docs Docusaurus sidebars name (read statically, never run)."""
+
+    def read(name: str) -> str | None:
+        try:
+            return read_inside(checkout_real, name, MAX_CONFIG_BYTES)
+        except Exception:
+            return None
+
+    def is_dir(name: str) -> bool:
+        path = os.path.join(checkout_real, name)
+        return os.path.isdir(path) and not os.path.islink(path)
+
+    return sidebar_nav_targets(read, is_dir, subdir, files)
 
 
 def _docusaurus_configs(checkout_real: str) -> list[str]:

@@ -8,7 +8,6 @@ import json
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, cast
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
@@ -27,6 +26,7 @@ from genesis_mesh.auth.websocket import (
     credential_watch,
     deny_handshake,
     error_message,
+    origin_allowed,
 )
 from genesis_mesh.errors import (
     AlreadySubscribed,
@@ -56,19 +56,6 @@ router = APIRouter()
 
 _MESSAGES: TypeAdapter[Any] = TypeAdapter(cast(Any, ClientMessage))
 CLOSE_POLICY = 1008
-
-
-def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
-    """No Origin (CLI, SDKs) is fine; a browser's must be ours or listed."""
-    origin = websocket.headers.get("origin")
-    if origin is None:
-        return True
-    origin = origin.rstrip("/").lower()
-    if "*" in allowed or origin in (o.lower() for o in allowed):
-        return True
-    host = websocket.headers.get("host", "").lower()
-    parts = urlsplit(origin)
-    return bool(host) and parts.scheme in ("http", "https") and parts.netloc == host
 
 
 class _Session:

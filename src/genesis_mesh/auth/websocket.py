@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -173,3 +174,16 @@ async def _still_valid(auth: Authenticator, login: Login) -> bool:
         logger.warning("could not re-check a socket's credential; trying again later")
         return True
     return identity.user_id == login.identity.user_id
+
+
+def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
+    """No Origin (CLI, SDKs) is fine; a browser's must be ours or listed."""
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True
+    origin = origin.rstrip("/").lower()
+    if "*" in allowed or origin in (o.lower() for o in allowed):
+        return True
+    host = websocket.headers.get("host", "").lower()
+    parts = urlsplit(origin)
+    return bool(host) and parts.scheme in ("http", "https") and parts.netloc == host

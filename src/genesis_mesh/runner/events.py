@@ -57,6 +57,10 @@ class StreamMapper:
     saw_interrupt: bool = False
     recorded: frozenset[str] = frozenset()
     """Modes whose parts also become `stream.part` drafts."""
+    _final: list[EventDraft] = field(default_factory=list)
+    """Drafts of the run's last step, committed (its final checkpoint was saved) but sent
+    with the run's end: the last `node.completed` and `run.completed` then share one
+    commit instead of two syncs in a row at the end of every run."""
 
     def map(self, part: Sequence[Any]) -> list[EventDraft]:
         namespace, mode, chunk = part
@@ -68,6 +72,8 @@ class StreamMapper:
             if _is_result(mode, chunk):
                 # like node.completed: only once it is committed
                 self._held.append((namespace, draft))
+            elif mode == "checkpoints" and self._final:
+                self._final.append(draft)  # after the results it committed, held with them
             elif mode == "checkpoints":
                 drafts.append(draft)  # after the results it committed, as LangGraph orders them
             else:
@@ -91,11 +97,18 @@ class StreamMapper:
         None); call when their checkpoint is known to be saved."""
         if namespace is None:
             held, self._held = self._held, []
-            return [draft for _, draft in held]
+            final, self._final = self._final, []
+            return [*final, *(draft for _, draft in held)]
         size = len(namespace)
         released = [draft for ns, draft in self._held if ns[:size] == namespace]
         self._held = [(ns, draft) for ns, draft in self._held if ns[:size] != namespace]
         return released
+
+    def committed(self) -> list[EventDraft]:
+        """The last step's drafts held for the run's end (committed, not yet sent): what a
+        run that fails or is cancelled after its final checkpoint still reports."""
+        final, self._final = self._final, []
+        return final
 
     def final_values(self) -> dict[str, Any] | None:
         """The state of a run that ended with nothing left to do and no question asked,
@@ -115,7 +128,11 @@ class StreamMapper:
         if not namespace:
             self.step = step
             self.last_checkpoint = chunk
-            return self.release()
+            released = self.release()
+            if chunk.get("next") or self.saw_interrupt:
+                return released
+            self._final = released  # nothing left to run: sent with the run's end
+            return []
         return self.release(namespace)
 
     def _task(self, namespace: tuple[str, ...], chunk: dict[str, Any]) -> list[EventDraft]:

@@ -316,6 +316,9 @@ class Executor:
             subgraphs=True,
             durability=self.options.durability,
             control=ex.control,
+            # The run's static breakpoints, kept in its config (`RunConfig`).
+            interrupt_before=(run.config or {}).get("interrupt_before"),
+            interrupt_after=(run.config or {}).get("interrupt_after"),
         )
         try:
             async with asyncio.timeout(self.options.run_timeout_seconds):
@@ -328,9 +331,15 @@ class Executor:
             for draft in mapper.release():
                 self._emit(run.run_id, draft, mapper)
             raise _Stopped from None
-        except (asyncio.CancelledError, LeaseLost):
+        except asyncio.CancelledError:
+            for draft in mapper.committed():
+                self._emit(run.run_id, draft, mapper)
+            raise
+        except LeaseLost:
             raise
         except Exception as exc:
+            for draft in mapper.committed():
+                self._emit(run.run_id, draft, mapper)
             failed = mapper.failure_node()
             if failed is not None:
                 data = {"error": describe_error(exc)}

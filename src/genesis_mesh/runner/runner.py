@@ -132,6 +132,7 @@ class Runner:
         multitask: MultitaskPolicy = MultitaskPolicy.REJECT,
         config: dict[str, Any] | RunConfig | None = None,
         stream_modes: Sequence[str] = (),
+        from_checkpoint: str | None = None,
     ) -> RunInfo:
         """Store a pending run and launch it (scale-out: a worker claims it). `on_event`
         follows it from its first event. `multitask` says what happens when the thread
@@ -142,7 +143,8 @@ class Runner:
         (`InvalidContext`, `ContextLocked`), stored with the run, and used again by its
         resumes and recoveries wherever they execute (`runner/context.py`).
         `stream_modes`: LangGraph stream modes whose raw parts the run also records, as
-        `stream.part` events."""
+        `stream.part` events. `from_checkpoint` forks the thread at that checkpoint of
+        its history (the run continues from there, not from the thread's newest)."""
         unknown = set(stream_modes) - RECORDABLE_MODES
         if unknown:
             raise InvalidInput(
@@ -161,6 +163,8 @@ class Runner:
         data = entry.validate_input(input, new_thread=thread_id is None, settings=settings)
         room = await self.multitask.make_room(thread_id, multitask)
         dispatch = {"kind": "start", "client_ref": client_ref, **room.dispatch}
+        if from_checkpoint is not None:
+            dispatch["from_checkpoint"] = from_checkpoint
         run = await self.store.create_run(
             graph,
             data,

@@ -38,6 +38,7 @@ def new_id(prefix: str) -> str:
 
 
 IDLE_IN_TRANSACTION_MS = 10_000
+OWNER_CACHE_SIZE = 10_000
 
 
 def connect_args(url: str) -> dict[str, Any]:
@@ -79,6 +80,11 @@ class RunStore:
         )
         # Its own thread: graph nodes that fill the default executor cannot delay events.
         self._writer_thread = WriterThread("genesis-mesh-writer")
+        self._sqlite = url.startswith("sqlite")
+        self._raw_writer: Any = None
+        """The writer's own DB-API connection (SQLite), for batches of events alone."""
+        self._owners: dict[str, str] = {}
+        """Who started a run, for runs seen here (an owner never changes): no query."""
         if url.startswith("sqlite"):
             for engine in (self.engine.sync_engine, self._writer_engine):
                 sa_event.listen(engine, "connect", self._tune_sqlite)
@@ -94,6 +100,9 @@ class RunStore:
     async def close(self) -> None:
         await self.engine.dispose()
         self._writer_thread.stop()
+        if self._raw_writer is not None:
+            self._raw_writer.close()
+            self._raw_writer = None
         self._writer_engine.dispose()
 
     async def ping(self) -> None:
@@ -135,7 +144,13 @@ class RunStore:
         status = await self._write(
             self._create_run_sync, run, owner, thread_id is None, enqueue, supersede, dispatch
         )
+        self._remember_owner(run.run_id, owner)
         return run.model_copy(update={"status": status})
+
+    def _remember_owner(self, run_id: str, owner: str) -> None:
+        if len(self._owners) >= OWNER_CACHE_SIZE:
+            self._owners.pop(next(iter(self._owners)))
+        self._owners[run_id] = owner
 
     def _create_run_sync(
         self,
@@ -224,10 +239,14 @@ class RunStore:
 
     async def run_owner(self, run_id: str) -> str:
         """Who started the run (its store items are theirs)."""
+        known = self._owners.get(run_id)
+        if known is not None:
+            return known
         async with self.engine.connect() as conn:
             owner = (await conn.execute(select(runs.c.owner).where(runs.c.id == run_id))).scalar()
         if owner is None:
             raise RunNotFound(run_id)
+        self._remember_owner(run_id, str(owner))
         return str(owner)
 
     async def list_runs(
@@ -300,6 +319,9 @@ class RunStore:
         self, batch: list[Event], run_updates: dict[str, dict[str, Any]], fences: dict[str, int]
     ) -> WriteResult:
         result = WriteResult()
+        if batch and self._sqlite and not (fences or run_updates):
+            self._append_sqlite_events(batch)
+            return result
         with self._writer_engine.begin() as conn:
             if fences:
                 result.lost = _lost_claims(conn, fences)
@@ -320,6 +342,24 @@ class RunStore:
                 if _frees_thread(values):
                     result.promoted.extend(promote_queued(conn, run_id))
         return result
+
+    def _append_sqlite_events(self, batch: list[Event]) -> None:
+        """The hot path of every run: a batch of events alone, on SQLite, as one plain
+        `executemany` and commit on the writer's DB-API connection (no SQLAlchemy
+        connection, transaction or reset per batch). Committed before it returns, like
+        every other write; on an error the transaction is rolled back and the error
+        raised, so the event log retries the batch."""
+        if self._raw_writer is None:
+            # StaticPool: the one connection the writer's SQLAlchemy statements use too,
+            # always from this thread and one write at a time.
+            self._raw_writer = self._writer_engine.raw_connection()
+        connection = self._raw_writer.driver_connection
+        try:
+            connection.executemany(_SQLITE_INSERT_EVENTS, [_sqlite_event_row(e) for e in batch])
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
 
     async def transition(
         self,

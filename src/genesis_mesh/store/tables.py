@@ -136,3 +136,26 @@ assistant_versions = Table(
     Column("metadata", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# Crons of the LangGraph API: a stored schedule whose due runs any host process may start;
+# `next_run_at` is also the claim (a process moves it on before it starts the run).
+crons = Table(
+    "crons",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("assistant_id", String(200), nullable=False),
+    Column("thread_id", String(200), nullable=True),
+    Column("schedule", String(200), nullable=False),
+    Column("timezone", String(100), nullable=True),
+    Column("payload", JSON, nullable=False),
+    Column("metadata", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("on_run_completed", String(20), nullable=True),
+    Column("end_time", DateTime(timezone=True), nullable=True),
+    Column("next_run_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_crons_due", "enabled", "next_run_at"),
+    Index("ix_crons_owner_created", "owner", "created_at"),
+)

@@ -220,8 +220,8 @@ async def test_a_run_on_a_missing_thread_is_not_found_unless_if_not_exists_creat
 async def test_options_not_served_are_refused_with_422_not_ignored(
     client: LangGraphClient,
 ) -> None:
-    with pytest.raises(UnprocessableEntityError, match="webhook"):
-        await client.runs.create(None, "steps", input={}, webhook="https://example.com/hook")
+    with pytest.raises(UnprocessableEntityError, match="after_seconds"):
+        await client.runs.create(None, "steps", input={}, after_seconds=5)
     with pytest.raises(UnprocessableEntityError):
         await client.runs.create(None, "steps", input={}, stream_mode="no_such_mode")  # type: ignore[arg-type]
 

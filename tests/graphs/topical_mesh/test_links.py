@@ -57,3 +57,21 @@ def test_wikilinks_match_names_and_titles_case_insensitively() -> None:
     assert site.resolve(0, "big idea", "wikilink") == (LinkKind.PAGE, 1)
     assert site.resolve(0, "big-idea", "wikilink") == (LinkKind.PAGE, 1)
     assert site.resolve(0, "Missing", "wikilink") == (LinkKind.BROKEN, None)
+
+
+def test_a_redirect_to_a_folder_index_answers_for_the_folder() -> None:
+    """jekyll/jekyll: `redirect_from: "/help/index.html"` makes `/help/` a built page."""
+    keys = [
+        PageKeys(rel="index.md", title="Home"),
+        PageKeys(
+            rel="_docs/community/community.md",
+            title="Community",
+            permalink="/docs/community/",
+            aliases=("/help/index.html", "/old/page.html"),
+        ),
+    ]
+    site = SiteIndex(keys, "https://jekyll.example.test/")
+    assert site.resolve(0, "/help/", "inline") == (LinkKind.PAGE, 1)
+    assert site.resolve(0, "https://jekyll.example.test/help/", "inline") == (LinkKind.PAGE, 1)
+    assert site.resolve(0, "/old/page.html", "inline") == (LinkKind.PAGE, 1)
+    assert site.resolve(0, "/old/", "inline")[0] is LinkKind.BROKEN

@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from genesis_mesh.api.deps import RunIdPath, ServicesDep, ThreadIdPath, UserDep
 from genesis_mesh.api.langgraph.assistants import resolve
+from genesis_mesh.api.langgraph.rollback import roll_back
 from genesis_mesh.api.langgraph.stream import (
     CORE_MODES,
     SUPPORTED_MODES,
@@ -29,10 +31,12 @@ from genesis_mesh.api.langgraph.stream import (
     segment_start,
     state_reader,
 )
-from genesis_mesh.api.langgraph.threads import owned_thread
+from genesis_mesh.api.langgraph.threads import Checkpoint, graph_of, owned_thread
+from genesis_mesh.api.langgraph.webhooks import check_url, deliver
 from genesis_mesh.api.limits import get_limits, user_key
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.errors import (
+    InvalidInput,
     InvalidRunState,
     RunNotFound,
     ThreadBusy,
@@ -41,6 +45,7 @@ from genesis_mesh.errors import (
 )
 from genesis_mesh.protocol import (
     ID_PATTERN,
+    Breakpoints,
     InterruptMode,
     JsonObject,
     JsonValue,
@@ -71,11 +76,6 @@ _STATUS = {
     RunStatus.CANCELLED: "interrupted",
 }
 _UNSERVED = {
-    "interrupt_before": "static breakpoints per run are not served yet.",
-    "interrupt_after": "static breakpoints per run are not served yet.",
-    "checkpoint": "starting from an earlier checkpoint is not served yet.",
-    "checkpoint_id": "starting from an earlier checkpoint is not served yet.",
-    "webhook": "webhooks are not served yet.",
     "after_seconds": "delayed runs are not served yet.",
     "feedback_keys": "LangSmith feedback is not served.",
 }
@@ -85,7 +85,7 @@ class LangGraphRunCreate(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
     assistant_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
-    input: JsonObject | None = None
+    input: JsonValue = None  # any JSON: a functional API entrypoint takes a string, a list
     command: JsonObject | None = None
     config: JsonObject | None = None
     context: JsonObject | None = None
@@ -98,9 +98,9 @@ class LangGraphRunCreate(BaseModel):
     on_disconnect: Literal["cancel", "continue"] = "cancel"
     on_completion: Literal["delete", "keep"] | None = None
     durability: Literal["sync", "async", "exit"] | None = None
-    interrupt_before: JsonValue = None
-    interrupt_after: JsonValue = None
-    checkpoint: JsonValue = None
+    interrupt_before: Breakpoints = None
+    interrupt_after: Breakpoints = None
+    checkpoint: Checkpoint | None = None
     checkpoint_id: str | None = Field(default=None, max_length=200, pattern=ID_PATTERN)
     webhook: str | None = Field(default=None, max_length=2000, pattern=ID_PATTERN)
     after_seconds: float | None = None
@@ -112,6 +112,21 @@ class LangGraphRunCreate(BaseModel):
             if mode not in SUPPORTED_MODES:
                 raise UnsupportedOption(f"stream_mode {mode}", "unknown stream mode.")
         return modes or ["values"]
+
+    def fork_from(self) -> str | None:
+        """The checkpoint a run forks its thread at (`checkpoint` or `checkpoint_id`)."""
+        if self.checkpoint is not None and self.checkpoint.checkpoint_id:
+            if self.checkpoint.checkpoint_ns:
+                raise UnsupportedOption(
+                    "checkpoint.checkpoint_ns", "a run forks the thread's root graph only."
+                )
+            return self.checkpoint.checkpoint_id
+        return self.checkpoint_id
+
+    def breakpoints(self) -> dict[str, Any]:
+        """`interrupt_before` / `interrupt_after` as the run's config keeps them."""
+        given = {"interrupt_before": self.interrupt_before, "interrupt_after": self.interrupt_after}
+        return {k: v for k, v in given.items() if v not in (None, [])}
 
 
 @dataclass
@@ -148,11 +163,40 @@ async def start(
     thread_id: str | None,
     body: LangGraphRunCreate,
 ) -> Started:
+    """Start (or resume) the run the body asks for; a `webhook` is sent when it ends."""
+    started = await _start(services, user, request, thread_id, body)
+    if body.webhook is not None:
+        _in_background(_send_webhook(services, started, body.webhook))
+    return started
+
+
+async def _send_webhook(services: Services, started: Started, url: str) -> None:
+    values = await final_values(services, started.run, started.after_seq, True)
+    run = await services.store.get_run(started.run.run_id)
+    payload = {**run_wire(run, started.note), "values": values}
+    if run.error is not None:
+        payload["error"] = run.error
+    await deliver(url, jsonable_encoder(payload), services.settings)
+
+
+async def _start(
+    services: Services,
+    user: Identity,
+    request: Request,
+    thread_id: str | None,
+    body: LangGraphRunCreate,
+) -> Started:
     for name, why in _UNSERVED.items():
         if getattr(body, name) not in (None, [], {}):
             raise UnsupportedOption(name, why)
+    if body.webhook is not None:
+        check_url(body.webhook, services.settings)
     assistant = await resolve(services, user, body.assistant_id)
     modes = body.modes()
+    fork = body.fork_from()
+    breakpoints = body.breakpoints()
+    if fork is not None and thread_id is None:
+        raise UnsupportedOption("checkpoint_id", "a stateless run has no history to fork.")
     if thread_id is None:
         thread_id = str(uuid.uuid4())
         await _create_thread(services, user, thread_id)
@@ -167,23 +211,38 @@ async def start(
             "multitask_strategy": body.multitask_strategy,
             "stream_mode": modes,
             "stream_subgraphs": body.stream_subgraphs,
+            **({"webhook": body.webhook} if body.webhook else {}),
         },
     )
     limits = get_limits(request)
     if body.command is not None:
+        _refuse_on_resume(fork, breakpoints)
         return await _resume(services, request, thread_id, body.command, note)
+    if body.input is None and fork is None:
+        waiting = await _stopped_run(services, thread_id)
+        if waiting is not None:  # `input=None`: go on from a breakpoint or a pause
+            _refuse_on_resume(fork, breakpoints)
+            return await _resume(services, request, thread_id, {}, note)
+    if breakpoints:
+        _check_nodes(assistant.graph, services, breakpoints)
+    if fork is not None:
+        await _check_fork(services, user, thread_id, fork, body.multitask_strategy)
+    run_input = body.input
+    if run_input is None and fork is None and not await _has_next(services, thread_id):
+        run_input = {}  # nothing to go on with: a run without input starts afresh
     context = {**assistant.context, **(body.context or {})} or None
-    config = _merged_config(assistant.config, body.config or {}) or None
+    config = _merged_config(assistant.config, {**(body.config or {}), **breakpoints}) or None
     async with limits.admit_run(user_key(request), services.store) as admitted:
         run = await services.runner.create_run(
             assistant.graph,
-            body.input or {},
+            run_input,
             thread_id,
             owner=user.user_id,
             context=context,
             multitask=MultitaskPolicy(body.multitask_strategy),
             config=config,
             stream_modes=sorted({CORE_MODES[m] for m in modes}),
+            from_checkpoint=fork,
         )
         admitted(run.run_id)
     await RunNotes(services.store.engine).write(run.run_id, note)
@@ -204,13 +263,83 @@ async def _create_thread(services: Services, user: Identity, thread_id: str) -> 
         raise ThreadNotFound(thread_id)  # taken by someone else: as if missing
 
 
+def _refuse_on_resume(fork: str | None, breakpoints: dict[str, Any]) -> None:
+    """A resume continues its run as it started: from its own checkpoint, with its own
+    breakpoints (docs/langgraph-api.md)."""
+    if fork is not None:
+        raise UnsupportedOption(
+            "checkpoint_id", "a resume continues the waiting run; fork with a new run's input."
+        )
+    if breakpoints:
+        raise UnsupportedOption(
+            sorted(breakpoints)[0], "a resumed run keeps the breakpoints it started with."
+        )
+
+
+async def _stopped_run(services: Services, thread_id: str) -> RunInfo | None:
+    """The thread's run stopped at a breakpoint or paused, which `input=None` continues."""
+    thread = await services.store.get_thread(thread_id)
+    if thread.active_run_id is None:
+        return None
+    run = await services.store.get_run(thread.active_run_id)
+    reason = (run.interrupt or {}).get("reason")
+    if run.status == RunStatus.INTERRUPTED and reason in ("breakpoint", "pause"):
+        return run
+    return None
+
+
+async def _has_next(services: Services, thread_id: str) -> bool:
+    """Whether the thread's newest checkpoint has work left (after a state update at an
+    earlier checkpoint, say): `input=None` goes on with it, as in LangGraph."""
+    record = await ThreadStore(services.store.engine).get(thread_id, None)
+    graph = None if record is None else graph_of(services, record)
+    if graph is None:
+        return False
+    state = await graph.aget_state({"configurable": {"thread_id": thread_id}})
+    return bool(state.next)
+
+
+def _check_nodes(graph: str, services: Services, breakpoints: dict[str, Any]) -> None:
+    nodes = set(services.registry.get(graph).compiled().nodes) - {"__start__"}
+    for option, names in breakpoints.items():
+        unknown = sorted(set(names) - nodes) if isinstance(names, list) else []
+        if unknown:
+            raise InvalidInput(
+                f"{option} names nodes graph {graph!r} does not have: {unknown}; "
+                f"its nodes are {sorted(nodes)} (or give '*').",
+                {"option": option, "unknown": unknown},
+            )
+
+
+async def _check_fork(
+    services: Services, user: Identity, thread_id: str, fork: str, multitask: str
+) -> None:
+    """A fork needs the thread's checkpoint, and a run that starts at once (a queued
+    run starts from the thread's newest checkpoint)."""
+    if multitask == "enqueue":
+        raise UnsupportedOption(
+            "checkpoint_id", "a queued run cannot fork; use reject, interrupt or rollback."
+        )
+    record = await owned_thread(services, user, thread_id)
+    graph = graph_of(services, record)
+    config: Any = {"configurable": {"thread_id": thread_id, "checkpoint_id": fork}}
+    checkpointer = services.registry.checkpointer
+    found = None if graph is None or checkpointer is None else await checkpointer.aget_tuple(config)
+    if found is None:
+        raise InvalidInput(
+            f"Thread {thread_id} has no checkpoint {fork!r}; take one from threads.get_history.",
+            {"checkpoint_id": fork},
+        )
+
+
 async def _resume(
     services: Services, request: Request, thread_id: str, command: dict[str, Any], note: RunNote
 ) -> Started:
     given = {k for k, v in command.items() if v not in (None, [], {})}  # RemoteGraph: goto=[]
-    if given - {"resume"}:
+    if given - {"resume", "goto", "update"}:
         raise UnsupportedOption(
-            "command." + sorted(given - {"resume"})[0], "only resume is served yet."
+            "command." + sorted(given - {"resume", "goto", "update"})[0],
+            "a command takes resume, goto and update.",
         )
     thread = await services.store.get_thread(thread_id)
     if thread.active_run_id is None:
@@ -218,9 +347,13 @@ async def _resume(
     waiting = await services.store.get_run(thread.active_run_id)
     if waiting.status != RunStatus.INTERRUPTED:
         raise ThreadBusy(thread_id, waiting.run_id)
+    goto = command.get("goto") or None
+    update = command.get("update") or None
     limits = get_limits(request)
     async with limits.admit_run(user_key(request), services.store, new_run=False) as admitted:
-        resumed = await services.runner.resume(waiting.run_id, command.get("resume"))
+        resumed = await services.runner.resume(
+            waiting.run_id, command.get("resume"), goto=goto, update=update
+        )
         admitted(resumed.run_id)
     notes = RunNotes(services.store.engine)
     kept = (await notes.read([resumed.run_id]))[resumed.run_id]
@@ -299,7 +432,7 @@ _background: set[asyncio.Task[Any]] = set()
 
 
 def _in_background(work: Coroutine[Any, Any, Any]) -> None:
-    """Carry on after the response (a cancel the client does not wait for)."""
+    """Carry on after the response (a cancel the client does not wait for, a webhook)."""
     task = asyncio.create_task(work)
     _background.add(task)
     task.add_done_callback(_finished)
@@ -308,7 +441,7 @@ def _in_background(work: Coroutine[Any, Any, Any]) -> None:
 def _finished(task: asyncio.Task[Any]) -> None:
     _background.discard(task)
     if not task.cancelled() and task.exception() is not None:
-        logger.warning("a background cancel failed: %s", task.exception())
+        logger.warning("a background task failed: %s", task.exception())
 
 
 async def final_values(
@@ -505,13 +638,11 @@ async def cancel_run(
     run, _ = await owned_run(services, user, thread_id, run_id)
     if run.status.is_final:
         raise InvalidRunState(run_id, run.status, "cancel", "pending, running or interrupted")
+    stopping: Coroutine[Any, Any, Any]
     if action == "rollback":
-        raise UnsupportedOption(
-            "action=rollback",
-            "cancel with action=interrupt, or "
-            "start the next run with multitask_strategy='rollback'.",
-        )
-    stopping = services.runner.interrupt(run.run_id, InterruptMode.CANCEL)
+        stopping = roll_back(services, run)
+    else:
+        stopping = services.runner.interrupt(run.run_id, InterruptMode.CANCEL)
     if wait:
         await stopping
     else:

@@ -232,6 +232,8 @@ async def follow_events(
         try:
             queue.put_nowait(event)
         except asyncio.QueueFull:  # too slow for the run: end; the client resumes by id
+            while not queue.empty():
+                queue.get_nowait()
             queue.put_nowait(None)
 
     follow = asyncio.create_task(services.runner.follow(run_id, after_seq, send, push))

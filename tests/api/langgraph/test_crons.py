@@ -1,0 +1,157 @@
+"""Crons through the SDK's `CronClient`: stored, searched, counted, updated, deleted, and
+run by the host on their schedule; a due time is claimed once across processes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from langgraph_sdk import get_client
+from langgraph_sdk.client import LangGraphClient
+from langgraph_sdk.errors import NotFoundError, UnprocessableEntityError
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from genesis_mesh.store.crons import CronRecord, CronStore
+from genesis_mesh.store.tables import metadata
+from tests.conftest import LiveHost
+from tests.scale.conftest import create_database, drop_database
+
+NODES = ["one", "two", "three", "four", "five"]
+YEARLY = "0 0 1 1 *"
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHost]:
+    live = LiveHost(tmp_path_factory.mktemp("crons"))
+    live.env = {"GENESIS_MESH_CRON_POLL_SECONDS": "0.2"}
+    try:
+        yield live.start(timeout=120)
+    finally:
+        live.stop()
+
+
+@pytest.fixture
+async def client(host: LiveHost) -> AsyncIterator[LangGraphClient]:
+    async with get_client(url=host.base_url, api_key=None) as sdk:
+        yield sdk
+
+
+async def test_a_thread_cron_is_stored_found_counted_updated_and_deleted(
+    client: LangGraphClient,
+) -> None:
+    tid = (await client.threads.create())["thread_id"]
+    cron = await client.crons.create_for_thread(
+        tid, "steps", schedule=YEARLY, input={"delay": 0}, metadata={"team": "seo"}
+    )
+    assert (cron["thread_id"], cron["schedule"], cron["enabled"]) == (tid, YEARLY, True)
+    assert cron["payload"]["input"] == {"delay": 0}
+    upcoming = datetime.fromisoformat(cron["next_run_date"])
+    assert upcoming.month == 1 and upcoming.day == 1 and upcoming > datetime.now(UTC)
+    found = await client.crons.search(thread_id=tid)
+    assert [c["cron_id"] for c in found] == [cron["cron_id"]]
+    assert await client.crons.count(thread_id=tid) == 1
+    assert await client.crons.count(metadata={"team": "seo"}, thread_id=tid) == 1
+    assert await client.crons.count(metadata={"team": "ads"}, thread_id=tid) == 0
+    changed = await client.crons.update(cron["cron_id"], schedule="*/5 * * * *", enabled=False)
+    assert (changed["schedule"], changed["enabled"], changed["next_run_date"]) == (
+        "*/5 * * * *",
+        False,
+        None,
+    )
+    assert await client.crons.search(thread_id=tid, enabled=True) == []
+    await client.crons.delete(cron["cron_id"])
+    assert await client.crons.search(thread_id=tid) == []
+    with pytest.raises(NotFoundError):
+        await client.crons.delete(cron["cron_id"])
+
+
+async def test_a_bad_schedule_timezone_or_thread_is_refused(client: LangGraphClient) -> None:
+    with pytest.raises(UnprocessableEntityError, match="cron schedule"):
+        await client.crons.create("steps", schedule="every day")
+    with pytest.raises(UnprocessableEntityError, match="next time"):
+        await client.crons.create("steps", schedule="0 0 31 2 *")  # no February 31st
+    for zone in ("Mars/Olympus", "America", "../etc"):
+        with pytest.raises(UnprocessableEntityError, match="timezone"):
+            await client.crons.create("steps", schedule=YEARLY, timezone=zone)
+    with pytest.raises(UnprocessableEntityError, match="stream mode"):
+        await client.crons.create("steps", schedule=YEARLY, stream_mode="nope")  # type: ignore[arg-type]
+    with pytest.raises(NotFoundError):
+        await client.crons.create_for_thread("no-such-thread", "steps", schedule=YEARLY)
+    stateless = await client.crons.create("steps", schedule=YEARLY, timezone="Europe/Paris")
+    assert stateless["thread_id"] is None and stateless["timezone"] == "Europe/Paris"
+    await client.crons.delete(stateless["cron_id"])
+
+
+async def test_the_host_runs_a_due_cron_on_its_thread_as_its_schedule_says(
+    client: LangGraphClient,
+) -> None:
+    tid = (await client.threads.create())["thread_id"]
+    cron = await client.crons.create_for_thread(tid, "steps", schedule="* * * * * *", input={})
+    runs = await _until_runs(client, tid, 2)
+    await client.crons.delete(cron["cron_id"])
+    while True:  # a tick that claimed a time before the delete may still start one run
+        for run in runs:
+            await client.runs.join(tid, run["run_id"])
+        latest = await client.runs.list(tid, limit=100)
+        done = len(latest) == len(runs)
+        runs = latest
+        if done:
+            break
+    assert all(r["metadata"]["cron_id"] == cron["cron_id"] for r in runs)
+    assert {r["status"] for r in runs} == {"success"}
+    visited = (await client.threads.get_state(tid))["values"]["visited"]
+    assert visited == NODES * (len(visited) // len(NODES)) and len(visited) >= 10
+
+
+async def _until_runs(client: LangGraphClient, thread_id: str, count: int) -> list[dict]:  # type: ignore[type-arg]
+    for _ in range(600):
+        runs = await client.runs.list(thread_id)
+        if len(runs) >= count:
+            return list(runs)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the cron did not start {count} runs")
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+async def test_of_two_processes_claiming_one_due_time_exactly_one_wins(
+    database: str, tmp_path: pytest.TempPathFactory
+) -> None:
+    name = None
+    if database == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path}/crons.db"
+    else:
+        name = create_database()
+        url = f"postgresql+psycopg://127.0.0.1:5432/{name}"
+    engines = [create_async_engine(url), create_async_engine(url)]
+    try:
+        async with engines[0].begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        now = datetime.now(UTC).replace(microsecond=0)
+        record = CronRecord(
+            cron_id="c-1",
+            owner="alice",
+            assistant_id="steps",
+            schedule="* * * * *",
+            next_run_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        await CronStore(engines[0]).create(record)
+        stores = [CronStore(engine) for engine in engines]
+        due = [await store.due(now + timedelta(seconds=1)) for store in stores]
+        assert [len(d) for d in due] == [1, 1]  # both processes see it due
+        wins = await asyncio.gather(
+            *(
+                store.claim(d[0], now + timedelta(minutes=1))
+                for store, d in zip(stores, due, strict=True)
+            )
+        )
+        assert sorted(wins) == [False, True]
+        assert await stores[0].due(now + timedelta(seconds=1)) == []
+    finally:
+        for engine in engines:
+            await engine.dispose()
+        if name is not None:
+            drop_database(name)

@@ -1,0 +1,162 @@
+"""Webhooks: a run's `webhook` gets a POST when it ends, under the SSRF rules; received by
+a real HTTP server on loopback, which the host may reach only because the test lists it."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import AsyncIterator, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from langgraph_sdk import get_client
+from langgraph_sdk.client import LangGraphClient
+from langgraph_sdk.errors import UnprocessableEntityError
+
+from genesis_mesh.api.langgraph.webhooks import WebhookRefused, check_url, deliver
+from genesis_mesh.settings import Settings
+from tests.conftest import LiveHost
+
+NODES = ["one", "two", "three", "four", "five"]
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 that records each request; `answers` scripts replies."""
+
+    def __init__(self) -> None:
+        self.requests: queue.Queue[tuple[str, dict[str, str], Any]] = queue.Queue()
+        self.answers: list[tuple[int, dict[str, str]]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.requests.put((self.path, dict(self.headers), json.loads(body or b"null")))
+                status, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                del args
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def next(self) -> tuple[str, dict[str, str], Any]:
+        return self.requests.get(timeout=60)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[Receiver]:
+    r = Receiver()
+    yield r
+    r.close()
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHost]:
+    live = LiveHost(tmp_path_factory.mktemp("webhooks"))
+    live.env = {
+        "GENESIS_MESH_WEBHOOK_ALLOW_HTTP": "true",
+        "GENESIS_MESH_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+    }
+    try:
+        yield live.start(timeout=120)
+    finally:
+        live.stop()
+
+
+@pytest.fixture
+async def client(host: LiveHost) -> AsyncIterator[LangGraphClient]:
+    async with get_client(url=host.base_url, api_key=None) as sdk:
+        yield sdk
+
+
+async def test_a_finished_run_posts_itself_and_its_values_to_its_webhook(
+    client: LangGraphClient, receiver: Receiver
+) -> None:
+    thread = await client.threads.create()
+    run = await client.runs.create(
+        thread["thread_id"], "steps", input={}, webhook=receiver.url("/hook?token=t1")
+    )
+    path, headers, body = receiver.next()
+    assert path == "/hook?token=t1"
+    assert headers["Host"] == f"127.0.0.1:{receiver.port}"
+    assert (body["run_id"], body["thread_id"]) == (run["run_id"], thread["thread_id"])
+    assert body["status"] == "success" and body["values"] == {"visited": NODES}
+    assert body["webhook_sent_at"]
+
+
+async def test_a_failed_run_posts_its_error(client: LangGraphClient, receiver: Receiver) -> None:
+    await client.runs.create(None, "failing", input={}, webhook=receiver.url("/failed"))
+    path, _, body = receiver.next()
+    assert path == "/failed" and body["status"] == "error"
+    assert body["values"]["__error__"]["message"] and body["error"]
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("ftp://127.0.0.1/x", "http"),
+        ("http://10.0.0.7/hook", "not a public address"),
+        ("http://127.0.0.2/hook", "not a public address"),
+        ("http://[::1]/hook", "not a public address"),
+        ("http://169.254.169.254/latest", "not a public address"),
+        ("http://u:p@127.0.0.1/hook", "credentials"),
+        ("http://127.0.0.1:99999/hook", "not a URL"),
+    ],
+)
+async def test_a_webhook_the_rules_refuse_is_a_422_and_no_run_starts(
+    client: LangGraphClient, url: str, why: str
+) -> None:
+    thread = await client.threads.create()
+    with pytest.raises(UnprocessableEntityError, match=why):
+        await client.runs.create(thread["thread_id"], "steps", input={}, webhook=url)
+    assert await client.runs.list(thread["thread_id"]) == []
+
+
+def test_by_default_only_https_to_public_addresses_is_accepted() -> None:
+    settings = Settings()
+    assert check_url("https://hooks.example.com/x", settings) == (
+        "https",
+        "hooks.example.com",
+        443,
+    )
+    with pytest.raises(WebhookRefused, match="use https"):
+        check_url("http://hooks.example.com/x", settings)
+    with pytest.raises(WebhookRefused, match="not a public address"):
+        check_url("https://127.0.0.1/x", settings)
+    with pytest.raises(WebhookRefused, match="not a public address"):
+        check_url("https://[::ffff:127.0.0.1]/x", settings)
+
+
+async def test_a_host_name_resolving_to_loopback_is_refused_when_sent(receiver: Receiver) -> None:
+    settings = Settings(webhook_allow_http=True, webhook_allowed_hosts=[])
+    check_url(f"http://localhost:{receiver.port}/x", settings)  # a name: checked when sent
+    assert not await deliver(f"http://localhost:{receiver.port}/x", {}, settings)
+    assert receiver.requests.empty()
+
+
+async def test_delivery_retries_a_5xx_and_never_follows_a_redirect(receiver: Receiver) -> None:
+    settings = Settings(webhook_allow_http=True, webhook_allowed_hosts=["127.0.0.1"])
+    receiver.answers = [(503, {}), (502, {}), (200, {})]
+    assert await deliver(receiver.url("/retry"), {"n": 1}, settings)
+    assert [receiver.next()[0] for _ in range(3)] == ["/retry"] * 3
+    receiver.answers = [(302, {"Location": receiver.url("/elsewhere")})]
+    assert not await deliver(receiver.url("/moved"), {"n": 2}, settings)
+    assert receiver.next()[0] == "/moved"
+    assert receiver.requests.empty()  # the redirect's target was never asked

@@ -1,0 +1,56 @@
+"""Build-time includes give the including page their headings (issue 15, anchors).
+
+Modelled on mkdocs/mkdocs (`docs/about/contributing.md` is `--8<-- "CONTRIBUTING.md"`, a
+file at the checkout top, outside the content root) and gohugoio/hugoDocs
+(`{{% include "/_common/..." %}}` of a file under the content root); the text is ours.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graphs.topical_mesh.context import Context
+
+from .conftest import make_repo
+from .test_parse import run_graph
+
+MKDOCS: dict[str, str | bytes] = {
+    "mkdocs.yml": "site_name: Demo\nmarkdown_extensions:\n  - pymdownx.snippets\n",
+    "CONTRIBUTING.md": "# Contributing\n\n## Installing for development\n\n"
+    '--8<-- "docs/_parts/themes.md"\n',
+    "docs/_parts/themes.md": "## Submitting changes to the builtin themes\n",
+    "docs/index.md": "# Home\n\n[install](about/contributing.md#installing-for-development)\n"
+    "[themes](about/contributing.md#submitting-changes-to-the-builtin-themes)\n"
+    "[gone](about/contributing.md#no-such-section)\n",
+    "docs/about/contributing.md": '# Contributing\n\n--8<-- "CONTRIBUTING.md"\n\n'
+    '```\n--8<-- "not-an-include.md"\n```\n\n--8<-- "missing.md"\n',
+}
+
+HUGO: dict[str, str | bytes] = {
+    "hugo.toml": 'baseURL = "https://hugo.example.test/"\n',
+    "content/_index.md": "---\ntitle: Home\n---\n\n"
+    "[details](/render-hooks/links/#pageinner-details)\n"
+    "[nope](/render-hooks/links/#nope)\n",
+    "content/render-hooks/links.md": "---\ntitle: Links\n---\n\n"
+    '{{% include "/_common/render-hooks/pageinner.md" %}}\n',
+    "content/_common/render-hooks/pageinner.md": "---\n_comment: part\n---\n\n"
+    "## PageInner details\n",
+}
+
+
+async def test_snippet_includes_bring_their_headings(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "site", MKDOCS)
+    ctx = Context(allow_local_sources=True, workdir=str(tmp_path / "w"))
+    output, _state = await run_graph(ctx, repo_url=str(root), subdir="docs")
+    anchors = [(a["file"], a["line"], a["target"]) for a in output["broken_anchors"]]
+    assert anchors == [("docs/index.md", 5, "about/contributing.md#no-such-section")]
+    assert any("missing.md" in note for note in output["notes"])
+    assert not any("not-an-include.md" in note for note in output["notes"])
+
+
+async def test_hugo_include_shortcodes_bring_their_headings(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "site", HUGO)
+    ctx = Context(allow_local_sources=True, workdir=str(tmp_path / "w"))
+    output, _state = await run_graph(ctx, repo_url=str(root), subdir="content")
+    anchors = [(a["file"], a["target"]) for a in output["broken_anchors"]]
+    assert anchors == [("content/_index.md", "/render-hooks/links/#nope")]

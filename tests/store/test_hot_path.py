@@ -1,0 +1,123 @@
+"""The cheaper hot path keeps what it promises: a task's checkpoint writes commit once,
+all or none; a batch of events alone is committed on the writer's plain connection; a
+run's owner is known without a query."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from pathlib import Path
+
+import pytest
+from langgraph.checkpoint.base import empty_checkpoint
+
+from genesis_mesh.checkpointers import open_checkpointer
+from genesis_mesh.errors import RunNotFound
+from genesis_mesh.protocol import Event, EventType
+from genesis_mesh.store import RunStore
+
+
+def _stored_writes(path: Path, thread_id: str) -> list[tuple[str, int]]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute(
+            "SELECT channel, idx FROM writes WHERE thread_id = ? ORDER BY idx", (thread_id,)
+        ).fetchall()
+    return [(channel, idx) for channel, idx in rows]
+
+
+async def _saved_checkpoint(saver: object, thread_id: str) -> dict[str, object]:
+    config = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+    stored: dict[str, object] = await saver.aput(  # type: ignore[attr-defined]
+        config, empty_checkpoint(), {"source": "input", "step": -1}, {}
+    )
+    return stored
+
+
+async def test_a_tasks_writes_commit_in_one_transaction(tmp_path: Path) -> None:
+    path = tmp_path / "cp.db"
+    statements: list[str] = []
+    async with open_checkpointer(str(path)) as saver:
+        conn = saver.conn  # type: ignore[attr-defined]
+        await conn.set_trace_callback(statements.append)
+        thread_id = uuid.uuid4().hex
+        config = await _saved_checkpoint(saver, thread_id)
+        statements.clear()
+        await saver.aput_writes(config, [("a", 1), ("b", 2), ("c", 3)], "task-1")  # type: ignore[arg-type]
+        await conn.set_trace_callback(None)
+    inserts = [s for s in statements if s.startswith("INSERT")]
+    assert len(inserts) == 3
+    assert statements[0] == "BEGIN" and statements[-1] == "COMMIT", statements
+    # committed: another connection reads all three
+    assert _stored_writes(path, thread_id) == [("a", 0), ("b", 1), ("c", 2)]
+
+
+async def test_a_failed_write_leaves_none_of_the_tasks_writes_and_no_open_transaction(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "cp.db"
+    async with open_checkpointer(str(path)) as saver:
+        conn = saver.conn  # type: ignore[attr-defined]
+        thread_id = uuid.uuid4().hex
+        config = await _saved_checkpoint(saver, thread_id)
+        # the third row breaks a constraint the table does not have: add one
+        await conn.execute(
+            "CREATE TRIGGER refuse_c BEFORE INSERT ON writes WHEN NEW.channel = 'c' "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+        with pytest.raises(sqlite3.IntegrityError, match="refused"):
+            await saver.aput_writes(config, [("a", 1), ("b", 2), ("c", 3)], "task-1")  # type: ignore[arg-type]
+        assert not conn.in_transaction
+        assert _stored_writes(path, thread_id) == []
+        # the saver goes on working
+        await saver.aput_writes(config, [("a", 1), ("b", 2)], "task-2")  # type: ignore[arg-type]
+        assert _stored_writes(path, thread_id) == [("a", 0), ("b", 1)]
+
+
+async def test_events_alone_are_committed_and_a_repeat_is_ignored(tmp_path: Path) -> None:
+    db = tmp_path / "gm.db"
+    store = RunStore(f"sqlite+aiosqlite:///{db}")
+    await store.open()
+    try:
+        run = await store.create_run("g", {}, None, "alice")
+        first = [
+            Event(
+                run_id=run.run_id, seq=seq, ts=run.created_at, type=EventType.NODE_STARTED, node="n"
+            )
+            for seq in (1, 2)
+        ]
+        await store.append_events(first)
+        # seq 2 again (a retried batch) is ignored, seq 3 is new
+        again = [
+            *first[1:],
+            Event(run_id=run.run_id, seq=3, ts=run.created_at, type=EventType.NODE_STARTED),
+        ]
+        await store.append_events(again)
+        with sqlite3.connect(db) as conn:
+            seqs = [s for (s,) in conn.execute("SELECT seq FROM events ORDER BY seq")]
+            assert not conn.in_transaction
+        assert seqs == [1, 2, 3]
+        # the SQLAlchemy path on the same connection still works after the plain one
+        await store.update_run(run.run_id, error={"message": "x"})
+        assert (await store.get_run(run.run_id)).error == {"message": "x"}
+    finally:
+        await store.close()
+
+
+async def test_a_runs_owner_is_remembered_and_a_missing_run_still_refused(tmp_path: Path) -> None:
+    db = tmp_path / "gm.db"
+    store = RunStore(f"sqlite+aiosqlite:///{db}")
+    await store.open()
+    try:
+        run = await store.create_run("g", {}, None, "alice")
+        assert await store.run_owner(run.run_id) == "alice"
+        with pytest.raises(RunNotFound):
+            await store.run_owner("run-missing")
+    finally:
+        await store.close()
+    # a store that did not create the run reads the owner from the database
+    other = RunStore(f"sqlite+aiosqlite:///{db}")
+    await other.open()
+    try:
+        assert await other.run_owner(run.run_id) == "alice"
+    finally:
+        await other.close()
