@@ -8,9 +8,12 @@ screenshots of its main states and of the final page land in test-artifacts/.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
+import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,6 +41,24 @@ SCREENS = (
 """Screenshots of every screen at every size, kept by CI for a person to look at."""
 AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
 """axe-core, a test-only dependency (tests/package.json: `cd tests && npm ci`)."""
+
+
+def install_axe() -> None:
+    """`npm ci` in tests/ the first time axe-core is needed (one worker at a time)."""
+    if AXE.exists():
+        return
+    npm = shutil.which("npm")
+    require(npm is not None, "npm is not installed: it installs axe-core (cd tests && npm ci)")
+    assert npm is not None
+    with open(ROOT / "tests" / ".npm-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not AXE.exists():
+            subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT / "tests", check=True, timeout=600
+            )
+    require(AXE.exists(), f"{AXE} is missing after npm ci")
+
+
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 WEB_FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -112,7 +133,7 @@ class Ui:
 
     def axe(self, disabled: tuple[str, ...] = ()) -> list[str]:
         """axe-core's WCAG 2.1 A/AA (and best-practice) violations of the page as it is."""
-        require(AXE.exists(), f"{AXE} is missing (cd tests && npm ci)")
+        install_axe()
         if not self.page.evaluate("typeof window.axe === 'object'"):
             self.page.evaluate(AXE.read_text())  # through DevTools: the page's CSP holds
         found = self.page.evaluate(
