@@ -31,6 +31,9 @@ class Reply:
     status: int = 200
     message: str = "fake server error"
     hang: float = 0.0
+    gate: threading.Event | None = None
+    """With `gate_after`: after that many tokens, wait for the gate (a stream held open)."""
+    gate_after: int = 0
 
 
 def outline_arguments(clusters: int = 20, topic: str = "Home espresso") -> str:
@@ -212,6 +215,9 @@ class FakeOpenAI:
                         wait = started + i / self.token_rate - time.monotonic()
                         if wait > 0:
                             time.sleep(wait)
+                    if reply.gate is not None and i == reply.gate_after:
+                        while not reply.gate.wait(0.1) and not self._stop.is_set():
+                            pass
                     with self._lock:
                         self.emit_times.append(time.time())
                     chunk({"content": token})

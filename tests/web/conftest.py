@@ -8,7 +8,12 @@ screenshots of its main states and of the final page land in test-artifacts/.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import json
+import os
 import re
+import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,6 +35,31 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = ROOT / "test-artifacts"
+SCREENS = (
+    Path(os.environ.get("GENESIS_MESH_ARTIFACTS") or ROOT / "tests" / ".artifacts") / "screens"
+)
+"""Screenshots of every screen at every size, kept by CI for a person to look at."""
+AXE = ROOT / "tests" / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core, a test-only dependency (tests/package.json: `cd tests && npm ci`)."""
+
+
+def install_axe() -> None:
+    """`npm ci` in tests/ the first time axe-core is needed (one worker at a time)."""
+    if AXE.exists():
+        return
+    npm = shutil.which("npm")
+    require(npm is not None, "npm is not installed: it installs axe-core (cd tests && npm ci)")
+    assert npm is not None
+    with open(ROOT / "tests" / ".npm-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not AXE.exists():
+            subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT / "tests", check=True, timeout=600
+            )
+    require(AXE.exists(), f"{AXE} is missing after npm ci")
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 WEB_FIXTURES = Path(__file__).parent / "fixtures"
 
 # Records what the page tried and what the CSP refused; added through the DevTools
@@ -83,6 +113,42 @@ class Ui:
     def shot(self, name: str) -> None:
         """Keep a screenshot of a main state (written out only if the test fails)."""
         self.shots.append((name, self.page.screenshot(full_page=True)))
+
+    def screen(self, name: str) -> Path:
+        """Write a full-page screenshot to the screens folder (always, pass or fail)."""
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        width = self.page.viewport_size["width"] if self.page.viewport_size else 0
+        path = SCREENS / f"{name}-{width}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def screens_at_both_sizes(self, name: str) -> list[str]:
+        """Screenshots at 1440 and 390 px wide, and axe-core's findings at each."""
+        problems = []
+        for width, height in ((1440, 900), (390, 844)):
+            self.page.set_viewport_size({"width": width, "height": height})
+            self.screen(name)
+            problems += [f"{width}px {p}" for p in self.axe()]
+        return problems
+
+    def axe(self, disabled: tuple[str, ...] = ()) -> list[str]:
+        """axe-core's WCAG 2.1 A/AA (and best-practice) violations of the page as it is."""
+        install_axe()
+        if not self.page.evaluate("typeof window.axe === 'object'"):
+            self.page.evaluate(AXE.read_text())  # through DevTools: the page's CSP holds
+        found = self.page.evaluate(
+            """async ([tags, disabled]) => {
+              const rules = Object.fromEntries(disabled.map((id) => [id, { enabled: false }]));
+              const runOnly = { type: "tag", values: tags };
+              const result = await axe.run(document, { runOnly, rules });
+              return result.violations.map((v) => ({
+                id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(" ")}: ${n.failureSummary}`),
+              }));
+            }""",
+            [AXE_TAGS, list(disabled)],
+        )
+        return [json.dumps(v, indent=1) for v in found]
 
     def violations(self) -> list[str]:
         return list(self.page.evaluate("window.__violations || []"))

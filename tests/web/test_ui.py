@@ -91,8 +91,76 @@ def test_a_run_lights_every_node_and_its_json_downloads(ui: Ui) -> None:
         page.click("#download-json")
     saved = Path(download.value.path()).read_text()
     assert json.loads(saved)["visited"] == STEPS
-    expect(page.locator("#history .history-item")).to_have_count(1)
-    expect(page.locator("#history")).to_contain_text("succeeded")
+    mine = page.locator(f'#threads .thread-item[data-runs~="{page.url.rsplit("/", 1)[-1]}"]')
+    expect(mine).to_have_count(1)
+    expect(mine).to_contain_text("succeeded")
+    assert_clean(ui)
+
+
+def test_the_inspector_shows_a_nodes_update_custom_events_and_times(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "steps", delay="0.01")
+    expect(status(ui)).to_have_text("succeeded")
+    three = page.locator('#graph-drawing [data-graph-node="three"]')
+    three.focus()
+    page.keyboard.press("Enter")  # by keyboard, like a click
+    inspector = page.locator("#inspector")
+    expect(inspector).to_be_visible()
+    expect(page.locator("#inspector-title")).to_have_text("Step: three")
+    expect(inspector.locator(".step-update")).to_contain_text('"visited": [')
+    update = json.loads(inspector.locator(".step-update").inner_text())
+    assert update == {"visited": ["one", "two", "three"]}
+    expect(inspector.locator(".step-custom li")).to_have_count(2)
+    expect(inspector.locator(".step-custom")).to_contain_text("three done")
+    expect(inspector.locator(".step-times")).to_contain_text("→")
+    expect(inspector.locator(".step-times")).to_contain_text("ms")
+    ui.shot("inspector")
+    page.click('#graph-drawing [data-graph-node="one"]')
+    expect(page.locator("#inspector-title")).to_have_text("Step: one")
+    assert json.loads(inspector.locator(".step-update").inner_text()) == {"visited": ["one"]}
+    page.click("#inspector-close")
+    expect(inspector).to_be_hidden()
+    assert_clean(ui)
+
+
+def test_a_failed_step_shows_its_error_in_the_inspector(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "failing")
+    expect(status(ui)).to_have_text("failed")
+    page.click('#graph-drawing [data-graph-node="boom"]')
+    expect(page.locator("#inspector .step-error")).to_contain_text("quota exceeded")
+
+
+def test_a_fork_from_a_checkpoint_runs_from_the_step_after_it(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "steps", delay="0.01")
+    expect(status(ui)).to_have_text("succeeded")
+    original = page.url
+    page.locator("#timetravel-box summary").click()
+    checkpoint = page.locator('#checkpoints .checkpoint[data-next="three"]')
+    expect(checkpoint).to_have_count(1)
+    checkpoint.click()
+    editor = page.locator("#fork-state")
+    state = json.loads(editor.input_value())
+    assert state["visited"] == ["one", "two"]
+    page.fill("#fork-state", "{not json")
+    page.click("#fork-button")
+    expect(page.locator("#fork-error")).to_contain_text("not valid JSON")
+    page.fill("#fork-state", json.dumps({**state, "visited": ["edited"]}))
+    ui.shot("time-travel")
+    page.click("#fork-button")
+    expect(page).not_to_have_url(original)
+    expect(status(ui)).to_have_text("succeeded")
+    # The fork's first step is the one after the checkpoint: one and two never ran in it.
+    expect(ui.node("three")).to_have_attribute("data-status", "done")
+    expect(ui.node("one")).to_have_attribute("data-status", "pending")
+    expect(ui.node("two")).to_have_attribute("data-status", "pending")
+    expect(page.locator("#output-json")).to_contain_text('"edited"')
+    visited = json.loads(page.locator("#output-json").inner_text())["visited"]
+    assert visited == ["edited", "three", "four", "five"]
+    fork_id = page.url.rsplit("/", 1)[-1]
+    thread = page.locator(f'#threads .thread-item[data-runs~="{fork_id}"]')
+    expect(thread.locator(".run-item")).to_have_count(2)  # beside the original run
     assert_clean(ui)
 
 
@@ -119,7 +187,7 @@ def test_pause_then_resume_finishes_the_run(ui: Ui) -> None:
     start(ui, "steps", delay="0.5")
     expect(ui.node("one")).to_have_attribute("data-status", "done")
     page.click("#pause-button")
-    expect(status(ui)).to_have_text("interrupted (pause)")
+    expect(status(ui)).to_have_text("paused")
     expect(page.locator("#run-notice")).to_contain_text("Paused")
     expect(page.locator("#resume-button")).to_be_enabled()
     ui.shot("paused")
@@ -128,6 +196,26 @@ def test_pause_then_resume_finishes_the_run(ui: Ui) -> None:
     expect(status(ui)).to_have_text("succeeded", timeout=20_000)
     for name in STEPS:
         expect(ui.node(name)).to_have_attribute("data-status", "done")
+    assert_clean(ui)
+
+
+def test_pause_is_acknowledged_at_once_during_a_long_node_then_paused(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "steps", delay="4")
+    expect(ui.node("one")).to_have_attribute("data-status", "running")
+    page.click("#pause-button")
+    # The one timing promise of the UI: the click is acknowledged within 500 ms.
+    expect(status(ui)).to_have_text("pausing after one", timeout=500)
+    expect(page.locator("#pause-button")).to_be_disabled()
+    expect(page.locator("body")).to_have_attribute("data-stop-requested", "pause")
+    ui.shot("pausing")
+    page.reload()  # the server's stop_requested shows it again
+    expect(status(ui)).to_contain_text("pausing")
+    expect(page.locator("#pause-button")).to_be_disabled()
+    expect(status(ui)).to_have_text("paused", timeout=20_000)
+    expect(ui.node("one")).to_have_attribute("data-status", "done")
+    assert ui.node("two").get_attribute("data-status") == "pending"
+    expect(page.locator("#resume-button")).to_be_enabled()
     assert_clean(ui)
 
 
@@ -173,7 +261,7 @@ def test_a_reload_mid_run_replays_and_continues_live(ui: Ui) -> None:
     expect(status(ui)).to_have_text("succeeded", timeout=20_000)
     for name in STEPS:
         expect(ui.node(name)).to_have_attribute("data-status", "done")
-    expect(page.locator("#history .history-item[aria-current=true]")).to_have_count(1)
+    expect(page.locator("#threads .history-item[aria-current=true]")).to_have_count(1)
     assert_clean(ui)
 
 
@@ -230,6 +318,40 @@ def test_a_chat_message_with_a_url_fills_the_topical_mesh_form(
     assert_clean(ui)
 
 
+def chat(ui: Ui, text: str) -> None:
+    page = ui.page
+    replies = page.locator("#chat-log .bubble-app")
+    before = replies.count()
+    page.fill("#chat-input", text)
+    page.keyboard.press("Enter")
+    expect(replies).to_have_count(before + 1)
+
+
+def test_the_chat_box_reads_a_url_or_a_path_and_never_keeps_a_stale_value(
+    ui_factory: Any, mesh_host: LiveHost
+) -> None:
+    ui = ui_factory(mesh_host.base_url)
+    page = ui.open()
+    expect(page.locator("[data-graph]")).to_have_count(1)
+    chat(ui, "analyze https://github.com/acme/docs")
+    expect(page.locator("#field-repo_url")).to_have_value("https://github.com/acme/docs")
+    page.fill("#field-subdir", "old")
+    page.fill("#field-max_pages", "7")
+    chat(ui, "audit ./site")
+    expect(page.locator("#field-repo_url")).to_have_value("./site")
+    expect(page.locator("#field-subdir")).to_have_value("")
+    expect(page.locator("#field-max_pages")).to_have_value("50")
+    chat(ui, "analyze /srv/www/site in docs.")
+    expect(page.locator("#field-repo_url")).to_have_value("/srv/www/site")
+    expect(page.locator("#field-subdir")).to_have_value("docs")
+    chat(ui, "and what about the other one?")
+    expect(page.locator("#field-repo_url")).to_have_value("")
+    expect(page.locator("#field-subdir")).to_have_value("")
+    expect(page.locator("#chat-log .bubble-app").last).to_contain_text("a path")
+    ui.shot("chat")
+    assert_clean(ui)
+
+
 def test_hostile_report_and_names_execute_nothing_and_load_nothing(
     ui_factory: Any, mesh_host: LiveHost, canary: Canary
 ) -> None:
@@ -268,7 +390,7 @@ def test_hostile_report_and_names_execute_nothing_and_load_nothing(
           tags: document.querySelectorAll(
             "main img, main iframe, main object, main embed, main style, main link, main script"
           ).length,
-          svgs: document.querySelectorAll("main svg:not(.mesh-svg)").length,
+          svgs: document.querySelectorAll("main svg:not(.mesh-svg):not(.graph-svg)").length,
           handlers: document.querySelectorAll(
             "[onerror], [onload], [onmouseover], [onclick], [style]:not([style=''])"
           ).length,

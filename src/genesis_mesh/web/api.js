@@ -41,3 +41,14 @@ export const getRun = (id) => api(`/api/v1/runs/${encodeURIComponent(id)}`);
 export const createRun = (graph, input) => api("/api/v1/runs", { method: "POST", body: { graph, input } });
 export const renderMarkdown = (markdown) =>
   api("/api/v1/render/markdown", { method: "POST", body: { markdown } });
+
+/** The caller's threads with their runs; `query`: {q, graph, status} (empty ones left out). */
+export function listThreads(query = {}) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value) params.set(key, value);
+  const text = params.toString();
+  return api(`/api/v1/threads${text ? `?${text}` : ""}`);
+}
+export const deleteThread = (id) => api(`/api/v1/threads/${encodeURIComponent(id)}`, { method: "DELETE" });
+export const resumeRun = (id, value) =>
+  api(`/api/v1/runs/${encodeURIComponent(id)}/resume`, { method: "POST", body: value === undefined ? {} : { value } });

@@ -1,98 +1,48 @@
 // The genesis-mesh chat UI. Speaks only the public protocol (docs/protocol.md, docs/ui.md).
 
-import { ApiError, createRun, getGraph, getRun, listGraphs, whoAmI } from "./api.js";
+import { ApiError, createRun, deleteThread, getGraph, getRun, listGraphs, whoAmI } from "./api.js";
 import { clearToken, getToken, onAuthRequired, setToken } from "./auth.js";
 import { $, formatTime, h, show } from "./dom.js";
 import { SchemaForm } from "./forms.js";
+import { GraphDrawing } from "./graphdraw.js";
 import { GraphView } from "./graphview.js";
+import { isSourceName, parseRequest, sourceField } from "./intent.js";
+import { Inspector } from "./inspector.js";
+import { MessageLog } from "./messages.js";
 import { renderResult } from "./result.js";
+import { ThreadList, titleOf } from "./threads.js";
+import { TimeTravel } from "./timetravel.js";
+import { uploadSite } from "./upload.js";
 import { MeshSocket } from "./ws.js";
 
-const HISTORY_KEY = "genesis-mesh:history";
-const HISTORY_MAX = 50;
 const FINAL = new Set(["succeeded", "failed", "cancelled"]);
-const URL_RE = /\b(?:https?:\/\/|git@|file:\/\/)[^\s<>"']+/i;
 
 const state = {
   graphs: [],
   infos: new Map(),
   selected: null,
   form: null,
-  run: null, // {id, graph, threadId, status, reason, input}
-  messages: new Map(),
+  run: null, // {id, graph, threadId, status, reason, input, superseded}
 };
 
 const view = {
   graph: new GraphView($("#graph")),
+  drawing: new GraphDrawing($("#graph-drawing"), (id) => selectStep(id)),
+  inspector: new Inspector($("#inspector")),
+  timeTravel: new TimeTravel((run) => {
+    threadsChanged();
+    navigateToRun(run.run_id);
+  }),
+  messages: new MessageLog($("#message-list"), () => show($("#messages"), true)),
+  threads: new ThreadList(
+    { list: $("#threads"), search: $("#thread-search"), graph: $("#thread-graph"), status: $("#thread-status") },
+    (runId) => navigateToRun(runId),
+  ),
 };
 
-// ---------- history (localStorage) ----------
-
-function loadHistory() {
-  try {
-    const list = JSON.parse(localStorage.getItem(HISTORY_KEY) || "[]");
-    return Array.isArray(list) ? list.filter((e) => e && typeof e.run_id === "string") : [];
-  } catch {
-    return [];
-  }
-}
-
-function saveHistory(list) {
-  try {
-    localStorage.setItem(HISTORY_KEY, JSON.stringify(list.slice(0, HISTORY_MAX)));
-  } catch {
-    // storage full or disabled: history is a convenience only
-  }
-}
-
-function remember(entry) {
-  const list = loadHistory();
-  const i = list.findIndex((e) => e.run_id === entry.run_id);
-  if (i >= 0) list[i] = { ...list[i], ...entry };
-  else list.unshift(entry);
-  saveHistory(list);
-  renderHistory();
-}
-
-function titleOf(graph, input) {
-  const text = input && typeof input === "object"
-    ? Object.values(input).find((v) => typeof v === "string" && v.trim())
-    : typeof input === "string" ? input : null;
-  return text ? `${graph}: ${text}` : graph;
-}
-
-function renderHistory() {
-  const list = $("#history");
-  list.replaceChildren();
-  const entries = loadHistory();
-  if (!entries.length) list.append(h("li", { class: "hint" }, "No runs yet."));
-  for (const entry of entries) {
-    const current = state.run && state.run.id === entry.run_id;
-    list.append(h("li", {},
-      h("button", {
-        type: "button",
-        class: "history-item",
-        "aria-current": current ? "true" : null,
-        dataset: { run: entry.run_id },
-        onclick: () => navigateToRun(entry.run_id),
-      },
-      h("span", { class: "history-title" }, entry.title || entry.graph || entry.run_id),
-      h("span", { class: "history-meta" },
-        h("span", { class: `badge badge-small status-${entry.status || "pending"}` }, entry.status || "pending"),
-        " ", formatTime(entry.created_at)))));
-  }
-}
-
-async function refreshHistoryStatuses() {
-  for (const entry of loadHistory().slice(0, 15)) {
-    if (FINAL.has(entry.status)) continue;
-    try {
-      const run = await getRun(entry.run_id);
-      remember({ run_id: entry.run_id, status: run.status });
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 404) remember({ run_id: entry.run_id, status: "gone" });
-    }
-  }
+/** The thread list again, soon (a run started, changed status or was deleted). */
+function threadsChanged() {
+  view.threads.refreshSoon();
 }
 
 // ---------- connection ----------
@@ -147,6 +97,7 @@ async function loadGraphs() {
     return;
   }
   box.replaceChildren();
+  view.threads.setGraphs(state.graphs);
   for (const graph of state.graphs) {
     const id = `cap-${graph.name.replace(/[^A-Za-z0-9_-]/g, "_")}`;
     const radio = h("input", { type: "radio", name: "capability", id, value: graph.name, disabled: !graph.available, "aria-describedby": `${id}-desc` });
@@ -189,7 +140,7 @@ async function submitForm(event) {
   button.disabled = true;
   try {
     const run = await createRun(state.selected, input);
-    remember({ run_id: run.run_id, thread_id: run.thread_id, graph: state.selected, title: titleOf(state.selected, input), status: run.status, created_at: run.created_at || new Date().toISOString() });
+    threadsChanged();
     navigateToRun(run.run_id);
   } catch (error) {
     if (error instanceof ApiError && (error.code === "invalid_input" || error.code === "invalid_request")) {
@@ -224,67 +175,179 @@ async function handleChat(event) {
   say("user", text);
   input.value = "";
   const available = state.graphs.filter((g) => g.available);
-  const url = (text.match(URL_RE) || [])[0];
-  if (url) {
-    const target = await graphForUrl(available);
+  const request = parseRequest(text);
+  const named = available.find((g) => new RegExp(`\\b${g.name.replace(/[^A-Za-z0-9_]/g, "")}\\b`, "i").test(text));
+  if (request.source) {
+    const target = await graphForSource(named ? [named, ...available] : available);
     if (target) {
+      // Always a fresh form: nothing of an earlier message or edit stays in it.
       const form = await selectGraph(target.graph);
-      form.set(target.field, url.replace(/[).,;]+$/, ""));
-      say("app", `I filled the ${target.graph} form with ${target.field} = ${url}. Check the options and press “Start run”.`);
+      form.set(target.field, request.source);
+      const filled = [`${target.field} = ${request.source}`];
+      for (const key of ["subdir", "ref"]) {
+        if (request[key] && form.has(key)) {
+          form.set(key, request[key]);
+          filled.push(`${key} = ${request[key]}`);
+        }
+      }
+      say("app", `I filled the ${target.graph} form with ${filled.join(", ")}. Check the options and press “Start run”.`);
       $("#start-button").focus();
       return;
     }
   }
-  const named = available.find((g) => new RegExp(`\\b${g.name.replace(/[^A-Za-z0-9_]/g, "")}\\b`, "i").test(text));
   const chosen = named ? named.name : state.selected;
   if (chosen) {
-    const form = named || !state.form ? await selectGraph(chosen) : state.form;
-    const strings = form.fields.filter((f) => f.kind === "string");
-    if (!named && strings.length === 1) {
+    const form = await selectGraph(chosen); // fresh: no stale value from before
+    const strings = form.fields.filter((f) => f.kind === "string" && !isSourceName(f.name));
+    if (!named && strings.length === 1 && !sourceField(form.schema)) {
       form.set(strings[0].name, text);
       say("app", `I put your message into ${strings[0].title} of ${chosen}. Press “Start run” when ready.`);
+    } else if (sourceField(form.schema) && !request.source) {
+      say("app", `Here is the ${chosen} form. Give a repository URL or a path (“audit ./site”) to fill it.`);
     } else say("app", `Here is the ${chosen} form.`);
     $("#start-button").focus();
     return;
   }
   say("app", available.length
-    ? `Pick a capability below (${available.map((g) => g.name).join(", ")}), or paste a repository URL.`
+    ? `Pick a capability below (${available.map((g) => g.name).join(", ")}), or paste a repository URL or a path.`
     : "No capability is available on this host.");
 }
 
-async function graphForUrl(available) {
-  const preferred = available.slice().sort((a, b) => Number(b.name === "topical_mesh") - Number(a.name === "topical_mesh"));
-  for (const graph of preferred) {
+/** The graph (topical_mesh first, or the one named) and field that take a site's source. */
+async function graphForSource(candidates) {
+  const seen = new Set();
+  const ordered = [...candidates.slice(0, 1), ...candidates.slice().sort((a, b) => Number(b.name === "topical_mesh") - Number(a.name === "topical_mesh"))];
+  for (const graph of ordered) {
+    if (seen.has(graph.name)) continue;
+    seen.add(graph.name);
     let info;
     try {
       info = await graphInfo(graph.name);
     } catch {
       continue;
     }
-    const props = Object.keys((info.input_schema && info.input_schema.properties) || {});
-    const field = props.find((p) => p === "repo_url") || props.find((p) => /(^|_)(url|uri|repo)$/i.test(p));
+    const field = sourceField(info.input_schema);
     if (field) return { graph: graph.name, field };
   }
   return null;
 }
 
+// ---------- upload a site ----------
+
+async function handleUpload(event) {
+  event.preventDefault();
+  const file = $("#upload-file").files[0];
+  const bar = $("#upload-progress");
+  const status = $("#upload-status");
+  const error = $("#upload-error");
+  error.textContent = "";
+  if (!file) {
+    error.textContent = "Choose a .zip or .tar.gz of your site first.";
+    return;
+  }
+  $("#upload-button").disabled = true;
+  bar.value = 0;
+  bar.hidden = false;
+  status.textContent = `Uploading ${file.name}…`;
+  try {
+    const upload = await uploadSite(file, (loaded, total) => {
+      bar.max = total;
+      bar.value = loaded;
+      bar.setAttribute("aria-valuetext", `${Math.round((100 * loaded) / total)} %`);
+    });
+    status.textContent = `Uploaded ${file.name}: ${upload.files} files, kept until ${formatTime(upload.expires_at)}.`;
+    document.body.dataset.upload = upload.source;
+    const target = await graphForSource(state.graphs.filter((g) => g.available));
+    if (target) {
+      const form = await selectGraph(target.graph);
+      form.set(target.field, upload.source);
+      say("app", `I filled the ${target.graph} form with ${target.field} = ${upload.source} (${file.name}). Press “Start run”.`);
+      $("#start-button").focus();
+    }
+  } catch (failure) {
+    status.textContent = "";
+    const why = failure.rule ? ` (${failure.rule})` : "";
+    error.textContent = `The server refused ${file.name}${why}: ${failure.message}`;
+    error.dataset.code = failure.code || String(failure.status || "");
+  } finally {
+    bar.hidden = true;
+    $("#upload-button").disabled = false;
+  }
+}
+
 // ---------- a run ----------
+
+function badgeText(run, status) {
+  if (run.stopping && (status === "running" || status === "pending")) {
+    if (run.stopping === "cancel") return "cancelling…";
+    return run.stoppingAfter ? `pausing after ${run.stoppingAfter}` : "pausing…";
+  }
+  if (status === "interrupted" && run.reason === "pause") return "paused";
+  return status === "interrupted" && run.reason ? `interrupted (${run.reason})` : status;
+}
 
 function setStatus(status, reason) {
   const run = state.run;
   if (!run) return;
   run.status = status;
   if (reason !== undefined) run.reason = reason;
+  if (!(status === "running" || status === "pending")) run.stopping = null;
   const badge = $("#run-status");
-  badge.textContent = status === "interrupted" && run.reason ? `interrupted (${run.reason})` : status;
-  badge.className = `badge status-${status}`;
+  badge.textContent = badgeText(run, status);
+  badge.className = `badge status-${run.stopping ? "stopping" : status}`;
   document.body.dataset.runStatus = status;
+  if (run.stopping) document.body.dataset.stopping = run.stopping;
+  else {
+    delete document.body.dataset.stopping;
+    delete document.body.dataset.stopRequested;
+  }
   const final = FINAL.has(status);
-  $("#pause-button").disabled = !(status === "running" || status === "pending");
-  $("#resume-button").disabled = !(status === "interrupted" && run.reason !== "question");
-  $("#cancel-button").disabled = final;
-  remember({ run_id: run.id, status });
-  document.title = `${status} · ${$("#run-title").textContent} — genesis-mesh`;
+  $("#pause-button").disabled = Boolean(run.stopping) || !(status === "running" || status === "pending");
+  // A failed run is retried from its last checkpoint (POST …/resume); a question is
+  // answered from its form instead.
+  $("#resume-button").disabled = !((status === "interrupted" && run.reason !== "question") || (status === "failed" && !run.superseded));
+  $("#resume-button").textContent = status === "failed" ? "Retry" : "Resume";
+  $("#cancel-button").disabled = final || run.stopping === "cancel";
+  $("#rerun-button").disabled = !run.graph;
+  $("#edit-button").disabled = !run.graph;
+  $("#delete-thread-button").disabled = !final;
+  if (run.shownStatus !== undefined && run.shownStatus !== status) {
+    threadsChanged();
+    if (final || status === "interrupted") view.timeTravel.setThread(run.threadId);
+  }
+  run.shownStatus = status;
+  document.title = `${badge.textContent} · ${$("#run-title").textContent} — genesis-mesh`;
+}
+
+/** Pause or cancel, acknowledged at once: "pausing after <node>" with the button
+ * disabled until the run reaches its boundary. The server's `stop_requested` confirms
+ * it (and shows it again after a reload). */
+function requestStop(mode) {
+  const run = state.run;
+  if (!run || run.stopping === mode || run.stopping === "cancel") return;
+  run.stopping = mode;
+  run.stoppingAfter = view.graph.runningNames().join(", ");
+  setStatus(run.status);
+  socket.send({ type: "interrupt", run_id: run.id, mode });
+  confirmStop(run, mode);
+}
+
+async function confirmStop(run, mode, tries = 20) {
+  for (let i = 0; i < tries && state.run === run && run.stopping === mode; i += 1) {
+    let info;
+    try {
+      info = await getRun(run.id);
+    } catch {
+      return;
+    }
+    if (state.run !== run) return;
+    if (info.stop_requested) {
+      document.body.dataset.stopRequested = info.stop_requested;
+      return;
+    }
+    if (info.status !== "running" && info.status !== "pending") return; // stopped already
+    await new Promise((resolve) => { setTimeout(resolve, 250); });
+  }
 }
 
 function showNotice(text) {
@@ -304,11 +367,15 @@ async function openRun(runId) {
   if (state.run && state.run.id === runId) return;
   show($("#start-view"), false);
   show($("#run-view"), true);
+  view.threads.setCurrent(runId);
   state.run = { id: runId, status: "pending", reason: null };
-  state.messages.clear();
+  // Nothing of the previous run stays on screen while this one loads.
+  $("#run-status").textContent = "loading…";
+  $("#run-status").className = "badge";
+  for (const button of document.querySelectorAll("#run-view .controls button")) button.disabled = true;
+  view.messages.clear();
   $("#run-title").textContent = "Loading run…";
   $("#run-meta").textContent = "";
-  $("#message-list").replaceChildren();
   show($("#messages"), false);
   $("#question").replaceChildren();
   show($("#question"), false);
@@ -317,6 +384,8 @@ async function openRun(runId) {
   show($("#run-error"), false);
   showNotice("");
   view.graph.setGraph(null);
+  view.drawing.setGraph(null);
+  view.inspector.reset();
   let run;
   try {
     run = await getRun(runId);
@@ -327,20 +396,27 @@ async function openRun(runId) {
     }
     $("#run-title").textContent = "Run not found";
     const box = $("#run-error");
-    box.textContent = `${error.message} (it may belong to another server or have been deleted).`;
+    box.textContent = `${error.message} (it may belong to another user or have been deleted).`;
     show(box, true);
-    remember({ run_id: runId, status: "gone" });
     return;
   }
   if (!state.run || state.run.id !== runId) return;
-  Object.assign(state.run, { graph: run.graph, threadId: run.thread_id, input: run.input });
+  Object.assign(state.run, { graph: run.graph, threadId: run.thread_id, input: run.input, superseded: Boolean(run.superseded_by) });
+  view.timeTravel.setThread(run.thread_id);
   $("#run-title").textContent = titleOf(run.graph, run.input);
   $("#run-meta").replaceChildren(`Run ${run.run_id} · thread ${run.thread_id} · started ${formatTime(run.created_at)}`);
-  remember({ run_id: run.run_id, thread_id: run.thread_id, graph: run.graph, title: titleOf(run.graph, run.input), created_at: run.created_at, status: run.status });
+  let info = null;
   try {
-    view.graph.setGraph(await graphInfo(run.graph));
+    info = await graphInfo(run.graph);
   } catch {
-    view.graph.setGraph(null);
+    info = null; // drawn as an empty graph; the events still show
+  }
+  view.graph.setGraph(info);
+  view.drawing.setGraph(info);
+  if (run.stop_requested && (run.status === "running" || run.status === "pending")) {
+    state.run.stopping = run.stop_requested;
+    state.run.stoppingAfter = "";
+    document.body.dataset.stopRequested = run.stop_requested;
   }
   setStatus(run.status === "pending" ? "pending" : run.status, run.interrupt && run.interrupt.reason);
   socket.follow(runId, 0);
@@ -350,19 +426,22 @@ async function openRun(runId) {
 function applyEvent(event) {
   if (!state.run || event.run_id !== state.run.id) return;
   view.graph.apply(event);
+  view.drawing.apply(event);
+  view.inspector.apply(event);
   const data = event.data || {};
   switch (event.type) {
     case "run.started":
       setStatus("running");
       break;
     case "node.started":
-      if (state.run.status !== "running") setStatus("running", null);
+      if (state.run.stopping && !state.run.stoppingAfter) state.run.stoppingAfter = event.node;
+      if (state.run.status !== "running" || state.run.stopping) setStatus("running", null);
       break;
     case "message.delta":
-      appendDelta(event.node, data);
+      view.messages.delta(event.node, data);
       break;
     case "message.tool":
-      appendToolResult(event.node, data);
+      view.messages.tool(event.node, data);
       break;
     case "run.interrupted":
       setStatus("interrupted", data.reason || null);
@@ -397,41 +476,6 @@ function applyEvent(event) {
     default:
       break;
   }
-}
-
-function appendDelta(node, data) {
-  const id = String(data.message_id || node || "message");
-  let bubble = state.messages.get(id);
-  if (!bubble) {
-    const kind = data.type && data.type !== "ai" ? data.type : "model";
-    bubble = h("p", { class: "bubble bubble-model", dataset: { message: id, kind } });
-    state.messages.set(id, bubble);
-    $("#message-list").append(h("div", { class: "message" }, h("span", { class: "hint" }, node || "model"), bubble));
-    show($("#messages"), true);
-  }
-  if (data.text) bubble.append(document.createTextNode(String(data.text)));
-  for (const chunk of data.tool_call_chunks || []) appendToolCall(bubble, chunk);
-}
-
-/** A tool call the model streams: its name once, then its arguments as they arrive. */
-function appendToolCall(bubble, chunk) {
-  const index = String(chunk.index ?? 0);
-  let call = bubble.querySelector(`.tool-call[data-index="${CSS.escape(index)}"]`);
-  if (!call) {
-    call = h("code", { class: "tool-call", dataset: { index } }, h("span", { class: "tool-name" }), h("span", { class: "tool-args" }));
-    bubble.append(call);
-  }
-  if (chunk.name) call.querySelector(".tool-name").textContent = `calls ${chunk.name} `;
-  if (chunk.args) call.querySelector(".tool-args").append(document.createTextNode(String(chunk.args)));
-}
-
-/** A tool's result: a step of its own, never the assistant speaking. */
-function appendToolResult(node, data) {
-  const content = typeof data.content === "string" ? data.content : JSON.stringify(data.content, null, 2);
-  const label = `tool · ${data.name || node || "tool"}${data.status === "error" ? " (error)" : ""}`;
-  $("#message-list").append(h("div", { class: "message message-tool", dataset: { toolCall: String(data.tool_call_id || "") } },
-    h("span", { class: "hint" }, label), h("pre", { class: "tool-result" }, String(content ?? ""))));
-  show($("#messages"), true);
 }
 
 /** One form per pending interrupt; with several, each answer goes by its interrupt id
@@ -499,6 +543,78 @@ function renderQuestion(question, index = 0, answerOf = (value) => value) {
   if (first && !index) first.focus();
 }
 
+/** A step chosen in the drawing: the inspector opens on it. */
+function selectStep(id) {
+  view.inspector.open(id);
+}
+
+// ---------- rerun, edit, delete ----------
+
+/** The same input again, as a new run on a new thread. */
+async function rerun() {
+  const run = state.run;
+  if (!run || !run.graph) return;
+  $("#rerun-button").disabled = true;
+  try {
+    const fresh = await createRun(run.graph, run.input);
+    threadsChanged();
+    navigateToRun(fresh.run_id);
+  } catch (error) {
+    const box = $("#run-error");
+    box.replaceChildren(h("strong", {}, "Could not rerun"), ": ", error.message);
+    show(box, true);
+    $("#rerun-button").disabled = false;
+  }
+}
+
+/** The start form of the run's graph, filled with its input, to edit and start again. */
+async function editInput() {
+  const run = state.run;
+  if (!run || !run.graph) return;
+  const input = run.input;
+  location.hash = "";
+  showStart();
+  const form = await selectGraph(run.graph);
+  if (input && typeof input === "object" && !Array.isArray(input)) {
+    for (const [key, value] of Object.entries(input)) {
+      const field = form.fields.find((f) => f.name === key);
+      if (!field) continue;
+      if (field.kind === "json") form.set(key, JSON.stringify(value));
+      else if (field.kind === "enum") form.set(key, String(Math.max(0, field.options.findIndex((o) => o === value))));
+      else if (field.kind !== "multi") form.set(key, value);
+    }
+  }
+  say("app", `Edit the input of the ${run.graph} run and press “Start run”.`);
+  $("#start-button").focus();
+}
+
+/** Delete the run's thread (its runs and checkpoints); asks a second press to confirm. */
+async function removeThread() {
+  const run = state.run;
+  const button = $("#delete-thread-button");
+  if (!run || !run.threadId) return;
+  if (button.dataset.confirm !== "true") {
+    button.dataset.confirm = "true";
+    button.textContent = "Press again to delete the thread";
+    return;
+  }
+  button.disabled = true;
+  try {
+    await deleteThread(run.threadId);
+  } catch (error) {
+    const box = $("#run-error");
+    box.replaceChildren(h("strong", {}, "Could not delete the thread"), ": ", error.message);
+    show(box, true);
+    button.disabled = false;
+    return;
+  } finally {
+    delete button.dataset.confirm;
+    button.textContent = "Delete thread";
+  }
+  await view.threads.refresh();
+  location.hash = "";
+}
+
 // ---------- sign-in (docs/security.md) ----------
 
 function showSignIn(reason) {
@@ -551,7 +667,7 @@ async function signIn(event) {
   socket.restart();
   loadGraphs();
   route();
-  refreshHistoryStatuses();
+  view.threads.refresh();
 }
 
 function signOut() {
@@ -569,10 +685,12 @@ function showStart() {
   if (state.run) socket.unfollow(state.run.id);
   state.run = null;
   delete document.body.dataset.runStatus;
+  delete document.body.dataset.stopping;
+  delete document.body.dataset.stopRequested;
   show($("#run-view"), false);
   show($("#start-view"), true);
   document.title = "genesis-mesh";
-  renderHistory();
+  view.threads.setCurrent(null);
 }
 
 function route() {
@@ -583,25 +701,24 @@ function route() {
 
 $("#input-form").addEventListener("submit", submitForm);
 $("#chat-form").addEventListener("submit", handleChat);
+$("#upload-form").addEventListener("submit", handleUpload);
 $("#new-run").addEventListener("click", () => {
   if (location.hash) location.hash = "";
   else showStart();
   $("#chat-input").focus();
 });
-$("#clear-history").addEventListener("click", () => {
-  saveHistory([]);
-  renderHistory();
-});
-$("#pause-button").addEventListener("click", () => state.run && socket.send({ type: "interrupt", run_id: state.run.id, mode: "pause" }));
-$("#cancel-button").addEventListener("click", () => state.run && socket.send({ type: "interrupt", run_id: state.run.id, mode: "cancel" }));
+$("#rerun-button").addEventListener("click", () => rerun());
+$("#edit-button").addEventListener("click", () => editInput());
+$("#delete-thread-button").addEventListener("click", () => removeThread());
+$("#pause-button").addEventListener("click", () => requestStop("pause"));
+$("#cancel-button").addEventListener("click", () => requestStop("cancel"));
 $("#resume-button").addEventListener("click", () => state.run && socket.send({ type: "resume", run_id: state.run.id }));
 window.addEventListener("hashchange", route);
 setInterval(() => view.graph.tick(), 1000);
 
 if (window.matchMedia("(max-width: 760px)").matches) $("#history-box").open = false;
-renderHistory();
 loadGraphs();
 route();
-refreshHistoryStatuses();
+view.threads.refresh();
 whoAmI().then(showAccount, () => {});
 document.body.dataset.ready = "true";

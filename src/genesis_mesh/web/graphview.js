@@ -14,7 +14,7 @@ const LABELS = {
 };
 
 /** Layers by longest path from the sources (cycles fall back to list order). */
-function layers(nodes, edges) {
+export function layers(nodes, edges) {
   const ids = nodes.map((n) => n.id);
   const incoming = new Map(ids.map((id) => [id, 0]));
   const out = new Map(ids.map((id) => [id, []]));
@@ -203,6 +203,11 @@ export class GraphView {
     if (!node) return;
     if (event.type === "node.started") node.message.textContent = `› ${event.node}`;
     else if (event.type === "node.failed") node.message.textContent = `› ${event.node} failed`;
+  }
+
+  /** The names of the nodes running now (what a pause waits for). */
+  runningNames() {
+    return [...this.nodes.entries()].filter(([, n]) => n.state === "running").map(([id]) => id);
   }
 
   /** Refresh elapsed times (running nodes count up). */

@@ -1,7 +1,7 @@
 // The result of a run: summary card, mesh diagram, rendered report, downloads, raw JSON.
 
-import { renderMarkdown } from "./api.js";
 import { download, h } from "./dom.js";
+import { renderInto } from "./markdown.js";
 import { canDrawMesh, drawMesh } from "./meshsvg.js";
 
 const MESH_KEYS = ["authority_score", "grade", "total_pages", "total_links", "orphans", "broken_links", "report_markdown"];
@@ -89,18 +89,12 @@ export function renderResult(container, output, { graph, runId }) {
   if (isObject && typeof output.report_markdown === "string" && output.report_markdown) {
     const report = h("article", { class: "card report", id: "report", "aria-label": "Report" }, h("p", { class: "hint" }, "Rendering the report…"));
     container.append(report);
-    renderMarkdown(output.report_markdown)
-      .then(({ html }) => {
-        // The one innerHTML of the app: HTML sanitized by the server (nh3), under a strict CSP.
-        report.innerHTML = html;
-        report.dataset.rendered = "true";
-      })
-      .catch((error) => {
-        report.replaceChildren(h("p", { class: "hint" }, `The report could not be rendered (${error.message}); the raw markdown:`), h("pre", {}, output.report_markdown));
-        report.dataset.rendered = "false";
-      });
+    renderInto(report, output.report_markdown).then((rendered) => {
+      if (!rendered) report.prepend(h("p", { class: "hint" }, "The report could not be rendered; the raw markdown:"));
+      report.dataset.rendered = String(rendered);
+    });
   }
 
-  const details = h("details", { class: "card json", open: !known }, h("summary", {}, "Output (JSON)"), h("pre", { id: "output-json" }, json));
+  const details = h("details", { class: "card json", open: !known }, h("summary", {}, "Output (JSON)"), h("pre", { id: "output-json", tabindex: "0" }, json));
   container.append(details);
 }

@@ -1,0 +1,112 @@
+"""The thread list, thread deletion and time-travel forks of the native REST API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import LiveHost, wait_for_status
+
+
+@pytest.fixture(scope="module")
+def client(host: LiveHost) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=host.base_url, timeout=30) as client:
+        yield client
+
+
+def finished_run(client: httpx.Client, graph: str, input: Any) -> dict[str, Any]:
+    started = client.post("/api/v1/runs", json={"graph": graph, "input": input})
+    assert started.status_code == 202, started.text
+    return wait_for_status(client, started.json()["run_id"], {"succeeded", "failed"})
+
+
+def test_threads_are_listed_with_their_runs_and_filtered(client: httpx.Client) -> None:
+    run = finished_run(client, "steps", {"delay": 0.0, "record_to": "/dev/null"})
+    threads = client.get("/api/v1/threads", params={"q": "/dev/null"}).json()
+    mine = [t for t in threads if t["thread_id"] == run["thread_id"]]
+    assert len(mine) == 1
+    assert mine[0]["graph"] == "steps" and mine[0]["status"] == "succeeded"
+    assert [r["run_id"] for r in mine[0]["runs"]] == [run["run_id"]]
+    by_graph = client.get("/api/v1/threads", params={"graph": "ask"}).json()
+    assert run["thread_id"] not in {t["thread_id"] for t in by_graph}
+    failed = client.get("/api/v1/threads", params={"status": "failed"}).json()
+    assert run["thread_id"] not in {t["thread_id"] for t in failed}
+    later = client.get("/api/v1/threads", params={"since": "2999-01-01T00:00:00Z"}).json()
+    assert later == []
+    assert client.get("/api/v1/threads", params={"status": "nope"}).status_code == 422
+    assert client.get("/api/v1/threads", params={"since": "0.5"}).status_code == 422
+    assert client.get("/api/v1/threads", params={"since": "2024-02-30"}).status_code == 422
+    assert client.get("/api/v1/threads", params={"since": "2000-01-01"}).json() != []
+
+
+def test_a_thread_is_deleted_with_its_runs_and_checkpoints(client: httpx.Client) -> None:
+    run = finished_run(client, "steps", {"delay": 0.0})
+    thread = run["thread_id"]
+    assert client.delete(f"/api/v1/threads/{thread}").status_code == 204
+    assert client.get(f"/api/v1/threads/{thread}").status_code == 404
+    assert client.get(f"/api/v1/runs/{run['run_id']}").status_code == 404
+    assert client.delete(f"/api/v1/threads/{thread}").status_code == 404
+
+
+def test_a_busy_thread_is_not_deleted(client: httpx.Client) -> None:
+    started = client.post("/api/v1/runs", json={"graph": "steps", "input": {"delay": 2}}).json()
+    wait_for_status(client, started["run_id"], {"running"})
+    refused = client.delete(f"/api/v1/threads/{started['thread_id']}")
+    assert refused.status_code == 409 and refused.json()["code"] == "thread_busy"
+    client.post(f"/api/v1/runs/{started['run_id']}/interrupt", json={"mode": "cancel"})
+
+
+def checkpoint_before(client: httpx.Client, thread: str, node: str) -> dict[str, Any]:
+    history = client.get(f"/api/v1/threads/{thread}/history").json()
+    return next(c for c in history if c["next"] == [node])
+
+
+def test_a_fork_runs_from_the_step_after_its_checkpoint(client: httpx.Client) -> None:
+    run = finished_run(client, "steps", {"delay": 0.0})
+    thread = run["thread_id"]
+    before_three = checkpoint_before(client, thread, "three")
+    assert before_three["values"]["visited"] == ["one", "two"]
+
+    forked = client.post(
+        f"/api/v1/threads/{thread}/fork", json={"checkpoint_id": before_three["checkpoint_id"]}
+    )
+    assert forked.status_code == 202, forked.text
+    fork = wait_for_status(client, forked.json()["run_id"], {"succeeded", "failed"})
+    assert fork["status"] == "succeeded" and fork["thread_id"] == thread
+    events = client.get(f"/api/v1/runs/{fork['run_id']}/events").json()
+    started = [e["node"] for e in events if e["type"] == "node.started"]
+    assert started == ["three", "four", "five"]
+    assert fork["output"]["visited"] == ["one", "two", "three", "four", "five"]
+
+    edited = client.post(
+        f"/api/v1/threads/{thread}/fork",
+        json={"checkpoint_id": before_three["checkpoint_id"], "values": {"visited": ["x"]}},
+    )
+    assert edited.status_code == 202, edited.text
+    done = wait_for_status(client, edited.json()["run_id"], {"succeeded", "failed"})
+    assert done["output"]["visited"] == ["x", "three", "four", "five"]
+    runs = client.get(f"/api/v1/threads/{thread}").json()["runs"]
+    assert runs == [run["run_id"], fork["run_id"], done["run_id"]]
+
+
+def test_a_fork_from_an_unknown_checkpoint_or_with_bad_values_is_a_422(
+    client: httpx.Client,
+) -> None:
+    run = finished_run(client, "steps", {"delay": 0.0})
+    thread = run["thread_id"]
+    missing = client.post(f"/api/v1/threads/{thread}/fork", json={"checkpoint_id": "nope"})
+    assert missing.status_code == 422 and "no checkpoint" in missing.json()["message"]
+    cp = checkpoint_before(client, thread, "three")["checkpoint_id"]
+    bad = client.post(
+        f"/api/v1/threads/{thread}/fork",
+        json={"checkpoint_id": cp, "values": {"visited": []}, "as_node": "nowhere"},
+    )
+    assert bad.status_code == 422 and "LangGraph refused" in bad.json()["message"]
+    nul = client.post(
+        f"/api/v1/threads/{thread}/fork",
+        json={"checkpoint_id": cp, "values": {"visited": ["a\u0000b"]}},
+    )
+    assert nul.status_code == 422 and "NUL" in nul.json()["message"]
