@@ -111,13 +111,17 @@ def test_cancel_and_pause_reach_the_worker_and_report_what_happened(cluster: Clu
 def test_a_pause_that_cannot_finish_in_time_says_so(cluster: Cluster) -> None:
     impatient = cluster.add_api(GENESIS_MESH_INTERRUPT_WAIT_SECONDS="0.5")
     with impatient.client() as http:
-        run = http.post("/api/v1/runs", json={"graph": "steps", "input": {"delay": 3}}).json()
+        run = http.post("/api/v1/runs", json={"graph": "steps", "input": {"delay": 8}}).json()
         wait_for_status(http, run["run_id"], {"running"})
+        wait_until(  # asked during a node, so the pause waits for the node's end
+            lambda: any(e["type"] == "node.started" for e in events_of(http, run["run_id"])),
+            what="the first node started",
+        )
         response = http.post(f"/api/v1/runs/{run['run_id']}/interrupt", json={"mode": "pause"})
         assert response.status_code == 202, response.text
         assert response.json()["status"] == "running"
         assert response.json()["stop_requested"] == "pause"
-        later = wait_for_status(http, run["run_id"], {"interrupted"}, timeout=20)
+        later = wait_for_status(http, run["run_id"], {"interrupted"}, timeout=40)
     assert later["interrupt"] == {"reason": "pause"}
 
 

@@ -52,10 +52,14 @@ class ThreadSummary(BaseModel):
     runs: list[RunBrief] = Field(default_factory=list)
 
 
+_THREAD_FILTERS = {"q", "graph", "status", "since", "limit"}
+
+
 @router.get("", summary="The caller's threads with their runs, newest activity first")
 async def list_threads(
     services: ServicesDep,
     user: UserDep,
+    request: Request,
     q: Annotated[
         str | None,
         Query(max_length=200, description="Text found in the thread id, graph or a run's input."),
@@ -74,7 +78,15 @@ async def list_threads(
 ) -> list[ThreadSummary]:
     """Built from the caller's newest runs (and threads created without a run), so a
     browser, another browser or another machine signed in as the same user sees the same
-    list; nobody else's threads are in it (admins see everyone's)."""
+    list; nobody else's threads are in it (admins see everyone's). An unknown filter is a
+    422, not silently ignored."""
+    unknown = sorted(set(request.query_params) - _THREAD_FILTERS)
+    if unknown:
+        raise InvalidInput(
+            f"Unknown filter {unknown[0]!r}; filter threads by "
+            f"{', '.join(sorted(_THREAD_FILTERS))}.",
+            {"query": unknown},
+        )
     runs = await services.store.list_runs(limit=LIST_RUNS_SCANNED, owner=user.owner_filter)
     by_thread: dict[str, list[RunInfo]] = {}
     for run in runs:

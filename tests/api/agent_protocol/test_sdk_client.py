@@ -105,7 +105,11 @@ async def test_an_interrupt_inside_a_subgraph_is_answered_and_the_run_finishes(
 ) -> None:
     async with client.threads.stream(assistant_id="sub_ask", transport=transport) as thread:
         await thread.run.start(input={})
-        before = [e async for e in thread.subscribe(["lifecycle", "input", "updates"])]
+        # The SDK ends the projection when its lifecycle watcher sees the question, and
+        # which of the two reads the `input.requested` event first is the SDK's race:
+        # the question is asserted on the thread (filled from that event), not here.
+        async for _ in thread.subscribe(["lifecycle", "input", "updates"]):
+            pass
         assert thread.interrupted
         (asked,) = thread.interrupts
         assert asked["value"] == {"question": "Publish the draft?"}
@@ -115,8 +119,6 @@ async def test_an_interrupt_inside_a_subgraph_is_answered_and_the_run_finishes(
             e async for e in thread.subscribe(["updates", "lifecycle"], namespaces=[["review"]])
         ]
         output = await thread.output
-    # the SDK ends a projection when its lifecycle watcher sees the question
-    assert "input.requested" in [e["method"] for e in before]
     assert [e["params"]["data"]["node"] for e in after if e["method"] == "updates"] == ["confirm"]
     assert output == {"notes": ["draft", "confirm:yes"], "log": ["begin", "finish"]}
 
