@@ -110,3 +110,35 @@ def test_a_fork_from_an_unknown_checkpoint_or_with_bad_values_is_a_422(
         json={"checkpoint_id": cp, "values": {"visited": ["a\u0000b"]}},
     )
     assert nul.status_code == 422 and "NUL" in nul.json()["message"]
+
+
+def test_a_fork_refuses_unknown_state_keys_and_values_of_the_wrong_type(
+    client: httpx.Client,
+) -> None:
+    run = finished_run(client, "steps", {"delay": 0.0})
+    thread = run["thread_id"]
+    cp = checkpoint_before(client, thread, "three")["checkpoint_id"]
+    unknown = client.post(
+        f"/api/v1/threads/{thread}/fork",
+        json={"checkpoint_id": cp, "values": {"visitd": ["x"], "visited": ["x"]}},
+    )
+    assert unknown.status_code == 422, unknown.text
+    message = unknown.json()["message"]
+    assert "Unknown state key(s) 'visitd'" in message and "'visited'" in message
+    assert "remove or rename" in message
+    wrong = client.post(
+        f"/api/v1/threads/{thread}/fork",
+        json={"checkpoint_id": cp, "values": {"visited": "x"}},
+    )
+    assert wrong.status_code == 422, wrong.text
+    assert "'visited' must be array" in wrong.json()["message"]
+    assert "not string" in wrong.json()["message"]
+    runs = client.get(f"/api/v1/threads/{thread}").json()["runs"]
+    assert runs == [run["run_id"]]  # nothing was forked
+    valid = client.post(
+        f"/api/v1/threads/{thread}/fork",
+        json={"checkpoint_id": cp, "values": {"visited": ["y"], "delay": 0}},
+    )
+    assert valid.status_code == 202, valid.text
+    done = wait_for_status(client, valid.json()["run_id"], {"succeeded", "failed"})
+    assert done["output"]["visited"] == ["y", "three", "four", "five"]

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from genesis_mesh.api.access import OwnedThread
 from genesis_mesh.api.deps import ServicesDep, UserDep
+from genesis_mesh.api.forkcheck import check_fork_values
 from genesis_mesh.api.limits import get_limits, user_key
 from genesis_mesh.errors import InvalidInput, ThreadBusy
 from genesis_mesh.protocol import ID_PATTERN, RunInfo, RunStatus, ThreadInfo
@@ -162,7 +163,8 @@ async def fork_thread(
     """Writes a fork checkpoint after `checkpoint_id` (a copy, or with `values` set),
     which becomes the thread's newest, then starts a run that continues from it: its
     first step is the one that followed the checkpoint. 409 `thread_busy` while a run of
-    the thread is active; 422 when LangGraph refuses the checkpoint or the values."""
+    the thread is active; 422 for keys that are not state channels, values of the wrong
+    JSON type, or when LangGraph refuses the checkpoint or the values."""
     if thread.active_run_id is not None:
         raise ThreadBusy(thread.thread_id, thread.active_run_id)
     if body.values is not None and _has_nul(body.values):
@@ -172,6 +174,8 @@ async def fork_thread(
             {"values": "NUL"},
         )
     graph = _graph_of(thread, services)
+    if body.values is not None:
+        check_fork_values(graph, body.values)
     config = {
         "configurable": {
             "thread_id": thread.thread_id,
