@@ -114,10 +114,22 @@ def test_the_inspector_shows_a_nodes_update_custom_events_and_times(ui: Ui) -> N
     expect(inspector.locator(".step-custom")).to_contain_text("three done")
     expect(inspector.locator(".step-times")).to_contain_text("→")
     expect(inspector.locator(".step-times")).to_contain_text("ms")
+    # the state it started from (the checkpoint before it) and its update as a diff
+    expect(inspector.locator(".step-input")).to_contain_text('"visited": [')
+    before = json.loads(inspector.locator(".step-input").inner_text())
+    assert before["visited"] == ["one", "two"]
+    changed = inspector.locator('.step-diff li[data-key="visited"]')
+    expect(changed).to_have_attribute("data-change", "changed")
+    assert json.loads(changed.locator(".diff-old").inner_text()) == ["one", "two"]
+    assert json.loads(changed.locator(".diff-new").inner_text()) == ["one", "two", "three"]
     ui.shot("inspector")
     page.click('#graph-drawing [data-graph-node="one"]')
     expect(page.locator("#inspector-title")).to_have_text("Step: one")
     assert json.loads(inspector.locator(".step-update").inner_text()) == {"visited": ["one"]}
+    expect(inspector.locator(".step-input")).not_to_contain_text("visited")
+    expect(inspector.locator('.step-diff li[data-key="visited"]')).to_have_attribute(
+        "data-change", "added"
+    )
     page.click("#inspector-close")
     expect(inspector).to_be_hidden()
     assert_clean(ui)

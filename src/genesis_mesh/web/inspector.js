@@ -1,8 +1,11 @@
 // The step inspector: everything one node did in this run, visit by visit (each LangGraph
 // task): its state update, custom events (stream writer), messages and tool calls, its
-// error, and when it started and ended. Built from the run's own events.
+// error, and when it started and ended. Built from the run's own events; the state each
+// visit started from comes from the thread's checkpoints (statediff.js).
 
+import { api } from "./api.js";
 import { formatDuration, h } from "./dom.js";
+import { inputCheckpoint, renderDiff, renderInput } from "./statediff.js";
 
 function top(data) {
   return !Array.isArray(data.namespace) || data.namespace.length === 0;
@@ -31,6 +34,32 @@ export class Inspector {
     this.visits = new Map(); // node -> [visit]
     this.selected = null;
     this.panel.hidden = true;
+    this.runId = null;
+    this.threadId = null;
+    this.history = null; // the thread's checkpoints, newest first
+    this.historyError = null;
+    this.loading = false;
+  }
+
+  /** The run shown (its thread's checkpoints hold each step's input state). */
+  setRun(runId, threadId) {
+    Object.assign(this, { runId, threadId, history: null, historyError: null });
+  }
+
+  /** Fetch the thread's checkpoints again (a step opened or started: new ones exist). */
+  async loadHistory() {
+    const threadId = this.threadId;
+    if (!threadId || this.loading) return;
+    this.loading = true;
+    try {
+      const history = await api(`/api/v1/threads/${encodeURIComponent(threadId)}/history?limit=200`);
+      if (threadId === this.threadId) Object.assign(this, { history, historyError: null });
+    } catch (error) {
+      if (threadId === this.threadId) this.historyError = error.message;
+    } finally {
+      this.loading = false;
+    }
+    if (this.selected && threadId === this.threadId) this.render();
   }
 
   visit(node, create) {
@@ -52,6 +81,7 @@ export class Inspector {
       case "node.started":
         if (inner) break;
         Object.assign(this.visit(owner, true), { taskId: data.task_id || null, step: data.step ?? null, started: event.ts });
+        if (this.selected === owner) this.loadHistory();
         break;
       case "node.completed":
         if (inner) {
@@ -98,6 +128,7 @@ export class Inspector {
     this.panel.hidden = false;
     this.render();
     this.title.focus();
+    this.loadHistory();
   }
 
   close() {
@@ -126,9 +157,14 @@ export class Inspector {
     if (v.error) {
       parts.push(h("h4", {}, "Error"), h("p", { class: "error-box step-error" }, [v.error.node ? `${v.error.node}: ` : "", v.error.type, v.error.message].filter(Boolean).join(": ")));
     }
+    const input = inputCheckpoint(this.history, this.selected, v.step, this.runId);
+    parts.push(h("h4", {}, "Input state"), this.historyError && !input
+      ? h("p", { class: "hint step-input-missing" }, `Could not load the checkpoints: ${this.historyError}`)
+      : renderInput(input, this.history === null));
     parts.push(h("h4", {}, "Update"), v.update === undefined
       ? h("p", { class: "hint" }, v.ended || v.error ? "No update." : "Not finished yet.")
       : h("pre", { tabindex: "0", class: "step-update" }, json(v.update)));
+    if (input && v.update !== undefined) parts.push(h("h4", {}, "Changes"), renderDiff(input.values, v.update));
     if (v.custom.length) {
       parts.push(h("h4", {}, `Custom events (${v.custom.length})`),
         h("ol", { class: "step-custom" }, v.custom.map((c) => h("li", {}, h("span", { class: "hint" }, `${time(c.ts)} `), h("code", {}, JSON.stringify(c.data))))));
