@@ -376,6 +376,9 @@ class RunInfo(BaseModel):
         default_factory=list,
         description="LangGraph stream modes whose parts the run records as `stream.part`.",
     )
+    not_before: datetime | None = Field(
+        default=None, description="A delayed run stays pending and starts no earlier than this."
+    )
 
 
 class ThreadInfo(BaseModel):

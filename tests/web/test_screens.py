@@ -114,7 +114,7 @@ def test_a_report_reads_well_and_passes_axe(
     report = page.locator("#report")
     expect(report).to_have_attribute("data-rendered", "true")
     mesh = page.locator("#result svg.mesh-svg")
-    expect(mesh).to_have_attribute("role", "img")
+    expect(mesh).to_have_attribute("role", "group")
     assert (mesh.get_attribute("aria-label") or "").strip()
     tables = report.locator("table")
     assert tables.count() >= 1

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy.exc import IntegrityError
@@ -133,6 +134,7 @@ class Runner:
         config: dict[str, Any] | RunConfig | None = None,
         stream_modes: Sequence[str] = (),
         from_checkpoint: str | None = None,
+        not_before: datetime | None = None,
     ) -> RunInfo:
         """Store a pending run and launch it (scale-out: a worker claims it). `on_event`
         follows it from its first event. `multitask` says what happens when the thread
@@ -144,7 +146,8 @@ class Runner:
         resumes and recoveries wherever they execute (`runner/context.py`).
         `stream_modes`: LangGraph stream modes whose raw parts the run also records, as
         `stream.part` events. `from_checkpoint` forks the thread at that checkpoint of
-        its history (the run continues from there, not from the thread's newest)."""
+        its history (the run continues from there, not from the thread's newest).
+        `not_before` delays the start: the run waits `pending` until then."""
         unknown = set(stream_modes) - RECORDABLE_MODES
         if unknown:
             raise InvalidInput(
@@ -176,6 +179,7 @@ class Runner:
             context=context,
             config=stored_config,
             stream_modes=stream_modes,
+            not_before=not_before,
         )
         if self.scale_out:
             if on_event is not None:
@@ -186,7 +190,9 @@ class Runner:
             return run
         if on_event is not None:
             self._unsubscribers[run.run_id] = self.bus.subscribe(run.run_id, on_event)
-        if run.status == RunStatus.PENDING:
+        if run.status == RunStatus.PENDING and _delay(run) > 0:
+            self._launch_later(run.run_id, client_ref, dispatch.get("from_checkpoint"))
+        elif run.status == RunStatus.PENDING:
             self._launch_fresh(run, client_ref, dispatch.get("from_checkpoint"))
         return run
 
@@ -342,6 +348,9 @@ class Runner:
         for run in candidates:
             if self.executor.is_executing(run.run_id) or not needs_recovery(run):
                 continue
+            if run.status == RunStatus.PENDING and _delay(run) > 0:
+                self._launch_later(run.run_id)  # a delayed run not due yet: it waits
+                continue
             try:
                 await self._recover_one(run)
             except Exception:
@@ -412,14 +421,26 @@ class Runner:
             self._wake_workers()
             return
         for run_id in run_ids:
-            task = asyncio.create_task(self._launch_promoted(run_id))
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._launch_later(run_id)
 
-    async def _launch_promoted(self, run_id: str) -> None:
+    def _launch_later(
+        self, run_id: str, client_ref: str | None = None, from_checkpoint: str | None = None
+    ) -> None:
+        task = asyncio.create_task(self._launch_promoted(run_id, client_ref, from_checkpoint))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _launch_promoted(
+        self, run_id: str, client_ref: str | None = None, from_checkpoint: str | None = None
+    ) -> None:
+        """Launch a pending run, once its `not_before` has come (embedded mode; a host
+        that restarts meanwhile schedules it again in `recover`)."""
         run = await self.store.get_run(run_id)
+        while run.status == RunStatus.PENDING and _delay(run) > 0:
+            await asyncio.sleep(_delay(run))
+            run = await self.store.get_run(run_id)  # cancelled meanwhile? then not pending
         if run.status == RunStatus.PENDING and not self.executor.is_executing(run_id):
-            self._launch_fresh(run, None)
+            self._launch_fresh(run, client_ref, from_checkpoint)
 
     def _wake_workers(self) -> None:
         if isinstance(self.bus, RedisBus):
@@ -428,6 +449,13 @@ class Runner:
     @property
     def _poll(self) -> float | None:
         return self.options.follow_poll_seconds if self.scale_out else None
+
+
+def _delay(run: RunInfo) -> float:
+    """Seconds until a delayed run may start (0 or less: it may start now)."""
+    if run.not_before is None:
+        return 0.0
+    return (run.not_before - datetime.now(UTC)).total_seconds()
 
 
 def _steering(goto: Any, update: Any) -> dict[str, Any]:

@@ -76,9 +76,10 @@ class RunQueue:
         with self._engine.begin() as conn:
             now = func.now()
             lease_expired = and_(runs.c.status == "running", runs.c.lease_expires_at < now)
+            due = or_(runs.c.not_before.is_(None), runs.c.not_before <= now)  # `after_seconds`
             rows = conn.execute(
                 select(runs.c.id, runs.c.status, runs.c.recoveries, runs.c.dispatch)
-                .where(or_(runs.c.status == "pending", lease_expired))
+                .where(or_(and_(runs.c.status == "pending", due), lease_expired))
                 .where(runs.c.superseded_by.is_(None))
                 .order_by(runs.c.created_at)
                 .limit(limit)

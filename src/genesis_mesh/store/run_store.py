@@ -124,10 +124,12 @@ class RunStore:
         context: dict[str, Any] | None = None,
         config: dict[str, Any] | None = None,
         stream_modes: Sequence[str] = (),
+        not_before: datetime | None = None,
     ) -> RunInfo:
         """Insert a pending run, creating its thread. A thread with an active run refuses
         it, or with `enqueue` takes it as `queued`; `supersede` names a stopped run whose
-        place on the thread this run takes (multitask policy `interrupt`)."""
+        place on the thread this run takes (multitask policy `interrupt`); `not_before`
+        delays its start (nobody launches or claims it before then)."""
         now = utcnow()
         run = RunInfo(
             run_id=new_id("run"),
@@ -140,6 +142,7 @@ class RunStore:
             context=context,
             config=config,
             stream_modes=list(stream_modes),
+            not_before=not_before,
         )
         status = await self._write(
             self._create_run_sync, run, owner, thread_id is None, enqueue, supersede, dispatch
@@ -206,6 +209,7 @@ class RunStore:
                         context=run.context,
                         config=run.config,
                         stream_modes=run.stream_modes or None,
+                        not_before=run.not_before,
                         created_at=now,
                         updated_at=now,
                     )
@@ -614,6 +618,7 @@ def _run_info(row: Row[Any]) -> RunInfo:
         context=row.context,
         config=row.config,
         stream_modes=row._mapping["stream_modes"] or [],
+        not_before=None if row.not_before is None else _aware(row.not_before),
     )
 
 

@@ -61,6 +61,8 @@ runs = Table(
     Column("metadata", JSON, nullable=True),
     Column("client_options", JSON, nullable=True),
     Column("stream_modes", JSON, nullable=True),
+    # A delayed run (LangGraph's `after_seconds`): pending, and not started before this.
+    Column("not_before", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_runs_thread_id", "thread_id"),

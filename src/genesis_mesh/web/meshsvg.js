@@ -1,6 +1,8 @@
 // The site's mesh drawn as SVG from the analysis data: pillar in the middle, topic
 // clusters around it, orphans along the bottom, suggested links dashed.
 // Every label is a text node; nothing from the data is parsed as markup.
+// Each node is focusable with a text alternative; its tooltip (an SVG group, placed by
+// attributes because the CSP forbids inline styles) shows on hover and on focus alike.
 
 import { svg } from "./dom.js";
 
@@ -21,6 +23,47 @@ function clip(text, n = 22) {
 function radius(authority, maxAuthority) {
   const a = Math.max(0, Number(authority) || 0);
   return 5 + 13 * Math.sqrt(maxAuthority > 0 ? a / maxAuthority : 0);
+}
+
+/** One tooltip per drawing, shown next to the hovered or focused node. It is
+ * aria-hidden: each node's aria-label already carries the same lines. */
+function tooltip() {
+  const rect = svg("rect", { class: "mesh-tip-box", rx: "6" });
+  const text = svg("text", { class: "mesh-tip-text" });
+  const g = svg("g", { class: "mesh-tip", "aria-hidden": "true", visibility: "hidden" }, rect, text);
+  let owner = null;
+  const hide = () => {
+    owner = null;
+    g.setAttribute("visibility", "hidden");
+  };
+  const show = (node, lines, x, y, r) => {
+    owner = node;
+    text.replaceChildren(...lines.map((line, i) => svg("tspan", { x: "10", dy: i ? "16" : "18" }, clip(line, 60))));
+    const box = text.getBBox();
+    const w = box.width + 20;
+    const h = box.height + 14;
+    const left = Math.min(Math.max(4, x + r + 8), W - w - 4);
+    const top = y + r + 8 + h <= H ? y + r + 8 : Math.max(4, y - r - 8 - h);
+    rect.setAttribute("width", w.toFixed(1));
+    rect.setAttribute("height", h.toFixed(1));
+    g.setAttribute("transform", `translate(${left.toFixed(1)}, ${top.toFixed(1)})`);
+    g.setAttribute("visibility", "visible");
+  };
+  const attach = (node, lines, x, y, r) => {
+    const open = () => show(node, lines, x, y, r);
+    const close = () => { if (owner === node) hide(); };
+    node.addEventListener("mouseenter", open);
+    node.addEventListener("focus", open);
+    node.addEventListener("mouseleave", () => { if (document.activeElement !== node) close(); });
+    node.addEventListener("blur", close);
+    node.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && owner === node) {
+        event.preventDefault();
+        hide();
+      }
+    });
+  };
+  return { g, attach };
 }
 
 /** True when the output has enough to draw a mesh. */
@@ -47,22 +90,27 @@ export function drawMesh(output) {
   const suggestLayer = svg("g", { class: "mesh-suggested" });
   const nodeLayer = svg("g", { class: "mesh-nodes" });
   const labelLayer = svg("g", { class: "mesh-labels" });
+  const tip = tooltip();
 
   const place = (page, x, y, cls, label) => {
     const id = String(page.id ?? page.path ?? Math.random());
     if (positions.has(id)) return positions.get(id);
     const r = cls.includes("pillar") ? 22 : radius(page.authority, maxAuthority);
     positions.set(id, { x, y, r });
-    const title = svg("title");
     const authority = Number(page.authority);
-    title.textContent = [
-      page.title || id,
+    const lines = [
+      String(page.title || id),
       page.path ? `path: ${page.path}` : "",
       Number.isFinite(authority) ? `authority: ${authority.toFixed(1)}` : "",
       page.inbound_links !== undefined ? `links in/out: ${page.inbound_links}/${page.outbound_links ?? "?"}` : "",
       page.click_depth !== undefined && page.click_depth !== null ? `click depth: ${page.click_depth}` : "",
-    ].filter(Boolean).join("\n");
-    nodeLayer.append(svg("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r: r.toFixed(1), class: `mesh-node ${cls}`, dataset: { page: id } }, title));
+    ].filter(Boolean);
+    const node = svg("circle", {
+      cx: x.toFixed(1), cy: y.toFixed(1), r: r.toFixed(1), class: `mesh-node ${cls}`, dataset: { page: id },
+      tabindex: "0", role: "img", "aria-label": lines.join(", "),
+    });
+    tip.attach(node, lines, x, y, r);
+    nodeLayer.append(node);
     if (label) {
       labelLayer.append(svg("text", { x: x.toFixed(1), y: (y + r + 13).toFixed(1), class: "mesh-label", "text-anchor": "middle" }, clip(label)));
     }
@@ -173,9 +221,11 @@ export function drawMesh(output) {
     });
 
   const summary = `Mesh diagram: ${pillar ? `pillar ${clip(pillar.title || pillar.path, 60)}, ` : ""}${clusters.length} cluster(s), ${orphanRefs.length} orphan page(s).`;
-  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "mesh-svg", role: "img", "aria-label": summary, xmlns: "http://www.w3.org/2000/svg" });
+  // A group, not an image: an image's children are hidden from assistive technology,
+  // and its nodes are focusable with a name each.
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "mesh-svg", role: "group", "aria-label": summary, xmlns: "http://www.w3.org/2000/svg" });
   const title = svg("title");
   title.textContent = summary;
-  root.append(title, edgeLayer, suggestLayer, nodeLayer, labelLayer, legend);
+  root.append(title, edgeLayer, suggestLayer, nodeLayer, labelLayer, legend, tip.g);
   return root;
 }

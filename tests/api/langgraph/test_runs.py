@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -220,10 +221,61 @@ async def test_a_run_on_a_missing_thread_is_not_found_unless_if_not_exists_creat
 async def test_options_not_served_are_refused_with_422_not_ignored(
     client: LangGraphClient,
 ) -> None:
-    with pytest.raises(UnprocessableEntityError, match="after_seconds"):
-        await client.runs.create(None, "steps", input={}, after_seconds=5)
     with pytest.raises(UnprocessableEntityError):
         await client.runs.create(None, "steps", input={}, stream_mode="no_such_mode")  # type: ignore[arg-type]
+
+
+async def test_a_run_with_after_seconds_waits_pending_then_starts_no_earlier(
+    client: LangGraphClient,
+) -> None:
+    thread = await client.threads.create()
+    run = await client.runs.create(thread["thread_id"], "steps", input={}, after_seconds=2)
+    assert run["status"] == "pending"
+    await asyncio.sleep(1)
+    waiting = await client.runs.get(thread["thread_id"], run["run_id"])
+    assert waiting["status"] == "pending"
+    assert await client.threads.get_history(thread["thread_id"]) == []  # not started
+    done = await client.runs.join(thread["thread_id"], run["run_id"])
+    assert done == {"visited": NODES}
+    finished = await client.runs.get(thread["thread_id"], run["run_id"])
+    assert finished["status"] == "success"
+    history = await client.threads.get_history(thread["thread_id"])
+    first_checkpoint = min(_when(state["created_at"]) for state in history)
+    assert first_checkpoint >= _when(run["created_at"]) + timedelta(seconds=2)
+
+
+async def test_a_delayed_run_cancelled_while_pending_never_starts(
+    client: LangGraphClient,
+) -> None:
+    thread = await client.threads.create()
+    run = await client.runs.create(thread["thread_id"], "steps", input={}, after_seconds=1)
+    await client.runs.cancel(thread["thread_id"], run["run_id"], wait=True)
+    await asyncio.sleep(1.5)
+    assert await client.threads.get_history(thread["thread_id"]) == []
+    again = await client.runs.wait(thread["thread_id"], "steps", input={})
+    assert again == {"visited": NODES}  # the thread is free again
+
+
+def _when(stamp: Any) -> datetime:
+    return stamp if isinstance(stamp, datetime) else datetime.fromisoformat(stamp)
+
+
+@pytest.mark.parametrize("after", [-1, 366 * 24 * 3600])
+async def test_after_seconds_out_of_range_is_refused_with_422(
+    client: LangGraphClient, after: int
+) -> None:
+    with pytest.raises(UnprocessableEntityError) as refused:
+        await client.runs.create(None, "steps", input={}, after_seconds=after)
+    assert "after_seconds" in refused.value.response.text
+
+
+@pytest.mark.parametrize("after", ["Infinity", "NaN"])
+def test_after_seconds_not_finite_is_refused_with_422(host: LiveHost, after: str) -> None:
+    body = '{"assistant_id": "steps", "input": {}, "after_seconds": ' + after + "}"
+    answer = httpx.post(
+        f"{host.base_url}/runs", content=body, headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 422 and "after_seconds" in answer.text
 
 
 async def test_langgraph_runs_are_ordinary_runs_of_the_native_api(

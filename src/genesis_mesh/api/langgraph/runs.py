@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -76,9 +77,11 @@ _STATUS = {
     RunStatus.CANCELLED: "interrupted",
 }
 _UNSERVED = {
-    "after_seconds": "delayed runs are not served yet.",
     "feedback_keys": "LangSmith feedback is not served.",
 }
+
+
+MAX_DELAY = 365 * 24 * 3600.0  # one year: a bound, so a typo is refused, not kept for ever
 
 
 class LangGraphRunCreate(BaseModel):
@@ -103,7 +106,8 @@ class LangGraphRunCreate(BaseModel):
     checkpoint: Checkpoint | None = None
     checkpoint_id: str | None = Field(default=None, max_length=200, pattern=ID_PATTERN)
     webhook: str | None = Field(default=None, max_length=2000, pattern=ID_PATTERN)
-    after_seconds: float | None = None
+    # A delayed run: `pending` at once, started no earlier than this many seconds later.
+    after_seconds: float | None = Field(default=None, ge=0, le=MAX_DELAY, allow_inf_nan=False)
     feedback_keys: JsonValue = None
 
     def modes(self) -> list[str]:
@@ -122,6 +126,12 @@ class LangGraphRunCreate(BaseModel):
                 )
             return self.checkpoint.checkpoint_id
         return self.checkpoint_id
+
+    def not_before(self) -> datetime | None:
+        """When a delayed run may start (None: at once)."""
+        if not self.after_seconds:
+            return None
+        return datetime.now(UTC) + timedelta(seconds=self.after_seconds)
 
     def breakpoints(self) -> dict[str, Any]:
         """`interrupt_before` / `interrupt_after` as the run's config keeps them."""
@@ -216,12 +226,12 @@ async def _start(
     )
     limits = get_limits(request)
     if body.command is not None:
-        _refuse_on_resume(fork, breakpoints)
+        _refuse_on_resume(fork, breakpoints, body.after_seconds)
         return await _resume(services, request, thread_id, body.command, note)
     if body.input is None and fork is None:
         waiting = await _stopped_run(services, thread_id)
         if waiting is not None:  # `input=None`: go on from a breakpoint or a pause
-            _refuse_on_resume(fork, breakpoints)
+            _refuse_on_resume(fork, breakpoints, body.after_seconds)
             return await _resume(services, request, thread_id, {}, note)
     if breakpoints:
         _check_nodes(assistant.graph, services, breakpoints)
@@ -243,6 +253,7 @@ async def _start(
             config=config,
             stream_modes=sorted({CORE_MODES[m] for m in modes}),
             from_checkpoint=fork,
+            not_before=body.not_before(),
         )
         admitted(run.run_id)
     await RunNotes(services.store.engine).write(run.run_id, note)
@@ -263,9 +274,13 @@ async def _create_thread(services: Services, user: Identity, thread_id: str) -> 
         raise ThreadNotFound(thread_id)  # taken by someone else: as if missing
 
 
-def _refuse_on_resume(fork: str | None, breakpoints: dict[str, Any]) -> None:
+def _refuse_on_resume(
+    fork: str | None, breakpoints: dict[str, Any], after_seconds: float | None
+) -> None:
     """A resume continues its run as it started: from its own checkpoint, with its own
-    breakpoints (docs/langgraph-api.md)."""
+    breakpoints, at once (docs/langgraph-api.md)."""
+    if after_seconds:
+        raise UnsupportedOption("after_seconds", "a resume continues the waiting run at once.")
     if fork is not None:
         raise UnsupportedOption(
             "checkpoint_id", "a resume continues the waiting run; fork with a new run's input."
