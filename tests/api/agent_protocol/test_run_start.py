@@ -20,7 +20,9 @@ async def _final_values(host: LiveHost, transport: str, params: dict[str, Any]) 
     try:
         started = await command(conn, "run.start", params)
         assert started["type"] == "success", started
-        events = await read_until(conn, {"channels": ["values", "lifecycle"]}, is_root_end)
+        since = started["meta"]["applied_through_seq"]
+        wanted = {"channels": ["values", "lifecycle"], "since": since}
+        events = await read_until(conn, wanted, is_root_end)
     finally:
         await close(conn)
     assert events[-1]["params"]["data"]["event"] == "completed", events[-1]
