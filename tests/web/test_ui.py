@@ -477,3 +477,21 @@ def test_a_question_from_inside_a_subgraph_marks_its_parent_node(ui: Ui) -> None
     expect(ui.node("review")).to_have_attribute("data-status", "done")
     expect(ui.node("finish")).to_have_attribute("data-status", "done")
     assert_clean(ui)
+
+
+def test_a_send_fan_out_shows_its_three_parallel_branches(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "fanout")
+    expect(status(ui)).to_have_text("succeeded")
+    work = page.locator('#graph-drawing [data-graph-node="work"]')
+    expect(work.locator(".node-branches")).to_have_text("×3")
+    expect(work).to_have_attribute("aria-label", "work: done, visited once, 3 parallel branches")
+    expect(work).to_have_attribute("data-visits", "1")  # one superstep, not a loop of three
+    expect(work.locator(".node-visits")).to_have_text("")
+    split = page.locator('#graph-drawing [data-graph-node="split"]')
+    expect(split.locator(".node-branches")).to_have_text("")
+    expect(split).to_have_attribute("aria-label", "split: done, visited once")
+    fan = page.locator('#graph-drawing [data-edge="split->work"]')
+    expect(fan).to_have_attribute("data-taken", "1")
+    ui.shot("fan-out")
+    assert_clean(ui)

@@ -1,6 +1,8 @@
 // The graph drawn live as our own SVG, from its nodes and edges (GET /api/v1/graphs/{name}):
 // layers top to bottom, conditional edges dashed, loops drawn back up the right side with
 // how often they turned, the running node lit, the edges taken marked with their count.
+// A node run several times in one superstep (LangGraph `Send`) shows its parallel branch
+// count ("×3" above it); its visits count supersteps, so a fan-out is not read as a loop.
 // Nodes are focusable buttons with a text alternative; Enter or a click selects one.
 
 import { svg } from "./dom.js";
@@ -33,7 +35,7 @@ export class GraphDrawing {
 
   setGraph(info) {
     this.container.replaceChildren();
-    this.nodes = new Map(); // id -> {g, visits, state, count}
+    this.nodes = new Map(); // id -> {g, visits, state, count, badge, step, tasks, running}
     this.edges = new Map(); // "a->b" -> {path, text, taken}
     this.last = null;
     const nodes = (info && info.nodes) || [];
@@ -102,6 +104,7 @@ export class GraphDrawing {
       const terminal = node.id === START || node.id === END;
       const title = svg("title", {}, label(node.id));
       const count = svg("text", { x: String(p.x + W - 8), y: String(p.y + H / 2 + 5), class: "node-visits", "text-anchor": "end" });
+      const badge = svg("text", { x: String(p.x + W - 4), y: String(p.y - 5), class: "node-branches", "text-anchor": "end" });
       const g = svg("g", {
         class: `graph-node${terminal ? " graph-terminal" : ""}`,
         tabindex: "0",
@@ -119,9 +122,10 @@ export class GraphDrawing {
       title,
       svg("rect", { x: String(p.x), y: String(p.y), width: String(W), height: String(H), rx: terminal ? "20" : "8" }),
       svg("text", { x: String(p.x + 12), y: String(p.y + H / 2 + 5), class: "node-label" }, truncate(label(node.id))),
-      count);
+      count,
+      badge);
       nodeLayer.append(g);
-      this.nodes.set(node.id, { g, title, count, visits: 0, state: "pending" });
+      this.nodes.set(node.id, { g, title, count, badge, visits: 0, state: "pending", step: null, tasks: new Set(), running: new Set() });
     }
     this.container.append(root);
   }
@@ -139,10 +143,29 @@ export class GraphDrawing {
   describe(id) {
     const node = this.nodes.get(id);
     const times = node.visits > 1 ? `, visited ${node.visits} times` : node.visits === 1 ? ", visited once" : "";
-    const text = `${label(id)}: ${node.state}${times}`;
+    const branches = node.tasks.size > 1 ? `, ${node.tasks.size} parallel branches` : "";
+    const text = `${label(id)}: ${node.state}${times}${branches}`;
     node.g.setAttribute("aria-label", text);
     node.title.textContent = text;
     node.count.textContent = node.visits > 1 ? `×${node.visits}` : "";
+    node.badge.textContent = node.tasks.size > 1 ? `×${node.tasks.size}` : "";
+    node.g.dataset.branches = String(node.tasks.size);
+  }
+
+  /** A task of `node` started: true when it opens a new superstep for it (not a sibling
+   * branch of a `Send` fan-out already counted in this step). */
+  started(node, data) {
+    const step = data.step ?? null;
+    const task = data.task_id ?? `#${node.tasks.size}`;
+    if (step !== null && step === node.step) {
+      node.tasks.add(task);
+      if (data.task_id) node.running.add(task);
+      return false;
+    }
+    node.step = step;
+    node.tasks = new Set([task]);
+    node.running = new Set(data.task_id ? [task] : []);
+    return true;
   }
 
   take(source, target) {
@@ -174,16 +197,22 @@ export class GraphDrawing {
       case "node.started": {
         const node = this.nodes.get(event.node);
         if (!node) break;
-        this.arrive(event.node);
-        node.visits += 1;
-        node.g.dataset.visits = String(node.visits);
+        if (this.started(node, data)) {
+          this.arrive(event.node);
+          node.visits += 1;
+          node.g.dataset.visits = String(node.visits);
+        }
         this.mark(event.node, "running");
         break;
       }
-      case "node.completed":
+      case "node.completed": {
+        const node = this.nodes.get(event.node);
+        if (node && data.task_id) node.running.delete(data.task_id);
+        if (node && node.running.size) break; // sibling branches still running
         this.mark(event.node, "done");
         this.last = event.node;
         break;
+      }
       case "node.failed":
         this.mark(event.node, "failed");
         break;

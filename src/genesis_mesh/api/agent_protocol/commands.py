@@ -21,10 +21,10 @@ from starlette.requests import HTTPConnection
 
 from genesis_mesh.api.agent_protocol import cursor
 from genesis_mesh.api.agent_protocol.feed import ThreadWakers, ordered_runs, ordinal_of
+from genesis_mesh.api.langgraph.assistants import resolve
 from genesis_mesh.api.limits import get_limits, user_key
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.errors import (
-    AssistantNotFound,
     Conflict,
     GenesisMeshError,
     InvalidInput,
@@ -36,7 +36,6 @@ from genesis_mesh.errors import (
 )
 from genesis_mesh.protocol import ID_PATTERN, InterruptMode, JsonObject, JsonValue, RunStatus
 from genesis_mesh.services import Services
-from genesis_mesh.store.assistants import AssistantStore
 from genesis_mesh.store.threads import ThreadStore
 
 logger = logging.getLogger(__name__)
@@ -56,11 +55,15 @@ class Command(BaseModel):
 
 
 class RunStartParams(BaseModel):
+    """`langchain_protocol.RunStartParams`, plus `context`: the per-run context of the
+    LangGraph API's run body, which the protocol's params have no field for."""
+
     model_config = ConfigDict(extra="ignore")
 
     assistant_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
     input: JsonValue = None
     config: JsonObject | None = None
+    context: JsonObject | None = None
     metadata: JsonObject | None = None
 
 
@@ -142,7 +145,7 @@ class Commands:
 
     async def _run_start(self, params: dict[str, Any]) -> Outcome:
         body = RunStartParams.model_validate(params)
-        graph, config, context = await self._assistant(body.assistant_id, body.config)
+        graph, config, context = await self._assistant(body)
         threads = ThreadStore(self.services.store.engine)
         record = await threads.get(self.thread_id, self.user.owner_filter)
         if record is None:
@@ -170,25 +173,23 @@ class Commands:
         return Outcome({"run_id": run.run_id}, cursor.run_start(ordinal))
 
     async def _assistant(
-        self, assistant_id: str, given: dict[str, Any] | None
+        self, body: RunStartParams
     ) -> tuple[str, dict[str, Any] | None, dict[str, Any] | None]:
-        """The graph to run, the config and the context: a graph name, or a stored
-        assistant of the caller (its config under the command's)."""
-        if assistant_id in self.services.registry.entries:
-            return assistant_id, given, None
-        found = await AssistantStore(self.services.store.engine).get(
-            assistant_id, self.user.owner_filter
-        )
-        if found is None:
-            raise AssistantNotFound(assistant_id)
-        config = {**found.config, **(given or {})}
+        """The graph to run, the config and the context. The assistant is addressed as
+        the LangGraph API addresses it (a graph name, a default assistant's uuid, or a
+        stored assistant of the caller), and the command's config and context go over
+        the assistant's as they do there (`configurable` merged key by key)."""
+        assistant = await resolve(self.services, self.user, body.assistant_id)
+        given = body.config or {}
+        config = {**assistant.config, **given}
         configurable = {
-            **found.config.get("configurable", {}),
-            **(given or {}).get("configurable", {}),
+            **assistant.config.get("configurable", {}),
+            **given.get("configurable", {}),
         }
         if configurable:
             config["configurable"] = configurable
-        return found.graph, config or None, found.context or None
+        context = {**assistant.context, **(body.context or {})}
+        return assistant.graph, config or None, context or None
 
     async def _waiting_run(self) -> str | None:
         thread = await self.services.store.get_thread(self.thread_id)
