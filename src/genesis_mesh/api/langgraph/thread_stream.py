@@ -32,10 +32,11 @@ from genesis_mesh.api.langgraph.threads import owned_thread
 from genesis_mesh.errors import InvalidInput, UnsupportedOption
 from genesis_mesh.protocol import RunInfo
 from genesis_mesh.services import Services
-from genesis_mesh.store.run_notes import RunNotes
+from genesis_mesh.store.run_notes import RunNote, RunNotes
 
 router = APIRouter(tags=["langgraph"])
 POLL_SECONDS = 0.2
+NOTE_WAIT_SECONDS = 5.0
 _THREAD_MODES = {"run_modes"}
 _MAX_RUNS = 10_000
 
@@ -130,10 +131,23 @@ async def _runs(services: Services, thread_id: str) -> list[RunInfo]:
     return sorted(found, key=lambda r: r.created_at)
 
 
+async def _note(services: Services, run: RunInfo) -> RunNote:
+    """The run's note. A run of this API (it records stream modes) has its note written
+    just after the run is stored, so a stream that finds the run first waits for it."""
+    notes = RunNotes(services.store.engine)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + NOTE_WAIT_SECONDS
+    while True:
+        note = (await notes.read([run.run_id]))[run.run_id]
+        if note.options or not run.stream_modes or loop.time() >= deadline:
+            return note
+        await asyncio.sleep(0.02)
+
+
 async def _run_parts(
     services: Services, run: RunInfo, modes: list[str], after: int, opening: bool
 ) -> AsyncIterator[Part]:
-    note = (await RunNotes(services.store.engine).read([run.run_id]))[run.run_id]
+    note = await _note(services, run)
     wanted: list[str] = modes or list(note.options.get("stream_mode") or ["values"])
     translator = Translator(
         wanted,
