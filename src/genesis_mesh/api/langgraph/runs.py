@@ -11,7 +11,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -32,6 +32,7 @@ from genesis_mesh.api.langgraph.stream import (
     segment_start,
     state_reader,
 )
+from genesis_mesh.api.langgraph.temporary import delete_when_done
 from genesis_mesh.api.langgraph.threads import Checkpoint, graph_of, owned_thread
 from genesis_mesh.api.langgraph.webhooks import check_url, deliver
 from genesis_mesh.api.limits import get_limits, user_key
@@ -146,6 +147,8 @@ class Started:
     run: RunInfo
     note: RunNote
     after_seq: int
+    # Set when the request has read the run's answer: a stateless thread outlives it.
+    read: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def run_wire(run: RunInfo, note: RunNote) -> dict[str, Any]:
@@ -172,12 +175,27 @@ async def start(
     request: Request,
     thread_id: str | None,
     body: LangGraphRunCreate,
+    reads: bool = False,
 ) -> Started:
-    """Start (or resume) the run the body asks for; a `webhook` is sent when it ends."""
+    """Start (or resume) the run the body asks for; a `webhook` is sent when it ends, then
+    a stateless run's thread is deleted unless `on_completion="keep"`. A request that
+    `reads` the run's answer sets `started.read` once it has."""
     started = await _start(services, user, request, thread_id, body)
-    if body.webhook is not None:
-        _in_background(_send_webhook(services, started, body.webhook))
+    if not reads:
+        started.read.set()
+    temporary = thread_id is None and body.on_completion != "keep"
+    if body.webhook is not None or temporary:
+        _in_background(_after_end(services, started, body.webhook, temporary))
     return started
+
+
+async def _after_end(
+    services: Services, started: Started, webhook: str | None, temporary: bool
+) -> None:
+    if webhook is not None:
+        await _send_webhook(services, started, webhook)
+    if temporary:
+        await delete_when_done(services, started.run, started.read)
 
 
 async def _send_webhook(services: Services, started: Started, url: str) -> None:
@@ -408,6 +426,7 @@ def sse_response(
     cancel_on_disconnect: bool,
     started: bool = False,
     subgraphs: bool = False,
+    read: asyncio.Event | None = None,
 ) -> StreamingResponse:
     translator = Translator(
         modes,
@@ -424,6 +443,8 @@ def sse_response(
                 yield part.encode()
             finished = True
         finally:
+            if read is not None:
+                read.set()
             if not finished and cancel_on_disconnect:
                 task = asyncio.create_task(
                     services.runner.interrupt(run.run_id, InterruptMode.CANCEL)
@@ -546,10 +567,17 @@ async def stream_run(
 async def stream_stateless_run(
     body: LangGraphRunCreate, services: ServicesDep, user: UserDep, request: Request
 ) -> StreamingResponse:
-    started = await start(services, user, request, None, body)
+    started = await start(services, user, request, None, body, reads=True)
     cancel = body.on_disconnect == "cancel"
     return sse_response(
-        services, started.run, body.modes(), started.after_seq, cancel, True, body.stream_subgraphs
+        services,
+        started.run,
+        body.modes(),
+        started.after_seq,
+        cancel,
+        True,
+        body.stream_subgraphs,
+        started.read,
     )
 
 
@@ -569,10 +597,19 @@ async def wait_run(
 
 @router.post("/runs/wait", summary="LangGraph Server API: start a stateless run, wait")
 async def wait_stateless_run(
-    body: LangGraphRunCreate, services: ServicesDep, user: UserDep, request: Request
+    body: LangGraphRunCreate,
+    services: ServicesDep,
+    user: UserDep,
+    request: Request,
+    response: Response,
 ) -> Any:
-    started = await start(services, user, request, None, body)
-    return await final_values(services, started.run, started.after_seq, True)
+    started = await start(services, user, request, None, body, reads=True)
+    run = started.run
+    response.headers["Content-Location"] = f"/threads/{run.thread_id}/runs/{run.run_id}"
+    try:
+        return await final_values(services, started.run, started.after_seq, True)
+    finally:
+        started.read.set()
 
 
 @router.get("/threads/{thread_id}/runs", summary="LangGraph Server API: a thread's runs")
