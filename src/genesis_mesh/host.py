@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genesis_mesh import __version__
 from genesis_mesh.api.langgraph.crons import scheduling
+from genesis_mesh.api.langgraph.runs import sending_webhooks
 from genesis_mesh.api.limits import ProcessLimits
 from genesis_mesh.api.openapi import document_errors
 from genesis_mesh.api.web import security_headers
@@ -170,6 +171,7 @@ class GenesisMesh:
             async with (
                 watching(services.registry, enabled=self.settings.dev_reload),
                 scheduling(app, services, self.settings.cron_poll_seconds),
+                sending_webhooks(services),
             ):
                 yield
 

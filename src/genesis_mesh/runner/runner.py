@@ -80,6 +80,9 @@ class Runner:
         self._unsubscribers: dict[str, Unsubscribe] = {}
         self._background: set[asyncio.Task[None]] = set()
         self.on_run_end: Callable[[], None] = lambda: None
+        # Called with the id of each run this process stops executing (ended, paused,
+        # lost): what must follow a run's end wherever it ran, such as its webhook.
+        self.run_end_hooks: list[Callable[[str], None]] = []
 
     @property
     def scale_out(self) -> bool:
@@ -412,6 +415,8 @@ class Runner:
     def _run_ended(self, run_id: str) -> None:
         self._unsubscribers.pop(run_id, None)
         self.on_run_end()
+        for hook in self.run_end_hooks:
+            hook(run_id)
 
     def _on_promoted(self, run_ids: list[str]) -> None:
         """Queued runs whose thread became free: start them (scale-out: wake a worker)."""

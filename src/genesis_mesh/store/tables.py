@@ -63,6 +63,9 @@ runs = Table(
     Column("stream_modes", JSON, nullable=True),
     # A delayed run (LangGraph's `after_seconds`): pending, and not started before this.
     Column("not_before", DateTime(timezone=True), nullable=True),
+    # A webhook still to be posted when the run ends (`store/webhook_outbox.py`).
+    Column("webhook_url", String(2000), nullable=True),
+    Column("webhook_after_seq", Integer, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_runs_thread_id", "thread_id"),

@@ -3,11 +3,13 @@ a real HTTP server on loopback, which the host may reach only because the test l
 
 from __future__ import annotations
 
+import asyncio
 import json
 import queue
 import threading
 from collections.abc import AsyncIterator, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -127,6 +129,39 @@ async def test_a_webhook_the_rules_refuse_is_a_422_and_no_run_starts(
     with pytest.raises(UnprocessableEntityError, match=why):
         await client.runs.create(thread["thread_id"], "steps", input={}, webhook=url)
     assert await client.runs.list(thread["thread_id"]) == []
+
+
+@pytest.mark.slow
+async def test_a_run_whose_server_was_killed_posts_its_webhook_once_after_recovery(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    live = LiveHost(tmp_path)
+    live.env = {
+        "GENESIS_MESH_WEBHOOK_ALLOW_HTTP": "true",
+        "GENESIS_MESH_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+    }
+    try:
+        live.start(timeout=120)
+        async with get_client(url=live.base_url, api_key=None) as sdk:
+            thread = await sdk.threads.create()
+            run = await sdk.runs.create(
+                thread["thread_id"], "steps", input={"delay": 1.0}, webhook=receiver.url("/kill")
+            )
+            for _ in range(200):  # mid-run: a node done, the run still going
+                state = await sdk.threads.get_state(thread["thread_id"])
+                if (state["values"] or {}).get("visited"):
+                    break
+                await asyncio.sleep(0.05)
+        assert receiver.requests.empty()  # not before the run ended
+        live.kill()
+        live.start(timeout=120)
+        path, _, body = await asyncio.to_thread(receiver.next)
+        assert path == "/kill" and body["run_id"] == run["run_id"]
+        assert body["status"] == "success" and body["values"]["visited"] == NODES
+        await asyncio.sleep(3)  # a second POST (from either process) would have come by now
+        assert receiver.requests.empty()
+    finally:
+        live.stop()
 
 
 def test_by_default_only_https_to_public_addresses_is_accepted() -> None:

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -55,9 +56,11 @@ from genesis_mesh.protocol import (
     RunInfo,
     RunStatus,
 )
+from genesis_mesh.runner.recovery import needs_recovery
 from genesis_mesh.services import Services
 from genesis_mesh.store.run_notes import RunNote, RunNotes
 from genesis_mesh.store.threads import ThreadStore, delete_run
+from genesis_mesh.store.webhook_outbox import WebhookOutbox
 
 router = APIRouter(tags=["langgraph"])
 logger = logging.getLogger(__name__)
@@ -177,34 +180,56 @@ async def start(
     body: LangGraphRunCreate,
     reads: bool = False,
 ) -> Started:
-    """Start (or resume) the run the body asks for; a `webhook` is sent when it ends, then
-    a stateless run's thread is deleted unless `on_completion="keep"`. A request that
-    `reads` the run's answer sets `started.read` once it has."""
+    """Start (or resume) the run the body asks for; a `webhook` is sent when it ends, by
+    whichever process ends it (the URL is kept in the run's row, `store/webhook_outbox`).
+    A stateless run's thread is deleted when it is done unless `on_completion="keep"`
+    (kept when it has a webhook, which reads the state when sent, perhaps elsewhere).
+    A request that `reads` the run's answer sets `started.read` once it has."""
     started = await _start(services, user, request, thread_id, body)
     if not reads:
         started.read.set()
-    temporary = thread_id is None and body.on_completion != "keep"
-    if body.webhook is not None or temporary:
-        _in_background(_after_end(services, started, body.webhook, temporary))
+    if body.webhook is not None:
+        run_id = started.run.run_id
+        await WebhookOutbox(services.store.engine).arm(run_id, body.webhook, started.after_seq)
+        _in_background(send_owed_webhook(services, run_id))  # it may have ended already
+    elif thread_id is None and body.on_completion != "keep":
+        _in_background(delete_when_done(services, started.run, started.read))
     return started
 
 
-async def _after_end(
-    services: Services, started: Started, webhook: str | None, temporary: bool
-) -> None:
-    if webhook is not None:
-        await _send_webhook(services, started, webhook)
-    if temporary:
-        await delete_when_done(services, started.run, started.read)
-
-
-async def _send_webhook(services: Services, started: Started, url: str) -> None:
-    values = await final_values(services, started.run, started.after_seq, True)
-    run = await services.store.get_run(started.run.run_id)
-    payload = {**run_wire(run, started.note), "values": values}
+async def send_owed_webhook(services: Services, run_id: str) -> None:
+    """Post the run's webhook if the run has ended and no other process claimed it."""
+    run = await services.store.get_run(run_id)
+    if run.status in (RunStatus.PENDING, RunStatus.RUNNING) or needs_recovery(run):
+        return  # not ended (a shutdown pause is recovered): its end will send it
+    claimed = await WebhookOutbox(services.store.engine).claim(run_id)
+    if claimed is None:
+        return
+    url, after_seq = claimed
+    note = (await RunNotes(services.store.engine).read([run_id]))[run_id]
+    values = await final_values(services, run, after_seq, True)
+    run = await services.store.get_run(run_id)
+    payload = {**run_wire(run, note), "values": values}
     if run.error is not None:
         payload["error"] = run.error
     await deliver(url, jsonable_encoder(payload), services.settings)
+
+
+@asynccontextmanager
+async def sending_webhooks(services: Services) -> AsyncIterator[None]:
+    """While the host serves: post the webhook of each run this process ends, and at
+    start those a dead process owed (its runs recovered, or ended before it posted)."""
+
+    def ended(run_id: str) -> None:
+        _in_background(send_owed_webhook(services, run_id))
+
+    services.runner.run_end_hooks.append(ended)
+    try:
+        for run_id in await WebhookOutbox(services.store.engine).owed():
+            ended(run_id)
+        yield
+    finally:
+        services.runner.run_end_hooks.remove(ended)
 
 
 async def _start(
