@@ -281,7 +281,7 @@ def test_after_seconds_not_finite_is_refused_with_422(host: LiveHost, after: str
 async def test_langgraph_runs_are_ordinary_runs_of_the_native_api(
     client: LangGraphClient, host: LiveHost
 ) -> None:
-    run = await client.runs.create(None, "steps", input={})
+    run = await client.runs.create(None, "steps", input={}, on_completion="keep")
     await client.runs.join(run["thread_id"], run["run_id"])
     native = httpx.get(f"{host.base_url}/api/v1/runs/{run['run_id']}").json()
     assert (native["status"], native["graph"]) == ("succeeded", "steps")
@@ -291,3 +291,47 @@ def test_the_sync_client_streams_and_waits(sync_client: SyncLangGraphClient) -> 
     parts = list(sync_client.runs.stream(None, "steps", input={}, stream_mode="updates"))
     assert [next(iter(p.data)) for p in parts if p.event == "updates"] == NODES
     assert sync_client.runs.wait(None, "steps", input={}) == {"visited": NODES}
+
+
+async def _gone(client: LangGraphClient, thread_id: str) -> bool:
+    """Whether a stateless run's thread is deleted within a few seconds of its answer."""
+    for _ in range(100):
+        try:
+            await client.threads.get(thread_id)
+        except NotFoundError:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def test_stateless_wait_deletes_its_thread_by_default_and_keep_keeps_its_state(
+    client: LangGraphClient,
+) -> None:
+    created: list[Any] = []
+    answer = await client.runs.wait(None, "steps", input={}, on_run_created=created.append)
+    assert answer == {"visited": NODES}
+    assert await _gone(client, created[0]["thread_id"])
+    with pytest.raises(NotFoundError):
+        await client.threads.get_state(created[0]["thread_id"])
+    kept = await client.runs.wait(
+        None, "steps", input={}, on_completion="keep", on_run_created=created.append
+    )
+    assert kept == {"visited": NODES}
+    await asyncio.sleep(0.3)  # past when a deletion would have happened
+    thread = await client.threads.get(created[1]["thread_id"])
+    assert thread["values"] == {"visited": NODES} and thread["status"] == "idle"
+
+
+async def test_stateless_create_and_stream_delete_their_thread_after_the_answer(
+    client: LangGraphClient,
+) -> None:
+    run = await client.runs.create(None, "steps", input={"delay": 0.05})
+    assert await _gone(client, run["thread_id"])
+    created: list[Any] = []
+    stream = client.runs.stream(None, "steps", input={}, on_run_created=created.append)
+    parts = await _parts(stream)
+    assert [d for e, d, _ in parts if e == "values"][-1] == {"visited": NODES}
+    assert parts[-1][0] == "end"
+    assert await _gone(client, created[0]["thread_id"])
+    batch = await client.runs.create_batch([{"assistant_id": "steps", "input": {}}])
+    assert await _gone(client, batch[0]["thread_id"])

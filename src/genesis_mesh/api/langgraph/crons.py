@@ -379,6 +379,7 @@ class CronScheduler:
     async def _run(self, cron: CronRecord) -> int:
         body = _run_body(cron.assistant_id, cron.payload)
         body.metadata = {**(body.metadata or {}), "cron_id": cron.cron_id}
+        body.on_completion = "keep"  # a cron's threads are kept (`on_run_completed` is stored)
         user = Identity(cron.owner)
         try:
             started = await start(

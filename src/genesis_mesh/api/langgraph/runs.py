@@ -12,7 +12,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -33,6 +33,7 @@ from genesis_mesh.api.langgraph.stream import (
     segment_start,
     state_reader,
 )
+from genesis_mesh.api.langgraph.temporary import delete_when_done
 from genesis_mesh.api.langgraph.threads import Checkpoint, graph_of, owned_thread
 from genesis_mesh.api.langgraph.webhooks import check_url, deliver
 from genesis_mesh.api.limits import get_limits, user_key
@@ -149,6 +150,8 @@ class Started:
     run: RunInfo
     note: RunNote
     after_seq: int
+    # Set when the request has read the run's answer: a stateless thread outlives it.
+    read: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def run_wire(run: RunInfo, note: RunNote) -> dict[str, Any]:
@@ -175,14 +178,22 @@ async def start(
     request: Request,
     thread_id: str | None,
     body: LangGraphRunCreate,
+    reads: bool = False,
 ) -> Started:
     """Start (or resume) the run the body asks for; a `webhook` is sent when it ends, by
-    whichever process ends it (the URL is kept in the run's row, `store/webhook_outbox`)."""
+    whichever process ends it (the URL is kept in the run's row, `store/webhook_outbox`).
+    A stateless run's thread is deleted when it is done unless `on_completion="keep"`
+    (kept when it has a webhook, which reads the state when sent, perhaps elsewhere).
+    A request that `reads` the run's answer sets `started.read` once it has."""
     started = await _start(services, user, request, thread_id, body)
+    if not reads:
+        started.read.set()
     if body.webhook is not None:
         run_id = started.run.run_id
         await WebhookOutbox(services.store.engine).arm(run_id, body.webhook, started.after_seq)
         _in_background(send_owed_webhook(services, run_id))  # it may have ended already
+    elif thread_id is None and body.on_completion != "keep":
+        _in_background(delete_when_done(services, started.run, started.read))
     return started
 
 
@@ -440,6 +451,7 @@ def sse_response(
     cancel_on_disconnect: bool,
     started: bool = False,
     subgraphs: bool = False,
+    read: asyncio.Event | None = None,
 ) -> StreamingResponse:
     translator = Translator(
         modes,
@@ -456,6 +468,8 @@ def sse_response(
                 yield part.encode()
             finished = True
         finally:
+            if read is not None:
+                read.set()
             if not finished and cancel_on_disconnect:
                 task = asyncio.create_task(
                     services.runner.interrupt(run.run_id, InterruptMode.CANCEL)
@@ -578,10 +592,17 @@ async def stream_run(
 async def stream_stateless_run(
     body: LangGraphRunCreate, services: ServicesDep, user: UserDep, request: Request
 ) -> StreamingResponse:
-    started = await start(services, user, request, None, body)
+    started = await start(services, user, request, None, body, reads=True)
     cancel = body.on_disconnect == "cancel"
     return sse_response(
-        services, started.run, body.modes(), started.after_seq, cancel, True, body.stream_subgraphs
+        services,
+        started.run,
+        body.modes(),
+        started.after_seq,
+        cancel,
+        True,
+        body.stream_subgraphs,
+        started.read,
     )
 
 
@@ -601,10 +622,19 @@ async def wait_run(
 
 @router.post("/runs/wait", summary="LangGraph Server API: start a stateless run, wait")
 async def wait_stateless_run(
-    body: LangGraphRunCreate, services: ServicesDep, user: UserDep, request: Request
+    body: LangGraphRunCreate,
+    services: ServicesDep,
+    user: UserDep,
+    request: Request,
+    response: Response,
 ) -> Any:
-    started = await start(services, user, request, None, body)
-    return await final_values(services, started.run, started.after_seq, True)
+    started = await start(services, user, request, None, body, reads=True)
+    run = started.run
+    response.headers["Content-Location"] = f"/threads/{run.thread_id}/runs/{run.run_id}"
+    try:
+        return await final_values(services, started.run, started.after_seq, True)
+    finally:
+        started.read.set()
 
 
 @router.get("/threads/{thread_id}/runs", summary="LangGraph Server API: a thread's runs")

@@ -286,10 +286,15 @@ async def delete_thread(thread_id: ThreadIdPath, services: ServicesDep, user: Us
     record = await owned_thread(services, user, thread_id)
     if record.active_status in ("pending", "running"):
         raise ThreadBusy(thread_id, record.active_run_id or "?")
+    await remove_thread(services, thread_id)
+    return Response(status_code=204)
+
+
+async def remove_thread(services: Services, thread_id: str) -> None:
+    """Delete a thread with its runs, their events and its checkpoints."""
     await ThreadStore(services.store.engine).delete(thread_id)
     if services.registry.checkpointer is not None:
         await services.registry.checkpointer.adelete_thread(thread_id)
-    return Response(status_code=204)
 
 
 @router.post("/{thread_id}/copy", summary="LangGraph Server API: copy a thread")
