@@ -1,35 +1,44 @@
 """Checks the state values of a time-travel fork against the graph's state schema.
 
-LangGraph writes an update with keys it has no channel for silently into nothing, and an
-overwritten value of the wrong type only fails (or worse, misbehaves) in a later step. A
-fork is a user editing JSON by hand, so both are refused up front with a message naming
-the key. Only plain overwrite channels are type-checked: a reducer channel (messages,
-lists that append) accepts updates whose type differs from the value it holds.
+LangGraph writes an update with keys it has no channel for silently into nothing, and a
+value of the wrong type only fails (or worse, misbehaves) in a later step. A fork is a
+user editing JSON by hand, so both are refused up front with a message naming the key.
+
+Each value is checked as LangGraph would take it as an update:
+
+- a plain (overwrite) channel: against its annotation, nested types included, with a
+  pydantic `TypeAdapter` (lax for a pydantic-model state, which LangGraph coerces the
+  same way; strict JSON types for TypedDict and dataclass states, which it never checks);
+- a messages channel (`add_messages`): through langchain-core's message coercion, the one
+  `add_messages` runs, so message dicts, `[role, content]` pairs and strings stay valid;
+- a channel reduced by an `operator` function (`Annotated[list[str], operator.add]`): the
+  update has the channel's own type; an `Overwrite` (`{"__overwrite__": value}`) too;
+- any other reducer or channel: not type-checked (its update type is its own business).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import json
+from dataclasses import dataclass
+from inspect import isclass
+from typing import Annotated, Any, NotRequired, Required, get_args, get_origin, get_type_hints
 
+from langchain_core.messages import convert_to_messages
+from langgraph.channels.binop import BinaryOperatorAggregate
 from langgraph.channels.last_value import LastValue
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from genesis_mesh.errors import InvalidInput
 
-_JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "number": (int, float),
-    "integer": (int,),
-    "boolean": (bool,),
-    "array": (list,),
-    "object": (dict,),
-    "null": (type(None),),
-}
+_MESSAGES_MODULE = "langgraph.graph.message"
+_OVERWRITE = "__overwrite__"
 
 
 def check_fork_values(graph: Any, values: dict[str, Any]) -> None:
-    """Raises InvalidInput for keys that are not state channels or values of the wrong
-    JSON type. Graphs without a StateGraph builder (no known state) are not checked."""
+    """Raises InvalidInput for keys that are not state channels or values the state
+    schema does not accept. Graphs without a StateGraph builder (no known state) are not
+    checked."""
     builder = getattr(graph, "builder", None)
     channels = getattr(builder, "channels", None)
     if not isinstance(channels, dict) or not channels:
@@ -42,42 +51,163 @@ def check_fork_values(graph: Any, values: dict[str, Any]) -> None:
             f"{', '.join(map(repr, sorted(known)))}; remove or rename them.",
             {"unknown_keys": unknown},
         )
-    properties = _state_properties(getattr(builder, "state_schema", None))
+    annotations = _annotations(builder)
+    state_schema = getattr(builder, "state_schema", None)
+    lax = isclass(state_schema) and issubclass(state_schema, BaseModel)
     for key, value in values.items():
-        if type(channels[key]) is not LastValue:
+        channel = channels.get(key)
+        annotation = annotations.get(key)
+        if channel is None or annotation is None:
             continue
-        expected = _types_of(properties.get(key))
-        if expected and not any(_is_json_type(value, t) for t in expected):
-            raise InvalidInput(
-                f"State key {key!r} must be {' or '.join(expected)} (the graph's state "
-                f"schema), not {_json_type_name(value)}; fix its value.",
-                {"key": key, "expected": expected},
-            )
+        _check_value(key, value, channel, annotation, lax=lax)
 
 
-def _state_properties(schema: Any) -> dict[str, Any]:
-    if schema is None:
-        return {}
+@dataclass(frozen=True)
+class _Hint:
+    """A state key's annotation: its type, and the pydantic field it came from (if any),
+    whose constraints (`ge`, `max_length`, ...) belong to the check."""
+
+    annotation: Any
+    field: Any = None
+
+
+def _annotations(builder: Any) -> dict[str, _Hint]:
+    """Each key's annotation, from the first schema that declares it (LangGraph takes a
+    key's channel from the first schema too: the state schema, then input, output, and
+    node schemas)."""
+    hints: dict[str, _Hint] = {}
+    schemas = getattr(builder, "schemas", None) or {}
+    for schema in schemas:
+        try:
+            typed = get_type_hints(schema, include_extras=True)
+        except Exception:  # an unresolvable annotation: that schema is not checked
+            continue
+        fields = getattr(schema, "model_fields", None) if isclass(schema) else None
+        for key, annotation in typed.items():
+            field = fields.get(key) if isinstance(fields, dict) else None
+            hints.setdefault(key, _Hint(annotation, field))
+    return hints
+
+
+def _check_value(key: str, value: Any, channel: Any, hint: _Hint, *, lax: bool) -> None:
+    base, metadata = _split(hint.annotation)
+    if type(channel) is LastValue:
+        _check_type(key, value, base, metadata, hint.field, lax=lax)
+        return
+    if not isinstance(channel, BinaryOperatorAggregate):
+        return
+    if isinstance(value, dict) and len(value) == 1 and _OVERWRITE in value:
+        _check_type(key, value[_OVERWRITE], base, metadata, hint.field, lax=lax)
+    elif isinstance(value, dict) and value.get("type") == _OVERWRITE and "value" in value:
+        _check_type(key, value["value"], base, metadata, hint.field, lax=lax)
+    elif _is_messages_reducer(channel.operator):
+        _check_messages(key, value)
+    elif _is_operator_function(channel.operator):
+        _check_type(key, value, base, metadata, hint.field, lax=lax)
+
+
+def _split(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
+    """The type under `Required`/`NotRequired`/`Annotated`, and the Annotated metadata
+    that is not a reducer (constraints such as `Field(ge=0)` stay)."""
+    metadata: tuple[Any, ...] = ()
+    while True:
+        origin = get_origin(annotation)
+        if origin in (Required, NotRequired):
+            annotation = get_args(annotation)[0]
+        elif origin is Annotated:
+            metadata += tuple(m for m in annotation.__metadata__ if not callable(m))
+            annotation = annotation.__origin__
+        else:
+            return annotation, metadata
+
+
+def _is_messages_reducer(reducer: Any) -> bool:
+    target = reducer.func if isinstance(reducer, functools.partial) else reducer
+    return getattr(target, "__module__", None) == _MESSAGES_MODULE
+
+
+def _is_operator_function(reducer: Any) -> bool:
+    return getattr(reducer, "__module__", None) in ("operator", "_operator")
+
+
+def _check_messages(key: str, value: Any) -> None:
     try:
-        return TypeAdapter(schema).json_schema().get("properties", {}) or {}
-    except Exception:  # a schema pydantic cannot describe is not checked
-        return {}
+        convert_to_messages(value if isinstance(value, list) else [value])
+    except (ValueError, TypeError, NotImplementedError) as exc:
+        reason = str(exc).split("\n", 1)[0].rstrip(". ")
+        raise InvalidInput(
+            f"State key {key!r} takes messages (a message dict with role and content, "
+            f"a [role, content] pair, a string, or a list of them): {reason}; fix its "
+            "value.",
+            {"key": key},
+        ) from exc
 
 
-def _types_of(prop: Any) -> list[str]:
-    """The JSON types a top-level property allows (empty: unknown, not checked)."""
-    if not isinstance(prop, dict):
+def _check_type(
+    key: str, value: Any, base: Any, metadata: tuple[Any, ...], field: Any, *, lax: bool
+) -> None:
+    adapter = _adapter(base, metadata, field)
+    if adapter is None:
+        return
+    try:
+        if lax:
+            adapter.validate_python(value)
+        else:
+            adapter.validate_json(json.dumps(value), strict=True)
+    except ValidationError as exc:
+        raise InvalidInput(_message(key, value, adapter, exc), {"key": key}) from exc
+
+
+def _adapter(base: Any, metadata: tuple[Any, ...], field: Any) -> TypeAdapter[Any] | None:
+    extras = (*metadata, field) if field is not None else metadata
+    target: Any = Annotated[(base, *extras)] if extras else base
+    try:
+        return TypeAdapter(target)
+    except Exception:  # a type pydantic cannot validate (typing.TypedDict on 3.11, ...)
+        return None
+
+
+def _message(key: str, value: Any, adapter: TypeAdapter[Any], exc: ValidationError) -> str:
+    first = exc.errors(include_url=False)[0]
+    expected = _json_types(adapter)
+    if not first["loc"] and expected and not any(_is_json_type(value, k) for k in expected):
+        return (
+            f"State key {key!r} must be {' or '.join(expected)} (the graph's state "
+            f"schema), not {_json_type_name(value)}; fix its value."
+        )
+    where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
+    return (
+        f"State key {key!r} does not match the graph's state schema at "
+        f"{key}{where}: {first['msg']} (got {_shown(first['input'])}); fix its value."
+    )
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "number": (int, float),
+    "integer": (int,),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+    "null": (type(None),),
+}
+
+
+def _json_types(adapter: TypeAdapter[Any]) -> list[str]:
+    """The JSON types the schema allows at the top (empty: not one plain type)."""
+    try:
+        schema = adapter.json_schema()
+    except Exception:
         return []
-    kind = prop.get("type")
-    if isinstance(kind, str):
-        return [kind] if kind in _JSON_TYPES else []
-    if isinstance(kind, list):
-        return kind if all(k in _JSON_TYPES for k in kind) else []
-    options = prop.get("anyOf")
-    if isinstance(options, list) and options:
-        kinds = [o.get("type") if isinstance(o, dict) else None for o in options]
-        if all(isinstance(k, str) and k in _JSON_TYPES for k in kinds):
-            return [str(k) for k in kinds]
+    options = schema.get("anyOf", [schema])
+    kinds = [o.get("type") if isinstance(o, dict) else None for o in options]
+    if kinds and all(isinstance(k, str) and k in _JSON_TYPES for k in kinds):
+        return [str(k) for k in kinds]
     return []
 
 

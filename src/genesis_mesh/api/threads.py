@@ -194,7 +194,7 @@ async def fork_thread(
             await graph.aupdate_state(config, None, as_node="__copy__")
         else:
             await graph.aupdate_state(config, body.values, as_node=body.as_node)
-    except (InvalidUpdateError, ValueError, TypeError, KeyError) as exc:
+    except (InvalidUpdateError, ValueError, TypeError, KeyError, NotImplementedError) as exc:
         raise InvalidInput(
             f"LangGraph refused the fork: {exc}; send values the graph's state accepts, "
             "and as_node naming one of its nodes.",
