@@ -6,9 +6,11 @@ user editing JSON by hand, so both are refused up front with a message naming th
 
 Each value is checked as LangGraph would take it as an update:
 
-- a plain (overwrite) channel: against its annotation, nested types included, with a
-  pydantic `TypeAdapter` (lax for a pydantic-model state, which LangGraph coerces the
-  same way; strict JSON types for TypedDict and dataclass states, which it never checks);
+- a plain (overwrite) channel: against its annotation, nested types included. A key of a
+  pydantic-model state is validated by the model itself, as LangGraph builds the model
+  from the state (lax coercion, field limits, validators); a key of a TypedDict or
+  dataclass state, which LangGraph never checks, by a pydantic `TypeAdapter` over its
+  annotation with strict JSON types;
 - a messages channel (`add_messages`): through langchain-core's message coercion, the one
   `add_messages` runs, so message dicts, `[role, content]` pairs and strings stay valid;
 - a channel reduced by an `operator` function (`Annotated[list[str], operator.add]`): the
@@ -28,6 +30,7 @@ from langchain_core.messages import convert_to_messages
 from langgraph.channels.binop import BinaryOperatorAggregate
 from langgraph.channels.last_value import LastValue
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from genesis_mesh.errors import InvalidInput
 
@@ -52,23 +55,21 @@ def check_fork_values(graph: Any, values: dict[str, Any]) -> None:
             {"unknown_keys": unknown},
         )
     annotations = _annotations(builder)
-    state_schema = getattr(builder, "state_schema", None)
-    lax = isclass(state_schema) and issubclass(state_schema, BaseModel)
     for key, value in values.items():
         channel = channels.get(key)
-        annotation = annotations.get(key)
-        if channel is None or annotation is None:
-            continue
-        _check_value(key, value, channel, annotation, lax=lax)
+        hint = annotations.get(key)
+        if channel is not None and hint is not None:
+            _check_value(key, value, channel, hint)
 
 
 @dataclass(frozen=True)
 class _Hint:
-    """A state key's annotation: its type, and the pydantic field it came from (if any),
-    whose constraints (`ge`, `max_length`, ...) belong to the check."""
+    """A state key's annotation, and the pydantic model that declares it (if one does):
+    LangGraph builds that model from the state, so the model's own validation (field
+    limits, validators, lax coercion) decides."""
 
     annotation: Any
-    field: Any = None
+    model: type[BaseModel] | None = None
 
 
 def _annotations(builder: Any) -> dict[str, _Hint]:
@@ -82,28 +83,26 @@ def _annotations(builder: Any) -> dict[str, _Hint]:
             typed = get_type_hints(schema, include_extras=True)
         except Exception:  # an unresolvable annotation: that schema is not checked
             continue
-        fields = getattr(schema, "model_fields", None) if isclass(schema) else None
+        model = schema if isclass(schema) and issubclass(schema, BaseModel) else None
         for key, annotation in typed.items():
-            field = fields.get(key) if isinstance(fields, dict) else None
-            hints.setdefault(key, _Hint(annotation, field))
+            hints.setdefault(key, _Hint(annotation, model))
     return hints
 
 
-def _check_value(key: str, value: Any, channel: Any, hint: _Hint, *, lax: bool) -> None:
-    base, metadata = _split(hint.annotation)
+def _check_value(key: str, value: Any, channel: Any, hint: _Hint) -> None:
     if type(channel) is LastValue:
-        _check_type(key, value, base, metadata, hint.field, lax=lax)
+        _check_type(key, value, hint)
         return
     if not isinstance(channel, BinaryOperatorAggregate):
         return
     if isinstance(value, dict) and len(value) == 1 and _OVERWRITE in value:
-        _check_type(key, value[_OVERWRITE], base, metadata, hint.field, lax=lax)
+        _check_type(key, value[_OVERWRITE], hint)
     elif isinstance(value, dict) and value.get("type") == _OVERWRITE and "value" in value:
-        _check_type(key, value["value"], base, metadata, hint.field, lax=lax)
+        _check_type(key, value["value"], hint)
     elif _is_messages_reducer(channel.operator):
         _check_messages(key, value)
     elif _is_operator_function(channel.operator):
-        _check_type(key, value, base, metadata, hint.field, lax=lax)
+        _check_type(key, value, hint)
 
 
 def _split(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -143,33 +142,55 @@ def _check_messages(key: str, value: Any) -> None:
         ) from exc
 
 
-def _check_type(
-    key: str, value: Any, base: Any, metadata: tuple[Any, ...], field: Any, *, lax: bool
-) -> None:
-    adapter = _adapter(base, metadata, field)
-    if adapter is None:
+def _check_type(key: str, value: Any, hint: _Hint) -> None:
+    base, metadata = _split(hint.annotation)
+    adapter = _adapter(base, metadata)
+    if hint.model is not None:
+        errors = _model_errors(hint.model, key, value)
+    elif adapter is not None:
+        errors = _strict_json_errors(adapter, value)
+    else:
         return
+    if errors:
+        raise InvalidInput(_message(key, value, adapter, errors[0]), {"key": key})
+
+
+def _model_errors(model: type[BaseModel], key: str, value: Any) -> list[ErrorDetails]:
+    """The model's errors about `key` alone (other fields are absent, not wrong), at a
+    location relative to the key."""
     try:
-        if lax:
-            adapter.validate_python(value)
-        else:
-            adapter.validate_json(json.dumps(value), strict=True)
+        model.model_validate({key: value})
     except ValidationError as exc:
-        raise InvalidInput(_message(key, value, adapter, exc), {"key": key}) from exc
+        return [
+            {**e, "loc": e["loc"][1:]}
+            for e in exc.errors(include_url=False)
+            if e["loc"][:1] == (key,)
+        ]
+    except Exception:  # a validator that needs the other fields: LangGraph decides later
+        return []
+    return []
 
 
-def _adapter(base: Any, metadata: tuple[Any, ...], field: Any) -> TypeAdapter[Any] | None:
-    extras = (*metadata, field) if field is not None else metadata
-    target: Any = Annotated[(base, *extras)] if extras else base
+def _strict_json_errors(adapter: TypeAdapter[Any], value: Any) -> list[ErrorDetails]:
+    try:
+        adapter.validate_json(json.dumps(value), strict=True)
+    except ValidationError as exc:
+        return exc.errors(include_url=False)
+    except Exception:  # a validator of the user's that fails otherwise: not ours to judge
+        return []
+    return []
+
+
+def _adapter(base: Any, metadata: tuple[Any, ...]) -> TypeAdapter[Any] | None:
+    target: Any = Annotated[(base, *metadata)] if metadata else base
     try:
         return TypeAdapter(target)
     except Exception:  # a type pydantic cannot validate (typing.TypedDict on 3.11, ...)
         return None
 
 
-def _message(key: str, value: Any, adapter: TypeAdapter[Any], exc: ValidationError) -> str:
-    first = exc.errors(include_url=False)[0]
-    expected = _json_types(adapter)
+def _message(key: str, value: Any, adapter: TypeAdapter[Any] | None, first: ErrorDetails) -> str:
+    expected = _json_types(adapter) if adapter is not None else []
     if not first["loc"] and expected and not any(_is_json_type(value, k) for k in expected):
         return (
             f"State key {key!r} must be {' or '.join(expected)} (the graph's state "
