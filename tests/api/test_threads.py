@@ -200,18 +200,26 @@ def test_a_fork_accepts_every_shape_langgraph_accepts(client: httpx.Client) -> N
     assert forked.status_code == 202, forked.text
     done = wait_for_status(client, forked.json()["run_id"], {"succeeded", "failed"})
     assert done["status"] == "succeeded", done
-    assert done["output"]["log"] == ["note", "edited", "tally:5"]
+    assert done["output"]["log"] == ["note", "edited", "tally:6"]
     contents = [m["content"] for m in done["output"]["messages"]]
-    assert contents[:4] == ["hi", "a string", "a pair", "a dict"]
+    assert contents[:5] == ["hi", "noted", "a string", "a pair", "a dict"]
     assert done["output"]["profile"] == {"name": "Ada", "age": 36}
     one = fork(client, thread, cp, {"messages": {"role": "user", "content": "one dict"}})
     assert one.status_code == 202, one.text
     done = wait_for_status(client, one.json()["run_id"], {"succeeded", "failed"})
-    assert [m["content"] for m in done["output"]["messages"]] == ["hi", "one dict"]
+    assert [m["content"] for m in done["output"]["messages"]] == ["hi", "noted", "one dict"]
+    # The messages as the history serves them go back unchanged (the UI's edit-and-fork).
+    history = client.get(f"/api/v1/threads/{thread}/history").json()
+    served = next(c for c in history if c["checkpoint_id"] == cp)["values"]["messages"]
+    served[1]["content"] = "noted, edited"
+    round_trip = fork(client, thread, cp, {"messages": served})
+    assert round_trip.status_code == 202, round_trip.text
+    done = wait_for_status(client, round_trip.json()["run_id"], {"succeeded", "failed"})
+    assert [m["content"] for m in done["output"]["messages"]] == ["hi", "noted, edited"]
     overwrite = fork(client, thread, cp, {"log": {"__overwrite__": ["only"]}})
     assert overwrite.status_code == 202, overwrite.text
     done = wait_for_status(client, overwrite.json()["run_id"], {"succeeded", "failed"})
-    assert done["output"]["log"] == ["only", "tally:1"]
+    assert done["output"]["log"] == ["only", "tally:2"]
 
 
 def test_a_fork_of_a_pydantic_state_coerces_like_langgraph_and_keeps_field_limits(

@@ -163,8 +163,9 @@ async def fork_thread(
     """Writes a fork checkpoint after `checkpoint_id` (a copy, or with `values` set),
     which becomes the thread's newest, then starts a run that continues from it: its
     first step is the one that followed the checkpoint. 409 `thread_busy` while a run of
-    the thread is active; 422 for keys that are not state channels, values of the wrong
-    JSON type, or when LangGraph refuses the checkpoint or the values."""
+    the thread is active; 422 for keys that are not state channels, values the state
+    schema does not take (see `forkcheck`), or when LangGraph refuses the checkpoint or
+    the values."""
     if thread.active_run_id is not None:
         raise ThreadBusy(thread.thread_id, thread.active_run_id)
     if body.values is not None and _has_nul(body.values):

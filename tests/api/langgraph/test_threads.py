@@ -115,6 +115,7 @@ async def test_update_state_takes_what_langgraph_takes_and_answers_its_refusals_
     state = await client.threads.get_state(thread_id)
     assert [m["content"] for m in state["values"]["messages"]] == [
         "hi",
+        "noted",
         "a string",
         "a pair",
         "a dict",
