@@ -216,6 +216,9 @@ def test_a_fork_accepts_every_shape_langgraph_accepts(client: httpx.Client) -> N
     assert round_trip.status_code == 202, round_trip.text
     done = wait_for_status(client, round_trip.json()["run_id"], {"succeeded", "failed"})
     assert [m["content"] for m in done["output"]["messages"]] == ["hi", "noted, edited"]
+    replaced = fork(client, thread, cp, {"messages": {"__overwrite__": ["a string"]}})
+    assert replaced.status_code == 202, replaced.text
+    wait_for_status(client, replaced.json()["run_id"], {"succeeded", "failed"})
     overwrite = fork(client, thread, cp, {"log": {"__overwrite__": ["only"]}})
     assert overwrite.status_code == 202, overwrite.text
     done = wait_for_status(client, overwrite.json()["run_id"], {"succeeded", "failed"})

@@ -95,14 +95,20 @@ def _check_value(key: str, value: Any, channel: Any, hint: _Hint) -> None:
         return
     if not isinstance(channel, BinaryOperatorAggregate):
         return
-    if isinstance(value, dict) and len(value) == 1 and _OVERWRITE in value:
-        _check_type(key, value[_OVERWRITE], hint)
-    elif isinstance(value, dict) and value.get("type") == _OVERWRITE and "value" in value:
-        _check_type(key, value["value"], hint)
-    elif _is_messages_reducer(channel.operator):
+    overwrite, value = _overwritten(value)
+    if _is_messages_reducer(channel.operator):
         _check_messages(key, value)
-    elif _is_operator_function(channel.operator):
+    elif overwrite or _is_operator_function(channel.operator):
         _check_type(key, value, hint)
+
+
+def _overwritten(value: Any) -> tuple[bool, Any]:
+    """Whether the update is an `Overwrite` in one of its JSON forms, and the value."""
+    if isinstance(value, dict) and len(value) == 1 and _OVERWRITE in value:
+        return True, value[_OVERWRITE]
+    if isinstance(value, dict) and value.get("type") == _OVERWRITE and "value" in value:
+        return True, value["value"]
+    return False, value
 
 
 def _split(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
