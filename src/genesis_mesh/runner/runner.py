@@ -117,6 +117,18 @@ class Runner:
         if recover and not self.scale_out:  # at scale, expired leases bring runs back
             await self.recover()
 
+    async def begin_drain(self) -> list[str]:
+        """Announce the shutdown to the runs executing here (`run.stopping`, reason
+        `shutdown`), stored and published before this returns, so that clients still
+        connected hear it; the runs start draining to their next node boundary, where
+        `stop` pauses them. Scale-out: nothing (a draining worker hands its runs to
+        another worker instead of pausing them). Returns the runs told."""
+        if self.scale_out:
+            return []
+        told = self.executor.announce_shutdown()
+        await self.events.flush()
+        return told
+
     async def stop(self) -> None:
         """Pause every running run at its next node boundary; cancel what outlives grace."""
         await self.executor.stop_all(self.options.shutdown_grace_seconds)
