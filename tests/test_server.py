@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import sqlite3
@@ -9,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
@@ -76,3 +78,48 @@ async def test_a_client_hears_run_stopping_before_sigterm_closes_its_socket_and_
     assert kinds.index("run.stopping") < kinds.index("run.interrupted") < kinds.index("run.resumed")
     starts = Counter(line.split()[1] for line in record.read_text().splitlines() if "start" in line)
     assert all(starts[node] == 1 for node in NODES), starts
+
+
+async def _sse_until_closed(
+    stream: httpx.Response, on_event: Any
+) -> list[tuple[str, dict[str, Any]]]:
+    got: list[tuple[str, dict[str, Any]]] = []
+    kind = ""
+    async for line in stream.aiter_lines():
+        if line.startswith("event: "):
+            kind = line.removeprefix("event: ")
+        elif line.startswith("data: "):
+            got.append((kind, json.loads(line.removeprefix("data: "))))
+            on_event(got[-1])
+    return got
+
+
+async def test_an_sse_follower_hears_run_stopping_and_its_stream_ends_where_the_run_pauses(
+    live_host: LiveHost, tmp_path: Path
+) -> None:
+    # A grace longer than the wait below: a stream left open would hold the shutdown up.
+    live_host.env["GENESIS_MESH_SHUTDOWN_GRACE_SECONDS"] = "60"
+    live_host.start()
+    process = live_host.process
+    assert process is not None
+    run_input = {"delay": 0.8, "record_to": str(tmp_path / "calls.txt")}
+
+    def on_event(item: tuple[str, dict[str, Any]]) -> None:
+        kind, data = item
+        if kind == "node.started" and data["node"] == "two":
+            process.send_signal(signal.SIGTERM)
+
+    async with httpx.AsyncClient(base_url=live_host.base_url, timeout=30) as http:
+        run = (await http.post("/api/v1/runs", json={"graph": "steps", "input": run_input})).json()
+        async with (
+            asyncio.timeout(30),  # well inside uvicorn's graceful timeout (grace + 5 s)
+            http.stream("GET", f"/api/v1/runs/{run['run_id']}/stream") as stream,
+        ):
+            got = await _sse_until_closed(stream, on_event)
+    assert process.wait(30) in (0, -15)
+
+    kinds = [kind for kind, _ in got]
+    assert "run.stopping" in kinds
+    assert got[-1] == ("run.interrupted", got[-1][1])
+    assert got[-1][1]["data"] == {"reason": "shutdown"}
+    assert kinds.index("run.stopping") < len(kinds) - 1

@@ -79,6 +79,8 @@ class Runner:
         )
         self._unsubscribers: dict[str, Unsubscribe] = {}
         self._background: set[asyncio.Task[None]] = set()
+        self.draining = False
+        """True once the server announced its shutdown (`begin_drain`)."""
         self.on_run_end: Callable[[], None] = lambda: None
         # Called with the id of each run this process stops executing (ended, paused,
         # lost): what must follow a run's end wherever it ran, such as its webhook.
@@ -123,6 +125,7 @@ class Runner:
         connected hear it; the runs start draining to their next node boundary, where
         `stop` pauses them. Scale-out: nothing (a draining worker hands its runs to
         another worker instead of pausing them). Returns the runs told."""
+        self.draining = True
         if self.scale_out:
             return []
         told = self.executor.announce_shutdown()
