@@ -214,7 +214,7 @@ def test_health_ready_version_and_openapi_examples(host: LiveHost) -> None:
         spec = http.get("/openapi.json").json()
         docs = http.get("/docs")
     assert ready == {"status": "ready", "checks": {"database": "ok", "checkpointer": "ok"}}
-    assert version["protocol"] == "2.0"
+    assert version["protocol"] == "2.1"
     for model in ("RunCreate", "InterruptRequest", "ResumeRequest"):
         assert spec["components"]["schemas"][model]["examples"], model
     assert docs.status_code == 200
