@@ -15,15 +15,18 @@ from typing import Any
 
 from graphs.topical_mesh.anchors import GITHUB, OBSIDIAN, anchor_found, heading_anchors
 from graphs.topical_mesh.assets import AssetIndex
+from graphs.topical_mesh.docusaurus_docs import SITE_ALIAS, doc_path, is_partial, site_path
 from graphs.topical_mesh.findings import FINDING_KINDS, finding
 from graphs.topical_mesh.frontmatter import FrontMatter
 from graphs.topical_mesh.jekyll import collection_url
 from graphs.topical_mesh.links import (
+    INDEX_NAMES,
     NAMED_FORMS,
     LinkKind,
     PageKeys,
     SiteIndex,
     split_fragment,
+    strip_suffix,
     untemplated,
 )
 from graphs.topical_mesh.markdown_page import PageDraft, RawLink, new_parser, read_page
@@ -119,18 +122,29 @@ class SiteLinks:
         return dict(self.__dict__)
 
 
-def _keys(draft: PageDraft, collections: dict[str, str]) -> PageKeys:
+def _keys(draft: PageDraft, collections: dict[str, str], docs_folder: str | None) -> PageKeys:
+    """`docs_folder` is the Docusaurus site folder below the content root, None elsewhere."""
     front: FrontMatter = draft.front
     served = collection_url(draft.rel, collections) if collections else None
-    extra = (served,) if served else ()
+    extra: tuple[str, ...] = (served,) if served else ()
+    folder = draft.rel.rpartition("/")[0]
+    permalink = front.permalink
+    stripped = doc_path(strip_suffix(draft.rel), docs_folder) if docs_folder is not None else None
+    if stripped:  # `02-guides/01-intro.md` is the doc `guides/intro`
+        extra += (stripped,)
+        folder, _, name = stripped.rpartition("/")
+        name = (front.slug or "").strip("/") if front.slug and front.slug[0] != "/" else name
+        if not permalink and not (front.slug or "").startswith("/"):
+            named = front.doc_id if front.doc_id and "/" not in front.doc_id else name
+            at_folder = named.lower() in INDEX_NAMES
+            permalink = folder if at_folder else (folder + "/" if folder else "") + named
     if front.doc_id and "/" not in front.doc_id:
-        folder = draft.rel.rpartition("/")[0]
         extra += ((folder + "/" if folder else "") + front.doc_id,)
     return PageKeys(
         rel=draft.rel,
         title=draft.title,
         slug=front.slug,
-        permalink=front.permalink,
+        permalink=permalink or None,
         aliases=tuple(front.aliases) + extra,
     )
 
@@ -147,6 +161,8 @@ class SiteFacts:
     route_bases: list[str] = field(default_factory=list)
     jekyll_collections: dict[str, str] = field(default_factory=dict)
     wikilinks: bool = True  # False on Hugo sites, where `[[x]]` is text (TOML tables)
+    docusaurus_site: str | None = None  # the folder of `docusaurus.config.*` ("", "website")
+    hugo_link_hook: str | None = None  # a link render hook: Hugo's content folder ("content/")
 
 
 def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
@@ -154,22 +170,39 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
     nav_drafts = [d for d in drafts if is_nav_file(d.rel)]
     unpublished = [d for d in drafts if d.front.draft and not is_nav_file(d.rel)]
     pages = [d for d in drafts if not d.front.draft and not is_nav_file(d.rel)]
+    partials = [d for d in pages if facts.docusaurus_site is not None and is_partial(d.rel)]
+    pages = [d for d in pages if not partials or not is_partial(d.rel)]
     collections = facts.jekyll_collections
-    index = SiteIndex([_keys(d, collections) for d in pages], facts.site_url)
+    docs = _docs_folder(facts)
+    keys = [_keys(d, collections, docs) for d in pages + partials]
+    index = SiteIndex(keys, facts.site_url, partials_from=len(pages))
     with_drafts = (
-        SiteIndex([_keys(d, collections) for d in pages + unpublished], facts.site_url)
+        SiteIndex(
+            keys[: len(pages)] + [_keys(d, collections, docs) for d in unpublished],
+            facts.site_url,
+        )
         if unpublished
         else None
     )
     generator = _generator(pages, facts.generator)
     index.vault = generator == OBSIDIAN
     index.route_bases = tuple(facts.route_bases)
+    index.site_dir, index.content_prefix = facts.docusaurus_site, facts.path_prefix
+    index.hugo_content = facts.hugo_link_hook
     if facts.assets is not None:
         index.files = facts.assets.below(facts.path_prefix)
-    checker = _Checker(index, pages, facts, generator, with_drafts)
+    checker = _Checker(index, pages + partials, facts, generator, with_drafts)
+    rendered = _rendered_in(index, pages + partials, len(pages))
+    for at, sources in rendered.items():  # a partial's headings are its pages' anchors
+        for i in sources:
+            pages[i].headings += partials[at - len(pages)].headings
+            pages[i].ids += partials[at - len(pages)].ids
     for i, draft in enumerate(pages):
         for link in draft.links:
             checker.check(i, link)
+    for at, draft in enumerate(partials, start=len(pages)):
+        for link in draft.links:
+            checker.check(at, link, sorted(rendered.get(at, ())))
     nav = _navigation(index, nav_drafts, pages, facts.extra_nav_targets)
     vectors = term_vectors([d.terms for d in pages])
     pairs = similar_unlinked_pairs(vectors, set(checker.edges))
@@ -190,6 +223,38 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
         anchor_generator=generator,
         notes=notes,
     )
+
+
+def _docs_folder(facts: SiteFacts) -> str | None:
+    """The Docusaurus site folder below the content root ("", "website/"; None: not one)."""
+    site = facts.docusaurus_site
+    if site is None:
+        return None
+    folder = site.strip("/") + "/" if site.strip("/") else ""
+    prefix = facts.path_prefix
+    return folder[len(prefix) :] if folder.startswith(prefix) else ""
+
+
+def _rendered_in(index: SiteIndex, drafts: list[PageDraft], first: int) -> dict[int, set[int]]:
+    """The pages each partial (index `first` on) is rendered in, through nested imports."""
+    imports: dict[int, set[int]] = {}
+    for source, draft in enumerate(drafts):
+        for link in draft.links:
+            if link[1] == "mdx_import":
+                _kind, target = index.resolve(source, link[0], link[1])
+                if target is not None and target >= first and target != source:
+                    imports.setdefault(source, set()).add(target)
+    rendered: dict[int, set[int]] = {}
+    for page in range(first):
+        stack, seen = list(imports.get(page, ())), set()
+        while stack:
+            partial = stack.pop()
+            if partial in seen:
+                continue
+            seen.add(partial)
+            rendered.setdefault(partial, set()).add(page)
+            stack += imports.get(partial, ())
+    return rendered
 
 
 def _generator(pages: list[PageDraft], hint: str) -> str:
@@ -217,20 +282,31 @@ class _Checker:
         self.found: dict[str, list[dict[str, Any]]] = {k: [] for k in FINDING_KINDS}
         self._anchors: dict[tuple[int, str], set[str]] = {}
 
-    def check(self, source: int, link: RawLink) -> None:
+    def check(self, source: int, link: RawLink, rendered_in: list[int] | None = None) -> None:
+        """Classify one link of `source`; a partial's links count in the pages that render
+        it (`rendered_in`), and its problems are reported once, at the partial."""
         raw, form = link[0], link[1]
         if form in ("wikilink", "embed") and not self.facts.wikilinks:
             return
         kind, target = self.index.resolve(source, raw, form)
-        self.counts[kind.value] += 1
+        reason = None
+        if target is not None and target >= self.index.partials_from and target != source:
+            if form == "mdx_import":
+                return  # rendered into the page: its links are checked with the partial
+            kind, reason = LinkKind.BROKEN, "links to a partial (a `_` file), not a page"
+        shown_in = [source] if rendered_in is None else rendered_in
+        self.counts[kind.value] += len(shown_in) if kind is LinkKind.PAGE else 1
         if kind is LinkKind.PAGE and target is not None:
-            self.edges[(source, target)] += 1
+            for page in shown_in:
+                if page != target:
+                    self.edges[(page, target)] += 1
         if kind in (LinkKind.PAGE, LinkKind.SELF) and target is not None:
             self._check_anchor(source, target, link)
         elif kind is LinkKind.ASSET:
             self._check_asset(source, link)
         elif kind is LinkKind.BROKEN:
-            self._add("broken_link", source, link, self._broken_reason(source, raw, form))
+            reason = reason or self._broken_reason(source, raw, form)
+            self._add("broken_link", source, link, reason)
         elif kind is LinkKind.ESCAPED:
             self._add("escaped_link", source, link, "climbs out of the content root")
 
@@ -254,7 +330,10 @@ class _Checker:
         if assets is None or not AssetIndex.checkable(raw) or raw.startswith("data:"):
             return
         named = raw.split("#", 1)[0]
-        if form in ("wikilink", "embed"):
+        site = self.facts.docusaurus_site
+        if site is not None and raw.startswith(SITE_ALIAS):
+            present = assets.has_file(site_path(named, site, "")[0])
+        elif form in ("wikilink", "embed"):
             present = assets.has_named(named)
         elif self.generator == OBSIDIAN and "/" not in named.strip("./"):
             present = assets.has_named(named) or assets.has_path(
@@ -308,7 +387,7 @@ def _navigation(
         targets += nav_file_targets(draft.rel, [(link[0], link[1]) for link in draft.links])
     for target in targets:
         found = index.lookup(target)
-        if found is not None:
+        if found is not None and found < index.partials_from:
             nav[found] += 1
     for i, draft in enumerate(pages):
         if draft.front.in_menu:

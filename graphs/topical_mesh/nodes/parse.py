@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import glob
 import math
 import os
 from typing import Any
@@ -14,7 +15,8 @@ from graphs.topical_mesh.assets import AssetIndex
 from graphs.topical_mesh.context import Context, resolve_context
 from graphs.topical_mesh.docusaurus import sidebar_nav_targets
 from graphs.topical_mesh.errors import CloneRefused
-from graphs.topical_mesh.includes import merge_includes
+from graphs.topical_mesh.hugo import LINK_HOOKS
+from graphs.topical_mesh.includes import merge_includes, snippet_base_paths
 from graphs.topical_mesh.jekyll import collection_permalinks
 from graphs.topical_mesh.markdown_page import PageDraft
 from graphs.topical_mesh.navigation import (
@@ -81,10 +83,15 @@ async def _parse_checkout(
     )
     drafts: list[PageDraft] = [d for r in results for d in r.drafts]
     notes += [note for r in results for note in r.notes]
-    notes += await asyncio.to_thread(
-        merge_includes, drafts, checkout_real, subdir, ctx.max_file_bytes
-    )
     configs = await asyncio.to_thread(_configs, checkout_real, root, subdir)
+    notes += await asyncio.to_thread(
+        merge_includes,
+        drafts,
+        checkout_real,
+        subdir,
+        ctx.max_file_bytes,
+        snippet_base_paths(configs),
+    )
     nav_targets = [
         t
         for name, (cfg, where) in configs.items()
@@ -114,8 +121,15 @@ async def _parse_checkout(
     jekyll = configs.get("_config.yml")
     if jekyll:
         facts.jekyll_collections = collection_permalinks(jekyll[0])
-    facts.wikilinks = not any(_is_hugo(name, cfg) for name, (cfg, _where) in configs.items())
-    if subdir and any(name.startswith("docusaurus") for name in _docusaurus_configs(checkout_real)):
+    hugo = [(cfg, where) for name, (cfg, where) in configs.items() if _is_hugo(name, cfg)]
+    facts.wikilinks = not hugo
+    if hugo and _has_link_hook(checkout_real, hugo[0][0]):
+        at_content = subdir and hugo[0][1] != subdir  # `subdir` is the content folder
+        facts.hugo_link_hook = "" if at_content else _hugo_content_dir(hugo[0][0])
+    docusaurus = _docusaurus_configs(checkout_real)
+    if docusaurus:
+        facts.docusaurus_site = docusaurus[0][0]
+    if subdir and docusaurus:
         facts.route_bases.append("/" + subdir.rpartition("/")[2] + "/")
     site = await asyncio.to_thread(assemble_site, drafts, facts)
     progress.say(
@@ -145,14 +159,42 @@ def _sidebar_targets(checkout_real: str, subdir: str, files: list[str]) -> list[
     return sidebar_nav_targets(read, is_dir, subdir, files)
 
 
-def _docusaurus_configs(checkout_real: str) -> list[str]:
-    """Docusaurus config files at the top or in `website/` (docs are served under /docs/)."""
-    names = []
+def _docusaurus_configs(checkout_real: str) -> list[tuple[str, str]]:
+    """(folder, name) of the Docusaurus config files at the top or in `website/` (docs are
+    served under /docs/; the folder is the site's `@site/`)."""
+    found = []
     for folder in ("", "website"):
-        for ext in ("js", "ts", "mjs"):
-            if os.path.isfile(os.path.join(checkout_real, folder, f"docusaurus.config.{ext}")):
-                names.append(f"docusaurus.config.{ext}")
-    return names
+        for ext in ("js", "ts", "mjs", "cjs"):
+            name = f"docusaurus.config.{ext}"
+            path = os.path.join(checkout_real, folder, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                found.append((folder, name))
+    return found
+
+
+def _has_link_hook(checkout_real: str, config: dict[str, Any]) -> bool:
+    """A Hugo site whose markdown links go through a link render hook (its own, a
+    theme's, or the embedded one switched on in the config)."""
+    themes = sorted(glob.glob(os.path.join(checkout_real, "themes", "*")))[:20]
+    places = [checkout_real, *themes]
+    for place in places:
+        for hook in LINK_HOOKS:
+            path = os.path.join(place, hook)
+            if os.path.isfile(path) and not os.path.islink(path):
+                return True
+    markup = config.get("markup")
+    goldmark = markup.get("goldmark") if isinstance(markup, dict) else None
+    hooks = goldmark.get("renderHooks") if isinstance(goldmark, dict) else None
+    link = hooks.get("link") if isinstance(hooks, dict) else None
+    if not isinstance(link, dict):
+        return False
+    return link.get("enableDefault") is True or link.get("useEmbedded") in ("always", "fallback")
+
+
+def _hugo_content_dir(config: dict[str, Any]) -> str:
+    folder = config.get("contentDir")
+    folder = folder.strip("/") if isinstance(folder, str) and folder.strip("/") else "content"
+    return folder + "/"
 
 
 def _checkout_files(checkout_real: str, max_entries: int) -> list[str]:
