@@ -27,8 +27,10 @@ def get_page_paths(page: str, destination: str) -> list[str]:
     embedded one) turns `[x](dest)` into the page `GetPage dest` finds, as `ref` does: a
     path with a leading `/` from the content root; any other first from the page's place
     (a section's `_index.md`: its folder; a regular page or a leaf bundle: the folder
-    holding it; `../x.md`: the page's own folder), then, unless it starts with `.`, from
-    the content root. `page` and the paths returned are relative to the content folder.
+    holding it; `../x.md`: the page's own folder; a path with an extension also from the
+    page file's folder), then, unless it starts with `.`, from the content root (Hugo's
+    `pageFinder.getContentNodeForRef`). `page` and the paths returned are relative to the
+    content folder.
     """
     path = destination.split("#", 1)[0].split("?", 1)[0].strip()
     path = path.removeprefix("./").rstrip("/")
@@ -46,6 +48,8 @@ def get_page_paths(page: str, destination: str) -> list[str]:
     else:
         base = folder
     found = [_normal(f"{base}/{path}" if base else path)]
+    if had_extension:
+        found.append(_normal(f"{folder}/{path}" if folder else path))
     if not path.startswith("."):
         found.append(_normal(path))
     return [p for p in dict.fromkeys(found) if p != ".." and not p.startswith("../")]

@@ -138,7 +138,8 @@ class SiteIndex:
         self.files: set[str] = set()  # other files below the content root (lower case)
         self.site_dir: str | None = None  # Docusaurus: the `@site/` folder (checkout-relative)
         self.content_prefix = ""  # the content root, checkout-relative ("" or "docs/")
-        self.hugo_content: str | None = None  # a Hugo link hook: the content folder ("content/")
+        self.hugo_content: str | None = None  # Hugo: the content folder ("content/", "")
+        self.hugo_link_hook = False  # Hugo: markdown links go through a link render hook
         self.site_host, self.site_path = _site_parts(site_url)
         self._build()
 
@@ -204,7 +205,7 @@ class SiteIndex:
             return LinkKind.TEMPLATED, None
         if self.site_dir is not None and target.startswith(SITE_ALIAS):
             return self._resolve_site(source, target, form)
-        if self.hugo_content is not None and form in ("inline", "reference"):
+        if self.hugo_link_hook and form in ("inline", "reference"):
             found = self._hugo_get_page(source, target)
             if found is not None:
                 return self._page(source, found)
@@ -289,6 +290,8 @@ class SiteIndex:
     def _resolve_rooted(self, source: int, path: str) -> tuple[LinkKind, int | None]:
         normal = posixpath.normpath(path)
         found = self.lookup(normal)
+        if found is None and self.hugo_content:  # Hugo serves content/x.md at /x/
+            found = self.lookup(self.hugo_content + normal.lstrip("/"))
         for base in (self.site_path, *self.route_bases):
             if found is None and base and (normal + "/").startswith(base):
                 found = self.lookup(normal[len(base) :])

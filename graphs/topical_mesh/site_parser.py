@@ -162,7 +162,8 @@ class SiteFacts:
     jekyll_collections: dict[str, str] = field(default_factory=dict)
     wikilinks: bool = True  # False on Hugo sites, where `[[x]]` is text (TOML tables)
     docusaurus_site: str | None = None  # the folder of `docusaurus.config.*` ("", "website")
-    hugo_link_hook: str | None = None  # a link render hook: Hugo's content folder ("content/")
+    hugo_content: str | None = None  # Hugo: its content folder below the content root
+    hugo_link_hook: bool = False  # Hugo: markdown links go through a link render hook
 
 
 def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
@@ -188,7 +189,7 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
     index.vault = generator == OBSIDIAN
     index.route_bases = tuple(facts.route_bases)
     index.site_dir, index.content_prefix = facts.docusaurus_site, facts.path_prefix
-    index.hugo_content = facts.hugo_link_hook
+    index.hugo_content, index.hugo_link_hook = facts.hugo_content, facts.hugo_link_hook
     if facts.assets is not None:
         index.files = facts.assets.below(facts.path_prefix)
     checker = _Checker(index, pages + partials, facts, generator, with_drafts)

@@ -123,9 +123,11 @@ async def _parse_checkout(
         facts.jekyll_collections = collection_permalinks(jekyll[0])
     hugo = [(cfg, where) for name, (cfg, where) in configs.items() if _is_hugo(name, cfg)]
     facts.wikilinks = not hugo
-    if hugo and _has_link_hook(checkout_real, hugo[0][0]):
-        at_content = subdir and hugo[0][1] != subdir  # `subdir` is the content folder
-        facts.hugo_link_hook = "" if at_content else _hugo_content_dir(hugo[0][0])
+    if hugo:
+        config, where = hugo[0]
+        at_content = subdir and where != subdir  # `subdir` is the content folder
+        facts.hugo_content = "" if at_content else _hugo_content_dir(config)
+        facts.hugo_link_hook = _has_link_hook(os.path.join(checkout_real, where), config)
     docusaurus = _docusaurus_configs(checkout_real)
     if docusaurus:
         facts.docusaurus_site = docusaurus[0][0]
@@ -172,11 +174,11 @@ def _docusaurus_configs(checkout_real: str) -> list[tuple[str, str]]:
     return found
 
 
-def _has_link_hook(checkout_real: str, config: dict[str, Any]) -> bool:
-    """A Hugo site whose markdown links go through a link render hook (its own, a
-    theme's, or the embedded one switched on in the config)."""
-    themes = sorted(glob.glob(os.path.join(checkout_real, "themes", "*")))[:20]
-    places = [checkout_real, *themes]
+def _has_link_hook(site: str, config: dict[str, Any]) -> bool:
+    """A Hugo site (its folder: where its config is) whose markdown links go through a
+    link render hook (its own, a theme's, or the embedded one switched on in the config)."""
+    themes = sorted(glob.glob(os.path.join(site, "themes", "*")))[:20]
+    places = [site, *themes]
     for place in places:
         for hook in LINK_HOOKS:
             path = os.path.join(place, hook)
@@ -192,9 +194,24 @@ def _has_link_hook(checkout_real: str, config: dict[str, Any]) -> bool:
 
 
 def _hugo_content_dir(config: dict[str, Any]) -> str:
-    folder = config.get("contentDir")
-    folder = folder.strip("/") if isinstance(folder, str) and folder.strip("/") else "content"
-    return folder + "/"
+    """The site-relative content folder: a module mount onto `content`, else the first
+    language's `contentDir`, else `contentDir`, else `content`."""
+    module = config.get("module")
+    mounts = module.get("mounts") if isinstance(module, dict) else None
+    found = [
+        m.get("source")
+        for m in (mounts if isinstance(mounts, list) else [])
+        if isinstance(m, dict) and m.get("target") == "content"
+    ]
+    languages = config.get("languages")
+    for language in languages.values() if isinstance(languages, dict) else []:
+        if isinstance(language, dict):
+            found.append(language.get("contentDir"))
+    found.append(config.get("contentDir"))
+    for folder in found:
+        if isinstance(folder, str) and folder.strip("/") and ".." not in folder:
+            return folder.strip("/") + "/"
+    return "content/"
 
 
 def _checkout_files(checkout_real: str, max_entries: int) -> list[str]:

@@ -36,6 +36,8 @@ def test_get_page_tries_the_page_place_then_the_content_root() -> None:
     assert get_page_paths("docs/page.md", "../blog/post.md") == ["blog/post.md"]
     assert get_page_paths("docs/_index.md", "./page") == ["docs/page", "page"]
     assert get_page_paths("docs/bundle/index.md", "sibling") == ["docs/sibling", "sibling"]
+    bundle = get_page_paths("docs/bundle/index.md", "a.md")
+    assert bundle == ["docs/a.md", "docs/bundle/a.md", "a.md"]
     assert get_page_paths("docs/page.md", "/blog/post/#x") == ["blog/post"]
     assert get_page_paths("docs/page.md", "./x.md") == ["docs/x.md", "x.md"]  # "./" trimmed
     assert get_page_paths("docs/page.md", "../../out.md") == []
@@ -68,3 +70,22 @@ async def test_without_a_hook_a_content_path_link_stays_a_url(tmp_path: Path) ->
     broken = {(b["file"], b["target"]) for b in output["broken_links"]}
     assert ("content/blog/post.md", "docs/page.md#top") in broken
     assert ("content/docs/page.md", "blog/post") in broken
+
+
+async def test_root_links_are_served_from_the_mounted_content_folder(tmp_path: Path) -> None:
+    files = {  # hugoDocs mounts `content/en` onto `content`
+        "hugo.toml": 'baseURL = "https://hugo.example.test/"\n\n[module]\n'
+        '[[module.mounts]]\nsource = "content/en"\ntarget = "content"\n',
+        "content/en/_index.md": "---\ntitle: Home\n---\n\n[page](/docs/page/) [file](docs/page.md)"
+        " [absolute](https://hugo.example.test/docs/page/)\n",
+        "content/en/docs/page.md": "---\ntitle: Page\n---\n",
+    }
+    for with_hook in (False, True):
+        hooked = {**files, HOOK: SITE[HOOK]} if with_hook else files
+        root = make_repo(tmp_path / f"site{with_hook}", hooked)
+        ctx = Context(allow_local_sources=True, workdir=str(tmp_path / f"w{with_hook}"))
+        output, state = await run_graph(ctx, repo_url=str(root))
+        # without a hook `docs/page.md` is a URL relative to the home page: it still finds
+        # the file from the page's folder (a known leniency)
+        assert edges_of(state) == {("content/en/_index.md", "content/en/docs/page.md"): 3}
+        assert output["broken_links"] == []
