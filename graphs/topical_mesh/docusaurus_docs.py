@@ -56,3 +56,29 @@ def site_path(target: str, site_dir: str, content_prefix: str) -> tuple[str, boo
     if content_prefix and not checkout_path.startswith(content_prefix):
         return checkout_path, False
     return checkout_path[len(content_prefix) :], True
+
+
+_DOCS_OPTIONS = re.compile(
+    r"\bdocs\s*:\s*\{(?P<body>[^{}]{0,5000}?(?:\{[^{}]{0,2000}\}[^{}]{0,5000}?){0,10})\}"
+)
+_OPTION = r"\b{name}\s*:\s*([\"'`])(?P<value>[^\"'`\n]{{0,300}})\1"
+
+
+def docs_options(config_text: str) -> tuple[str, str]:
+    """(docs folder, route base) of the classic preset's `docs: {path, routeBasePath}` in a
+    `docusaurus.config.*`, read as text (never run); the defaults are `docs` and `docs`."""
+    folder, route = "docs", "docs"
+    for match in _DOCS_OPTIONS.finditer(config_text[:1_000_000]):
+        body = match.group("body")
+        path = re.search(_OPTION.format(name="path"), body)
+        base = re.search(_OPTION.format(name="routeBasePath"), body)
+        if path or base:
+            folder = path.group("value").strip("/") if path else folder
+            route = base.group("value").strip("/") if base else route
+            break
+    return folder.removeprefix("./"), route
+
+
+def unescape_js(literal: str) -> str:
+    """A JavaScript string's value: `@site/docs/\\_x.mdx` names `@site/docs/_x.mdx`."""
+    return re.sub(r"\\(.)", r"\1", literal) if "\\" in literal else literal

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import unquote, urlsplit
 
-from graphs.topical_mesh.docusaurus_docs import SITE_ALIAS, site_path
+from graphs.topical_mesh.docusaurus_docs import SITE_ALIAS, site_path, unescape_js
 from graphs.topical_mesh.hugo import get_page_paths
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
@@ -140,6 +140,10 @@ class SiteIndex:
         self.content_prefix = ""  # the content root, checkout-relative ("" or "docs/")
         self.hugo_content: str | None = None  # Hugo: the content folder ("content/", "")
         self.hugo_link_hook = False  # Hugo: markdown links go through a link render hook
+        # (URL prefix, content folder): Hugo serves `content/x.md` at `/x/`, Docusaurus
+        # `docs/x.md` at `/<routeBasePath>/x`
+        self.mounts: tuple[tuple[str, str], ...] = ()
+        self.trailing_slash = True  # built URLs end in `/` (False: Docusaurus by default)
         self.site_host, self.site_path = _site_parts(site_url)
         self._build()
 
@@ -203,6 +207,8 @@ class SiteIndex:
         target = untemplated(raw.strip().strip("<>"))
         if target is None:
             return LinkKind.TEMPLATED, None
+        if form == "mdx_import":
+            target = unescape_js(target)
         if self.site_dir is not None and target.startswith(SITE_ALIAS):
             return self._resolve_site(source, target, form)
         if self.hugo_link_hook and form in ("inline", "reference"):
@@ -290,8 +296,9 @@ class SiteIndex:
     def _resolve_rooted(self, source: int, path: str) -> tuple[LinkKind, int | None]:
         normal = posixpath.normpath(path)
         found = self.lookup(normal)
-        if found is None and self.hugo_content:  # Hugo serves content/x.md at /x/
-            found = self.lookup(self.hugo_content + normal.lstrip("/"))
+        for url, folder in self.mounts:
+            if found is None and (normal + "/").startswith(url):
+                found = self.lookup(folder + normal[len(url) :].lstrip("/"))
         for base in (self.site_path, *self.route_bases):
             if found is None and base and (normal + "/").startswith(base):
                 found = self.lookup(normal[len(base) :])
@@ -309,10 +316,17 @@ class SiteIndex:
         escaped = joined == ".." or joined.startswith("../")
         candidates = [] if escaped else [joined]
         if not path.lower().endswith(MARKDOWN_SUFFIXES):
-            from_url = posixpath.normpath(posixpath.join(self.urls[source].lstrip("/"), path))
+            url = self.urls[source].lstrip("/")
+            if not self.trailing_slash:  # `/docs/a` (Docusaurus): relative to `/docs/`
+                url = posixpath.dirname(url.rstrip("/"))
+            from_url = posixpath.normpath(posixpath.join(url, path))
             if from_url != ".." and not from_url.startswith("../"):
                 candidates.insert(0, from_url)
                 escaped = False  # inside the built site: a missing page, not an escape
+            served = self._from_served_url(source, path)
+            if served is not None:
+                candidates.insert(0, served)
+                escaped = False
         for candidate in candidates:
             found = self.lookup(candidate)
             if found is not None:
@@ -326,6 +340,20 @@ class SiteIndex:
         if joined.lower() in self.files:
             return LinkKind.ASSET, None  # a link to a file of the repository (LICENSE, a PDF)
         return self._missing(path)
+
+    def _from_served_url(self, source: int, path: str) -> str | None:
+        """The content path a relative link names from the URL the page is served at, when
+        a folder is served at another prefix (`docs/` at `/`): `../build/x` on `/notes`."""
+        url = self.urls[source]
+        for prefix, folder in self.mounts:
+            if not url.startswith("/" + folder):
+                continue
+            served = prefix + url[len(folder) + 1 :]
+            base = served if self.trailing_slash else posixpath.dirname(served.rstrip("/"))
+            target = posixpath.normpath(posixpath.join(base, path))  # a browser stops at `/`
+            if (target + "/").startswith(prefix):
+                return folder + target[len(prefix) :].lstrip("/")
+        return None
 
     @staticmethod
     def _missing(path: str) -> tuple[LinkKind, int | None]:

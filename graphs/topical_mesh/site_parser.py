@@ -6,6 +6,7 @@ Pure functions (no LangGraph): the parse node calls them in worker threads, in b
 from __future__ import annotations
 
 import contextlib
+import posixpath
 import signal
 import threading
 from collections import Counter
@@ -122,21 +123,31 @@ class SiteLinks:
         return dict(self.__dict__)
 
 
-def _keys(draft: PageDraft, collections: dict[str, str], docs_folder: str | None) -> PageKeys:
-    """`docs_folder` is the Docusaurus site folder below the content root, None elsewhere."""
+def _keys(
+    draft: PageDraft, collections: dict[str, str], docs_folder: str | None, docs_dir: str = ""
+) -> PageKeys:
+    """`docs_folder` is the Docusaurus site folder below the content root (None elsewhere),
+    `docs_dir` its docs folder (where an absolute `slug` is rooted)."""
     front: FrontMatter = draft.front
     served = collection_url(draft.rel, collections) if collections else None
     extra: tuple[str, ...] = (served,) if served else ()
     folder = draft.rel.rpartition("/")[0]
     permalink = front.permalink
-    stripped = doc_path(strip_suffix(draft.rel), docs_folder) if docs_folder is not None else None
-    if stripped:  # `02-guides/01-intro.md` is the doc `guides/intro`
-        extra += (stripped,)
+    if docs_folder is not None:
+        stem = strip_suffix(draft.rel)
+        stripped = doc_path(stem, docs_folder) or stem  # `02-guides/01-a.md`: `guides/a`
         folder, _, name = stripped.rpartition("/")
-        name = (front.slug or "").strip("/") if front.slug and front.slug[0] != "/" else name
-        if not permalink and not (front.slug or "").startswith("/"):
+        # a category's index: `index.md`, `README.md` or named as its folder (`x/x.md`)
+        named_as_folder = bool(folder) and name.lower() == folder.rpartition("/")[2].lower()
+        extra += ((stripped,) if stripped != stem else ()) + ((folder,) if named_as_folder else ())
+        slug = (front.slug or "").strip()
+        if not permalink and slug.startswith("/") and (docs_dir + slug.strip("/")):
+            permalink = docs_dir + slug.strip("/")  # from the docs route: `/x` is `/docs/x`
+            extra += (permalink,)
+        elif not permalink and (slug or stripped != stem or named_as_folder):
+            name = slug.strip("/") or name
             named = front.doc_id if front.doc_id and "/" not in front.doc_id else name
-            at_folder = named.lower() in INDEX_NAMES
+            at_folder = not slug and (named_as_folder or named.lower() in INDEX_NAMES)
             permalink = folder if at_folder else (folder + "/" if folder else "") + named
     if front.doc_id and "/" not in front.doc_id:
         extra += ((folder + "/" if folder else "") + front.doc_id,)
@@ -164,6 +175,8 @@ class SiteFacts:
     docusaurus_site: str | None = None  # the folder of `docusaurus.config.*` ("", "website")
     hugo_content: str | None = None  # Hugo: its content folder below the content root
     hugo_link_hook: bool = False  # Hugo: markdown links go through a link render hook
+    docs_route: tuple[str, str] | None = None  # Docusaurus (docs folder, routeBasePath)
+    trailing_slash: bool = True  # False: pages are served at `/a`, not `/a/`
 
 
 def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
@@ -175,11 +188,13 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
     pages = [d for d in pages if not partials or not is_partial(d.rel)]
     collections = facts.jekyll_collections
     docs = _docs_folder(facts)
-    keys = [_keys(d, collections, docs) for d in pages + partials]
+    mounts = _mounts(facts)
+    docs_dir = mounts[-1][1] if facts.docs_route is not None and mounts else ""
+    keys = [_keys(d, collections, docs, docs_dir) for d in pages + partials]
     index = SiteIndex(keys, facts.site_url, partials_from=len(pages))
     with_drafts = (
         SiteIndex(
-            keys[: len(pages)] + [_keys(d, collections, docs) for d in unpublished],
+            keys[: len(pages)] + [_keys(d, collections, docs, docs_dir) for d in unpublished],
             facts.site_url,
         )
         if unpublished
@@ -190,6 +205,8 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
     index.route_bases = tuple(facts.route_bases)
     index.site_dir, index.content_prefix = facts.docusaurus_site, facts.path_prefix
     index.hugo_content, index.hugo_link_hook = facts.hugo_content, facts.hugo_link_hook
+    index.mounts = mounts
+    index.trailing_slash = facts.trailing_slash
     if facts.assets is not None:
         index.files = facts.assets.below(facts.path_prefix)
     checker = _Checker(index, pages + partials, facts, generator, with_drafts)
@@ -234,6 +251,20 @@ def _docs_folder(facts: SiteFacts) -> str | None:
     folder = site.strip("/") + "/" if site.strip("/") else ""
     prefix = facts.path_prefix
     return folder[len(prefix) :] if folder.startswith(prefix) else ""
+
+
+def _mounts(facts: SiteFacts) -> tuple[tuple[str, str], ...]:
+    """The URL prefixes served from a folder below the content root."""
+    mounts = []
+    if facts.hugo_content:
+        mounts.append(("/", facts.hugo_content))
+    if facts.docs_route is not None and facts.docusaurus_site is not None:
+        folder, route = facts.docs_route
+        site = facts.docusaurus_site.strip("/")
+        docs = posixpath.normpath(posixpath.join(site, folder)) + "/"
+        if docs.startswith(facts.path_prefix):
+            mounts.append(("/" + route + "/" if route else "/", docs[len(facts.path_prefix) :]))
+    return tuple(mounts)
 
 
 def _rendered_in(index: SiteIndex, drafts: list[PageDraft], first: int) -> dict[int, set[int]]:

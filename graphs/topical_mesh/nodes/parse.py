@@ -6,6 +6,7 @@ import asyncio
 import glob
 import math
 import os
+import re
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -14,6 +15,7 @@ from graphs.topical_mesh.anchors import generator_of
 from graphs.topical_mesh.assets import AssetIndex
 from graphs.topical_mesh.context import Context, resolve_context
 from graphs.topical_mesh.docusaurus import sidebar_nav_targets
+from graphs.topical_mesh.docusaurus_docs import docs_options
 from graphs.topical_mesh.errors import CloneRefused
 from graphs.topical_mesh.hugo import LINK_HOOKS
 from graphs.topical_mesh.includes import merge_includes, snippet_base_paths
@@ -130,7 +132,11 @@ async def _parse_checkout(
         facts.hugo_link_hook = _has_link_hook(os.path.join(checkout_real, where), config)
     docusaurus = _docusaurus_configs(checkout_real)
     if docusaurus:
-        facts.docusaurus_site = docusaurus[0][0]
+        folder, name = docusaurus[0]
+        facts.docusaurus_site = folder
+        config_text = _read_config(checkout_real, f"{folder}/{name}" if folder else name)
+        facts.docs_route = docs_options(config_text or "")
+        facts.trailing_slash = bool(re.search(r"\btrailingSlash\s*:\s*true", config_text or ""))
     if subdir and docusaurus:
         facts.route_bases.append("/" + subdir.rpartition("/")[2] + "/")
     site = await asyncio.to_thread(assemble_site, drafts, facts)
@@ -172,6 +178,13 @@ def _docusaurus_configs(checkout_real: str) -> list[tuple[str, str]]:
             if os.path.isfile(path) and not os.path.islink(path):
                 found.append((folder, name))
     return found
+
+
+def _read_config(checkout_real: str, rel: str) -> str | None:
+    try:
+        return read_inside(checkout_real, rel, MAX_CONFIG_BYTES)
+    except Exception:  # unreadable: the defaults apply
+        return None
 
 
 def _has_link_hook(site: str, config: dict[str, Any]) -> bool:

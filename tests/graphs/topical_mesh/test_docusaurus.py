@@ -12,7 +12,7 @@ from typing import Any
 
 from graphs.topical_mesh.context import Context
 from graphs.topical_mesh.docusaurus import read_sidebars, sidebar_doc_ids
-from graphs.topical_mesh.docusaurus_docs import strip_number_prefix
+from graphs.topical_mesh.docusaurus_docs import docs_options, strip_number_prefix
 
 from .conftest import make_repo
 from .test_parse import edges_of, run_graph
@@ -259,3 +259,51 @@ def test_number_prefixes_are_parsed_like_docusaurus() -> None:
         "007": "007",
     }
     assert {name: strip_number_prefix(name) for name in stripped} == stripped
+
+
+# As appcircleio/appcircle-docusaurus: docs served at `/` (`routeBasePath: "/"`), partials
+# imported as `@site/docs/\_need-help.mdx` (an escaped `_`), and category pages named as
+# their folder (`build/connections/connections.md`); the text is ours.
+ROUTED: dict[str, str | bytes] = {
+    "docusaurus.config.js": "const config = {\n  presets: [\n    [\n      'classic',\n"
+    "      /** @type {import('@docusaurus/preset-classic').Options} */\n      ({\n"
+    "        docs: {\n          sidebarPath: require.resolve('./sidebars.js'),\n"
+    "          routeBasePath: '/',\n        },\n        blog: {routeBasePath: '/news'},\n"
+    "      }),\n    ],\n  ],\n};\nmodule.exports = config;\n",
+    "docs/intro.md": "# Intro\n\n[connections](/build/connections)"
+    " [setup](/build/connections/setup) [gone](/build/nothing) [moved](/stores/publish)\n\n"
+    "import NeedHelp from '@site/docs/\\_need-help.mdx';\n\n<NeedHelp />\n",
+    "docs/_need-help.mdx": "Ask on [the support page](/support).\n",
+    "docs/support.md": "# Support\n",
+    "docs/build/connections/connections.md": "# Connections\n\n[setup](setup)\n",
+    "docs/build/connections/setup.md": "# Setup\n\n[up](./)\n",
+    "docs/publish-module/index.md": "---\nslug: /stores/publish\n---\n\n# Publish\n\n"
+    "[notes](../../intro)\n",
+}
+
+
+async def test_docs_served_at_their_route_base_and_category_pages(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "site", ROUTED)
+    ctx = Context(allow_local_sources=True, workdir=str(tmp_path / "w"))
+    output, state = await run_graph(ctx, repo_url=str(root))
+    urls = {p["id"]: p["url"] for p in state["pages"]}
+    assert urls["docs/build/connections/connections.md"] == "/docs/build/connections/"
+    assert urls["docs/publish-module/index.md"] == "/docs/stores/publish/"  # absolute slug
+    assert edges_of(state) == {
+        ("docs/intro.md", "docs/build/connections/connections.md"): 1,
+        ("docs/intro.md", "docs/build/connections/setup.md"): 1,
+        ("docs/intro.md", "docs/support.md"): 1,  # from the partial
+        ("docs/build/connections/connections.md", "docs/build/connections/setup.md"): 1,
+        ("docs/build/connections/setup.md", "docs/build/connections/connections.md"): 1,
+        ("docs/intro.md", "docs/publish-module/index.md"): 1,
+        ("docs/publish-module/index.md", "docs/intro.md"): 1,  # `/stores/publish` + `../../intro`
+    }
+    assert _findings(output, "broken_links") == [("docs/intro.md", "/build/nothing")]
+
+
+def test_docs_options_are_read_from_the_config_text() -> None:
+    assert docs_options(ROUTED["docusaurus.config.js"]) == ("docs", "")  # type: ignore[arg-type]
+    config = "export default {presets: [['classic', {docs: {path: './content'}}]]};"
+    assert docs_options(config) == ("content", "docs")
+    assert docs_options("module.exports = makeConfig();") == ("docs", "docs")
+    assert docs_options("docs: {" + "a: 1, " * 200_000) == ("docs", "docs")
