@@ -22,6 +22,7 @@ from graphs.topical_mesh.frontmatter import FrontMatter
 from graphs.topical_mesh.jekyll import collection_url
 from graphs.topical_mesh.links import (
     INDEX_NAMES,
+    MARKDOWN_SUFFIXES,
     NAMED_FORMS,
     LinkKind,
     PageKeys,
@@ -313,10 +314,25 @@ class _Checker:
         self.counts: Counter[str] = Counter()
         self.found: dict[str, list[dict[str, Any]]] = {k: [] for k in FINDING_KINDS}
         self._anchors: dict[tuple[int, str], set[str]] = {}
+        self._written_in: int | None = None  # the partial whose link is being checked
+        self._reported: set[tuple[str, int, int, int, str]] = set()
 
     def check(self, source: int, link: RawLink, rendered_in: list[int] | None = None) -> None:
         """Classify one link of `source`; a partial's links count in the pages that render
-        it (`rendered_in`), and its problems are reported once, at the partial."""
+        it (`rendered_in`), and its problems are reported once, at the partial. A relative
+        URL (`../x`, `#part`) in a partial resolves from each page that renders it; a `.md`
+        path from the partial's own file, as Docusaurus resolves file links."""
+        if rendered_in and _follows_the_page(link[0], link[1]):
+            self._written_in = source
+            try:
+                for page in rendered_in:
+                    self._check(page, link, [page])
+            finally:
+                self._written_in = None
+        else:
+            self._check(source, link, [source] if rendered_in is None else rendered_in)
+
+    def _check(self, source: int, link: RawLink, shown_in: list[int]) -> None:
         raw, form = link[0], link[1]
         if form in ("wikilink", "embed") and not self.facts.wikilinks:
             return
@@ -326,7 +342,6 @@ class _Checker:
             if form == "mdx_import":
                 return  # rendered into the page: its links are checked with the partial
             kind, reason = LinkKind.BROKEN, "links to a partial (a `_` file), not a page"
-        shown_in = [source] if rendered_in is None else rendered_in
         self.counts[kind.value] += len(shown_in) if kind is LinkKind.PAGE else 1
         if kind is LinkKind.PAGE and target is not None:
             for page in shown_in:
@@ -390,16 +405,33 @@ class _Checker:
         reason = "no page with this name" if form in NAMED_FORMS else "no page at this path"
         if self.with_drafts is not None:
             kind, target = self.with_drafts.resolve(source, raw, form)
-            if kind is LinkKind.PAGE and target is not None and target >= len(self.pages):
+            drafts_from = self.index.partials_from  # drafts follow the pages there
+            if kind is LinkKind.PAGE and target is not None and target >= drafts_from:
                 reason = "links to a draft page"
         return reason
 
     def _add(self, kind: str, source: int, link: RawLink, reason: str) -> None:
+        source = source if self._written_in is None else self._written_in
+        if self._written_in is not None:  # a partial's link: reported once, not per page
+            key = (kind, source, link[2], link[3], link[0])
+            if key in self._reported:
+                return
+            self._reported.add(key)
         listed = self.found[kind]
         if len(listed) < MAX_LISTED_PROBLEMS:
             listed.append(
                 finding(kind, self.facts.path_prefix, self.pages[source].rel, link, reason)
             )
+
+
+def _follows_the_page(raw: str, form: str) -> bool:
+    """True for a relative URL a browser resolves from the page it is shown in."""
+    if form not in ("inline", "reference", "html", "image", "html_image"):
+        return False
+    path = raw.strip().split("#", 1)[0].split("?", 1)[0]
+    if path.startswith(("/", SITE_ALIAS)) or "://" in path or ":" in path.partition("/")[0]:
+        return False
+    return not path.lower().endswith(MARKDOWN_SUFFIXES)
 
 
 def _local_path(raw: str, index: SiteIndex) -> str:

@@ -213,10 +213,12 @@ PARTIALS: dict[str, str | bytes] = {
     "docs/guide.md": "import Note from './_partials/_note.mdx';\n\n# Guide\n\n<Note />\n\n"
     "[not a page](_partials/_note.mdx)\n",
     "docs/_partials/_note.mdx": "import Deeper from './_deeper.md';\n\n## A shared note\n\n"
-    "See [the reference](../reference.md) and [gone](../gone.md).\n\n<Deeper />\n",
+    "See [the reference](../reference.md) and [gone](../gone.md), [the FAQ page](faq).\n\n"
+    "<Deeper />\n",
     "docs/_partials/_deeper.md": "Also [the FAQ](../faq.md).\n",
     "docs/reference.md": "# Reference\n",
     "docs/faq.md": "# FAQ\n",
+    "docs/sub/deep.md": "import Note from '../_partials/_note.mdx';\n\n# Deep\n\n<Note />\n",
     "docs/_unused/draft.md": "# Never rendered\n\n[nowhere](../nowhere.md) [home](../index.md)\n",
 }
 
@@ -228,23 +230,32 @@ async def test_partials_are_not_pages_and_their_links_count_where_rendered(
     ctx = Context(allow_local_sources=True, workdir=str(tmp_path / "w"))
     output, state = await run_graph(ctx, repo_url=str(root))
     ids = sorted(p["id"] for p in state["pages"])
-    assert ids == ["docs/faq.md", "docs/guide.md", "docs/index.md", "docs/reference.md"]
+    assert ids == [
+        "docs/faq.md",
+        "docs/guide.md",
+        "docs/index.md",
+        "docs/reference.md",
+        "docs/sub/deep.md",
+    ]
     assert edges_of(state) == {
         ("docs/index.md", "docs/guide.md"): 1,
         ("docs/index.md", "docs/reference.md"): 1,
         ("docs/guide.md", "docs/reference.md"): 1,
-        ("docs/index.md", "docs/faq.md"): 1,
-        ("docs/guide.md", "docs/faq.md"): 1,
+        ("docs/sub/deep.md", "docs/reference.md"): 1,
+        ("docs/index.md", "docs/faq.md"): 2,  # `../faq.md` of _deeper.md and `faq`
+        ("docs/guide.md", "docs/faq.md"): 2,
+        ("docs/sub/deep.md", "docs/faq.md"): 1,  # `faq` from /docs/sub/deep: no page
     }
     kinds = {p["id"]: p["orphan_kind"] for p in state["pages"]}
     assert kinds["docs/reference.md"] is None and kinds["docs/faq.md"] is None
     assert _findings(output, "broken_links") == [  # each reported once, where it is written
         ("docs/_partials/_note.mdx", "../gone.md"),
+        ("docs/_partials/_note.mdx", "faq"),  # broken where docs/sub/deep.md renders it
         ("docs/_unused/draft.md", "../nowhere.md"),
         ("docs/guide.md", "_partials/_note.mdx"),
     ]
     assert output["broken_anchors"] == []  # the partial's heading is the page's anchor
-    assert state["link_occurrences"] == 5
+    assert state["link_occurrences"] == 9
 
 
 def test_number_prefixes_are_parsed_like_docusaurus() -> None:
