@@ -5,7 +5,8 @@ with `{{% include "/_common/x.md" %}}` shows the included file's headings in the
 page, so links to those anchors are not broken. Snippet paths are tried from the
 checkout top (the snippets `base_path` default, where mkdocs runs), the content root and
 the page's folder, or - when `mkdocs.yml` sets the snippets `base_path` - from each
-configured base path only (relative to the folder of `mkdocs.yml`, as mkdocs runs there);
+configured base path only (relative to the folder of `mkdocs.yml`, as mkdocs runs there;
+a base path that is a file, `LICENSE.md`, is included by its name);
 a `file.md:2:8` line range names `file.md`. Hugo include paths are tried from the content
 root and the page's folder. The files are read like pages (inside the checkout,
 size-limited, no symlinks followed).
@@ -115,8 +116,13 @@ class _Reader:
         if kind == "snippet":
             bare = _LINE_RANGE.sub("", bare)
             places = [bare, self.prefix + bare, posixpath.join(folder, bare)]
-            if self.snippet_bases is not None:
-                places = [posixpath.join(base, bare) for base in self.snippet_bases]
+            if self.snippet_bases is not None:  # a base path may be a file, named as it is
+                places = [
+                    place
+                    for base in self.snippet_bases
+                    for place in [posixpath.join(base, bare)]
+                    + ([base] if posixpath.basename(base) == bare else [])
+                ]
         else:
             places = [self.prefix + bare, posixpath.join(folder, bare)]
         for place in places:

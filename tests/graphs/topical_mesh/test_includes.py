@@ -56,17 +56,19 @@ async def test_hugo_include_shortcodes_bring_their_headings(tmp_path: Path) -> N
     assert anchors == [("content/_index.md", "/render-hooks/links/#nope")]
 
 
-# As in the pymdown-extensions docs and sites built on MkDocs Material, which set
-# `base_path` to folders of shared snippets; the text is ours.
+# As facelessuser/pymdown-extensions' own docs config: `base_path` lists a folder of
+# shared snippets and single files (`LICENSE.md`, included by its name); the text is ours.
 BASE_PATHS: dict[str, str | bytes] = {
     "mkdocs.yml": "site_name: Demo\nmarkdown_extensions:\n  - toc:\n      permalink: true\n"
-    "  - pymdownx.snippets:\n      base_path: [docs/snippets, includes]\n"
+    "  - pymdownx.snippets:\n      base_path: [docs/snippets, includes, LICENSE.md]\n"
     "      check_paths: true\n",
     "docs/snippets/note.md": "## Shared note\n",
     "includes/terms.md": "## Glossary terms\n\nMore.\n",
     "CONTRIBUTING.md": "## Top level\n",
+    "LICENSE.md": "## MIT License\n",
     "docs/guide/index.md": '# Guide\n\n--8<-- "note.md"\n\n--8<-- "terms.md:1:2"\n\n'
-    '--8<-- "CONTRIBUTING.md"\n\n[a](#shared-note) [b](#glossary-terms) [c](#top-level)\n',
+    '--8<-- "CONTRIBUTING.md"\n\n--8<-- "LICENSE.md"\n\n'
+    "[a](#shared-note) [b](#glossary-terms) [c](#top-level) [d](#mit-license)\n",
 }
 
 
