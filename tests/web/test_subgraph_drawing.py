@@ -108,6 +108,8 @@ def test_a_question_inside_a_subgraph_marks_the_inner_node_that_asked(
         "aria-label", "review: interrupted, visited once, subgraph (closed)"
     )
     ui.screen("subgraph-closed")
+    problems = ui.axe()
+    assert problems == [], "\n".join(problems)
     toggle(page, "review").focus()
     page.keyboard.press("Enter")
     expect(node(page, "review:confirm")).to_have_attribute("data-status", "interrupted")
@@ -124,6 +126,8 @@ def test_a_question_inside_a_subgraph_marks_the_inner_node_that_asked(
     assert drawing["x"] >= 0 and drawing["x"] + drawing["width"] <= 390
     assert rect["width"] >= 120, rect
     ui.screen("subgraph-open")
+    problems = ui.axe()
+    assert problems == [], "\n".join(problems)
 
     page.get_by_label("Your answer").fill("ok")
     page.get_by_role("button", name="Answer and resume").click()
