@@ -138,3 +138,94 @@ def test_a_question_inside_a_subgraph_marks_the_inner_node_that_asked(
         "data-taken", "1"
     )
     assert ui.errors == [] and ui.violations() == []
+
+
+TWO_LEVELS = {
+    "nodes": [{"id": i, "name": i} for i in ("__start__", "first", "middle", "__end__")],
+    "edges": [
+        {"source": "__start__", "target": "first", "conditional": False},
+        {"source": "first", "target": "middle", "conditional": False},
+        {"source": "middle", "target": "__end__", "conditional": False},
+    ],
+    "subgraphs": [
+        {"id": "middle", "name": "middle", "parent": None},
+        {"id": "middle:inner", "name": "inner", "parent": "middle"},
+    ],
+    "xray": {
+        "nodes": [
+            {"id": "__start__", "name": "__start__", "subgraph": None},
+            {"id": "first", "name": "first", "subgraph": None},
+            {"id": "middle:plan", "name": "plan", "subgraph": "middle"},
+            {"id": "middle:inner:deep", "name": "deep", "subgraph": "middle:inner"},
+            {"id": "__end__", "name": "__end__", "subgraph": None},
+        ],
+        "edges": [
+            {"source": "__start__", "target": "first", "conditional": False},
+            {"source": "first", "target": "middle:plan", "conditional": False},
+            {"source": "middle:plan", "target": "middle:inner:deep", "conditional": True},
+            {"source": "middle:inner:deep", "target": "__end__", "conditional": False},
+        ],
+    },
+}
+"""What GET /api/v1/graphs/{name} serves for a subgraph inside a subgraph
+(tests/registry/test_drawing.py pins the server side of it)."""
+
+VISIBLE = """async ([info, open]) => {
+  const { visibleGraph, pathOf } = await import("/static/subgraphs.js");
+  const seen = visibleGraph(info, new Set(open));
+  return {
+    nodes: seen.nodes.map((n) => n.id),
+    edges: seen.edges.map((e) => `${e.source}->${e.target}`),
+    boxes: seen.boxes.map((b) => [b.id, b.members]),
+    path: pathOf("deep", ["middle:t1", "inner:t2"]),
+  };
+}"""
+
+
+def test_a_subgraph_inside_a_subgraph_opens_level_by_level(ui: Ui) -> None:
+    page = ui.open()
+    closed = page.evaluate(VISIBLE, [TWO_LEVELS, []])
+    assert closed["nodes"] == ["__start__", "first", "middle", "__end__"]
+    assert closed["boxes"] == [] and closed["path"] == "middle:inner:deep"
+    outer = page.evaluate(VISIBLE, [TWO_LEVELS, ["middle"]])
+    assert outer["nodes"] == ["__start__", "first", "middle:plan", "middle:inner", "__end__"]
+    assert "middle:plan->middle:inner" in outer["edges"]
+    assert outer["boxes"] == [["middle", ["middle:plan", "middle:inner"]]]
+    both = page.evaluate(VISIBLE, [TWO_LEVELS, ["middle", "middle:inner"]])
+    assert both["boxes"] == [
+        ["middle", ["middle:plan", "middle:inner:deep"]],
+        ["middle:inner", ["middle:inner:deep"]],
+    ]
+    # The inner one stays open while its parent is closed: it shows again with it.
+    hidden = page.evaluate(VISIBLE, [TWO_LEVELS, ["middle:inner"]])
+    assert hidden == closed
+
+    boxes = page.evaluate(
+        """async (info) => {
+          const { GraphDrawing } = await import("/static/graphdraw.js");
+          const host = document.createElement("div");
+          document.body.append(host);
+          const drawing = new GraphDrawing(host, () => {});
+          drawing.setGraph({ ...info, name: "two_levels" });
+          drawing.toggle("middle");
+          drawing.toggle("middle:inner");
+          const box = (sel) => {
+            const r = host.querySelector(sel);
+            const [x, y, w, h] = ["x", "y", "width", "height"].map((k) => Number(r.getAttribute(k)));
+            return { left: x, top: y, right: x + w, bottom: y + h };
+          };
+          return {
+            outer: box('[data-subgraph="middle"] rect'),
+            inner: box('[data-subgraph="middle:inner"] rect'),
+            deep: box('[data-graph-node="middle:inner:deep"] rect'),
+            toggles: [...host.querySelectorAll(".subgraph-toggle")].map(
+              (t) => [t.dataset.toggle, t.getAttribute("aria-expanded")]),
+          };
+        }""",
+        TWO_LEVELS,
+    )
+    assert boxes["toggles"] == [["middle", "true"], ["middle:inner", "true"]]
+    for big, small in (("outer", "inner"), ("inner", "deep")):
+        a, b = boxes[big], boxes[small]
+        assert a["left"] < b["left"] and a["right"] > b["right"], (big, small, boxes)
+        assert a["top"] < b["top"] and a["bottom"] > b["bottom"], (big, small, boxes)

@@ -41,12 +41,15 @@ export class GraphDrawing {
   constructor(container, onSelect) {
     this.container = container;
     this.onSelect = onSelect;
+    this.openBy = new Map(); // graph name -> ids of its subgraphs shown opened (kept across runs)
     this.setGraph(null);
   }
 
   setGraph(info) {
     this.info = info;
-    this.open = new Set(); // ids of the subgraphs shown opened
+    const name = info && info.name;
+    if (name && !this.openBy.has(name)) this.openBy.set(name, new Set());
+    this.open = name ? this.openBy.get(name) : new Set();
     this.log = []; // the run's events that change the drawing, replayed on a redraw
     this.render();
   }
