@@ -46,9 +46,7 @@ def test_a_running_inner_node_lights_its_subgraph_closed_and_itself_opened(
     ui: Ui = ui_factory(host.base_url)
     page = start(ui, "nested", delay="4")
     drawing = page.locator(f"{DRAWING} svg")
-    expect(drawing).to_have_attribute(
-        "aria-label", "Graph nested: 5 nodes, 4 edges, 1 subgraph"
-    )
+    expect(drawing).to_have_attribute("aria-label", "Graph nested: 5 nodes, 4 edges, 1 subgraph")
     # Closed by default: one node for the subgraph, its inner node not drawn.
     expect(node(page, "sub")).to_have_attribute("data-status", "running")
     expect(node(page, "sub:inner")).to_have_count(0)
@@ -84,9 +82,7 @@ def test_a_running_inner_node_lights_its_subgraph_closed_and_itself_opened(
 
     expect(page.locator("#run-status")).to_have_text("succeeded")
     expect(node(page, "sub")).to_have_attribute("data-status", "done")
-    expect(page.locator(f'{DRAWING} [data-edge="sub->after"]')).to_have_attribute(
-        "data-taken", "1"
-    )
+    expect(page.locator(f'{DRAWING} [data-edge="sub->after"]')).to_have_attribute("data-taken", "1")
     page.keyboard.press("Space")
     expect(node(page, "sub:inner")).to_have_attribute("data-status", "done")
     expect(node(page, "sub:inner")).to_have_attribute("data-visits", "1")
@@ -211,7 +207,7 @@ def test_a_subgraph_inside_a_subgraph_opens_level_by_level(ui: Ui) -> None:
           drawing.toggle("middle:inner");
           const box = (sel) => {
             const r = host.querySelector(sel);
-            const [x, y, w, h] = ["x", "y", "width", "height"].map((k) => Number(r.getAttribute(k)));
+            const [x, y, w, h] = ["x", "y", "width", "height"].map((k) => +r.getAttribute(k));
             return { left: x, top: y, right: x + w, bottom: y + h };
           };
           return {
