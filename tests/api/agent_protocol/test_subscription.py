@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from genesis_mesh.api.agent_protocol.subscription import Filter
+from genesis_mesh.api.agent_protocol.subscription import Filter, filter_of, subscription_token
 
 
 def _event(method: str, namespace: list[str], data: object = None) -> dict[str, object]:
@@ -44,10 +44,8 @@ def test_an_unknown_channel_is_refused_with_the_known_ones() -> None:
 
 
 def test_a_subscription_id_carries_its_filter_and_a_foreign_id_none() -> None:
-    from genesis_mesh.api.agent_protocol.subscription import filter_of, subscription_token
-
     wanted = Filter(channels=["updates", "custom:progress"], namespaces=[["review"]], depth=1)
-    token = subscription_token(3, Filter(**wanted.model_dump(), since=None))
+    token = subscription_token(3, Filter(**{**wanted.model_dump(), "since": 40}))
     assert token.startswith("sub-3.")
     assert filter_of(token) == wanted
     assert filter_of("sub-1") is None
