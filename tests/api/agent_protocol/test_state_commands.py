@@ -227,6 +227,8 @@ async def test_reconnect_on_a_new_socket_resumes_a_subscription_after_the_last_e
                 json.dumps({"id": 4, "method": "subscription.reconnect", "params": params})
             )
             no_run = json.loads(await ws.recv())
+            await ws.send(json.dumps({"id": 5, "method": "subscription.reconnect", "params": {}}))
+            no_params = json.loads(await ws.recv())
         everything = await read_until(conn, wanted, is_root_end)
     finally:
         await close(conn)
@@ -240,6 +242,8 @@ async def test_reconnect_on_a_new_socket_resumes_a_subscription_after_the_last_e
     assert [e["seq"] for e in first + rest] == [e["seq"] for e in everything]
     assert unsubscribed["type"] == "success"
     assert (no_run["type"], no_run["error"]) == ("error", "no_such_run")
+    assert (no_params["id"], no_params["error"]) == (5, "invalid_argument")
+    assert "run_id" in no_params["message"]
 
 
 @pytest.fixture(scope="module")

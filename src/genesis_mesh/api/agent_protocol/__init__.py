@@ -5,7 +5,8 @@ typed by `langchain-protocol`) over the same core, WebSocket and SSE.
 `state` (state.get and state.listCheckpoints from the checkpointer), `tree` (the agent
 tree of a run), `subscription` (channel and namespace filters, subscription ids),
 `feed` (a thread's events, stored then live), `mapping` (the one place stored events
-become protocol events) and `cursor` (the thread-wide `seq`). Nothing below `api/` knows this protocol exists.
+become protocol events) and `cursor` (the thread-wide `seq`). Nothing below `api/`
+knows this protocol exists.
 """
 
 from __future__ import annotations

@@ -202,14 +202,8 @@ class Commands:
             )
         try:
             return await handler(self, command.params)
-        except state.StateError as exc:
-            raise CommandError(exc.code, exc.message, 404) from None
-        except ValidationError as exc:
-            raise CommandError("invalid_argument", _describe(exc)) from None
-        except GenesisMeshError as exc:
-            raise CommandError(
-                _code(exc), exc.message, exc.http_status, exc.code, exc.detail
-            ) from None
+        except TRANSLATED as exc:
+            raise as_command_error(exc) from None
 
     async def _run_start(self, params: dict[str, Any]) -> Outcome:
         body = RunStartParams.model_validate(params)
@@ -439,6 +433,21 @@ class Commands:
         except (InvalidUpdateError, ValueError, TypeError, KeyError) as exc:
             raise CommandError("invalid_argument", f"LangGraph refused the message: {exc}") from exc
         return Outcome({})
+
+
+TRANSLATED = (state.StateError, ValidationError, GenesisMeshError)
+"""The errors `as_command_error` turns into the protocol's."""
+
+
+def as_command_error(exc: Exception) -> CommandError:
+    """A refusal of the params, of a state read or of the host, as the protocol's error."""
+    if isinstance(exc, state.StateError):
+        return CommandError(exc.code, exc.message, 404)
+    if isinstance(exc, ValidationError):
+        return CommandError("invalid_argument", _describe(exc))
+    if isinstance(exc, GenesisMeshError):
+        return CommandError(_code(exc), exc.message, exc.http_status, exc.code, exc.detail)
+    raise TypeError(f"not a refusal: {exc!r}")
 
 
 def _code(exc: GenesisMeshError) -> str:

@@ -28,11 +28,13 @@ from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from genesis_mesh.api.agent_protocol.commands import (
+    TRANSLATED,
     Command,
     CommandError,
     Commands,
     Outcome,
     ReconnectParams,
+    as_command_error,
 )
 from genesis_mesh.api.agent_protocol.cursor import Cursor, decode
 from genesis_mesh.api.agent_protocol.feed import (
@@ -391,14 +393,12 @@ class _Socket:
     async def _reconnect(self, command: Command) -> None:
         """`subscription.reconnect` on a new socket: the subscriptions it names (their ids
         carry their filters) stream again from `last_event_id`; `restored` says all did."""
+        commands = Commands(self.services, self.wakers, self.websocket, self.user, self.thread_id)
         try:
             body = ReconnectParams.model_validate(command.params)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise CommandError("invalid_argument", f"params.{where}: {first['msg']}") from None
-        commands = Commands(self.services, self.wakers, self.websocket, self.user, self.thread_id)
-        since, result = await commands.reconnect(body)
+            since, result = await commands.reconnect(body)
+        except TRANSLATED as exc:
+            raise as_command_error(exc) from None
         filters = {sid: filter_of(sid) for sid in body.subscriptions}
         restored = {sid: wanted for sid, wanted in filters.items() if wanted is not None}
         self._put(
