@@ -318,3 +318,23 @@ async def test_a_missing_thread_is_a_404(host: LiveHost, method: str) -> None:
     finally:
         await close(conn)
     assert answer["status"] == 404 and answer["type"] == "error"
+
+
+async def test_state_fork_with_input_runs_the_graph_again_on_the_checkpoints_state(
+    host: LiveHost,
+) -> None:
+    conn = transport_for("sse", host.base_url, str(uuid.uuid4()))
+    try:
+        await finished_steps(conn)
+        listed = await send(conn, "state.listCheckpoints", {"limit": 100})
+        after_two = next(c for c in listed["result"]["checkpoints"] if c.get("node_name") == "two")
+        forked = await send(conn, "state.fork", {"checkpoint_id": after_two["id"], "input": {}})
+        since = forked["meta"]["applied_through_seq"]
+        events = await read_until(
+            conn, {"channels": ["updates", "lifecycle"], "since": since}, is_root_end
+        )
+        final = await send(conn, "state.get", {"namespace": [], "keys": ["visited"]})
+    finally:
+        await close(conn)
+    assert [e["params"]["data"]["node"] for e in events if e["method"] == "updates"] == NODES
+    assert final["result"]["values"] == {"visited": NODES[:2] + NODES}
