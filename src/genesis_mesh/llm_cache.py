@@ -19,6 +19,7 @@ tokens or latency for it. Lookups are counted per node task (`node.completed` ca
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -49,6 +50,8 @@ __all__ = [
     "current_tally",
     "open_llm_cache",
 ]
+
+logger = logging.getLogger(__name__)
 
 HIT_MARK = CACHE_HIT_MARK
 """The `response_metadata` key and value a cached answer's message carries."""
@@ -123,7 +126,8 @@ def cache_hit(message: Any) -> bool:
 
 class RunScopedCache(BaseCache):
     """The process's LangChain cache: the current run's backend when the run is cached,
-    else `fallback` (the cache installed before, usually none)."""
+    else `fallback` (the cache installed before, usually none). A failing backend never
+    fails the run: the call goes to the model, and its answer is not kept."""
 
     def __init__(self, fallback: BaseCache | None = None) -> None:
         self.fallback = fallback
@@ -132,7 +136,12 @@ class RunScopedCache(BaseCache):
         scope = _SCOPE.get()
         if scope is None:
             return None if self.fallback is None else self.fallback.lookup(prompt, llm_string)
-        return _count(scope, scope.backend.lookup(prompt, llm_string))
+        try:
+            found = scope.backend.lookup(prompt, llm_string)
+        except Exception:
+            logger.warning("LLM cache lookup failed; asking the model", exc_info=True)
+            found = None
+        return _count(scope, found)
 
     async def alookup(self, prompt: str, llm_string: str) -> RETURN_VAL_TYPE | None:
         scope = _SCOPE.get()
@@ -140,19 +149,36 @@ class RunScopedCache(BaseCache):
             if self.fallback is None:
                 return None
             return await self.fallback.alookup(prompt, llm_string)
-        return _count(scope, await scope.backend.alookup(prompt, llm_string))
+        try:
+            found = await scope.backend.alookup(prompt, llm_string)
+        except Exception:
+            logger.warning("LLM cache lookup failed; asking the model", exc_info=True)
+            found = None
+        return _count(scope, found)
 
     def update(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
         scope = _SCOPE.get()
         target = self.fallback if scope is None else scope.backend
-        if target is not None:
+        if target is None:
+            return
+        try:
             target.update(prompt, llm_string, return_val)
+        except Exception:
+            if scope is None:
+                raise
+            logger.warning("LLM cache update failed; the answer is not kept", exc_info=True)
 
     async def aupdate(self, prompt: str, llm_string: str, return_val: RETURN_VAL_TYPE) -> None:
         scope = _SCOPE.get()
         target = self.fallback if scope is None else scope.backend
-        if target is not None:
+        if target is None:
+            return
+        try:
             await target.aupdate(prompt, llm_string, return_val)
+        except Exception:
+            if scope is None:
+                raise
+            logger.warning("LLM cache update failed; the answer is not kept", exc_info=True)
 
     def clear(self, **kwargs: Any) -> None:
         """Clears the fallback only: a host's backend is cleared through `LLMCache`."""
