@@ -137,3 +137,39 @@ async def test_a_failing_backend_asks_the_model_and_the_run_goes_on(
         assert (await run_once(graph))[0] == "second"
     assert tally is not None and tally.totals() == {"hits": 0, "misses": 2}
     assert "LLM cache lookup failed" in caplog.text
+
+
+def test_clearing_the_redis_cache_deletes_its_keys_only() -> None:
+    import uuid
+
+    import redis
+    from langchain_core.outputs import ChatGeneration
+
+    from genesis_mesh.llm_cache import open_llm_cache
+    from tests.scale.conftest import REDIS_URL, require_redis
+
+    require_redis()
+    prefix = f"gm_test_llm_cache:{uuid.uuid4().hex[:8]}:"
+    other = f"gm_test_other:{uuid.uuid4().hex[:8]}"
+    settings = Settings(
+        llm_cache="on",
+        llm_cache_prefix=prefix,
+        redis_url=REDIS_URL,
+        database_url="postgresql+psycopg://127.0.0.1:5432/test",
+    )
+    client = redis.Redis.from_url(REDIS_URL)
+    cache = open_llm_cache(settings)
+    assert cache is not None
+    try:
+        client.set(other, "the bus's")
+        cache.backend.update("prompt", "model", [ChatGeneration(message=AIMessage("kept"))])
+        found = cache.backend.lookup("prompt", "model")
+        assert found is not None and found[0].text == "kept"
+        assert len(list(client.scan_iter(match=prefix + "*"))) == 1
+        cache.clear()
+        assert cache.backend.lookup("prompt", "model") is None
+        assert client.get(other) == b"the bus's"
+    finally:
+        client.delete(other)
+        cache.close()
+        client.close()

@@ -46,7 +46,6 @@ __all__ = [
     "CacheTally",
     "LLMCache",
     "RunScopedCache",
-    "cache_hit",
     "current_tally",
     "open_llm_cache",
 ]
@@ -116,12 +115,6 @@ def current_tally() -> CacheTally | None:
     """The tally of the cached run whose task this is (None: not a cached run)."""
     scope = _SCOPE.get()
     return None if scope is None else scope.tally
-
-
-def cache_hit(message: Any) -> bool:
-    """True when `message` came out of the cache (see `HIT_MARK`)."""
-    metadata = getattr(message, "response_metadata", None) or {}
-    return bool(metadata.get(HIT_MARK[0]) == HIT_MARK[1])
 
 
 class RunScopedCache(BaseCache):
@@ -227,6 +220,7 @@ class LLMCache:
         self.mode = mode
         self._close = list(close)
         install()
+        _quiet_load_warnings()
 
     def applies_to(self, graph_flag: bool | None, run_flag: bool | None = None) -> bool:
         """Whether a run is cached: never when the mode is off; else the run's own
@@ -270,6 +264,15 @@ def install() -> None:
     current = get_llm_cache()
     if not isinstance(current, RunScopedCache):
         set_llm_cache(RunScopedCache(current))
+
+
+def _quiet_load_warnings() -> None:
+    """The backends revive answers with `langchain_core.load.loads`, which warns on every
+    call that it is in beta and that its default allowlist will change (it allows the
+    core types an answer is made of); where warnings are errors (tests), a warning would
+    turn every hit into the raw JSON text."""
+    warnings.filterwarnings("ignore", message=r"The function `loads` is in beta")
+    warnings.filterwarnings("ignore", message=r"The default value of `allowed_objects`")
 
 
 def open_llm_cache(settings: Settings) -> LLMCache | None:

@@ -124,9 +124,14 @@ def write_config(tmp_path: Path, echo: dict[str, Any]) -> Path:
     return config
 
 
-def ask_twice(http: httpx.Client, host: LiveHost, graph: str, **extra: Any) -> None:
-    for _ in range(2):
-        run_to_end(http, host, graph, {"question": "same question"}, **extra)
+def ask_twice(http: httpx.Client, host: LiveHost, graph: str, **extra: Any) -> list[str]:
+    """The answers of two runs asking the same question."""
+    return [
+        run_to_end(http, host, graph, {"question": "same question"}, **extra)[-1]["data"]["output"][
+            "answer"
+        ]
+        for _ in range(2)
+    ]
 
 
 def test_opt_in_caches_only_the_graphs_that_ask_and_a_run_can_refuse(
@@ -138,8 +143,8 @@ def test_opt_in_caches_only_the_graphs_that_ask_and_a_run_can_refuse(
     host.start()
     try:
         with host.client() as http:
-            ask_twice(http, host, "echo")
-            assert len(fake.requests) == 1
+            first, second = ask_twice(http, host, "echo")
+            assert len(fake.requests) == 1 and second == first
             ask_twice(http, host, "plain")
             assert len(fake.requests) == 3
             ask_twice(http, host, "echo", config={"metadata": {"llm_cache": False}})
@@ -184,11 +189,12 @@ def test_scale_out_caches_in_redis_under_its_prefix(fake: FakeOpenAI, tmp_path: 
     try:
         host.start()
         with host.client() as http:
-            ask_twice(http, host, "echo")
+            first, second = ask_twice(http, host, "echo")
             samples = scrape_until(http, lambda s: value(s, LOOKUPS, graph="echo",
                                                          outcome="hit") == 1)  # fmt: skip
         keys = list(client.scan_iter(match=prefix + "*"))
         assert len(fake.requests) == 1
+        assert second == first and first.startswith("t1.0 ")  # the answer, revived whole
         assert value(samples, LOOKUPS, graph="echo", outcome="miss") == 1
         assert len(keys) == 1
         assert 0 < int(client.ttl(keys[0])) <= 600
