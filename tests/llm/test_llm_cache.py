@@ -81,6 +81,7 @@ def test_a_second_identical_topical_mesh_run_is_answered_from_the_cache(
         host.stop()
     assert calls >= 1  # the executive summary (and the rewording, with recommendations)
     assert len(fake.requests) == calls  # the second run asked the server nothing
+    assert (tmp_path / "host" / "data" / "genesis-mesh.llm-cache.db").is_file()
     missed, hit = {"hits": 0, "misses": calls}, {"hits": calls, "misses": 0}
     assert cache_counts(first) == ({"write": missed}, missed)
     assert cache_counts(second) == ({"write": hit}, hit)
@@ -203,4 +204,31 @@ def test_scale_out_caches_in_redis_under_its_prefix(fake: FakeOpenAI, tmp_path: 
         for key in client.scan_iter(match=prefix + "*"):
             client.delete(key)
         client.close()
+        drop_database(database)
+
+
+def test_on_postgresql_the_cache_is_a_table_of_the_hosts_database(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    import psycopg
+
+    database = create_database()
+    host = LiveHost(tmp_path / "host", config=LLM_CONFIG)
+    (tmp_path / "host").mkdir()
+    host.env = llm_env(
+        fake,
+        GENESIS_MESH_LLM_CACHE="on",
+        GENESIS_MESH_DATABASE_URL=f"postgresql+psycopg://127.0.0.1:5432/{database}",
+    )
+    try:
+        host.start()
+        with host.client() as http:
+            first, second = ask_twice(http, host, "echo")
+        with psycopg.connect(f"postgresql://127.0.0.1:5432/{database}") as conn:
+            rows = conn.execute("SELECT count(*) FROM full_llm_cache").fetchone()
+        assert len(fake.requests) == 1 and second == first
+        assert rows == (1,)
+        assert not (tmp_path / "host" / "data" / "genesis-mesh.llm-cache.db").exists()
+    finally:
+        host.stop()
         drop_database(database)
