@@ -20,6 +20,7 @@ from langgraph.errors import GraphDrained
 from langgraph.runtime import RunControl
 
 from genesis_mesh.errors import LeaseLost, RunTimedOut
+from genesis_mesh.llm_cache import current_tally
 from genesis_mesh.observability.llm_usage import raise_if_over_token_limit
 from genesis_mesh.observability.logs import bind_run_id
 from genesis_mesh.protocol import EventType, RunInfo, RunStatus
@@ -320,9 +321,22 @@ class Executor:
         return await recovery_payload(self.store, self.registry, self.events, run)
 
     async def _stream(self, ex: _Execution, payload: Any) -> None:
-        run = ex.run
         # Held for the whole run: a hot reload swaps registry entries, never this run's code.
-        entry = self.registry.get(run.graph)
+        entry = self.registry.get(ex.run.graph)
+        with self._llm_cache_scope(ex.run, entry):
+            await self._stream_entry(ex, entry, payload)
+
+    def _llm_cache_scope(
+        self, run: RunInfo, entry: GraphEntry
+    ) -> contextlib.AbstractContextManager[Any]:
+        cache = self.options.llm_cache
+        if cache is None:
+            return contextlib.nullcontext()
+        wanted = ((run.config or {}).get("metadata") or {}).get("llm_cache")
+        return cache.scope(run.graph, entry.llm_cache, wanted if isinstance(wanted, bool) else None)
+
+    async def _stream_entry(self, ex: _Execution, entry: GraphEntry, payload: Any) -> None:
+        run = ex.run
         config = run_config(run, ex.from_checkpoint, ex.attempt, self.worker_id)
         registered = entry.compiled()
         run_context = self.contexts.build(run.graph, registered, run.context, entry.locked_context)
@@ -384,6 +398,11 @@ class Executor:
     def _emit(self, run_id: str, draft: EventDraft, mapper: StreamMapper) -> None:
         if draft.type == EventType.NODE_FAILED:
             mapper.running.clear()
+        tally = current_tally()
+        if tally is not None and draft.type == EventType.NODE_COMPLETED:
+            counts = tally.take(str(draft.data.get("task_id")))
+            if counts is not None:
+                draft = EventDraft(draft.type, draft.node, {**draft.data, "llm_cache": counts})
         self.events.append(run_id, draft)
 
     async def _settle(self, run: RunInfo, entry: GraphEntry) -> None:
@@ -405,9 +424,14 @@ class Executor:
 
     async def _complete(self, run: RunInfo, entry: GraphEntry, values: Any) -> None:
         output = entry.output_of(serialize(values))
+        data: dict[str, Any] = {"output": output}
+        tally = current_tally()
+        totals = None if tally is None else tally.totals()
+        if totals is not None:
+            data["llm_cache"] = totals
         await self.finish(
             run.run_id,
-            EventDraft(EventType.RUN_COMPLETED, None, {"output": output}),
+            EventDraft(EventType.RUN_COMPLETED, None, data),
             status=RunStatus.SUCCEEDED,
             output=output,
         )
