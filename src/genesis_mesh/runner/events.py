@@ -25,8 +25,10 @@ from genesis_mesh.serialization import serialize
 
 STREAM_MODES: list[StreamMode] = ["tasks", "custom", "messages", "checkpoints"]
 RECORDABLE_MODES = frozenset(
-    {"values", "updates", "messages", "custom", "tasks", "checkpoints", "debug"}
+    {"values", "updates", "messages", "custom", "tasks", "checkpoints", "debug", "events"}
 )
+"""What a run may record: LangGraph's stream modes, and `events` (`stream_events.py`)."""
+NOT_ASTREAM_MODES = frozenset({"events"})
 HIDDEN_NODES = frozenset({"__start__", "__end__"})
 
 
@@ -251,7 +253,11 @@ def _is_result(mode: str, chunk: Any) -> bool:
 
 def stream_modes_for(recorded: Sequence[str]) -> list[StreamMode]:
     """What to ask `astream` for: the runner's own modes and those a run records."""
-    extra = [cast(StreamMode, m) for m in recorded if m not in STREAM_MODES]
+    extra = [
+        cast(StreamMode, m)
+        for m in recorded
+        if m not in STREAM_MODES and m not in NOT_ASTREAM_MODES
+    ]
     return [*STREAM_MODES, *extra]
 
 

@@ -35,6 +35,7 @@ CORE_MODES = {
     "tasks": "tasks",
     "checkpoints": "checkpoints",
     "debug": "debug",
+    "events": "events",
 }
 """The LangGraph Server's stream modes and the LangGraph stream mode each is made of."""
 SUPPORTED_MODES = frozenset(CORE_MODES)
