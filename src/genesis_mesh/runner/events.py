@@ -6,10 +6,10 @@ are also stored as they came, as `stream.part` events, for protocols that replay
 LangGraph's own stream modes (the LangGraph Server API); `events`, LangChain's stream
 events, come from a callback handler instead (`stream_events.py`). A task's result is
 held back until the next checkpoint of its graph arrives (with `durability="sync"`
-LangGraph emits it only after the previous step's checkpoint was saved), so `node.completed` is never
-sent for a step that was not committed. A subgraph's own nodes, and messages streamed
-inside a subgraph, carry their `namespace`; a `ToolMessage` becomes `message.tool`,
-never `message.delta` text.
+LangGraph emits it only after the previous step's checkpoint was saved), so
+`node.completed` is never sent for a step that was not committed. A subgraph's own
+nodes, and messages streamed inside a subgraph, carry their `namespace`; a
+`ToolMessage` becomes `message.tool`, never `message.delta` text.
 """
 
 from __future__ import annotations
