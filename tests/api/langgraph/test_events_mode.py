@@ -145,3 +145,32 @@ async def test_events_come_with_other_modes_and_are_stored_only_for_runs_that_as
     assert all(e["data"].get("mode") != "events" for e in stored)
     joined = sdk.runs.join_stream(thread["thread_id"], run["run_id"], stream_mode="events")
     assert [part.event async for part in joined] == ["metadata", "end"]
+
+
+async def test_a_resume_asking_for_events_streams_the_events_of_its_part_of_the_run(
+    client: LangGraphClient,
+) -> None:
+    thread = await client.threads.create()
+    first = [
+        (part.event, part.data)
+        async for part in client.runs.stream(
+            thread["thread_id"], "ask", input={"topic": "links"}, stream_mode="values"
+        )
+    ]
+    assert "events" not in [event for event, _ in first]
+    second = [
+        (part.event, part.data)
+        async for part in client.runs.stream(
+            thread["thread_id"],
+            "ask",
+            command={"resume": {"accepted": ["a"]}},
+            stream_mode=["events", "values"],
+        )
+    ]
+    events = [data for event, data in second if event == "events"]
+    assert pairs(events)[0] == ("on_chain_start", "LangGraph")
+    assert pairs(events)[-1] == ("on_chain_end", "LangGraph")
+    assert ("on_chain_start", "summarize") in pairs(events)
+    assert ("on_chain_start", "prepare") not in pairs(events)  # done before the question
+    assert events[-1]["data"]["output"]["summary"] == "links: a"
+    assert [data for event, data in second if event == "values"][-1]["summary"] == "links: a"
