@@ -99,3 +99,24 @@ async def test_the_events_before_a_failure_are_all_handed_over() -> None:
     names = _pairs([d.data["data"] for d in drafts])
     assert names[0] == ("on_chain_start", "LangGraph")
     assert ("on_chain_end", "visible") in names and ("on_chain_start", "broken") in names
+
+
+async def test_a_subgraphs_own_nodes_are_in_the_events_named_by_their_top_node() -> None:
+    inner = StateGraph(State)
+    inner.add_node("visible", visible)
+    inner.add_edge(START, "visible")
+    outer = StateGraph(State)
+    outer.add_node("child", inner.compile())
+    outer.add_edge(START, "child")
+    drafts = await _recorded(outer.compile(checkpointer=InMemorySaver()), {"n": 3})
+    events = [d.data["data"] for d in drafts]
+    bare = [
+        e
+        async for e in outer.compile(checkpointer=InMemorySaver()).astream_events(
+            {"n": 3}, {"configurable": {"thread_id": "t"}}, version="v2"
+        )
+    ]
+    expected = [e for e in bare if e["event"] != "on_chain_stream" or e["parent_ids"]]
+    assert _pairs(events) == _pairs(expected)
+    assert [d.node for d in drafts if d.data["data"]["name"] == "double"] == ["child"] * 2
+    assert events[-1]["data"]["output"] == {"n": 6}
