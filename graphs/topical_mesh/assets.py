@@ -47,6 +47,11 @@ class AssetIndex:
         key = unquote(name).strip().strip("/").lower()
         return key in self.paths or key in self.names or key in self.suffixes
 
+    def has_file(self, path: str) -> bool:
+        """A checkout-relative path (`@site/static/x.png` once read from the site folder)."""
+        key = posixpath.normpath(unquote(path.split("?", 1)[0]).strip("/").lower())
+        return key in self.paths
+
     def has_path(self, page: str, page_url: str, target: str) -> bool:
         """A URL-style link from content-root-relative `page` (built at `page_url`)."""
         path = unquote(target.split("#", 1)[0].split("?", 1)[0]).lower()

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from enum import Enum
 from urllib.parse import unquote, urlsplit
 
+from graphs.topical_mesh.docusaurus_docs import SITE_ALIAS, site_path, unescape_js
+from graphs.topical_mesh.hugo import get_page_paths
+
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 HTML_SUFFIXES = (".html", ".htm")
 INDEX_NAMES = ("index", "_index", "readme")  # priority order for a folder's page
@@ -119,8 +122,12 @@ def _alias_keys(alias: str) -> list[str]:
 class SiteIndex:
     """Lookup tables from every key a page answers to, to its index in the page list."""
 
-    def __init__(self, pages: list[PageKeys], site_url: str | None = None) -> None:
+    def __init__(
+        self, pages: list[PageKeys], site_url: str | None = None, partials_from: int | None = None
+    ) -> None:
         self.pages = pages
+        # Entries from `partials_from` on are Docusaurus partials: found by their path only
+        self.partials_from = len(pages) if partials_from is None else partials_from
         self.urls = [built_url(p.rel, p.slug, p.permalink) for p in pages]
         self._exact: dict[str, int] = {}
         self._lower: dict[str, int] = {}
@@ -129,6 +136,14 @@ class SiteIndex:
         self.vault = False  # Obsidian: a markdown link may name a note anywhere, like [[x]]
         self.route_bases: tuple[str, ...] = ()  # e.g. "/docs/" where Docusaurus serves docs/
         self.files: set[str] = set()  # other files below the content root (lower case)
+        self.site_dir: str | None = None  # Docusaurus: the `@site/` folder (checkout-relative)
+        self.content_prefix = ""  # the content root, checkout-relative ("" or "docs/")
+        self.hugo_content: str | None = None  # Hugo: the content folder ("content/", "")
+        self.hugo_link_hook = False  # Hugo: markdown links go through a link render hook
+        # (URL prefix, content folder): Hugo serves `content/x.md` at `/x/`, Docusaurus
+        # `docs/x.md` at `/<routeBasePath>/x`
+        self.mounts: tuple[tuple[str, str], ...] = ()
+        self.trailing_slash = True  # built URLs end in `/` (False: Docusaurus by default)
         self.site_host, self.site_path = _site_parts(site_url)
         self._build()
 
@@ -138,6 +153,9 @@ class SiteIndex:
         for i in order:
             page = self.pages[i]
             stem = strip_suffix(page.rel)
+            if i >= self.partials_from:
+                self._add(stem, i)
+                continue
             folder, _, name = stem.rpartition("/")
             keys = [stem, self.urls[i].strip("/")]
             if name.lower() in INDEX_NAMES:
@@ -189,7 +207,41 @@ class SiteIndex:
         target = untemplated(raw.strip().strip("<>"))
         if target is None:
             return LinkKind.TEMPLATED, None
+        if form == "mdx_import":
+            target = unescape_js(target)
+        if self.site_dir is not None and target.startswith(SITE_ALIAS):
+            return self._resolve_site(source, target, form)
+        if self.hugo_link_hook and form in ("inline", "reference"):
+            found = self._hugo_get_page(source, target)
+            if found is not None:
+                return self._page(source, found)
         return self._resolve_url(source, target, form)
+
+    def _resolve_site(self, source: int, target: str, form: str) -> tuple[LinkKind, int | None]:
+        """`@site/docs/x.md`: a path from the Docusaurus site folder."""
+        path = unquote(target.split("#", 1)[0].split("?", 1)[0])
+        if form in IMAGE_FORMS:
+            return LinkKind.ASSET, None
+        inside, below = site_path(path, self.site_dir or "", self.content_prefix)
+        if below:
+            found = self.lookup(posixpath.normpath(inside or "."))
+            if found is not None:
+                return self._page(source, found)
+        if path.lower().endswith(MARKDOWN_SUFFIXES):
+            return LinkKind.BROKEN, None
+        return LinkKind.ASSET, None  # a file of the site: the asset check looks for it
+
+    def _hugo_get_page(self, source: int, target: str) -> int | None:
+        """The page a Hugo link render hook finds for `target` (None: not a page path)."""
+        content = self.hugo_content or ""
+        rel = self.pages[source].rel
+        if _SCHEME.match(target) or target.startswith(("#", "//")) or not rel.startswith(content):
+            return None
+        for path in get_page_paths(rel[len(content) :], unquote(target)):
+            found = self.lookup(content + path)
+            if found is not None and found < self.partials_from:
+                return found
+        return None
 
     def _resolve_named(
         self, source: int, target: str, relative_first: bool
@@ -244,6 +296,9 @@ class SiteIndex:
     def _resolve_rooted(self, source: int, path: str) -> tuple[LinkKind, int | None]:
         normal = posixpath.normpath(path)
         found = self.lookup(normal)
+        for url, folder in self.mounts:
+            if found is None and (normal + "/").startswith(url):
+                found = self.lookup(folder + normal[len(url) :].lstrip("/"))
         for base in (self.site_path, *self.route_bases):
             if found is None and base and (normal + "/").startswith(base):
                 found = self.lookup(normal[len(base) :])
@@ -261,10 +316,17 @@ class SiteIndex:
         escaped = joined == ".." or joined.startswith("../")
         candidates = [] if escaped else [joined]
         if not path.lower().endswith(MARKDOWN_SUFFIXES):
-            from_url = posixpath.normpath(posixpath.join(self.urls[source].lstrip("/"), path))
+            url = self.urls[source].lstrip("/")
+            if not self.trailing_slash:  # `/docs/a` (Docusaurus): relative to `/docs/`
+                url = posixpath.dirname(url.rstrip("/"))
+            from_url = posixpath.normpath(posixpath.join(url, path))
             if from_url != ".." and not from_url.startswith("../"):
                 candidates.insert(0, from_url)
                 escaped = False  # inside the built site: a missing page, not an escape
+            served = self._from_served_url(source, path)
+            if served is not None:
+                candidates.insert(0, served)
+                escaped = False
         for candidate in candidates:
             found = self.lookup(candidate)
             if found is not None:
@@ -278,6 +340,20 @@ class SiteIndex:
         if joined.lower() in self.files:
             return LinkKind.ASSET, None  # a link to a file of the repository (LICENSE, a PDF)
         return self._missing(path)
+
+    def _from_served_url(self, source: int, path: str) -> str | None:
+        """The content path a relative link names from the URL the page is served at, when
+        a folder is served at another prefix (`docs/` at `/`): `../build/x` on `/notes`."""
+        url = self.urls[source]
+        for prefix, folder in self.mounts:
+            if not url.startswith("/" + folder):
+                continue
+            served = prefix + url[len(folder) + 1 :]
+            base = served if self.trailing_slash else posixpath.dirname(served.rstrip("/"))
+            target = posixpath.normpath(posixpath.join(base, path))  # a browser stops at `/`
+            if (target + "/").startswith(prefix):
+                return folder + target[len(prefix) :].lstrip("/")
+        return None
 
     @staticmethod
     def _missing(path: str) -> tuple[LinkKind, int | None]:

@@ -37,10 +37,11 @@ ATTR_ID = re.compile(
     r"\{:?[ \t]{0,5}(?:[.\w-]{1,50}[ \t]{1,5}){0,5}(?:#|id=[\"']?)([\w:.-]{1,100})[^}\n]{0,200}\}"
 )
 ESCAPED_MARK = "\x01"  # stands for an escaped character in the text searched for wikilinks
-# MDX: `import Snippet from './_snippet.mdx';` renders that file inside the page
+# MDX: `import Snippet from './_snippet.mdx';` (or `@site/docs/_x.md`, from the site
+# folder) renders that file inside the page
 MDX_IMPORT = re.compile(
     r"^[ \t]{0,3}import[ \t]{1,20}[\w$*{}, \t]{1,300}?[ \t]from[ \t]{1,20}"
-    r"[\"']((?:\.{1,2}/)[^\"'\n]{1,500}?\.mdx?)[\"'];?[ \t]*$",
+    r"[\"']((?:\.{1,2}/|@site/)[^\"'\n]{1,500}?\.mdx?)[\"'];?[ \t]*$",
     re.M,
 )
 # Build-time includes whose headings become the page's: pymdownx.snippets `--8<-- "file"`

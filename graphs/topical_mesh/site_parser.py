@@ -6,6 +6,7 @@ Pure functions (no LangGraph): the parse node calls them in worker threads, in b
 from __future__ import annotations
 
 import contextlib
+import posixpath
 import signal
 import threading
 from collections import Counter
@@ -15,15 +16,19 @@ from typing import Any
 
 from graphs.topical_mesh.anchors import GITHUB, OBSIDIAN, anchor_found, heading_anchors
 from graphs.topical_mesh.assets import AssetIndex
+from graphs.topical_mesh.docusaurus_docs import SITE_ALIAS, doc_path, is_partial, site_path
 from graphs.topical_mesh.findings import FINDING_KINDS, finding
 from graphs.topical_mesh.frontmatter import FrontMatter
 from graphs.topical_mesh.jekyll import collection_url
 from graphs.topical_mesh.links import (
+    INDEX_NAMES,
+    MARKDOWN_SUFFIXES,
     NAMED_FORMS,
     LinkKind,
     PageKeys,
     SiteIndex,
     split_fragment,
+    strip_suffix,
     untemplated,
 )
 from graphs.topical_mesh.markdown_page import PageDraft, RawLink, new_parser, read_page
@@ -119,18 +124,39 @@ class SiteLinks:
         return dict(self.__dict__)
 
 
-def _keys(draft: PageDraft, collections: dict[str, str]) -> PageKeys:
+def _keys(
+    draft: PageDraft, collections: dict[str, str], docs_folder: str | None, docs_dir: str = ""
+) -> PageKeys:
+    """`docs_folder` is the Docusaurus site folder below the content root (None elsewhere),
+    `docs_dir` its docs folder (where an absolute `slug` is rooted)."""
     front: FrontMatter = draft.front
     served = collection_url(draft.rel, collections) if collections else None
-    extra = (served,) if served else ()
+    extra: tuple[str, ...] = (served,) if served else ()
+    folder = draft.rel.rpartition("/")[0]
+    permalink = front.permalink
+    if docs_folder is not None:
+        stem = strip_suffix(draft.rel)
+        stripped = doc_path(stem, docs_folder) or stem  # `02-guides/01-a.md`: `guides/a`
+        folder, _, name = stripped.rpartition("/")
+        # a category's index: `index.md`, `README.md` or named as its folder (`x/x.md`)
+        named_as_folder = bool(folder) and name.lower() == folder.rpartition("/")[2].lower()
+        extra += ((stripped,) if stripped != stem else ()) + ((folder,) if named_as_folder else ())
+        slug = (front.slug or "").strip()
+        if not permalink and slug.startswith("/") and (docs_dir + slug.strip("/")):
+            permalink = docs_dir + slug.strip("/")  # from the docs route: `/x` is `/docs/x`
+            extra += (permalink,)
+        elif not permalink and (slug or stripped != stem or named_as_folder):
+            name = slug.strip("/") or name
+            named = front.doc_id if front.doc_id and "/" not in front.doc_id else name
+            at_folder = not slug and (named_as_folder or named.lower() in INDEX_NAMES)
+            permalink = folder if at_folder else (folder + "/" if folder else "") + named
     if front.doc_id and "/" not in front.doc_id:
-        folder = draft.rel.rpartition("/")[0]
         extra += ((folder + "/" if folder else "") + front.doc_id,)
     return PageKeys(
         rel=draft.rel,
         title=draft.title,
         slug=front.slug,
-        permalink=front.permalink,
+        permalink=permalink or None,
         aliases=tuple(front.aliases) + extra,
     )
 
@@ -147,6 +173,11 @@ class SiteFacts:
     route_bases: list[str] = field(default_factory=list)
     jekyll_collections: dict[str, str] = field(default_factory=dict)
     wikilinks: bool = True  # False on Hugo sites, where `[[x]]` is text (TOML tables)
+    docusaurus_site: str | None = None  # the folder of `docusaurus.config.*` ("", "website")
+    hugo_content: str | None = None  # Hugo: its content folder below the content root
+    hugo_link_hook: bool = False  # Hugo: markdown links go through a link render hook
+    docs_route: tuple[str, str] | None = None  # Docusaurus (docs folder, routeBasePath)
+    trailing_slash: bool = True  # False: pages are served at `/a`, not `/a/`
 
 
 def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
@@ -154,22 +185,43 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
     nav_drafts = [d for d in drafts if is_nav_file(d.rel)]
     unpublished = [d for d in drafts if d.front.draft and not is_nav_file(d.rel)]
     pages = [d for d in drafts if not d.front.draft and not is_nav_file(d.rel)]
+    partials = [d for d in pages if facts.docusaurus_site is not None and is_partial(d.rel)]
+    pages = [d for d in pages if not partials or not is_partial(d.rel)]
     collections = facts.jekyll_collections
-    index = SiteIndex([_keys(d, collections) for d in pages], facts.site_url)
+    docs = _docs_folder(facts)
+    mounts = _mounts(facts)
+    docs_dir = mounts[-1][1] if facts.docs_route is not None and mounts else ""
+    keys = [_keys(d, collections, docs, docs_dir) for d in pages + partials]
+    index = SiteIndex(keys, facts.site_url, partials_from=len(pages))
     with_drafts = (
-        SiteIndex([_keys(d, collections) for d in pages + unpublished], facts.site_url)
+        SiteIndex(
+            keys[: len(pages)] + [_keys(d, collections, docs, docs_dir) for d in unpublished],
+            facts.site_url,
+        )
         if unpublished
         else None
     )
     generator = _generator(pages, facts.generator)
     index.vault = generator == OBSIDIAN
     index.route_bases = tuple(facts.route_bases)
+    index.site_dir, index.content_prefix = facts.docusaurus_site, facts.path_prefix
+    index.hugo_content, index.hugo_link_hook = facts.hugo_content, facts.hugo_link_hook
+    index.mounts = mounts
+    index.trailing_slash = facts.trailing_slash
     if facts.assets is not None:
         index.files = facts.assets.below(facts.path_prefix)
-    checker = _Checker(index, pages, facts, generator, with_drafts)
+    checker = _Checker(index, pages + partials, facts, generator, with_drafts)
+    rendered = _rendered_in(index, pages + partials, len(pages))
+    for at, sources in rendered.items():  # a partial's headings are its pages' anchors
+        for i in sources:
+            pages[i].headings += partials[at - len(pages)].headings
+            pages[i].ids += partials[at - len(pages)].ids
     for i, draft in enumerate(pages):
         for link in draft.links:
             checker.check(i, link)
+    for at, draft in enumerate(partials, start=len(pages)):
+        for link in draft.links:
+            checker.check(at, link, sorted(rendered.get(at, ())))
     nav = _navigation(index, nav_drafts, pages, facts.extra_nav_targets)
     vectors = term_vectors([d.terms for d in pages])
     pairs = similar_unlinked_pairs(vectors, set(checker.edges))
@@ -190,6 +242,52 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
         anchor_generator=generator,
         notes=notes,
     )
+
+
+def _docs_folder(facts: SiteFacts) -> str | None:
+    """The Docusaurus site folder below the content root ("", "website/"; None: not one)."""
+    site = facts.docusaurus_site
+    if site is None:
+        return None
+    folder = site.strip("/") + "/" if site.strip("/") else ""
+    prefix = facts.path_prefix
+    return folder[len(prefix) :] if folder.startswith(prefix) else ""
+
+
+def _mounts(facts: SiteFacts) -> tuple[tuple[str, str], ...]:
+    """The URL prefixes served from a folder below the content root."""
+    mounts = []
+    if facts.hugo_content:
+        mounts.append(("/", facts.hugo_content))
+    if facts.docs_route is not None and facts.docusaurus_site is not None:
+        folder, route = facts.docs_route
+        site = facts.docusaurus_site.strip("/")
+        docs = posixpath.normpath(posixpath.join(site, folder)) + "/"
+        if docs.startswith(facts.path_prefix):
+            mounts.append(("/" + route + "/" if route else "/", docs[len(facts.path_prefix) :]))
+    return tuple(mounts)
+
+
+def _rendered_in(index: SiteIndex, drafts: list[PageDraft], first: int) -> dict[int, set[int]]:
+    """The pages each partial (index `first` on) is rendered in, through nested imports."""
+    imports: dict[int, set[int]] = {}
+    for source, draft in enumerate(drafts):
+        for link in draft.links:
+            if link[1] == "mdx_import":
+                _kind, target = index.resolve(source, link[0], link[1])
+                if target is not None and target >= first and target != source:
+                    imports.setdefault(source, set()).add(target)
+    rendered: dict[int, set[int]] = {}
+    for page in range(first):
+        stack, seen = list(imports.get(page, ())), set()
+        while stack:
+            partial = stack.pop()
+            if partial in seen:
+                continue
+            seen.add(partial)
+            rendered.setdefault(partial, set()).add(page)
+            stack += imports.get(partial, ())
+    return rendered
 
 
 def _generator(pages: list[PageDraft], hint: str) -> str:
@@ -216,21 +314,46 @@ class _Checker:
         self.counts: Counter[str] = Counter()
         self.found: dict[str, list[dict[str, Any]]] = {k: [] for k in FINDING_KINDS}
         self._anchors: dict[tuple[int, str], set[str]] = {}
+        self._written_in: int | None = None  # the partial whose link is being checked
+        self._reported: set[tuple[str, int, int, int, str]] = set()
 
-    def check(self, source: int, link: RawLink) -> None:
+    def check(self, source: int, link: RawLink, rendered_in: list[int] | None = None) -> None:
+        """Classify one link of `source`; a partial's links count in the pages that render
+        it (`rendered_in`), and its problems are reported once, at the partial. A relative
+        URL (`../x`, `#part`) in a partial resolves from each page that renders it; a `.md`
+        path from the partial's own file, as Docusaurus resolves file links."""
+        if rendered_in and _follows_the_page(link[0], link[1]):
+            self._written_in = source
+            try:
+                for page in rendered_in:
+                    self._check(page, link, [page])
+            finally:
+                self._written_in = None
+        else:
+            self._check(source, link, [source] if rendered_in is None else rendered_in)
+
+    def _check(self, source: int, link: RawLink, shown_in: list[int]) -> None:
         raw, form = link[0], link[1]
         if form in ("wikilink", "embed") and not self.facts.wikilinks:
             return
         kind, target = self.index.resolve(source, raw, form)
-        self.counts[kind.value] += 1
+        reason = None
+        if target is not None and target >= self.index.partials_from and target != source:
+            if form == "mdx_import":
+                return  # rendered into the page: its links are checked with the partial
+            kind, reason = LinkKind.BROKEN, "links to a partial (a `_` file), not a page"
+        self.counts[kind.value] += len(shown_in) if kind is LinkKind.PAGE else 1
         if kind is LinkKind.PAGE and target is not None:
-            self.edges[(source, target)] += 1
+            for page in shown_in:
+                if page != target:
+                    self.edges[(page, target)] += 1
         if kind in (LinkKind.PAGE, LinkKind.SELF) and target is not None:
             self._check_anchor(source, target, link)
         elif kind is LinkKind.ASSET:
             self._check_asset(source, link)
         elif kind is LinkKind.BROKEN:
-            self._add("broken_link", source, link, self._broken_reason(source, raw, form))
+            reason = reason or self._broken_reason(source, raw, form)
+            self._add("broken_link", source, link, reason)
         elif kind is LinkKind.ESCAPED:
             self._add("escaped_link", source, link, "climbs out of the content root")
 
@@ -254,7 +377,10 @@ class _Checker:
         if assets is None or not AssetIndex.checkable(raw) or raw.startswith("data:"):
             return
         named = raw.split("#", 1)[0]
-        if form in ("wikilink", "embed"):
+        site = self.facts.docusaurus_site
+        if site is not None and raw.startswith(SITE_ALIAS):
+            present = assets.has_file(site_path(named, site, "")[0])
+        elif form in ("wikilink", "embed"):
             present = assets.has_named(named)
         elif self.generator == OBSIDIAN and "/" not in named.strip("./"):
             present = assets.has_named(named) or assets.has_path(
@@ -279,16 +405,33 @@ class _Checker:
         reason = "no page with this name" if form in NAMED_FORMS else "no page at this path"
         if self.with_drafts is not None:
             kind, target = self.with_drafts.resolve(source, raw, form)
-            if kind is LinkKind.PAGE and target is not None and target >= len(self.pages):
+            drafts_from = self.index.partials_from  # drafts follow the pages there
+            if kind is LinkKind.PAGE and target is not None and target >= drafts_from:
                 reason = "links to a draft page"
         return reason
 
     def _add(self, kind: str, source: int, link: RawLink, reason: str) -> None:
+        source = source if self._written_in is None else self._written_in
+        if self._written_in is not None:  # a partial's link: reported once, not per page
+            key = (kind, source, link[2], link[3], link[0])
+            if key in self._reported:
+                return
+            self._reported.add(key)
         listed = self.found[kind]
         if len(listed) < MAX_LISTED_PROBLEMS:
             listed.append(
                 finding(kind, self.facts.path_prefix, self.pages[source].rel, link, reason)
             )
+
+
+def _follows_the_page(raw: str, form: str) -> bool:
+    """True for a relative URL a browser resolves from the page it is shown in."""
+    if form not in ("inline", "reference", "html", "image", "html_image"):
+        return False
+    path = raw.strip().split("#", 1)[0].split("?", 1)[0]
+    if path.startswith(("/", SITE_ALIAS)) or "://" in path or ":" in path.partition("/")[0]:
+        return False
+    return not path.lower().endswith(MARKDOWN_SUFFIXES)
 
 
 def _local_path(raw: str, index: SiteIndex) -> str:
@@ -308,7 +451,7 @@ def _navigation(
         targets += nav_file_targets(draft.rel, [(link[0], link[1]) for link in draft.links])
     for target in targets:
         found = index.lookup(target)
-        if found is not None:
+        if found is not None and found < index.partials_from:
             nav[found] += 1
     for i, draft in enumerate(pages):
         if draft.front.in_menu:

@@ -8,7 +8,7 @@ import logging.config
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ from genesis_mesh.auth.commands import keys_app
 from genesis_mesh.errors import GenesisMeshError
 from genesis_mesh.protocol import FINAL_EVENT_TYPES, Event, EventType, RunInfo, RunStatus
 from genesis_mesh.settings import Settings
+
+if TYPE_CHECKING:
+    import uvicorn
 
 app = typer.Typer(help="genesis-mesh: a durable, streaming host for LangGraph graphs.")
 console = Console(stderr=True)
@@ -155,7 +158,7 @@ def _serve(
     console.print(
         f"genesis-mesh on http://{bind_host}:{bind_port}  (graphs: {settings.config}){mode}"
     )
-    uvicorn.run(
+    server_config = uvicorn.Config(
         "genesis_mesh.host:create_app",
         factory=True,
         host=bind_host,
@@ -180,6 +183,31 @@ def _serve(
         log_level=settings.log_level,
         log_config=log_config(settings.log_format, settings.log_level),
     )
+    _run_server(server_config)
+
+
+def _run_server(config: uvicorn.Config) -> None:
+    """What `uvicorn.run` does, with a server that announces its shutdown drain to the
+    runs in flight (`server.py`). Worker processes (`--workers`, scale-out) run
+    uvicorn's own server: their runs go to another worker rather than pause."""
+    import uvicorn.supervisors
+
+    from genesis_mesh.server import DrainingServer
+
+    server = DrainingServer(config=config)
+    try:
+        if config.should_reload:
+            sock = config.bind_socket()
+            uvicorn.supervisors.ChangeReload(config, target=server.run, sockets=[sock]).run()
+        elif config.workers > 1:
+            sock = config.bind_socket()
+            uvicorn.supervisors.Multiprocess(config, sockets=[sock]).run()
+        else:
+            server.run()
+    except KeyboardInterrupt:
+        pass
+    if not server.started and not config.should_reload and config.workers == 1:
+        raise typer.Exit(3)  # uvicorn's STARTUP_FAILURE
 
 
 def _check_auth(settings: Settings) -> None:

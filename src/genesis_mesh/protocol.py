@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-PROTOCOL_VERSION = "2.0"
+PROTOCOL_VERSION = "2.1"
 
 
 class RunStatus(StrEnum):
@@ -46,6 +46,9 @@ class EventType(StrEnum):
     NODE_FAILED = "node.failed"
     MESSAGE_DELTA = "message.delta"
     MESSAGE_TOOL = "message.tool"
+    RUN_STOPPING = "run.stopping"
+    """A stop is under way: the run stops at its next node boundary (`reason`: `shutdown`,
+    the server is shutting down and pauses it; the next start resumes it)."""
     RUN_INTERRUPTED = "run.interrupted"
     RUN_RESUMED = "run.resumed"
     RUN_COMPLETED = "run.completed"
@@ -361,7 +364,8 @@ class RunInfo(BaseModel):
     )
     last_seq: int = 0
     stop_requested: str | None = Field(
-        default=None, description="A pause or cancel asked for and not carried out yet."
+        default=None,
+        description="A pause, cancel or shutdown drain asked for and not carried out yet.",
     )
     superseded_by: str | None = Field(
         default=None, description="The run that took over this run's thread (`interrupt`)."

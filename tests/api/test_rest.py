@@ -214,7 +214,7 @@ def test_health_ready_version_and_openapi_examples(host: LiveHost) -> None:
         spec = http.get("/openapi.json").json()
         docs = http.get("/docs")
     assert ready == {"status": "ready", "checks": {"database": "ok", "checkpointer": "ok"}}
-    assert version["protocol"] == "2.0"
+    assert version["protocol"] == "2.1"
     for model in ("RunCreate", "InterruptRequest", "ResumeRequest"):
         assert spec["components"]["schemas"][model]["examples"], model
     assert docs.status_code == 200
@@ -249,3 +249,22 @@ def test_a_failed_run_is_retried_from_its_last_checkpoint(host: LiveHost, tmp_pa
     resumed = [e for e in events if e["type"] == "run.resumed"]
     assert resumed[0]["data"]["reason"] == "retry"
     assert [e["node"] for e in events if e["type"] == "node.completed"] == ["prepare", "fetch"]
+
+
+def test_graph_detail_opens_its_subgraph_with_the_inner_nodes_grouped(host: LiveHost) -> None:
+    with host.client() as http:
+        info = http.get("/api/v1/graphs/sub_ask").json()
+        flat = http.get("/api/v1/graphs/steps").json()
+    assert [n["id"] for n in info["nodes"]] == ["__start__", "begin", "review", "finish", "__end__"]
+    assert info["subgraphs"] == [{"id": "review", "name": "review", "parent": None}]
+    inner = [n for n in info["xray"]["nodes"] if n["subgraph"] == "review"]
+    assert inner == [
+        {"id": "review:draft", "name": "draft", "subgraph": "review"},
+        {"id": "review:confirm", "name": "confirm", "subgraph": "review"},
+    ]
+    edges = {(e["source"], e["target"]) for e in info["xray"]["edges"]}
+    assert {("begin", "review:draft"), ("review:draft", "review:confirm")} <= edges
+    assert ("review:confirm", "finish") in edges
+    assert flat["subgraphs"] == [] and flat["xray"]["nodes"] == [
+        {**n, "subgraph": None} for n in flat["nodes"]
+    ]

@@ -142,3 +142,99 @@ def test_a_fork_refuses_unknown_state_keys_and_values_of_the_wrong_type(
     assert valid.status_code == 202, valid.text
     done = wait_for_status(client, valid.json()["run_id"], {"succeeded", "failed"})
     assert done["output"]["visited"] == ["y", "three", "four", "five"]
+
+
+def fork(client: httpx.Client, thread: str, checkpoint: str, values: Any) -> httpx.Response:
+    return client.post(
+        f"/api/v1/threads/{thread}/fork", json={"checkpoint_id": checkpoint, "values": values}
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "wanted"),
+    [
+        ({"tags": [1, {}]}, "'tags' does not match the graph's state schema at tags[0]"),
+        ({"tags": "x"}, "'tags' must be array"),
+        ({"profile": {"name": "Ada"}}, "at profile.age: Field required"),
+        ({"profile": {"name": "Ada", "age": "3"}}, "at profile.age: Input should be a valid int"),
+        ({"settings": {"retries": 1}}, "at settings.tone: Field required"),
+        ({"settings": "dry"}, "'settings' must be object"),
+        ({"scores": {"a": "high"}}, "at scores.a: Input should be a valid number"),
+        ({"log": "x"}, "'log' must be array"),
+        ({"log": ["ok", 2]}, "at log[1]: Input should be a valid string"),
+        ({"log": {"__overwrite__": "x"}}, "'log' must be array"),
+        ({"messages": 5}, "'messages' takes messages"),
+        ({"messages": [{"role": "robot", "content": "hi"}]}, "Unexpected message type: 'robot'"),
+        ({"messages": [{"content": "hi"}]}, "must contain 'role' and 'content'"),
+    ],
+)
+def test_a_fork_checks_nested_reducer_and_messages_values_against_the_state_schema(
+    client: httpx.Client, values: dict[str, Any], wanted: str
+) -> None:
+    run = finished_run(client, "typed_state", {"messages": ["hi"]})
+    cp = checkpoint_before(client, run["thread_id"], "tally")["checkpoint_id"]
+    refused = fork(client, run["thread_id"], cp, values)
+    assert refused.status_code == 422, refused.text
+    assert wanted in refused.json()["message"] and "fix its value" in refused.json()["message"]
+    assert client.get(f"/api/v1/threads/{run['thread_id']}").json()["runs"] == [run["run_id"]]
+
+
+def test_a_fork_accepts_every_shape_langgraph_accepts(client: httpx.Client) -> None:
+    run = finished_run(client, "typed_state", {"messages": ["hi"]})
+    thread = run["thread_id"]
+    cp = checkpoint_before(client, thread, "tally")["checkpoint_id"]
+    values = {
+        "messages": [
+            "a string",
+            ["user", "a pair"],
+            {"role": "assistant", "content": "a dict"},
+            {"type": "human", "content": [{"type": "text", "text": "blocks"}]},
+        ],
+        "log": ["edited"],
+        "tags": ["a", "b"],
+        "profile": {"name": "Ada", "age": 36},
+        "settings": {"tone": "dry"},
+        "scores": {"a": 1, "b": 2.5},
+    }
+    forked = fork(client, thread, cp, values)
+    assert forked.status_code == 202, forked.text
+    done = wait_for_status(client, forked.json()["run_id"], {"succeeded", "failed"})
+    assert done["status"] == "succeeded", done
+    assert done["output"]["log"] == ["note", "edited", "tally:6"]
+    contents = [m["content"] for m in done["output"]["messages"]]
+    assert contents[:5] == ["hi", "noted", "a string", "a pair", "a dict"]
+    assert done["output"]["profile"] == {"name": "Ada", "age": 36}
+    one = fork(client, thread, cp, {"messages": {"role": "user", "content": "one dict"}})
+    assert one.status_code == 202, one.text
+    done = wait_for_status(client, one.json()["run_id"], {"succeeded", "failed"})
+    assert [m["content"] for m in done["output"]["messages"]] == ["hi", "noted", "one dict"]
+    # The messages as the history serves them go back unchanged (the UI's edit-and-fork).
+    history = client.get(f"/api/v1/threads/{thread}/history").json()
+    served = next(c for c in history if c["checkpoint_id"] == cp)["values"]["messages"]
+    served[1]["content"] = "noted, edited"
+    round_trip = fork(client, thread, cp, {"messages": served})
+    assert round_trip.status_code == 202, round_trip.text
+    done = wait_for_status(client, round_trip.json()["run_id"], {"succeeded", "failed"})
+    assert [m["content"] for m in done["output"]["messages"]] == ["hi", "noted, edited"]
+    replaced = fork(client, thread, cp, {"messages": {"__overwrite__": ["a string"]}})
+    assert replaced.status_code == 202, replaced.text
+    wait_for_status(client, replaced.json()["run_id"], {"succeeded", "failed"})
+    overwrite = fork(client, thread, cp, {"log": {"__overwrite__": ["only"]}})
+    assert overwrite.status_code == 202, overwrite.text
+    done = wait_for_status(client, overwrite.json()["run_id"], {"succeeded", "failed"})
+    assert done["output"]["log"] == ["only", "tally:2"]
+
+
+def test_a_fork_of_a_pydantic_state_coerces_like_langgraph_and_keeps_field_limits(
+    client: httpx.Client,
+) -> None:
+    run = finished_run(client, "validated", {"delay": 0})
+    thread = run["thread_id"]
+    cp = checkpoint_before(client, thread, "wait")["checkpoint_id"]
+    too_long = fork(client, thread, cp, {"delay": 100})
+    assert too_long.status_code == 422, too_long.text
+    assert "at delay: Input should be less than or equal to 60" in too_long.json()["message"]
+    coerced = fork(client, thread, cp, {"delay": "0.1"})
+    assert coerced.status_code == 202, coerced.text
+    done = wait_for_status(client, coerced.json()["run_id"], {"succeeded", "failed"})
+    assert done["status"] == "succeeded" and done["output"]["done"] is True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -315,6 +316,30 @@ def test_the_page_reconnects_after_a_server_restart(live_host: LiveHost, ui_fact
     expect(status(ui)).to_have_text("succeeded", timeout=20_000)
     for name in STEPS:
         expect(ui.node(name)).to_have_attribute("data-status", "done")
+
+
+def test_a_server_shutdown_shows_pausing_then_the_run_goes_on_when_it_is_back(
+    live_host: LiveHost, ui_factory: Any
+) -> None:
+    live_host.env["GENESIS_MESH_SHUTDOWN_GRACE_SECONDS"] = "10"
+    live_host.start()
+    ui = ui_factory(live_host.base_url)
+    page = ui.open()
+    start(ui, "steps", delay="1.5")
+    expect(ui.node("one")).to_have_attribute("data-status", "running")
+    assert live_host.process is not None
+    live_host.process.send_signal(signal.SIGTERM)
+    expect(status(ui)).to_have_text("pausing (server shutting down)")
+    expect(page.locator("#pause-button")).to_be_disabled()
+    ui.shot("pausing-for-shutdown")
+    expect(page.locator("#connection")).to_contain_text("reconnecting")
+    assert live_host.process.wait(30) in (0, -15)
+    live_host.start()
+    expect(page.locator("#connection")).to_be_hidden(timeout=20_000)
+    expect(status(ui)).to_have_text("succeeded", timeout=30_000)
+    for name in STEPS:
+        expect(ui.node(name)).to_have_attribute("data-status", "done")
+    assert ui.errors == []
 
 
 def test_a_chat_message_with_a_url_fills_the_topical_mesh_form(

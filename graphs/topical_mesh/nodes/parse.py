@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import glob
 import math
 import os
+import re
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -13,8 +15,10 @@ from graphs.topical_mesh.anchors import generator_of
 from graphs.topical_mesh.assets import AssetIndex
 from graphs.topical_mesh.context import Context, resolve_context
 from graphs.topical_mesh.docusaurus import sidebar_nav_targets
+from graphs.topical_mesh.docusaurus_docs import docs_options
 from graphs.topical_mesh.errors import CloneRefused
-from graphs.topical_mesh.includes import merge_includes
+from graphs.topical_mesh.hugo import LINK_HOOKS
+from graphs.topical_mesh.includes import merge_includes, snippet_base_paths
 from graphs.topical_mesh.jekyll import collection_permalinks
 from graphs.topical_mesh.markdown_page import PageDraft
 from graphs.topical_mesh.navigation import (
@@ -81,10 +85,15 @@ async def _parse_checkout(
     )
     drafts: list[PageDraft] = [d for r in results for d in r.drafts]
     notes += [note for r in results for note in r.notes]
-    notes += await asyncio.to_thread(
-        merge_includes, drafts, checkout_real, subdir, ctx.max_file_bytes
-    )
     configs = await asyncio.to_thread(_configs, checkout_real, root, subdir)
+    notes += await asyncio.to_thread(
+        merge_includes,
+        drafts,
+        checkout_real,
+        subdir,
+        ctx.max_file_bytes,
+        snippet_base_paths(configs),
+    )
     nav_targets = [
         t
         for name, (cfg, where) in configs.items()
@@ -114,8 +123,21 @@ async def _parse_checkout(
     jekyll = configs.get("_config.yml")
     if jekyll:
         facts.jekyll_collections = collection_permalinks(jekyll[0])
-    facts.wikilinks = not any(_is_hugo(name, cfg) for name, (cfg, _where) in configs.items())
-    if subdir and any(name.startswith("docusaurus") for name in _docusaurus_configs(checkout_real)):
+    hugo = [(cfg, where) for name, (cfg, where) in configs.items() if _is_hugo(name, cfg)]
+    facts.wikilinks = not hugo
+    if hugo:
+        config, where = hugo[0]
+        at_content = subdir and where != subdir  # `subdir` is the content folder
+        facts.hugo_content = "" if at_content else _hugo_content_dir(config)
+        facts.hugo_link_hook = _has_link_hook(os.path.join(checkout_real, where), config)
+    docusaurus = _docusaurus_configs(checkout_real)
+    if docusaurus:
+        folder, name = docusaurus[0]
+        facts.docusaurus_site = folder
+        config_text = _read_config(checkout_real, f"{folder}/{name}" if folder else name)
+        facts.docs_route = docs_options(config_text or "")
+        facts.trailing_slash = bool(re.search(r"\btrailingSlash\s*:\s*true", config_text or ""))
+    if subdir and docusaurus:
         facts.route_bases.append("/" + subdir.rpartition("/")[2] + "/")
     site = await asyncio.to_thread(assemble_site, drafts, facts)
     progress.say(
@@ -145,14 +167,64 @@ def _sidebar_targets(checkout_real: str, subdir: str, files: list[str]) -> list[
     return sidebar_nav_targets(read, is_dir, subdir, files)
 
 
-def _docusaurus_configs(checkout_real: str) -> list[str]:
-    """Docusaurus config files at the top or in `website/` (docs are served under /docs/)."""
-    names = []
+def _docusaurus_configs(checkout_real: str) -> list[tuple[str, str]]:
+    """(folder, name) of the Docusaurus config files at the top or in `website/` (docs are
+    served under /docs/; the folder is the site's `@site/`)."""
+    found = []
     for folder in ("", "website"):
-        for ext in ("js", "ts", "mjs"):
-            if os.path.isfile(os.path.join(checkout_real, folder, f"docusaurus.config.{ext}")):
-                names.append(f"docusaurus.config.{ext}")
-    return names
+        for ext in ("js", "ts", "mjs", "cjs"):
+            name = f"docusaurus.config.{ext}"
+            path = os.path.join(checkout_real, folder, name)
+            if os.path.isfile(path) and not os.path.islink(path):
+                found.append((folder, name))
+    return found
+
+
+def _read_config(checkout_real: str, rel: str) -> str | None:
+    try:
+        return read_inside(checkout_real, rel, MAX_CONFIG_BYTES)
+    except Exception:  # unreadable: the defaults apply
+        return None
+
+
+def _has_link_hook(site: str, config: dict[str, Any]) -> bool:
+    """A Hugo site (its folder: where its config is) whose markdown links go through a
+    link render hook (its own, a theme's, or the embedded one switched on in the config)."""
+    themes = sorted(glob.glob(os.path.join(site, "themes", "*")))[:20]
+    places = [site, *themes]
+    for place in places:
+        for hook in LINK_HOOKS:
+            path = os.path.join(place, hook)
+            if os.path.isfile(path) and not os.path.islink(path):
+                return True
+    markup = config.get("markup")
+    goldmark = markup.get("goldmark") if isinstance(markup, dict) else None
+    hooks = goldmark.get("renderHooks") if isinstance(goldmark, dict) else None
+    link = hooks.get("link") if isinstance(hooks, dict) else None
+    if not isinstance(link, dict):
+        return False
+    return link.get("enableDefault") is True or link.get("useEmbedded") in ("always", "fallback")
+
+
+def _hugo_content_dir(config: dict[str, Any]) -> str:
+    """The site-relative content folder: a module mount onto `content`, else the first
+    language's `contentDir`, else `contentDir`, else `content`."""
+    module = config.get("module")
+    mounts = module.get("mounts") if isinstance(module, dict) else None
+    found = [
+        m.get("source")
+        for m in (mounts if isinstance(mounts, list) else [])
+        if isinstance(m, dict) and m.get("target") == "content"
+    ]
+    languages = config.get("languages")
+    for language in languages.values() if isinstance(languages, dict) else []:
+        if isinstance(language, dict):
+            found.append(language.get("contentDir"))
+    found.append(config.get("contentDir"))
+    for folder in found:
+        if isinstance(folder, str) and folder.strip("/") and ".." not in folder:
+            return folder.strip("/") + "/"
+    return "content/"
 
 
 def _checkout_files(checkout_real: str, max_entries: int) -> list[str]:

@@ -19,6 +19,7 @@ from genesis_mesh.errors import TokenExpired
 from genesis_mesh.protocol import (
     FINAL_EVENT_TYPES,
     Event,
+    EventType,
     InterruptRequest,
     ResumeRequest,
     RunCreate,
@@ -130,6 +131,8 @@ async def stream_run(
             yield ServerSentEvent(data=event.wire(), event=event.type.value, id=str(event.seq))
             if event.type in FINAL_EVENT_TYPES:
                 break
+            if event.type == EventType.RUN_INTERRUPTED and services.runner.draining:
+                break  # paused by the shutdown: an open stream would hold the server up
     finally:
         if follow.done() and not follow.cancelled() and follow.exception() is None:
             follow.result()()

@@ -163,8 +163,9 @@ async def fork_thread(
     """Writes a fork checkpoint after `checkpoint_id` (a copy, or with `values` set),
     which becomes the thread's newest, then starts a run that continues from it: its
     first step is the one that followed the checkpoint. 409 `thread_busy` while a run of
-    the thread is active; 422 for keys that are not state channels, values of the wrong
-    JSON type, or when LangGraph refuses the checkpoint or the values."""
+    the thread is active; 422 for keys that are not state channels, values the state
+    schema does not take (see `forkcheck`), or when LangGraph refuses the checkpoint or
+    the values."""
     if thread.active_run_id is not None:
         raise ThreadBusy(thread.thread_id, thread.active_run_id)
     if body.values is not None and _has_nul(body.values):
@@ -194,7 +195,7 @@ async def fork_thread(
             await graph.aupdate_state(config, None, as_node="__copy__")
         else:
             await graph.aupdate_state(config, body.values, as_node=body.as_node)
-    except (InvalidUpdateError, ValueError, TypeError, KeyError) as exc:
+    except (InvalidUpdateError, ValueError, TypeError, KeyError, NotImplementedError) as exc:
         raise InvalidInput(
             f"LangGraph refused the fork: {exc}; send values the graph's state accepts, "
             "and as_node naming one of its nodes.",

@@ -16,6 +16,7 @@ from langgraph.pregel import Pregel
 from pydantic import PydanticUserError
 
 from genesis_mesh.errors import GraphUnavailable, InvalidInput
+from genesis_mesh.registry.drawing import drawing_of
 from genesis_mesh.registry.factory import GraphFactory, HostUser
 from genesis_mesh.registry.inputs import check_input
 
@@ -87,7 +88,8 @@ class GraphEntry:
         }
 
     def info(self) -> dict[str, Any]:
-        """Description, schemas, nodes, edges and Mermaid drawing (computed once)."""
+        """Description, schemas, nodes, edges, Mermaid drawing and the drawing with its
+        subgraphs opened (`drawing_of`; computed once)."""
         if self.graph is None:
             return {
                 **self.summary(),
@@ -96,19 +98,15 @@ class GraphEntry:
                 "nodes": [],
                 "edges": [],
                 "mermaid": None,
+                "xray": {"nodes": [], "edges": []},
+                "subgraphs": [],
             }
         if self._info is None:
-            drawable = self.graph.get_graph()
             self._info = {
                 **self.summary(),
                 "input_schema": schema_or_none(self.graph.get_input_jsonschema),
                 "output_schema": schema_or_none(self.graph.get_output_jsonschema),
-                "nodes": [{"id": n.id, "name": n.name} for n in drawable.nodes.values()],
-                "edges": [
-                    {"source": e.source, "target": e.target, "conditional": e.conditional}
-                    for e in drawable.edges
-                ],
-                "mermaid": drawable.draw_mermaid(),
+                **drawing_of(self.graph),
             }
         return self._info
 

@@ -65,6 +65,10 @@ class EventLog:
         """Number the events of a run that has none stored yet from 1, with no query."""
         self._seq.setdefault(run_id, 0)
 
+    def is_open(self, run_id: str) -> bool:
+        """Whether events of `run_id` can be appended without a query (it is numbered)."""
+        return run_id in self._seq
+
     def close_run(self, run_id: str) -> None:
         self._seq.pop(run_id, None)
         self._fences.pop(run_id, None)

@@ -183,6 +183,25 @@ class Executor:
         )
         ex.request_stop(StopReason.LEASE_LOST)
 
+    def announce_shutdown(self) -> list[str]:
+        """Tell every run executing here that the shutdown pauses it, before the server
+        closes its sockets: a `run.stopping` event and `stop_requested="shutdown"` are
+        queued (the caller flushes them), and the run starts draining to its next node
+        boundary. Runs being cancelled, and runs not yet numbered (waiting for a slot,
+        they have nothing to drain), are left to `stop_all`. Returns the runs told."""
+        told = []
+        for run_id, ex in list(self._executions.items()):
+            if ex.stop is not None and ex.stop != StopReason.PAUSE:
+                continue
+            if not self.events.is_open(run_id):
+                continue
+            reason = StopReason.SHUTDOWN.value
+            draft = EventDraft(EventType.RUN_STOPPING, None, {"reason": reason})
+            self.events.append(run_id, draft, {"stop_requested": reason})
+            ex.request_stop(StopReason.SHUTDOWN)
+            told.append(run_id)
+        return told
+
     async def stop_all(self, grace_seconds: float) -> None:
         """Pause every run at its next node boundary; cancel what outlives the grace."""
         executions = list(self._executions.values())
@@ -219,7 +238,13 @@ class Executor:
                 if ex.claim is not None:
                     payload, opening = await self._claimed_start(ex, ex.claim)
                 assert opening is not None
-                update = {"status": RunStatus.RUNNING, "interrupt": None, "error": None}
+                update: dict[str, Any] = {
+                    "status": RunStatus.RUNNING,
+                    "interrupt": None,
+                    "error": None,
+                }
+                if ex.run.stop_requested == StopReason.SHUTDOWN.value:
+                    update["stop_requested"] = None  # a drain the process died during
                 self.events.append(run_id, opening, update)
                 if not ex.fresh:
                     await self.events.flush()

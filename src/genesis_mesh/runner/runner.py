@@ -79,6 +79,8 @@ class Runner:
         )
         self._unsubscribers: dict[str, Unsubscribe] = {}
         self._background: set[asyncio.Task[None]] = set()
+        self.draining = False
+        """True once the server announced its shutdown (`begin_drain`)."""
         self.on_run_end: Callable[[], None] = lambda: None
         # Called with the id of each run this process stops executing (ended, paused,
         # lost): what must follow a run's end wherever it ran, such as its webhook.
@@ -116,6 +118,19 @@ class Runner:
         self.events.start()
         if recover and not self.scale_out:  # at scale, expired leases bring runs back
             await self.recover()
+
+    async def begin_drain(self) -> list[str]:
+        """Announce the shutdown to the runs executing here (`run.stopping`, reason
+        `shutdown`), stored and published before this returns, so that clients still
+        connected hear it; the runs start draining to their next node boundary, where
+        `stop` pauses them. Scale-out: nothing (a draining worker hands its runs to
+        another worker instead of pausing them). Returns the runs told."""
+        self.draining = True
+        if self.scale_out:
+            return []
+        told = self.executor.announce_shutdown()
+        await self.events.flush()
+        return told
 
     async def stop(self) -> None:
         """Pause every running run at its next node boundary; cancel what outlives grace."""

@@ -280,6 +280,7 @@ async function handleUpload(event) {
 function badgeText(run, status) {
   if (run.stopping && (status === "running" || status === "pending")) {
     if (run.stopping === "cancel") return "cancelling…";
+    if (run.stopping === "shutdown") return "pausing (server shutting down)";
     return run.stoppingAfter ? `pausing after ${run.stoppingAfter}` : "pausing…";
   }
   if (status === "interrupted" && run.reason === "pause") return "paused";
@@ -444,6 +445,12 @@ function applyEvent(event) {
     case "message.tool":
       view.messages.tool(event.node, data);
       break;
+    case "run.stopping":
+      // The server announces its shutdown before it closes the socket; the run pauses at
+      // its next node and goes on by itself when the server is back.
+      if (state.run.stopping !== "cancel") state.run.stopping = data.reason || "shutdown";
+      setStatus(state.run.status === "pending" ? "pending" : "running");
+      break;
     case "run.interrupted":
       setStatus("interrupted", data.reason || null);
       if (data.reason === "question") renderQuestions(data);
@@ -451,6 +458,7 @@ function applyEvent(event) {
       else if (data.reason === "shutdown") showNotice("The server stopped; this run continues by itself when it is back.");
       break;
     case "run.resumed":
+      if (state.run.stopping === "shutdown") state.run.stopping = null; // that server is gone
       setStatus("running", null);
       showNotice("");
       $("#question").replaceChildren();

@@ -4,9 +4,14 @@
 // A node run several times in one superstep (LangGraph `Send`) shows its parallel branch
 // count ("×3" above it); its visits count supersteps, so a fan-out is not read as a loop.
 // Nodes are focusable buttons with a text alternative; Enter or a click selects one.
+// A subgraph is drawn closed, as one node with a +/− toggle (a button with aria-expanded)
+// that opens it into its inner nodes inside a labelled box (subgraphs.js). Events of an
+// inner node (their `namespace` names the subgraph) light it when its subgraph is open,
+// else the subgraph's node. Opening or closing redraws and replays the run's events.
 
 import { svg } from "./dom.js";
 import { layers } from "./graphview.js";
+import { levelsBelow, nameOf, ownerOf, pathOf, shownAs, visibleGraph } from "./subgraphs.js";
 
 const START = "__start__";
 const END = "__end__";
@@ -16,13 +21,19 @@ const GAP_X = 28;
 const GAP_Y = 64;
 const PAD = 24;
 const LOOP_ROOM = 60;
+const TOGGLE = 22;
+const BOX_PAD = 10;
+const BOX_HEAD = 28;
+const REPLAYED = new Set(["run.started", "node.started", "node.completed", "node.failed", "run.interrupted", "run.completed", "run.failed", "run.cancelled"]);
 
 function label(id) {
-  return id === START ? "start" : id === END ? "end" : id;
+  return id === START ? "start" : id === END ? "end" : nameOf(id);
 }
 
-function top(namespace) {
-  return !Array.isArray(namespace) || namespace.length === 0;
+/** What a screen reader hears first: the name, and the subgraph an inner node is in. */
+function spoken(id) {
+  const inside = id.includes(":") ? ` (in ${id.slice(0, id.lastIndexOf(":"))})` : "";
+  return `${label(id)}${inside}`;
 }
 
 export class GraphDrawing {
@@ -30,16 +41,37 @@ export class GraphDrawing {
   constructor(container, onSelect) {
     this.container = container;
     this.onSelect = onSelect;
+    this.openBy = new Map(); // graph name -> ids of its subgraphs shown opened (kept across runs)
     this.setGraph(null);
   }
 
   setGraph(info) {
+    this.info = info;
+    const name = info && info.name;
+    if (name && !this.openBy.has(name)) this.openBy.set(name, new Set());
+    this.open = name ? this.openBy.get(name) : new Set();
+    this.log = []; // the run's events that change the drawing, replayed on a redraw
+    this.render();
+  }
+
+  /** Open or close subgraph `id`; the drawing keeps what the run showed so far. */
+  toggle(id) {
+    if (this.open.has(id)) this.open.delete(id);
+    else this.open.add(id);
+    this.render();
+    for (const event of this.log) this.handle(event);
+    const toggle = this.container.querySelector(`.subgraph-toggle[data-toggle="${CSS.escape(id)}"]`);
+    if (toggle) toggle.focus();
+  }
+
+  render() {
+    const info = this.info;
     this.container.replaceChildren();
     this.nodes = new Map(); // id -> {g, visits, state, count, badge, step, tasks, running}
     this.edges = new Map(); // "a->b" -> {path, text, taken}
+    this.boxes = new Map(); // open subgraph id -> {g}
     this.last = null;
-    const nodes = (info && info.nodes) || [];
-    const edges = (info && info.edges) || [];
+    const { nodes, edges, boxes, subgraphs } = visibleGraph(info, this.open);
     if (!nodes.length) return;
     const { order } = layers(nodes, edges);
     const place = new Map();
@@ -51,19 +83,26 @@ export class GraphDrawing {
       const x0 = (width - LOOP_ROOM - span) / 2;
       layer.forEach((id, i) => place.set(id, { x: x0 + i * (W + GAP_X), y: PAD + row * (H + GAP_Y), row }));
     });
+    const frames = boxes.map((box) => frame(box, boxes, place));
+    const left = Math.min(0, ...frames.map((f) => f.x - 4));
+    const up = Math.min(0, ...frames.map((f) => f.y - 4));
+    const right = Math.max(width, ...frames.map((f) => f.x + f.width + 4));
     const name = info.name || "graph";
+    const groups = subgraphs ? `, ${subgraphs} subgraph${subgraphs > 1 ? "s" : ""}` : "";
     const root = svg("svg", {
-      viewBox: `0 0 ${width} ${height}`,
+      viewBox: `${left} ${up} ${right - left} ${height - up}`,
       class: "graph-svg",
       role: "group",
-      "aria-label": `Graph ${name}: ${nodes.length} nodes, ${edges.length} edges`,
+      "aria-label": `Graph ${name}: ${nodes.length} nodes, ${edges.length} edges${groups}`,
     });
     root.append(svg("defs", {},
       svg("marker", { id: "arrow", viewBox: "0 0 10 10", refX: "9", refY: "5", markerWidth: "7", markerHeight: "7", orient: "auto-start-reverse" },
         svg("path", { d: "M0,0 L10,5 L0,10 z", class: "arrow-head" }))));
+    const boxLayer = svg("g", { class: "subgraph-boxes" });
     const edgeLayer = svg("g", { class: "edges", "aria-hidden": "true" });
     const nodeLayer = svg("g", { class: "nodes" });
-    root.append(edgeLayer, nodeLayer);
+    root.append(boxLayer, edgeLayer, nodeLayer);
+    boxes.forEach((box, i) => this.drawBox(boxLayer, box, frames[i]));
     let loops = 0;
     for (const edge of edges) {
       const a = place.get(edge.source);
@@ -102,32 +141,64 @@ export class GraphDrawing {
       const p = place.get(node.id);
       if (!p) continue;
       const terminal = node.id === START || node.id === END;
-      const title = svg("title", {}, label(node.id));
+      const title = svg("title", {}, spoken(node.id));
+      const textX = p.x + (node.subgraph ? TOGGLE + 12 : 12);
       const count = svg("text", { x: String(p.x + W - 8), y: String(p.y + H / 2 + 5), class: "node-visits", "text-anchor": "end" });
       const badge = svg("text", { x: String(p.x + W - 4), y: String(p.y - 5), class: "node-branches", "text-anchor": "end" });
       const g = svg("g", {
-        class: `graph-node${terminal ? " graph-terminal" : ""}`,
+        class: `graph-node${terminal ? " graph-terminal" : ""}${node.subgraph ? " graph-subgraph" : ""}`,
         tabindex: "0",
         role: "button",
         dataset: { graphNode: node.id, status: "pending", visits: "0" },
-        "aria-label": `${label(node.id)}: pending`,
-        onclick: () => this.onSelect(node.id),
-        onkeydown: (event) => {
-          if (event.key === "Enter" || event.key === " ") {
-            event.preventDefault();
-            this.onSelect(node.id);
-          }
-        },
+        "aria-label": `${spoken(node.id)}: pending`,
+        ...pressed(() => this.onSelect(ownerOf(node.id))),
       },
       title,
       svg("rect", { x: String(p.x), y: String(p.y), width: String(W), height: String(H), rx: terminal ? "20" : "8" }),
-      svg("text", { x: String(p.x + 12), y: String(p.y + H / 2 + 5), class: "node-label" }, truncate(label(node.id))),
+      svg("text", { x: String(textX), y: String(p.y + H / 2 + 5), class: "node-label" }, truncate(label(node.id), node.subgraph ? 13 : 16)),
       count,
       badge);
       nodeLayer.append(g);
-      this.nodes.set(node.id, { g, title, count, badge, visits: 0, state: "pending", step: null, tasks: new Set(), running: new Set() });
+      if (node.subgraph) nodeLayer.append(this.toggleButton(node.id, false, p.x + 8, p.y + (H - TOGGLE) / 2));
+      this.nodes.set(node.id, { g, title, count, badge, visits: 0, state: "pending", step: null, tasks: new Set(), running: new Set(), subgraph: node.subgraph });
     }
     this.container.append(root);
+  }
+
+  /** The +/− button that opens (or closes) subgraph `id`: a sibling of the node it sits
+   * on, never inside it, so each is one control. */
+  toggleButton(id, expanded, x, y) {
+    const what = `${expanded ? "Close" : "Open"} subgraph ${id}`;
+    return svg("g", {
+      class: "subgraph-toggle",
+      tabindex: "0",
+      role: "button",
+      "aria-expanded": String(expanded),
+      "aria-label": what,
+      dataset: { toggle: id },
+      ...pressed(() => this.toggle(id)),
+    },
+    svg("title", {}, what),
+    svg("rect", { x: String(x), y: String(y), width: String(TOGGLE), height: String(TOGGLE), rx: "4" }),
+    svg("text", { x: String(x + TOGGLE / 2), y: String(y + TOGGLE / 2 + 5), "text-anchor": "middle", "aria-hidden": "true" }, expanded ? "−" : "+"));
+  }
+
+  /** An open subgraph: a box around its inner nodes, its toggle top left and its name top
+   * right (the edges into it enter at the top middle). */
+  drawBox(layer, box, f) {
+    const g = svg("g", { class: "subgraph-box", role: "group", "aria-label": `Subgraph ${box.id}: pending`, dataset: { subgraph: box.id, status: "pending" } },
+      svg("rect", { x: String(f.x), y: String(f.y), width: String(f.width), height: String(f.height), rx: "10" }),
+      svg("title", {}, `Subgraph ${box.id}`),
+      svg("text", { x: String(f.x + f.width - 10), y: String(f.y + 19), class: "subgraph-label", "text-anchor": "end" }, truncate(box.name, labelRoom(f.width))));
+    layer.append(g, this.toggleButton(box.id, true, f.x + 6, f.y + 3));
+    this.boxes.set(box.id, { g });
+  }
+
+  markBox(id, state) {
+    const box = this.boxes.get(id);
+    if (!box) return;
+    box.g.dataset.status = state;
+    box.g.setAttribute("aria-label", `Subgraph ${id}: ${state}`);
   }
 
   mark(id, state) {
@@ -144,7 +215,8 @@ export class GraphDrawing {
     const node = this.nodes.get(id);
     const times = node.visits > 1 ? `, visited ${node.visits} times` : node.visits === 1 ? ", visited once" : "";
     const branches = node.tasks.size > 1 ? `, ${node.tasks.size} parallel branches` : "";
-    const text = `${label(id)}: ${node.state}${times}${branches}`;
+    const inner = node.subgraph ? ", subgraph (closed)" : "";
+    const text = `${spoken(id)}: ${node.state}${times}${branches}${inner}`;
     node.g.setAttribute("aria-label", text);
     node.title.textContent = text;
     node.count.textContent = node.visits > 1 ? `×${node.visits}` : "";
@@ -186,8 +258,15 @@ export class GraphDrawing {
   }
 
   apply(event) {
+    if (!REPLAYED.has(event.type)) return;
+    this.log.push(event);
+    this.handle(event);
+  }
+
+  handle(event) {
     const data = event.data || {};
-    if (!top(data.namespace)) return; // a subgraph's own node: its parent stays lit
+    const path = pathOf(event.node, data.namespace);
+    const shown = path && shownAs(path, this.open);
     switch (event.type) {
       case "run.started":
         if (this.nodes.has(START)) this.nodes.get(START).visits = 1;
@@ -195,46 +274,98 @@ export class GraphDrawing {
         this.last = START;
         break;
       case "node.started": {
-        const node = this.nodes.get(event.node);
+        if (this.boxes.has(path)) {
+          this.markBox(path, "running"); // an open subgraph's own task: its nodes say more
+          break;
+        }
+        const node = this.nodes.get(shown);
         if (!node) break;
+        if (shown !== path) {
+          this.mark(shown, "running"); // an inner node of a closed subgraph lights it
+          break;
+        }
         if (this.started(node, data)) {
-          this.arrive(event.node);
+          this.arrive(path);
           node.visits += 1;
           node.g.dataset.visits = String(node.visits);
         }
-        this.mark(event.node, "running");
+        this.mark(path, "running");
         break;
       }
       case "node.completed": {
-        const node = this.nodes.get(event.node);
+        if (this.boxes.has(path)) {
+          this.markBox(path, "done");
+          break;
+        }
+        if (shown !== path) break; // the closed subgraph's own completion says when it is done
+        const node = this.nodes.get(path);
         if (node && data.task_id) node.running.delete(data.task_id);
         if (node && node.running.size) break; // sibling branches still running
-        this.mark(event.node, "done");
-        this.last = event.node;
+        this.mark(path, "done");
+        if (node) this.last = path;
         break;
       }
       case "node.failed":
-        this.mark(event.node, "failed");
+        if (this.boxes.has(path)) this.markBox(path, "failed");
+        else this.mark(shown, "failed");
         break;
       case "run.interrupted":
         for (const [id, node] of this.nodes) if (node.state === "running") this.mark(id, "interrupted");
-        if (event.node && this.nodes.has(event.node)) this.mark(event.node, "interrupted");
-        for (const item of data.interrupts || []) if (top(item.namespace) && this.nodes.has(item.node)) this.mark(item.node, "interrupted");
+        for (const [id, box] of this.boxes) if (box.g.dataset.status === "running") this.markBox(id, "interrupted");
+        if (shown && this.nodes.has(shown)) this.mark(shown, "interrupted");
+        for (const item of data.interrupts || []) {
+          const asker = item.node && shownAs(pathOf(item.node, item.namespace), this.open);
+          if (asker && this.nodes.has(asker)) this.mark(asker, "interrupted");
+        }
         break;
       case "run.completed":
         if (this.last) this.take(this.last, END);
         this.mark(END, "done");
         break;
       case "run.failed":
-      case "run.cancelled":
-        for (const [id, node] of this.nodes) if (node.state === "running") this.mark(id, event.type === "run.failed" ? "failed" : "cancelled");
+      case "run.cancelled": {
+        const end = event.type === "run.failed" ? "failed" : "cancelled";
+        for (const [id, node] of this.nodes) if (node.state === "running") this.mark(id, end);
+        for (const [id, box] of this.boxes) if (box.g.dataset.status === "running") this.markBox(id, end);
         break;
+      }
       default:
         break;
     }
   }
 }
 
-function truncate(text) {
-  return text.length > 16 ? `${text.slice(0, 15)}…` : text;
+/** How many letters of a box's label fit right of the edges entering its top middle. */
+function labelRoom(width) {
+  return Math.max(4, Math.floor((width / 2 - 24) / 8.5));
+}
+
+/** Click, Enter or Space on a focusable SVG button. */
+function pressed(act) {
+  return {
+    onclick: act,
+    onkeydown: (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        act();
+      }
+    },
+  };
+}
+
+/** The box of an open subgraph around its members' places, with room for its label and
+ * for the boxes of the subgraphs open inside it. */
+function frame(box, boxes, place) {
+  const spots = box.members.map((id) => place.get(id)).filter(Boolean);
+  const levels = 1 + levelsBelow(box, boxes);
+  const side = BOX_PAD * levels;
+  const x = Math.min(...spots.map((p) => p.x)) - side;
+  const y = Math.min(...spots.map((p) => p.y)) - (BOX_PAD + BOX_HEAD) * levels + BOX_PAD;
+  const right = Math.max(...spots.map((p) => p.x + W)) + side;
+  const bottom = Math.max(...spots.map((p) => p.y + H)) + side;
+  return { x, y, width: right - x, height: bottom - y };
+}
+
+function truncate(text, room = 16) {
+  return text.length > room ? `${text.slice(0, room - 1)}…` : text;
 }

@@ -128,6 +128,14 @@ async def test_a_pause_finishes_with_an_interrupt_a_shutdown_does_not() -> None:
     assert await play(t, event(7, EventType.RUN_COMPLETED, output={})) == []
 
 
+async def test_a_shutdown_announces_itself_as_a_custom_stopping_event_and_ends_nothing() -> None:
+    t = translator()
+    (custom,) = await play(t, event(4, EventType.RUN_STOPPING, reason="shutdown"))
+    assert (custom.name, custom.value) == ("stopping", {"reason": "shutdown"})
+    assert custom.raw_event["type"] == "run.stopping"
+    assert not t.finished
+
+
 async def test_failure_is_a_run_error_and_cancellation_a_cancelled_outcome() -> None:
     (failed,) = await play(
         translator(),

@@ -40,6 +40,12 @@ _RESULTS: dict[str, TypeAdapter[Any]] = {
     "run.start": TypeAdapter(protocol.RunResult),
     "input.respond": TypeAdapter(protocol.RunResult),
     "subscription.subscribe": TypeAdapter(protocol.SubscribeResult),
+    "subscription.reconnect": TypeAdapter(protocol.ReconnectResult),
+    "agent.getTree": TypeAdapter(protocol.AgentResult),
+    "input.inject": TypeAdapter(protocol.EmptyResult),
+    "state.get": TypeAdapter(protocol.StateGetResult),
+    "state.listCheckpoints": TypeAdapter(protocol.ListCheckpointsResult),
+    "state.fork": TypeAdapter(protocol.StateForkResult),
 }
 
 

@@ -117,3 +117,19 @@ def test_a_seq_names_its_run_stored_event_and_place() -> None:
     seq = encode(3, 41, 2)
     assert (decode(seq).ordinal, decode(seq).native_seq, decode(seq).index) == (3, 41, 2)
     assert decode(seq).seq == seq and seq < 2**53 > encode(2**21 - 1, 2**24 - 1, 255)
+
+
+def test_a_shutdown_announcement_maps_to_nothing_and_the_pause_to_interrupted() -> None:
+    now = datetime.now(UTC)
+    drafts = [
+        (EventType.RUN_STARTED, {"graph": "agent"}),
+        (EventType.RUN_STOPPING, {"reason": "shutdown"}),
+        (EventType.RUN_INTERRUPTED, {"reason": "shutdown"}),
+    ]
+    mapper = RunMapper("agent")
+    mapped = [
+        mapper.map(Event(run_id="run-1", seq=i, ts=now, type=kind, data=data))
+        for i, (kind, data) in enumerate(drafts, start=1)
+    ]
+    assert mapped[1] == []
+    assert [w["params"]["data"]["event"] for w in mapped[2]] == ["interrupted"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from genesis_mesh.api.agent_protocol.subscription import Filter
+from genesis_mesh.api.agent_protocol.subscription import Filter, filter_of, subscription_token
 
 
 def _event(method: str, namespace: list[str], data: object = None) -> dict[str, object]:
@@ -41,3 +41,13 @@ def test_input_and_named_custom_channels() -> None:
 def test_an_unknown_channel_is_refused_with_the_known_ones() -> None:
     with pytest.raises(ValidationError, match="custom:<name>"):
         Filter(channels=["everything"])
+
+
+def test_a_subscription_id_carries_its_filter_and_a_foreign_id_none() -> None:
+    wanted = Filter(channels=["updates", "custom:progress"], namespaces=[["review"]], depth=1)
+    token = subscription_token(3, Filter(**{**wanted.model_dump(), "since": 40}))
+    assert token.startswith("sub-3.")
+    assert filter_of(token) == wanted
+    assert filter_of("sub-1") is None
+    assert filter_of("sub-1.!!!") is None
+    assert filter_of("sub-1." + token.partition(".")[2][:-4]) is None

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from langgraph_sdk.client import LangGraphClient, SyncLangGraphClient
-from langgraph_sdk.errors import ConflictError, NotFoundError
+from langgraph_sdk.errors import ConflictError, NotFoundError, UnprocessableEntityError
 
 
 async def test_a_thread_is_created_read_updated_searched_counted_and_deleted(
@@ -97,3 +98,38 @@ async def test_a_copied_thread_has_the_same_state_and_history_and_goes_its_own_w
     assert (await client.threads.get_state(thread["thread_id"]))["values"]["visited"][-1] == "five"
     after = await client.runs.wait(copy["thread_id"], "steps", input={})
     assert after["visited"] == ["only the copy", "one", "two", "three", "four", "five"]
+
+
+async def test_update_state_takes_what_langgraph_takes_and_answers_its_refusals_with_422(
+    client: LangGraphClient,
+) -> None:
+    thread_id = (await client.threads.create())["thread_id"]
+    await client.runs.wait(thread_id, "typed_state", input={"messages": ["hi"]})
+    # As under `langgraph dev`: LangGraph drops a key with no channel and never checks
+    # the type of an overwritten value.
+    await client.threads.update_state(thread_id, {"nope": 1, "tags": "no list"}, as_node="tally")
+    values = (await client.threads.get_state(thread_id))["values"]
+    assert "nope" not in values and values["tags"] == "no list"
+    shapes = ["a string", ["user", "a pair"], {"role": "assistant", "content": "a dict"}]
+    await client.threads.update_state(thread_id, {"messages": shapes}, as_node="tally")
+    state = await client.threads.get_state(thread_id)
+    assert [m["content"] for m in state["values"]["messages"]] == [
+        "hi",
+        "noted",
+        "a string",
+        "a pair",
+        "a dict",
+    ]
+    refusals: list[tuple[Any, str]] = [
+        ({"messages": 5}, "Unsupported message type"),
+        ({"messages": [{"role": "robot", "content": "x"}]}, "Unexpected message type: 'robot'"),
+        ({"log": "x"}, "can only concatenate list"),
+        ([{"log": ["x"]}], "Expected dict"),
+    ]
+    for values, wanted in refusals:
+        with pytest.raises(UnprocessableEntityError) as refused:
+            await client.threads.update_state(thread_id, values, as_node="tally")
+        assert "LangGraph refused the update" in refused.value.response.text
+        assert wanted in refused.value.response.text
+    after = await client.threads.get_state(thread_id)
+    assert after["checkpoint"] == state["checkpoint"]  # nothing was written

@@ -54,3 +54,30 @@ async def test_hugo_include_shortcodes_bring_their_headings(tmp_path: Path) -> N
     output, _state = await run_graph(ctx, repo_url=str(root), subdir="content")
     anchors = [(a["file"], a["target"]) for a in output["broken_anchors"]]
     assert anchors == [("content/_index.md", "/render-hooks/links/#nope")]
+
+
+# As facelessuser/pymdown-extensions' own docs config: `base_path` lists a folder of
+# shared snippets and single files (`LICENSE.md`, included by its name); the text is ours.
+BASE_PATHS: dict[str, str | bytes] = {
+    "mkdocs.yml": "site_name: Demo\nmarkdown_extensions:\n  - toc:\n      permalink: true\n"
+    "  - pymdownx.snippets:\n      base_path: [docs/snippets, includes, LICENSE.md]\n"
+    "      check_paths: true\n",
+    "docs/snippets/note.md": "## Shared note\n",
+    "includes/terms.md": "## Glossary terms\n\nMore.\n",
+    "CONTRIBUTING.md": "## Top level\n",
+    "LICENSE.md": "## MIT License\n",
+    "docs/guide/index.md": '# Guide\n\n--8<-- "note.md"\n\n--8<-- "terms.md:1:2"\n\n'
+    '--8<-- "CONTRIBUTING.md"\n\n--8<-- "LICENSE.md"\n\n'
+    "[a](#shared-note) [b](#glossary-terms) [c](#top-level) [d](#mit-license)\n",
+}
+
+
+async def test_snippets_are_found_in_the_configured_base_paths(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "site", BASE_PATHS)
+    ctx = Context(allow_local_sources=True, workdir=str(tmp_path / "w"))
+    output, _state = await run_graph(ctx, repo_url=str(root), subdir="docs")
+    anchors = [(a["file"], a["target"]) for a in output["broken_anchors"]]
+    assert anchors == [("docs/guide/index.md", "#top-level")]  # not in any base path
+    missing = [note for note in output["notes"] if "included file(s) not found" in note]
+    assert len(missing) == 1 and "CONTRIBUTING.md" in missing[0]
+    assert "note.md" not in missing[0] and "terms.md" not in missing[0]

@@ -58,6 +58,9 @@ StateReader = Callable[[], Awaitable[dict[str, Any]]]
 INTERRUPT_EVENT = "on_interrupt"
 """The CUSTOM event ag-ui-langgraph sends per interrupt (CopilotKit's LangGraph hooks)."""
 PROGRESS_EVENT = "progress"
+STOPPING_EVENT = "stopping"
+"""The `CUSTOM` event of `run.stopping`: the server is shutting down and pauses the run
+at its next node; the stream ends there without `RUN_FINISHED` (rejoin when it is back)."""
 _ROLES: dict[str, TextMessageRole] = {"ai": "assistant", "human": "user", "system": "system"}
 
 
@@ -126,6 +129,8 @@ class Translator:
             return self._tool_result(data)
         if kind == EventType.NODE_PROGRESS:
             return [CustomEvent(name=PROGRESS_EVENT, value=data, raw_event=event.wire())]
+        if kind == EventType.RUN_STOPPING:
+            return [CustomEvent(name=STOPPING_EVENT, value=data, raw_event=event.wire())]
         if kind == EventType.RUN_INTERRUPTED:
             return await self._interrupted(event)
         if kind == EventType.RUN_COMPLETED:

@@ -1,5 +1,7 @@
-"""The protocol's commands on a thread: `run.start`, `input.respond`, and `run.cancel`
-(an addition of this host: the protocol has no cancel command).
+"""The protocol's commands on a thread: `run.start`, `input.respond`, `input.inject`,
+`state.get`, `state.listCheckpoints`, `state.fork`, `agent.getTree`, the HTTP form of
+`subscription.reconnect`, and `run.cancel` (an addition of this host: the protocol has
+no cancel command).
 
 Runs are ordinary runs of the runner, owned and limited like every other. `run.start`
 starts a run when the thread has none going, answers the question an interrupted run
@@ -14,14 +16,23 @@ import asyncio
 import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from langgraph.errors import InvalidUpdateError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.requests import HTTPConnection
 
-from genesis_mesh.api.agent_protocol import cursor
-from genesis_mesh.api.agent_protocol.feed import ThreadWakers, ordered_runs, ordinal_of
+from genesis_mesh.api.agent_protocol import cursor, state
+from genesis_mesh.api.agent_protocol.feed import (
+    ThreadWakers,
+    count_after,
+    default_position,
+    ordered_runs,
+    ordinal_of,
+)
+from genesis_mesh.api.agent_protocol.tree import flatten, run_tree
 from genesis_mesh.api.langgraph.assistants import resolve
+from genesis_mesh.api.langgraph.threads import graph_of
 from genesis_mesh.api.limits import get_limits, user_key
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.errors import (
@@ -34,7 +45,14 @@ from genesis_mesh.errors import (
     Unauthorized,
     UnknownInterrupt,
 )
-from genesis_mesh.protocol import ID_PATTERN, InterruptMode, JsonObject, JsonValue, RunStatus
+from genesis_mesh.protocol import (
+    ID_PATTERN,
+    InterruptMode,
+    JsonObject,
+    JsonValue,
+    RunInfo,
+    RunStatus,
+)
 from genesis_mesh.services import Services
 from genesis_mesh.store.threads import ThreadStore
 
@@ -94,6 +112,54 @@ class RunCancelParams(BaseModel):
     run_id: str | None = Field(default=None, max_length=200)
 
 
+class StateForkParams(BaseModel):
+    """`langchain_protocol.StateForkParams`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    checkpoint_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
+    input: JsonValue = None
+    config: JsonObject | None = None
+
+
+class AgentGetTreeParams(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    run_id: str | None = Field(default=None, max_length=200)
+
+
+class ReconnectParams(BaseModel):
+    """`langchain_protocol.ReconnectParams`: `last_event_id` is the `seq` of the last
+    event the client processed."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    run_id: str = Field(min_length=1, max_length=200)
+    last_event_id: str | None = Field(default=None, max_length=20, pattern=r"^\d{1,16}$")
+    subscriptions: list[Annotated[str, Field(max_length=4000)]] = Field(
+        default_factory=list, max_length=64
+    )
+
+
+class InputMessage(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    role: Literal["user", "system"]
+    content: str = Field(max_length=1_000_000)
+    name: str | None = Field(default=None, max_length=200)
+
+
+class InputInjectParams(BaseModel):
+    """`langchain_protocol.InputInjectParams`."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    namespace: list[Annotated[str, Field(max_length=400)]] = Field(
+        default_factory=list, max_length=64
+    )
+    message: InputMessage
+
+
 class CommandError(Exception):
     """A command refused with one of the protocol's error codes."""
 
@@ -136,12 +202,8 @@ class Commands:
             )
         try:
             return await handler(self, command.params)
-        except ValidationError as exc:
-            raise CommandError("invalid_argument", _describe(exc)) from None
-        except GenesisMeshError as exc:
-            raise CommandError(
-                _code(exc), exc.message, exc.http_status, exc.code, exc.detail
-            ) from None
+        except TRANSLATED as exc:
+            raise as_command_error(exc) from None
 
     async def _run_start(self, params: dict[str, Any]) -> Outcome:
         body = RunStartParams.model_validate(params)
@@ -261,6 +323,132 @@ class Commands:
         _in_background(self.services.runner.interrupt(target.run_id, InterruptMode.CANCEL))
         return Outcome({"run_id": target.run_id})
 
+    async def _state_get(self, params: dict[str, Any]) -> Outcome:
+        body = state.StateGetParams.model_validate(params)
+        record = await state.owned_record(self.services, self.user.owner_filter, self.thread_id)
+        return Outcome(await state.get_state(self.services, record, body))
+
+    async def _state_list_checkpoints(self, params: dict[str, Any]) -> Outcome:
+        body = state.ListCheckpointsParams.model_validate(params)
+        record = await state.owned_record(self.services, self.user.owner_filter, self.thread_id)
+        return Outcome(await state.list_checkpoints(self.services, record, body))
+
+    async def _state_fork(self, params: dict[str, Any]) -> Outcome:
+        """A new run of this thread from `checkpoint_id` (LangGraph's time travel): with no
+        `input` it replays the steps after the checkpoint, with one it runs on it."""
+        body = StateForkParams.model_validate(params)
+        record = await state.owned_record(self.services, self.user.owner_filter, self.thread_id)
+        if record.active_run_id is not None:
+            raise ThreadBusy(self.thread_id, record.active_run_id)
+        graph = graph_of(self.services, record)
+        if graph is None or not await state.checkpoint_exists(
+            graph, self.thread_id, body.checkpoint_id
+        ):
+            raise CommandError(
+                "no_such_checkpoint",
+                f"the thread has no checkpoint {body.checkpoint_id!r}: pick one from "
+                "state.listCheckpoints",
+                404,
+            )
+        async with get_limits(self.connection).admit_run(
+            user_key(self.connection), self.services.store
+        ) as admitted:
+            run = await self.services.runner.create_run(
+                record.graph or "",
+                body.input,
+                self.thread_id,
+                owner=self.user.user_id,
+                config=body.config,
+                stream_modes=RECORDED_MODES,
+                from_checkpoint=body.checkpoint_id,
+            )
+            admitted(run.run_id)
+        self.wakers.wake(self.thread_id)
+        ordinal = await ordinal_of(self.services, self.thread_id, run.run_id)
+        result = {"run_id": run.run_id, "thread_id": self.thread_id}
+        return Outcome(result, cursor.run_start(ordinal))
+
+    async def _agent_get_tree(self, params: dict[str, Any]) -> Outcome:
+        body = AgentGetTreeParams.model_validate(params)
+        run = await self.run_of(body.run_id)
+        return Outcome({"tree": await run_tree(self.services, run)})
+
+    async def run_of(self, run_id: str | None) -> RunInfo:
+        """The thread's run `run_id` (none: its latest), else `no_such_run`."""
+        await state.owned_record(self.services, self.user.owner_filter, self.thread_id)
+        runs = await ordered_runs(self.services, self.thread_id)
+        found = (
+            next((r for r in runs if r.run_id == run_id), None)
+            if run_id
+            else (runs[-1] if runs else None)
+        )
+        if found is None:
+            wanted = f"run {run_id!r}" if run_id else "run yet"
+            raise CommandError("no_such_run", f"the thread has no {wanted}", 404)
+        return found
+
+    async def reconnect(self, body: ReconnectParams) -> tuple[int, dict[str, Any]]:
+        """Where a reconnecting client resumes (`last_event_id`, else where a new
+        subscription begins), and the `ReconnectResult` without `restored`."""
+        run = await self.run_of(body.run_id)
+        if body.last_event_id is not None:
+            since = int(body.last_event_id)
+        else:
+            since = (await default_position(self.services, self.thread_id)).seq
+        missed = await count_after(self.services, self.thread_id, cursor.decode(since))
+        entries = flatten(await run_tree(self.services, run))
+        return since, {"missed_events": missed, "current_namespaces": entries}
+
+    async def _subscription_reconnect(self, params: dict[str, Any]) -> Outcome:
+        """Over HTTP nothing holds a subscription to restore (`restored: false`): the
+        client reopens its SSE stream with `since` = `last_event_id`."""
+        _, result = await self.reconnect(ReconnectParams.model_validate(params))
+        return Outcome({"restored": False, **result})
+
+    async def _input_inject(self, params: dict[str, Any]) -> Outcome:
+        """Appends the message to the `messages` state of the graph (at `namespace`) as a
+        state update, while no run of the thread is going; the next run or resume sees it.
+        A going run takes no message mid-step on this core (`not_supported`)."""
+        body = InputInjectParams.model_validate(params)
+        record = await state.owned_record(self.services, self.user.owner_filter, self.thread_id)
+        if record.active_run_id is not None:
+            raise CommandError(
+                "not_supported",
+                "a run of the thread is going and cannot take a message mid-run: answer its "
+                "question with input.respond, cancel it, or inject once it has ended",
+                409,
+            )
+        graph = graph_of(self.services, record)
+        if graph is None or "messages" not in getattr(graph, "channels", {}):
+            raise CommandError(
+                "not_supported",
+                "the thread's graph keeps no `messages` state to inject into: start a run "
+                "with run.start instead",
+                422,
+            )
+        message = body.message.model_dump(exclude_none=True)
+        config = state.config_of(self.thread_id, body.namespace)
+        try:
+            await graph.aupdate_state(config, {"messages": [message]})
+        except (InvalidUpdateError, ValueError, TypeError, KeyError) as exc:
+            raise CommandError("invalid_argument", f"LangGraph refused the message: {exc}") from exc
+        return Outcome({})
+
+
+TRANSLATED = (state.StateError, ValidationError, GenesisMeshError)
+"""The errors `as_command_error` turns into the protocol's."""
+
+
+def as_command_error(exc: Exception) -> CommandError:
+    """A refusal of the params, of a state read or of the host, as the protocol's error."""
+    if isinstance(exc, state.StateError):
+        return CommandError(exc.code, exc.message, 404)
+    if isinstance(exc, ValidationError):
+        return CommandError("invalid_argument", _describe(exc))
+    if isinstance(exc, GenesisMeshError):
+        return CommandError(_code(exc), exc.message, exc.http_status, exc.code, exc.detail)
+    raise TypeError(f"not a refusal: {exc!r}")
+
 
 def _code(exc: GenesisMeshError) -> str:
     if isinstance(exc, UnknownInterrupt):
@@ -297,4 +485,10 @@ _HANDLERS = {
     "run.start": Commands._run_start,
     "input.respond": Commands._input_respond,
     "run.cancel": Commands._run_cancel,
+    "input.inject": Commands._input_inject,
+    "state.get": Commands._state_get,
+    "state.listCheckpoints": Commands._state_list_checkpoints,
+    "state.fork": Commands._state_fork,
+    "agent.getTree": Commands._agent_get_tree,
+    "subscription.reconnect": Commands._subscription_reconnect,
 }

@@ -83,6 +83,20 @@ async def default_position(services: Services, thread_id: str) -> Cursor:
     return Cursor(len(runs), openings[-1] - 1, MAX_INDEX) if openings else Cursor(len(runs))
 
 
+async def count_after(services: Services, thread_id: str, after: Cursor) -> int:
+    """How many protocol events the thread has stored after `after` (what a client that
+    reconnects from there has missed so far)."""
+    count = 0
+    for ordinal, run in enumerate(await ordered_runs(services, thread_id), start=1):
+        if ordinal < after.ordinal:
+            continue
+        mapper = RunMapper(run.graph, values_recorded="values" in run.stream_modes)
+        for event in await services.store.list_events(run.run_id, 0, None):
+            for index, _ in enumerate(mapper.map(event)[: MAX_INDEX + 1]):
+                count += encode(ordinal, event.seq, index) > after.seq
+    return count
+
+
 async def thread_events(
     services: Services, wakers: ThreadWakers, thread_id: str, after: Cursor
 ) -> AsyncGenerator[tuple[int, Wire], None]:

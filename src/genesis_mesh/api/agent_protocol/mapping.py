@@ -23,6 +23,8 @@ client's position needs (`feed.py`).
 | `run.completed` | `values` (the output, unless the run recorded its `values`), |
 | | then `lifecycle` `completed` |
 | `run.failed`, `run.cancelled` | `lifecycle` `failed` with the error |
+| `run.stopping` | nothing: the protocol's `lifecycle` has no "stopping" status; the |
+| | `lifecycle` `interrupted` follows where the run stops |
 | `stream.part` `values` / `checkpoints` | `values` / `checkpoints` at the part's namespace |
 
 The first event in a subgraph's namespace is preceded by its `lifecycle` `started`.
@@ -124,6 +126,9 @@ class RunMapper:
                 out.append(("input.requested", ns, item.get("node"), request))
         lifecycle = {"event": "interrupted", "graph_name": self.graph}
         out.append(("lifecycle", (), None, lifecycle))
+
+    def _nothing(self, event: Event, out: list[Any]) -> None:
+        del event, out
 
     def _completed(self, event: Event, out: list[Any]) -> None:
         self._finish_messages(None, out)
@@ -395,6 +400,7 @@ _HANDLERS = {
     EventType.NODE_PROGRESS: RunMapper._progress,
     EventType.MESSAGE_DELTA: RunMapper._delta,
     EventType.MESSAGE_TOOL: RunMapper._tool,
+    EventType.RUN_STOPPING: RunMapper._nothing,
     EventType.RUN_INTERRUPTED: RunMapper._interrupted,
     EventType.RUN_COMPLETED: RunMapper._completed,
     EventType.RUN_FAILED: RunMapper._failed,

@@ -7,7 +7,8 @@ transports use (`langgraph_sdk/stream/transport/http.py` and `ws.py`):
   one filtered subscription as Server-Sent Events; `since` in the body, the query or as
   `Last-Event-ID` resumes after that `seq`;
 - `WS /threads/{thread_id}/stream/events`: every frame in is a command
-  (`subscription.subscribe`, `subscription.unsubscribe`, and the thread commands);
+  (`subscription.subscribe`, `subscription.unsubscribe`, `subscription.reconnect`, and
+  the thread commands);
   responses and the events of every subscription come back on the same socket.
 """
 
@@ -26,7 +27,15 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
-from genesis_mesh.api.agent_protocol.commands import Command, CommandError, Commands, Outcome
+from genesis_mesh.api.agent_protocol.commands import (
+    TRANSLATED,
+    Command,
+    CommandError,
+    Commands,
+    Outcome,
+    ReconnectParams,
+    as_command_error,
+)
 from genesis_mesh.api.agent_protocol.cursor import Cursor, decode
 from genesis_mesh.api.agent_protocol.feed import (
     SlowReader,
@@ -34,7 +43,7 @@ from genesis_mesh.api.agent_protocol.feed import (
     default_position,
     thread_events,
 )
-from genesis_mesh.api.agent_protocol.subscription import Filter
+from genesis_mesh.api.agent_protocol.subscription import Filter, filter_of, subscription_token
 from genesis_mesh.api.deps import ServicesDep, ThreadIdPath, UserDep
 from genesis_mesh.api.limits import get_limits, user_key
 from genesis_mesh.auth.identity import Identity
@@ -107,7 +116,7 @@ def _parse_command(raw: Any) -> Command:
 
 @router.post(
     "/threads/{thread_id}/commands",
-    summary="Agent Streaming Protocol: send a command (run.start, input.respond, run.cancel)",
+    summary="Agent Streaming Protocol: send a command (run.*, input.*, state.*, agent.getTree)",
 )
 async def post_command(
     thread_id: ThreadIdPath,
@@ -352,6 +361,9 @@ class _Socket:
             if command.method == "subscription.unsubscribe":
                 self._unsubscribe(command)
                 return
+            if command.method == "subscription.reconnect":
+                await self._reconnect(command)
+                return
             commands = Commands(
                 self.services, self.wakers, self.websocket, self.user, self.thread_id
             )
@@ -367,11 +379,36 @@ class _Socket:
             where = ".".join(str(part) for part in first["loc"])
             raise CommandError("invalid_argument", f"params.{where}: {first['msg']}") from None
         self._next += 1
-        subscription_id = f"sub-{self._next}"
+        subscription_id = subscription_token(self._next, wanted)
         after = await _position(self.services, self.thread_id, wanted.since)
         self._put(success(command.id, Outcome({"subscription_id": subscription_id})))
-        task = asyncio.create_task(self._pump(wanted, after))
-        self.subscriptions[subscription_id] = task
+        self._start(subscription_id, wanted, after)
+
+    def _start(self, subscription_id: str, wanted: Filter, after: Cursor) -> None:
+        old = self.subscriptions.pop(subscription_id, None)
+        if old is not None:
+            old.cancel()
+        self.subscriptions[subscription_id] = asyncio.create_task(self._pump(wanted, after))
+
+    async def _reconnect(self, command: Command) -> None:
+        """`subscription.reconnect` on a new socket: the subscriptions it names (their ids
+        carry their filters) stream again from `last_event_id`; `restored` says all did."""
+        commands = Commands(self.services, self.wakers, self.websocket, self.user, self.thread_id)
+        try:
+            body = ReconnectParams.model_validate(command.params)
+            since, result = await commands.reconnect(body)
+        except TRANSLATED as exc:
+            raise as_command_error(exc) from None
+        filters = {sid: filter_of(sid) for sid in body.subscriptions}
+        restored = {sid: wanted for sid, wanted in filters.items() if wanted is not None}
+        self._put(
+            success(
+                command.id,
+                Outcome({"restored": len(restored) == len(filters) > 0, **result}),
+            )
+        )
+        for subscription_id, wanted in restored.items():
+            self._start(subscription_id, wanted, decode(since))
 
     def _unsubscribe(self, command: Command) -> None:
         subscription_id = str(command.params.get("subscription_id", ""))

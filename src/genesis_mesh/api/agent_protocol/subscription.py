@@ -8,9 +8,12 @@ prefix segment without `:` also matches a segment with its `:<task id>` suffix
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 CHANNELS = frozenset(
     {
@@ -93,3 +96,23 @@ def namespace_matches(
         _prefix(namespace, prefix) and (depth is None or len(namespace) - len(prefix) <= depth)
         for prefix in prefixes
     )
+
+
+def subscription_token(number: int, wanted: Filter) -> str:
+    """A WebSocket subscription's id: `sub-<n>.` and its filter (without `since`), so that
+    `subscription.reconnect` restores it on any socket of any process, after a restart."""
+    body = wanted.model_dump(exclude={"since"}, exclude_none=True)
+    packed = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return f"sub-{number}." + base64.urlsafe_b64encode(packed).decode().rstrip("=")
+
+
+def filter_of(subscription_id: str) -> Filter | None:
+    """The filter a subscription id carries; None for one this host did not make."""
+    head, dot, packed = subscription_id.partition(".")
+    if not dot or not head.startswith("sub-"):
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4))
+        return Filter.model_validate(json.loads(raw))
+    except (binascii.Error, ValueError, ValidationError, RecursionError):
+        return None

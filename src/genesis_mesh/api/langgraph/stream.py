@@ -150,6 +150,8 @@ class Translator:
             return self._when("custom", payload)
         if kind == EventType.MESSAGE_DELTA:
             return self._message(node, data)
+        if kind == EventType.RUN_STOPPING:
+            return []  # LangGraph Server streams nothing until the run stops
         if kind == EventType.RUN_INTERRUPTED:
             return await self._interrupted(data)
         if kind == EventType.RUN_COMPLETED:

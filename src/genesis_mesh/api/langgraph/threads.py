@@ -362,7 +362,7 @@ async def update_state(
         config = await graph.aupdate_state(
             _config(thread_id, checkpoint), body.values, as_node=body.as_node
         )
-    except (InvalidUpdateError, ValueError, TypeError, KeyError) as exc:
+    except (InvalidUpdateError, ValueError, TypeError, KeyError, NotImplementedError) as exc:
         raise InvalidInput(
             f"LangGraph refused the update: {exc}; send values the graph's state accepts, "
             "and as_node naming one of its nodes.",
