@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, cast
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphDrained
+from langgraph.pregel import Pregel
 from langgraph.runtime import RunControl
 
 from genesis_mesh.errors import LeaseLost, RunTimedOut
@@ -37,6 +39,7 @@ from genesis_mesh.runner.events import (
 from genesis_mesh.runner.interrupts import build_command, pending_interrupts, question_interrupt
 from genesis_mesh.runner.options import CURRENT_CLAIM, RunnerOptions
 from genesis_mesh.runner.recovery import recovery_payload
+from genesis_mesh.runner.stream_events import EVENTS_MODE, recording_events
 from genesis_mesh.serialization import serialize
 from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
@@ -347,6 +350,36 @@ class Executor:
         graph = await ex.graphs.enter_async_context(entry.for_run(config, run_context, store))
         done = set() if ex.fresh else await self.store.completed_task_ids(run.run_id)
         mapper = StreamMapper(completed_task_ids=done, recorded=frozenset(run.stream_modes))
+
+        def emit(draft: EventDraft) -> None:
+            self._emit(run.run_id, draft, mapper)
+
+        async with contextlib.AsyncExitStack() as recorders:
+            if EVENTS_MODE in run.stream_modes:  # LangGraph Server's `events` mode
+                recording = recording_events(config, payload, emit)
+                config = await recorders.enter_async_context(recording)
+            await self._stream_parts(ex, graph, payload, config, run_context, mapper)
+        for draft in mapper.release():
+            self._emit(run.run_id, draft, mapper)
+        raise_if_over_token_limit(run.run_id)  # also when the graph caught the error
+        values = mapper.final_values()
+        if values is None:
+            await self._settle(run, entry)
+        else:
+            await self._complete(run, entry, values)
+
+    async def _stream_parts(
+        self,
+        ex: _Execution,
+        graph: Pregel[Any, Any, Any, Any],
+        payload: Any,
+        config: RunnableConfig,
+        run_context: Any,
+        mapper: StreamMapper,
+    ) -> None:
+        """Stream the graph, each part's drafts emitted as it comes; on the way out by an
+        error, what was committed before it."""
+        run = ex.run
         stream = graph.astream(
             payload,
             config,
@@ -386,14 +419,6 @@ class Executor:
             raise
         finally:
             await cast(AsyncGenerator[Any, None], stream).aclose()
-        for draft in mapper.release():
-            self._emit(run.run_id, draft, mapper)
-        raise_if_over_token_limit(run.run_id)  # also when the graph caught the error
-        values = mapper.final_values()
-        if values is None:
-            await self._settle(run, entry)
-        else:
-            await self._complete(run, entry, values)
 
     def _emit(self, run_id: str, draft: EventDraft, mapper: StreamMapper) -> None:
         if draft.type == EventType.NODE_FAILED:

@@ -410,7 +410,12 @@ async def _resume(
     limits = get_limits(request)
     async with limits.admit_run(user_key(request), services.store, new_run=False) as admitted:
         resumed = await services.runner.resume(
-            waiting.run_id, command.get("resume"), goto=goto, update=update
+            waiting.run_id,
+            command.get("resume"),
+            goto=goto,
+            update=update,
+            # recorded from here on (the other modes are rebuilt from the runner's events)
+            stream_modes=[m for m in note.options["stream_mode"] if m == "events"],
         )
         admitted(resumed.run_id)
     notes = RunNotes(services.store.engine)
