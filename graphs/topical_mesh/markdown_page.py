@@ -252,8 +252,8 @@ class _Walker:
         self.headings: list[str] = []
         self.ids: list[str] = []
         self.first_h1: str | None = None
-        self.words = 0
-        self.terms: Counter[str] = Counter()
+        self.texts: list[str] = []  # every run of text, counted once at the end (`terms`)
+        self.heading_terms: list[str] = []
         self.includes: list[tuple[str, str]] = []
 
     def walk(self, tokens: list[Token]) -> None:
@@ -275,9 +275,7 @@ class _Walker:
         if level == 1 and self.first_h1 is None and text:
             self.first_h1 = re.sub(r"\s*\{:?\s*#[^}]*\}\s*$", "", text) or text
         self.headings.append(text)
-        for word in _TERM.findall(text.lower()):
-            if word not in STOPWORDS:
-                self.terms[word] += 1  # plus the body count below: headings weigh double
+        self.heading_terms.append(text)  # counted again in `terms`: headings weigh double
 
     def _block(self, token: Token) -> BlockText:
         start, end = token.map if token.map else (0, len(self.lines))
@@ -380,5 +378,21 @@ class _Walker:
             self.ids += ATTR_ID.findall(text)
         if "^" in text:
             self.ids += ["^" + m.group(1) for m in BLOCK_ID.finditer(text)]
-        self.words += len(text.split())
-        self.terms.update(w for w in _TERM.findall(text.lower()) if w not in STOPWORDS)
+        self.texts.append(text)
+
+    @property
+    def words(self) -> int:
+        return len(" ".join(self.texts).split())
+
+    @property
+    def terms(self) -> Counter[str]:
+        """Term counts of the text, then of the headings, in first-seen order.
+
+        One regex pass and one C-level count per page, instead of one per run of text
+        (the keys and their order are the same: a heading's words were seen in its text).
+        """
+        terms = Counter(_TERM.findall("\n".join(self.texts).lower()))
+        terms.update(_TERM.findall("\n".join(self.heading_terms).lower()))
+        for word in STOPWORDS.intersection(terms):
+            del terms[word]
+        return terms

@@ -24,12 +24,16 @@ def term_vectors(term_counts: list[Counter[str]]) -> list[dict[str, float]]:
     df: Counter[str] = Counter()
     for counts in term_counts:
         df.update(counts.keys())
+    idf = {term: math.log((1 + n) / (1 + seen)) + 1.0 for term, seen in df.items()}
+    tf: dict[int, float] = {}
     vectors = []
     for counts in term_counts:
-        weights = {
-            term: (1.0 + math.log(count)) * (math.log((1 + n) / (1 + df[term])) + 1.0)
-            for term, count in counts.items()
-        }
+        weights = {}
+        for term, count in counts.items():
+            weight = tf.get(count)
+            if weight is None:
+                weight = tf[count] = 1.0 + math.log(count)
+            weights[term] = weight * idf[term]
         top = heapq.nlargest(TOP_TERMS, weights.items(), key=lambda kv: kv[1])
         norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
         vectors.append({term: w / norm for term, w in top})
