@@ -11,6 +11,7 @@ in the file (markdown-it token maps give the lines, the block source the columns
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -202,7 +203,7 @@ def read_page(parser: MarkdownIt, rel: str, text: str) -> PageDraft:
     terms = walker.terms
     for word in _TERM.findall(title.lower()):
         if word not in STOPWORDS:
-            terms[word] += 3
+            terms[sys.intern(word)] += 3
     return PageDraft(
         rel=rel,
         title=title[:300],
@@ -390,8 +391,10 @@ class _Walker:
 
         One regex pass and one C-level count per page, instead of one per run of text
         (the keys and their order are the same: a heading's words were seen in its text).
+        Terms are interned: pickled once per worker, not once per page, and shared in
+        memory by every page that uses them.
         """
-        terms = Counter(_TERM.findall("\n".join(self.texts).lower()))
+        terms = Counter(map(sys.intern, _TERM.findall("\n".join(self.texts).lower())))
         terms.update(_TERM.findall("\n".join(self.heading_terms).lower()))
         for word in STOPWORDS.intersection(terms):
             del terms[word]
