@@ -131,5 +131,28 @@ def test_the_drawn_graph_shows_the_tool_loop_turned_twice(
     expect(tools).to_have_attribute("role", "button")
     ui.shot("agent-graph")
     tools.click()
-    expect(page.locator("#inspector .step-tool")).to_have_count(2)
+    inspector = page.locator("#inspector")
+    results = inspector.locator(".step-tool-result")
+    expect(results).to_have_count(2)
+    # each tool result beside the call (name and arguments) it answers
+    expect(results.first.locator(".step-call")).to_have_text('answers page_count({"site":"acme.org"})')
+    expect(results.first.locator(".step-tool")).to_have_text("page_count: acme.org has 42 pages")
+    expect(results.nth(1).locator(".step-call")).to_have_text('answers page_count({"site":"beta.org"})')
+    expect(results.nth(1).locator(".step-tool")).to_have_text("page_count: beta.org has 42 pages")
+
+    agent.click()  # the model's step: its messages and the tool calls it made, with results
+    expect(page.locator("#inspector-title")).to_have_text("Step: agent")
+    visits = inspector.locator(".visit")
+    expect(visits).to_have_count(3)
+    for visit, site in zip((visits.nth(0), visits.nth(1)), ("acme.org", "beta.org"), strict=True):
+        call = visit.locator(".step-message .step-call-box")
+        expect(call).to_have_count(1)
+        expect(call.locator(".step-call")).to_have_text(f'calls page_count({{"site":"{site}"}})')
+        expect(call.locator(".step-call-result")).to_have_text(f"result: {site} has 42 pages")
+    last = visits.nth(2).locator(".step-message")
+    expect(last).to_have_attribute("data-type", "ai")
+    expect(last).to_contain_text("| acme.org | 42 |")
+    expect(last).to_contain_text("All counted.")
+    expect(visits.nth(2).locator(".step-call-box")).to_have_count(0)
+    ui.shot("agent-inspector")
     assert ui.screens_at_both_sizes("agent-graph") == []

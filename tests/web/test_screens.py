@@ -100,6 +100,10 @@ def test_a_run_with_its_drawing_inspector_and_time_travel_passes_axe(
     assert drawing.get_attribute("aria-label")
     box = drawing.bounding_box()
     assert box is not None and box["width"] <= SIZES[size]["width"]
+    # drawn at its own size: a wide screen does not blow the boxes up, a phone keeps
+    # them legible
+    step = page.locator('#graph-drawing [data-graph-node="two"] rect').bounding_box()
+    assert step is not None and 120 <= step["width"] <= 200, step
     ui.screen(f"run-{size}")
     assert_accessible(ui)
 
@@ -135,4 +139,23 @@ def test_a_report_reads_well_and_passes_axe(
     page_width = page.evaluate("document.documentElement.scrollWidth")
     assert page_width <= SIZES[size]["width"], "the page scrolls sideways"
     ui.screen(f"report-{size}")
+    assert_accessible(ui)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_question_and_a_failed_step_pass_axe(ui_factory: Any, host: LiveHost, size: str) -> None:
+    ui = sized(ui_factory, host.base_url, size)
+    page = ui.open()
+    start(ui, "ask", topic="links")
+    expect(page.locator("#question-form")).to_contain_text("Which pages about links?")
+    ui.screen(f"question-{size}")
+    assert_accessible(ui)
+
+    page.click("#new-run")
+    start(ui, "failing")
+    expect(status(ui)).to_have_text("failed")
+    page.click('#graph-drawing [data-graph-node="boom"]')
+    expect(page.locator("#inspector .step-error")).to_contain_text("quota exceeded")
+    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+    ui.screen(f"failed-{size}")
     assert_accessible(ui)
