@@ -188,6 +188,11 @@ def test_a_fork_from_a_checkpoint_runs_from_the_step_after_it(ui: Ui) -> None:
     fork_id = page.url.rsplit("/", 1)[-1]
     thread = page.locator(f'#threads .thread-item[data-runs~="{fork_id}"]')
     expect(thread.locator(".run-item")).to_have_count(2)  # beside the original run
+    original_id = original.rsplit("/", 1)[-1]
+    expect(thread.locator(f'.run-item[data-run="{original_id}"]')).to_have_count(1)
+    expect(thread.locator(f'.run-item[data-run="{fork_id}"]')).to_have_attribute(
+        "aria-current", "true"
+    )
     assert_clean(ui)
 
 
