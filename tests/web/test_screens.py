@@ -141,6 +141,33 @@ def test_a_report_reads_well_and_passes_axe(
     ui.screen(f"report-{size}")
     assert_accessible(ui)
 
+    # The mesh zooms: fitted to the column first, then at its own size in a box that
+    # scrolls, where its 12 px labels read on a phone too; the page never scrolls sideways.
+    label = mesh.locator(".mesh-label").first
+    fitted = label.bounding_box()
+    assert fitted is not None
+    expect(page.locator(".mesh-zoom-out")).to_be_disabled()
+    page.click(".mesh-zoom-in")
+    expect(page.locator(".mesh-scroll")).to_have_attribute("data-zoom", "100 %")
+    expect(page.locator(".mesh-zoom-level")).to_have_text("Zoom: 100 %")
+    zoomed = label.bounding_box()
+    assert zoomed is not None and zoomed["height"] >= 11, zoomed
+    if size == "phone":
+        assert fitted["height"] < 8, fitted  # too small to read before zooming
+        assert page.evaluate(
+            "(() => { const box = document.querySelector('.mesh-scroll');"
+            " return box.scrollWidth > box.clientWidth; })()"
+        )
+    page.click(".mesh-zoom-in")
+    page.click(".mesh-zoom-in")
+    expect(page.locator(".mesh-zoom-in")).to_be_disabled()
+    expect(page.locator(".mesh-scroll")).to_have_attribute("data-zoom", "200 %")
+    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+    page.click(".mesh-zoom-out")
+    page.click(".mesh-zoom-out")
+    ui.screen(f"report-mesh-zoomed-{size}")
+    assert_accessible(ui)
+
 
 @pytest.mark.parametrize("size", list(SIZES))
 def test_a_question_and_a_failed_step_pass_axe(ui_factory: Any, host: LiveHost, size: str) -> None:
