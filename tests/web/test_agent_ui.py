@@ -85,6 +85,11 @@ def test_streamed_markdown_renders_a_table_while_it_streams_and_tools_are_steps(
     expect(status(ui)).to_have_text("succeeded", timeout=30_000)
     expect(messages.locator(".message-ai").last).to_contain_text("All counted.")
     expect(messages.locator(".message-ai .speaker").first).to_have_text("AI")
+    asked = messages.locator(".message").first  # the question the run was given, first
+    expect(asked).to_have_attribute("data-kind", "human")
+    expect(asked.locator(".speaker")).to_have_text("Human")
+    expect(asked.locator(".message-body")).to_have_text("How many pages?")
+    expect(messages.locator(".message-human")).to_have_count(1)
 
     steps = messages.locator("details.tool-call")
     expect(steps).to_have_count(2)

@@ -407,6 +407,7 @@ async function openRun(runId) {
   Object.assign(state.run, { graph: run.graph, threadId: run.thread_id, input: run.input, superseded: Boolean(run.superseded_by) });
   view.timeTravel.setThread(run.thread_id);
   view.inspector.setRun(run.run_id, run.thread_id);
+  view.messages.input(run.input);
   $("#run-title").textContent = titleOf(run.graph, run.input);
   $("#run-meta").replaceChildren(`Run ${run.run_id} · thread ${run.thread_id} · started ${formatTime(run.created_at)}`);
   let info = null;
