@@ -61,7 +61,7 @@ def test_the_keyboard_reaches_every_control_with_a_visible_focus(ui: Ui) -> None
     page = ui.open()
     expect(page.locator("[data-graph]")).to_have_count(GRAPH_COUNT)
     seen = []
-    for _ in range(12):
+    for _ in range(16):
         page.keyboard.press("Tab")
         focused = page.evaluate(
             """() => {

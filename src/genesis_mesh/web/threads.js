@@ -39,6 +39,13 @@ export class ThreadList {
     elements.graph.addEventListener("change", () => this.refresh());
     elements.status.addEventListener("change", () => this.refresh());
     elements.since.addEventListener("change", () => this.refresh());
+    elements.since.addEventListener("click", () => {
+      try {
+        elements.since.showPicker(); // its own picker button is hidden (styles.css)
+      } catch {
+        // no picker in this browser, or not from this gesture: the date is typed
+      }
+    });
   }
 
   /** The graphs the filter offers (from GET /api/v1/graphs). */
