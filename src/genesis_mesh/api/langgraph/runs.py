@@ -280,13 +280,15 @@ async def _start(
     )
     limits = get_limits(request)
     if body.command is not None:
-        _refuse_on_resume(fork, breakpoints, body.after_seconds)
-        return await _resume(services, request, thread_id, body.command, note)
+        _refuse_on_resume(fork, body.after_seconds)
+        _check_nodes(assistant.graph, services, breakpoints)
+        return await _resume(services, request, thread_id, body.command, note, breakpoints)
     if body.input is None and fork is None:
         waiting = await _stopped_run(services, thread_id)
         if waiting is not None:  # `input=None`: go on from a breakpoint or a pause
-            _refuse_on_resume(fork, breakpoints, body.after_seconds)
-            return await _resume(services, request, thread_id, {}, note)
+            _refuse_on_resume(fork, body.after_seconds)
+            _check_nodes(assistant.graph, services, breakpoints)
+            return await _resume(services, request, thread_id, {}, note, breakpoints)
     if breakpoints:
         _check_nodes(assistant.graph, services, breakpoints)
     if fork is not None:
@@ -328,20 +330,13 @@ async def _create_thread(services: Services, user: Identity, thread_id: str) -> 
         raise ThreadNotFound(thread_id)  # taken by someone else: as if missing
 
 
-def _refuse_on_resume(
-    fork: str | None, breakpoints: dict[str, Any], after_seconds: float | None
-) -> None:
-    """A resume continues its run as it started: from its own checkpoint, with its own
-    breakpoints, at once (docs/langgraph-api.md)."""
+def _refuse_on_resume(fork: str | None, after_seconds: float | None) -> None:
+    """A resume continues its run from its own checkpoint, at once (docs/langgraph-api.md)."""
     if after_seconds:
         raise UnsupportedOption("after_seconds", "a resume continues the waiting run at once.")
     if fork is not None:
         raise UnsupportedOption(
             "checkpoint_id", "a resume continues the waiting run; fork with a new run's input."
-        )
-    if breakpoints:
-        raise UnsupportedOption(
-            sorted(breakpoints)[0], "a resumed run keeps the breakpoints it started with."
         )
 
 
@@ -402,8 +397,15 @@ async def _check_fork(
 
 
 async def _resume(
-    services: Services, request: Request, thread_id: str, command: dict[str, Any], note: RunNote
+    services: Services,
+    request: Request,
+    thread_id: str,
+    command: dict[str, Any],
+    note: RunNote,
+    breakpoints: dict[str, Any],
 ) -> Started:
+    """Continue the thread's waiting run with `command`; `breakpoints` are this request's,
+    which replace the run's (none given: none from here on, as in LangGraph)."""
     given = {k for k, v in command.items() if v not in (None, [], {})}  # RemoteGraph: goto=[]
     if given - {"resume", "goto", "update"}:
         raise UnsupportedOption(
@@ -427,6 +429,7 @@ async def _resume(
             update=update,
             # recorded from here on (the other modes are rebuilt from the runner's events)
             stream_modes=[m for m in note.options["stream_mode"] if m == "events"],
+            breakpoints=breakpoints,
         )
         admitted(resumed.run_id)
     notes = RunNotes(services.store.engine)
