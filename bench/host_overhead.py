@@ -19,6 +19,10 @@ are printed.
 - peer: the same workloads under the LangGraph Server's local runtime (`langgraph dev`
   from `langgraph-cli[inmem]`, `--n-jobs-per-worker` = the wave size, `--no-reload`,
   offline), driven with `langgraph-sdk` from its own virtualenv (`--peer-python`).
+- `--host-client langgraph-sdk`: the host's sequential and wave rows are driven by the
+  peer's own driver instead (`langgraph-sdk` in the peer's virtualenv, stateless
+  `client.runs.stream` on the host's LangGraph Server API at its root paths,
+  docs/langgraph-api.md): same client, same code path, same graph for both hosts.
 - latency: the `chatty` graph emits 100 custom events 10 ms apart, each with its emit
   time; receive time - emit time on the client, p50/p99 (bare: `astream("custom")` and
   `astream_events(version="v3")`; the host: `/ws` and the Agent Streaming Protocol's
@@ -31,6 +35,7 @@ WAL saver, durability sync) measured in the same script run.
     .venv/bin/python bench/host_overhead.py                      # --mode all, 3 repeats
     .venv/bin/python bench/host_overhead.py --mode sequential --runs 50 --repeats 1
     .venv/bin/python bench/host_overhead.py --mode wave --wave 200
+    .venv/bin/python bench/host_overhead.py --mode peer --host-client langgraph-sdk
 
 The peer needs its own virtualenv (kept out of the project's):
     python -m venv /tmp/peer-venv && /tmp/peer-venv/bin/pip install "langgraph-cli[inmem]"
@@ -668,23 +673,40 @@ BARE_SEQ = [
     Variant("host", "sync"),
 ]
 BARE_REF = Variant("tuned", "sync").label
-HOST_SYNC, HOST_ASYNC = "host over WebSocket, sync", "host over WebSocket, async"
-HOST_NORMAL = "host over WebSocket, sync, SQLite NORMAL"
 PEER = "peer: langgraph dev (SDK, SSE)"
+SDK = "langgraph-sdk"
+
+
+def host_label(args: argparse.Namespace, durability: str, synchronous: str = "FULL") -> str:
+    via = "via langgraph-sdk (SSE)" if args.host_client == SDK else "over WebSocket"
+    label = f"host {via}, {durability}"
+    return label if synchronous == "FULL" else f"{label}, SQLite {synchronous}"
+
+
+def wave_host_label(
+    args: argparse.Namespace, durability: str, sockets: int, synchronous: str = "FULL"
+) -> str:
+    if args.host_client == SDK:
+        return host_label(args, durability, synchronous)
+    label = f"host, {durability}, {sockets} sockets"
+    return label if synchronous == "FULL" else f"{label}, SQLite {synchronous}"
 
 
 def run_sequential(args: argparse.Namespace, res: Results, repeat: int) -> None:
     for v in BARE_SEQ:
         res.add("seq", v.label, asyncio.run(bare_sequential(v, args.runs)))
-    hosts = (
-        ("sync", "FULL", HOST_SYNC),
-        ("sync", "NORMAL", HOST_NORMAL),
-        ("async", "FULL", HOST_ASYNC),
-    )
-    for durability, synchronous, label in hosts:
+    hosts = (("sync", "FULL"), ("sync", "NORMAL"), ("async", "FULL"))
+    for durability, synchronous in hosts:
+        label = host_label(args, durability, synchronous)
         profile = _profile(args, f"seq-{durability}-{synchronous}-{repeat}")
         with host_server(durability, profile, synchronous) as server:
-            res.add("seq", label, asyncio.run(host_sequential(server, args.runs)))
+            if args.host_client == SDK:
+                got = peer_call(
+                    args.peer_python, server, kind="sequential", runs=args.runs, warmup=5
+                )
+            else:
+                got = asyncio.run(host_sequential(server, args.runs))
+            res.add("seq", label, got)
     if args.peer_python:
         with peer_server(args.peer_python, max(args.wave, 10)) as server:
             got = peer_call(
@@ -708,14 +730,18 @@ def run_wave(args: argparse.Namespace, res: Results, repeat: int) -> None:
         ("sync", 20, "FULL"),
         ("async", args.wave, "FULL"),
     ]
+    if args.host_client == SDK:  # one HTTP stream per run: sockets do not apply
+        configs = [c for c in configs if c[1] == args.wave]
     for durability, sockets, synchronous in configs:
         sockets = min(sockets, args.wave)
-        label = f"host, {durability}, {sockets} sockets"
-        if synchronous != "FULL":
-            label += f", SQLite {synchronous}"
+        label = wave_host_label(args, durability, sockets, synchronous)
         profile = _profile(args, f"wave-{durability}-{sockets}-{synchronous}-{repeat}")
         with host_server(durability, profile, synchronous) as s:
-            res.add("wave", label, asyncio.run(host_wave(s, args.wave, sockets)))
+            if args.host_client == SDK:
+                got = peer_call(args.peer_python, s, kind="wave", n=args.wave)
+            else:
+                got = asyncio.run(host_wave(s, args.wave, sockets))
+            res.add("wave", label, got)
     if args.peer_python:
         with peer_server(args.peer_python, args.wave) as server:
             res.add("wave", PEER, peer_call(args.peer_python, server, kind="wave", n=args.wave))
@@ -781,7 +807,9 @@ def report(args: argparse.Namespace, res: Results, modes: list[str]) -> None:
         )
         print("| | ms/run | runs/s | x bare (WAL+FULL, sync) | CPU ms/run | CPU x bare | errors |")
         print("|---|---:|---:|---:|---:|---:|---:|")
-        labels = [v.label for v in BARE_SEQ] + [HOST_SYNC, HOST_NORMAL, HOST_ASYNC, PEER]
+        host_sync, host_async = host_label(args, "sync"), host_label(args, "async")
+        host_normal = host_label(args, "sync", "NORMAL")
+        labels = [v.label for v in BARE_SEQ] + [host_sync, host_normal, host_async, PEER]
         for label in labels:
             ms = res.get("seq", label, "ms_per_run")
             if ms != ms:
@@ -793,26 +821,33 @@ def report(args: argparse.Namespace, res: Results, modes: list[str]) -> None:
                 f"{_fmt(cpu, 2)} | {_fmt(cpu / ref_cpu, 2)} | "
                 f"{int(sum(errors)) if errors else '–'} |"
             )
-        host = res.get("seq", HOST_SYNC, "ms_per_run")
-        host_async = res.get("seq", HOST_ASYNC, "ms_per_run")
+        host = res.get("seq", host_sync, "ms_per_run")
+        host_async_ms = res.get("seq", host_async, "ms_per_run")
         peer = res.get("seq", PEER, "ms_per_run")
         default = res.get("seq", Variant("default", "sync").label, "ms_per_run")
         print(
             f"\nsaver tuning (bare, sync): default {_fmt(default, 2)} ms -> WAL+FULL "
             f"{_fmt(ref, 2)} ms per run"
         )
-        normal = res.get("seq", HOST_NORMAL, "ms_per_run")
+        normal = res.get("seq", host_normal, "ms_per_run")
         print(
             f"SQLite synchronous through the host: FULL {_fmt(host, 2)} ms vs NORMAL "
             f"{_fmt(normal, 2)} ms per run (FULL costs {_fmt(host / normal, 2)}x)"
         )
         print(
             f"durability through the host: sync {_fmt(host, 2)} ms vs async "
-            f"{_fmt(host_async, 2)} ms per run (sync costs {_fmt(host / host_async, 2)}x)"
+            f"{_fmt(host_async_ms, 2)} ms per run (sync costs {_fmt(host / host_async_ms, 2)}x)"
         )
         if peer == peer:
             print(f"peer / host per sequential run: {_fmt(peer / host, 1)}x")
-        cpu_ratio = res.get("seq", HOST_SYNC, "cpu_ms_per_run") / ref_cpu
+            aims.append(
+                (
+                    "sequential rate host (sync, durable) >= 5x peer's",
+                    f"{peer / host:.1f}x",
+                    peer / host >= 5,
+                )
+            )
+        cpu_ratio = res.get("seq", host_sync, "cpu_ms_per_run") / ref_cpu
         aims.append(
             (
                 "sequential host <= 1.3x bare (same saver, sync)",
@@ -842,12 +877,12 @@ def report(args: argparse.Namespace, res: Results, modes: list[str]) -> None:
                 f"{_fmt(res.get('wave', label, 'rss_idle_mb'), 0)} | "
                 f"{_fmt(res.get('wave', label, 'peak_rss_mb'), 0)} |"
             )
-        host_label = f"host, sync, {args.wave} sockets"
-        host = res.get("wave", host_label, "wall_s")
+        wave_label = wave_host_label(args, "sync", args.wave)
+        host = res.get("wave", wave_label, "wall_s")
         peer = res.get("wave", PEER, "wall_s")
-        host_errors = sum(res.raw("wave", host_label, "errors"))
+        host_errors = sum(res.raw("wave", wave_label, "errors"))
         aims.append(("wave host <= 1.5x bare", f"{host / ref:.2f}x", host / ref <= 1.5))
-        cpu_ratio = res.get("wave", host_label, "cpu_ms_per_run") / ref_cpu
+        cpu_ratio = res.get("wave", wave_label, "cpu_ms_per_run") / ref_cpu
         aims.append(("CPU/run host / bare <= 2x (wave)", f"{cpu_ratio:.2f}x", cpu_ratio <= 2))
         aims.append(("wave zero errors (host)", f"{int(host_errors)}", host_errors == 0))
         if peer == peer:
@@ -856,7 +891,7 @@ def report(args: argparse.Namespace, res: Results, modes: list[str]) -> None:
                 ("wave host >= 4x faster than peer", f"{peer / host:.1f}x", peer / host >= 4)
             )
             hp, pp = (
-                res.get("wave", host_label, "peak_rss_mb"),
+                res.get("wave", wave_label, "peak_rss_mb"),
                 res.get("wave", PEER, "peak_rss_mb"),
             )
             aims.append(("peak RSS host < peer", f"{hp:.0f} vs {pp:.0f} MB", hp < pp))
@@ -909,6 +944,13 @@ def main() -> None:
     )
     parser.add_argument("--no-peer", action="store_true")
     parser.add_argument(
+        "--host-client",
+        choices=["websocket", SDK],
+        default="websocket",
+        help="drive the host's sequential and wave runs over its native WebSocket, or with "
+        "the peer's langgraph-sdk driver on its LangGraph Server API (needs --peer-python)",
+    )
+    parser.add_argument(
         "--profile-dir",
         help="run each host server under cProfile, writing one .prof per server here",
     )
@@ -933,6 +975,8 @@ def main() -> None:
     }.get(args.mode, [args.mode])
     if args.mode == "peer" and args.peer_python is None:
         sys.exit("--mode peer needs --peer-python")
+    if args.host_client == SDK and args.peer_python is None:
+        sys.exit("--host-client langgraph-sdk needs --peer-python (its venv has langgraph-sdk)")
     res = Results()
     started = time.perf_counter()
     for repeat in range(args.repeats):
