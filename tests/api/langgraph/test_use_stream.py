@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import os
 import shutil
 import subprocess
 import threading
@@ -23,7 +24,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.conftest import LiveHost, require
+from tests.conftest import ROOT, LiveHost, require
 from tests.llm.conftest import llm_env
 from tests.llm.fake_openai import FakeOpenAI, Reply
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -44,7 +45,9 @@ def _install() -> Path:
     with open(PAGE / ".npm-install.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not esbuild.exists():
-            subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=PAGE, check=True, timeout=600)
+            subprocess.run(
+                [npm, "ci", "--no-audit", "--no-fund"], cwd=PAGE, check=True, timeout=600
+            )
     return esbuild
 
 
@@ -96,7 +99,11 @@ def chat_host(
     live = LiveHost(
         tmp_path_factory.mktemp("use-stream-host"),
         config=PAGE / "langgraph.json",
-        env=llm_env(model, GENESIS_MESH_ALLOWED_ORIGINS=site),
+        env=llm_env(
+            model,
+            GENESIS_MESH_ALLOWED_ORIGINS=site,
+            PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),  # this tree's host
+        ),
     )
     live.start(timeout=120)
     yield live
@@ -145,6 +152,14 @@ def _messages(page: Any) -> list[str]:
     return items
 
 
+def _wait_for_ai(page: Any, text: str) -> None:
+    """Until the page shows an assistant message of exactly `text`."""
+    page.wait_for_function(
+        "t => [...document.querySelectorAll('#messages li.ai')].some(e => e.textContent === t)",
+        arg=text,
+    )
+
+
 def _idle(page: Any) -> None:
     page.wait_for_function("document.querySelector('#loading').textContent === 'idle'")
     assert page.text_content("#error") == "", page.text_content("#error")
@@ -159,9 +174,7 @@ def test_use_stream_streams_an_answer_and_keeps_the_thread_across_messages_and_r
     _open(page, site, chat_host, "chat")
 
     _say(page, "How should pages link?")
-    page.wait_for_function(
-        "[...document.querySelectorAll('#messages li.ai')].some(e => e.textContent === 'The pillar ')"
-    )
+    _wait_for_ai(page, "The pillar ")
     assert _messages(page) == ["human:How should pages link?", "ai:The pillar "]
     gate.set()
     _idle(page)
@@ -173,6 +186,14 @@ def test_use_stream_streams_an_answer_and_keeps_the_thread_across_messages_and_r
     assert thread
     state = httpx.get(f"{chat_host.base_url}/threads/{thread}/state").json()
     assert [m["content"] for m in state["values"]["messages"]] == ["How should pages link?", ANSWER]
+    # `onCreated` read the run from `Content-Location`, which CORS lets the page read.
+    runs = httpx.get(f"{chat_host.base_url}/threads/{thread}/runs").json()
+    assert page.text_content("#run") == runs[0]["run_id"]
+    # Agent Chat UI lists a graph's threads by the metadata every run stamps on its thread.
+    listed = httpx.post(
+        f"{chat_host.base_url}/threads/search", json={"metadata": {"graph_id": "chat"}}
+    ).json()
+    assert thread in [t["thread_id"] for t in listed]
 
     _say(page, "And again?")
     page.wait_for_function("document.querySelectorAll('#messages li').length === 4")
@@ -209,11 +230,32 @@ def test_use_stream_shows_an_interrupt_and_resumes_it_with_a_command(
     thread = page.text_content("#thread")
 
     page.click("#resume")
-    page.wait_for_function(
-        "[...document.querySelectorAll('#messages li.ai')].some(e => e.textContent === 'You said yes.')"
-    )
+    _wait_for_ai(page, "You said yes.")
     _idle(page)
     assert page.query_selector("#interrupt") is None
     assert _messages(page) == ["human:Publish the draft", "ai:You said yes."]
     assert page.text_content("#thread") == thread
+    assert page.console_errors == []
+
+
+def test_use_stream_rejoins_a_run_still_streaming_after_a_reload(
+    page: Any, site: str, chat_host: LiveHost, model: FakeOpenAI
+) -> None:
+    gate = threading.Event()
+    model.reset()
+    model.then(Reply(tokens=TOKENS, gate=gate, gate_after=2))
+    _open(page, site, chat_host, "chat")
+    _say(page, "How should pages link?")
+    _wait_for_ai(page, "The pillar ")
+    thread = page.text_content("#thread")
+    assert thread and f"thread={thread}" in page.url
+
+    page.reload()  # the run goes on (`reconnectOnMount` streams with on_disconnect=continue)
+    _wait_for_ai(page, "The pillar ")
+    assert page.text_content("#loading") == "loading"
+    gate.set()
+    _wait_for_ai(page, ANSWER)
+    _idle(page)
+    assert _messages(page) == ["human:How should pages link?", f"ai:{ANSWER}"]
+    assert len(httpx.get(f"{chat_host.base_url}/threads/{thread}/runs").json()) == 1
     assert page.console_errors == []

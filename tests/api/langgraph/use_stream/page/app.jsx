@@ -1,5 +1,6 @@
 // A chat page on LangGraph's useStream, as Agent Chat UI builds one: the host and the
-// assistant come from the query string (?api=&assistant=&thread=).
+// assistant come from the query string (?api=&assistant=&thread=), the thread id goes back
+// into it (Agent Chat UI keeps it there too), and a reload rejoins a run still going.
 import { useState } from "react";
 import { createRoot } from "react-dom/client";
 import { useStream } from "@langchain/langgraph-sdk/react";
@@ -10,12 +11,21 @@ function Chat() {
   const [threadId, setThreadId] = useState(query.get("thread"));
   const [text, setText] = useState("");
   const [error, setError] = useState("");
+  const [runId, setRunId] = useState("");
+  const keepThread = (id) => {
+    query.set("thread", id);
+    history.replaceState(null, "", `?${query}`);
+    setThreadId(id);
+  };
   const stream = useStream({
     apiUrl: query.get("api"),
     assistantId: query.get("assistant"),
     messagesKey: "messages",
     threadId,
-    onThreadId: setThreadId,
+    onThreadId: keepThread,
+    onCreated: (run) => setRunId(run.run_id),
+    fetchStateHistory: true,
+    reconnectOnMount: true,
     onError: (e) => setError(String(e?.message ?? e)),
   });
   window.__renders = (window.__renders ?? []).concat([
@@ -29,6 +39,7 @@ function Chat() {
   return (
     <main>
       <p id="thread">{threadId ?? ""}</p>
+      <p id="run">{runId}</p>
       <p id="loading">{stream.isLoading ? "loading" : "idle"}</p>
       <p id="error">{error}</p>
       <ol id="messages">
