@@ -7,6 +7,11 @@ RSS of the analysing process and of its page-reading workers. Medians are printe
 
     .venv/bin/python bench/mesh_scale.py                 # 1k, 10k, 50k, 3 repeats
     .venv/bin/python bench/mesh_scale.py --sizes 1000 --repeat 1
+    .venv/bin/python bench/mesh_scale.py --against /path/to/other/checkout   # before/after
+
+With `--against`, each repeat runs the other checkout's graph and then this one's, one
+after the other, so both see the same load; the `x read` column is the median of each
+run's own ratio.
 """
 
 from __future__ import annotations
@@ -83,18 +88,45 @@ def one_run(size: int, words: int) -> dict[str, Any]:
     }
 
 
-def measure(size: int, repeat: int, words: int) -> dict[str, float]:
-    """Median of `repeat` fresh-process runs."""
-    runs = []
+def fresh_run(checkout: Path, size: int, words: int) -> dict[str, Any]:
+    """One run of `checkout`'s bench in a new process, importing that checkout's code."""
+    env = {**os.environ, "PYTHONPATH": str(checkout / "src")}
+    out = subprocess.run(
+        [
+            sys.executable,
+            str(checkout / "bench" / "mesh_scale.py"),
+            "--one",
+            str(size),
+            "--words",
+            str(words),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=checkout,
+    ).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def medians(runs: list[dict[str, Any]]) -> dict[str, float]:
+    """Median of each column; `x_read` is the median of each run's own total / read."""
+    found = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    found["x_read"] = statistics.median(r["total_s"] / r["read_s"] for r in runs)
+    return found
+
+
+def measure(
+    size: int, repeat: int, words: int, against: Path | None
+) -> dict[str, dict[str, float]]:
+    """Medians of `repeat` fresh-process runs per checkout, interleaved."""
+    codes = {"before": against, "after": ROOT} if against else {"this": ROOT}
+    runs: dict[str, list[dict[str, Any]]] = {code: [] for code in codes}
     for _ in range(repeat):
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", str(size), "--words", str(words)],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout
-        runs.append(json.loads(out.strip().splitlines()[-1]))
-    return {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+        for code, checkout in codes.items():
+            runs[code].append(fresh_run(checkout, size, words))
+    return {code: medians(found) for code, found in runs.items()}
 
 
 def main() -> None:
@@ -102,25 +134,27 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,50000", help="comma-separated page counts")
     parser.add_argument("--repeat", type=int, default=3, help="fresh-process runs per size")
     parser.add_argument("--words", type=int, default=300, help="body words per page")
+    parser.add_argument("--against", type=Path, help="another checkout to measure alongside")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(one_run(args.one, args.words)))
         return
     header = (
-        f"{'pages':>7} {'read s':>7} {'parse s':>8} {'score s':>8} {'recommend s':>11} "
+        f"{'code':>6} {'pages':>7} {'read s':>7} {'parse s':>8} {'score s':>8} {'recommend s':>11} "
         f"{'total s':>8} {'pages/s':>8} {'x read':>7} {'peak MB':>8} {'workers MB':>10}"
     )
     print(header)
+    against = args.against.resolve() if args.against else None
     for size in (int(s) for s in args.sizes.split(",")):
-        m = measure(size, args.repeat, args.words)
-        print(
-            f"{size:>7} {m['read_s']:>7.2f} {m['parse_s']:>8.2f} {m['score_s']:>8.2f} "
-            f"{m['recommend_s']:>11.2f} {m['total_s']:>8.2f} {size / m['total_s']:>8.0f} "
-            f"{m['total_s'] / m['read_s']:>7.1f} {m['peak_rss_mb']:>8.0f} "
-            f"{m['worker_peak_rss_mb']:>10.0f}",
-            flush=True,
-        )
+        for code, m in measure(size, args.repeat, args.words, against).items():
+            print(
+                f"{code:>6} {size:>7} {m['read_s']:>7.2f} {m['parse_s']:>8.2f} "
+                f"{m['score_s']:>8.2f} {m['recommend_s']:>11.2f} {m['total_s']:>8.2f} "
+                f"{size / m['total_s']:>8.0f} {m['x_read']:>7.1f} {m['peak_rss_mb']:>8.0f} "
+                f"{m['worker_peak_rss_mb']:>10.0f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

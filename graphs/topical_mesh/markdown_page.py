@@ -11,6 +11,7 @@ in the file (markdown-it token maps give the lines, the block source the columns
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -202,7 +203,7 @@ def read_page(parser: MarkdownIt, rel: str, text: str) -> PageDraft:
     terms = walker.terms
     for word in _TERM.findall(title.lower()):
         if word not in STOPWORDS:
-            terms[word] += 3
+            terms[sys.intern(word)] += 3
     return PageDraft(
         rel=rel,
         title=title[:300],
@@ -252,8 +253,8 @@ class _Walker:
         self.headings: list[str] = []
         self.ids: list[str] = []
         self.first_h1: str | None = None
-        self.words = 0
-        self.terms: Counter[str] = Counter()
+        self.texts: list[str] = []  # every run of text, counted once at the end (`terms`)
+        self.heading_terms: list[str] = []
         self.includes: list[tuple[str, str]] = []
 
     def walk(self, tokens: list[Token]) -> None:
@@ -275,9 +276,7 @@ class _Walker:
         if level == 1 and self.first_h1 is None and text:
             self.first_h1 = re.sub(r"\s*\{:?\s*#[^}]*\}\s*$", "", text) or text
         self.headings.append(text)
-        for word in _TERM.findall(text.lower()):
-            if word not in STOPWORDS:
-                self.terms[word] += 1  # plus the body count below: headings weigh double
+        self.heading_terms.append(text)  # counted again in `terms`: headings weigh double
 
     def _block(self, token: Token) -> BlockText:
         start, end = token.map if token.map else (0, len(self.lines))
@@ -380,5 +379,23 @@ class _Walker:
             self.ids += ATTR_ID.findall(text)
         if "^" in text:
             self.ids += ["^" + m.group(1) for m in BLOCK_ID.finditer(text)]
-        self.words += len(text.split())
-        self.terms.update(w for w in _TERM.findall(text.lower()) if w not in STOPWORDS)
+        self.texts.append(text)
+
+    @property
+    def words(self) -> int:
+        return len(" ".join(self.texts).split())
+
+    @property
+    def terms(self) -> Counter[str]:
+        """Term counts of the text, then of the headings, in first-seen order.
+
+        One regex pass and one C-level count per page, instead of one per run of text
+        (the keys and their order are the same: a heading's words were seen in its text).
+        Terms are interned: pickled once per worker, not once per page, and shared in
+        memory by every page that uses them.
+        """
+        terms = Counter(map(sys.intern, _TERM.findall("\n".join(self.texts).lower())))
+        terms.update(_TERM.findall("\n".join(self.heading_terms).lower()))
+        for word in STOPWORDS.intersection(terms):
+            del terms[word]
+        return terms

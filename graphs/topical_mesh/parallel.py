@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from graphs.topical_mesh.collector import without_collection
 from graphs.topical_mesh.site_parser import BatchResult, read_batch
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,9 @@ async def read_pages(
             logger.warning("page workers failed (%s); reading pages in a thread", exc)
     results = []
     for batch in batches:
-        results.append(await asyncio.to_thread(read_batch, batch, root, max_bytes))
+        results.append(
+            await asyncio.to_thread(without_collection(read_batch), batch, root, max_bytes)
+        )
         on_done(len(batch))
     return results
 
@@ -139,5 +142,6 @@ async def _run_worker(
     output, _ = await asyncio.gather(proc.stdout.read(), progress())
     if await proc.wait() != 0 or not output:
         raise WorkerFailed(f"page worker exited with {proc.returncode}: {tail.decode()[-300:]}")
-    results: list[BatchResult] = pickle.loads(output)
+    # off the event loop: 10,000 pages are seconds of unpickling
+    results: list[BatchResult] = await asyncio.to_thread(without_collection(pickle.loads), output)
     return results

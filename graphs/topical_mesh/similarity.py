@@ -10,12 +10,14 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter, defaultdict
+from operator import itemgetter
 
 TOP_TERMS = 20
 PER_PAGE = 3
 THRESHOLD = 0.3
 MAX_POSTINGS = 200
 MAX_PAIRS = 1000
+_WEIGHT = itemgetter(1)  # nlargest by weight (ties keep their order, as with a lambda)
 
 
 def term_vectors(term_counts: list[Counter[str]]) -> list[dict[str, float]]:
@@ -24,13 +26,17 @@ def term_vectors(term_counts: list[Counter[str]]) -> list[dict[str, float]]:
     df: Counter[str] = Counter()
     for counts in term_counts:
         df.update(counts.keys())
+    idf = {term: math.log((1 + n) / (1 + seen)) + 1.0 for term, seen in df.items()}
+    tf: dict[int, float] = {}
     vectors = []
     for counts in term_counts:
-        weights = {
-            term: (1.0 + math.log(count)) * (math.log((1 + n) / (1 + df[term])) + 1.0)
-            for term, count in counts.items()
-        }
-        top = heapq.nlargest(TOP_TERMS, weights.items(), key=lambda kv: kv[1])
+        weights = {}
+        for term, count in counts.items():
+            weight = tf.get(count)
+            if weight is None:
+                weight = tf[count] = 1.0 + math.log(count)
+            weights[term] = weight * idf[term]
+        top = heapq.nlargest(TOP_TERMS, weights.items(), key=_WEIGHT)
         norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
         vectors.append({term: w / norm for term, w in top})
     return vectors
@@ -52,9 +58,9 @@ def similar_unlinked_pairs(
             if len(posting) > MAX_POSTINGS:
                 continue
             for j, other in posting:
-                if j != i:
-                    scores[j] += weight * other
-        top = heapq.nlargest(PER_PAGE + 4, scores.items(), key=lambda kv: kv[1])
+                scores[j] += weight * other
+        scores.pop(i, None)  # the page itself (the others keep their order)
+        top = heapq.nlargest(PER_PAGE + 4, scores.items(), key=_WEIGHT)
         kept = 0
         for j, score in top:
             if score < THRESHOLD or kept >= PER_PAGE:

@@ -94,10 +94,9 @@ async def executive_summary(model: BaseChatModel, state: dict[str, Any]) -> tupl
     ]
     problems: list[str] = []
     for attempt in (1, 2):
-        text = ""
-        async for chunk in model.astream(messages):
-            text += chunk.text
-        text = text.strip()[:MAX_SUMMARY]
+        # ainvoke, not astream: the tokens still stream (through the callbacks), and an
+        # LLM response cache, which astream never consults, can answer it
+        text = (await model.ainvoke(messages)).text.strip()[:MAX_SUMMARY]
         problems = check_text(text, allowed, pages)
         if text and not problems:
             return md_text(text), f"executive summary written by the model (attempt {attempt})"

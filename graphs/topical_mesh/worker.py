@@ -7,6 +7,7 @@ on stdout. Only the parse node starts it, with data it produced itself.
 
 from __future__ import annotations
 
+import gc
 import pickle
 import sys
 
@@ -14,7 +15,9 @@ from graphs.topical_mesh.site_parser import read_batch
 
 
 def main() -> None:
-    """Process the job read from stdin."""
+    """Process the job read from stdin (a short-lived process building acyclic data: no
+    cyclic collection, see `collector`)."""
+    gc.disable()
     root, batches, max_bytes, file_seconds = pickle.load(sys.stdin.buffer)  # our parent's job
     results = []
     for batch in batches:

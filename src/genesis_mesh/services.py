@@ -7,6 +7,7 @@ in a process that executes runs, the worker that claims them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from genesis_mesh.bus.base import EventBus
 from genesis_mesh.bus.memory import MemoryEventBus
 from genesis_mesh.bus.redis import RedisBus
 from genesis_mesh.checkpointers import open_checkpointer
+from genesis_mesh.llm_cache import open_llm_cache
 from genesis_mesh.registry import GraphRegistry
 from genesis_mesh.runner import Runner, RunnerOptions
 from genesis_mesh.runner.context import read_policy
@@ -100,6 +102,9 @@ async def open_services(
         graph_store = await stack.enter_async_context(
             open_store(settings.resolved_store_location(), read_store_config(settings.config))
         )
+        llm_cache = await asyncio.to_thread(open_llm_cache, settings)  # creates its table
+        if llm_cache is not None:
+            stack.callback(llm_cache.close)
         registry = GraphRegistry(settings.config, checkpointer, graph_store)
         registry.load()
         bus: EventBus = MemoryEventBus()
@@ -132,6 +137,7 @@ async def open_services(
                     {"upload_root": str(settings.upload_dir().resolve())},
                     registry,
                 ),
+                llm_cache=llm_cache,
             ),
             queue=queue,
         )

@@ -177,6 +177,25 @@ class Settings(BaseSettings):
         default=5.0, gt=0, le=3600, description="How often a host looks for due crons."
     )
 
+    # ---- LLM response cache (docs/llm.md) ----
+    llm_cache: Literal["off", "opt-in", "on"] = Field(
+        default="off",
+        description="Answer identical model calls from a cache: off; opt-in (graphs whose "
+        'langgraph.json entry has "llm_cache": true); on (every graph but those with '
+        '"llm_cache": false).',
+    )
+    llm_cache_url: str = Field(
+        default="",
+        description="SQLAlchemy URL of the cache's table; default the run store's PostgreSQL "
+        "database, or a SQLite file beside the embedded one (scale-out: Redis instead).",
+    )
+    llm_cache_ttl_seconds: int = Field(
+        default=0, ge=0, description="Redis: how long an answer is kept; 0: until evicted."
+    )
+    llm_cache_prefix: str = Field(
+        default="genesis_mesh:llm_cache:", min_length=1, description="Redis key prefix."
+    )
+
     graph_context: dict[str, dict[str, Any]] = Field(
         default_factory=dict,
         description='Per-graph runtime context values, e.g. {"topical_mesh": {...}} (JSON).',
@@ -296,6 +315,20 @@ class Settings(BaseSettings):
                 return ":memory:"
             return str(Path(path).with_suffix(".checkpoints.db"))
         raise ValueError(f"unsupported database URL {url!r}: use sqlite+aiosqlite or postgresql")
+
+    def resolved_llm_cache_url(self) -> str:
+        """The LLM cache's SQLAlchemy URL (a synchronous driver: LangChain's cache is
+        called from worker threads): the run store's PostgreSQL database, or a SQLite
+        file beside the embedded run store."""
+        if self.llm_cache_url:
+            return self.llm_cache_url
+        url = self.resolved_database_url()
+        if url.startswith("postgresql"):
+            return "postgresql+psycopg://" + url.split("://", 1)[1]
+        path = url.split(":///", 1)[1] if ":///" in url else ""
+        if path in ("", ":memory:"):
+            return "sqlite://"
+        return "sqlite:///" + Path(path).with_suffix(".llm-cache.db").as_posix()
 
     def resolved_store_location(self) -> str:
         """Where the LangGraph store (graphs' long-term memory) lives: the checkpointer's

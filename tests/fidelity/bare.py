@@ -29,6 +29,7 @@ from tests.fidelity.serialization import server_json
 HERE = Path(__file__).parent
 CONFIG = HERE / "langgraph.json"
 CORPUS_PACKAGE = "tests.fidelity.corpus"
+INTERRUPT = "__interrupt__"  # the key LangGraph streams a pause under (no public constant)
 
 
 def graph_specs() -> dict[str, str]:
@@ -64,7 +65,7 @@ class BarePlayer:
     async def play(self) -> Observed:
         observed = Observed()
         for turn in self.scenario.turns:
-            observed.turns.append(await self._turn(turn))
+            observed.turns.append(await self._turn(turn, observed))
         for label, thread_id in self.threads.items():
             graph = await self._graph(self._config(thread_id, None), None)
             try:
@@ -75,7 +76,7 @@ class BarePlayer:
             observed.states[label] = server_json(snapshot.values)
         return observed
 
-    async def _turn(self, turn: Turn) -> dict[str, Any]:
+    async def _turn(self, turn: Turn, observed: Observed) -> dict[str, Any]:
         thread_id = self.threads.setdefault(turn.thread, str(uuid.uuid4()))
         config = self._config(thread_id, turn.config)
         context = substitute(turn.context, self.token) if turn.context is not None else None
@@ -85,8 +86,11 @@ class BarePlayer:
         payload: Any = substitute(turn.input, self.token)
         answers = list(turn.answers)
         pauses: list[list[Any]] = []
+        segments: list[list[str]] = []
+        observed.nodes.append(segments)
         while True:
             run = _Run()
+            segments.append(run.nodes)
             try:
                 output = await run.play(graph, payload, config, context)
             except Exception as exc:
@@ -98,6 +102,7 @@ class BarePlayer:
                 }
             pending = (await graph.aget_state(config)).interrupts
             if not pending:
+                observed.streamed_outputs.append(server_json(run.streamed))
                 return {"interrupts": pauses, "end": "succeeded", "output": server_json(output)}
             pauses.append(sorted_values(i.value for i in pending))
             if not answers:
@@ -120,28 +125,43 @@ class BarePlayer:
 
 class _Run:
     """One `astream` call: its output as `invoke` returns it (the last values, the output
-    keys only), and whether any node started (if not, LangGraph refused the input)."""
+    keys only), the last values it streamed (the whole state: what LangGraph's v3 stream
+    gives as its `output`), whether any node started (if not, LangGraph refused the
+    input), and the nodes that completed, subgraphs' included, in the order streamed."""
 
     def __init__(self) -> None:
         self.started = False
+        self.nodes: list[str] = []
+        self.streamed: Any = None
 
     async def play(self, graph: Any, payload: Any, config: RunnableConfig, context: Any) -> Any:
         output = None
-        async for mode, chunk in graph.astream(
+        async for namespace, mode, chunk in graph.astream(
             payload,
             config,
             context=context,
-            stream_mode=["values", "tasks"],
+            stream_mode=["values", "tasks", "updates"],
+            subgraphs=True,
             durability="sync",
         ):
             if mode == "tasks":
                 self.started = True
-            elif not (isinstance(chunk, dict) and "__interrupt__" in chunk):
-                output = chunk
+            elif mode == "updates":
+                nodes = (node for node in chunk if node != INTERRUPT)
+                self.nodes.extend(node_path(namespace, node) for node in nodes)
+            elif namespace:
+                continue
+            elif not (isinstance(chunk, dict) and INTERRUPT in chunk):
+                output = self.streamed = chunk
         keys = graph.output_channels
         if isinstance(output, dict) and isinstance(keys, list):
             return {key: value for key, value in output.items() if key in keys}
         return output
+
+
+def node_path(namespace: Any, node: str) -> str:
+    """`node` after the names of the subgraphs it ran in, without their task ids."""
+    return "/".join([*(str(part).split(":")[0] for part in namespace or ()), node])
 
 
 async def call_factory(factory: Any, config: RunnableConfig, context: Any, store: Any) -> Any:

@@ -51,10 +51,15 @@ class Scenario:
 @dataclass
 class Observed:
     """What one play saw: per turn the interrupts at each pause (values, in the order
-    LangGraph lists them) and how the run ended; per thread label its final state values."""
+    LangGraph lists them) and how the run ended; per thread label its final state values;
+    per turn, when the transport shows them, the nodes each run segment (a start or a
+    resume) completed, in order, each named by its subgraph path (`child/grandchild_step`)."""
 
     turns: list[dict[str, Any]] = field(default_factory=list)
     states: dict[str, Any] = field(default_factory=dict)
+    nodes: list[list[list[str]]] = field(default_factory=list)
+    streamed_outputs: list[Any] = field(default_factory=list)
+    """Per succeeded turn, the last state values its final run segment streamed."""
 
 
 def substitute(value: Any, token: str) -> Any:

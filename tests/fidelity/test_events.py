@@ -3,7 +3,8 @@ interrupt attributed to the node that asked, tool results never as assistant tex
 
 The reference is bare LangGraph streaming with `subgraphs=True`, as `langgraph dev`
 streams it; the host's events are read from its event log (`GET /runs/{id}/events`, the
-same events the WebSocket and SSE deliver).
+same events the WebSocket and SSE deliver). `stream_mode="events"` through
+`langgraph-sdk` is held to bare `astream_events(version="v2")`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import json
 import uuid
 from typing import Any
 
+import pytest
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph_sdk import get_client
 
 from tests.conftest import LiveHost
 from tests.fidelity.bare import load_target
@@ -96,3 +99,38 @@ def test_a_tool_result_is_its_own_event_never_assistant_text(corpus_host: LiveHo
     assert any(
         tool_output in json.dumps(e["data"]) for e in events if e["type"] != "node.completed"
     ), "the tool's result reached the client in no event but the node's update"
+
+
+@pytest.mark.parametrize(
+    ("graph", "input"),
+    [
+        ("subgraph_shared", {"trail": []}),
+        ("functional_api", "quiet words"),
+        ("command_goto", {"amount": 500}),
+        ("pydantic_state", {"topic": "bees"}),
+        ("send_map_reduce", {"topic": "animals"}),
+    ],
+)
+async def test_stream_mode_events_sends_what_bare_astream_events_makes(
+    corpus_host: LiveHost, graph: str, input: Any
+) -> None:
+    compiled = load_target(graph).copy(update={"checkpointer": InMemorySaver()})
+    config = {"configurable": {"thread_id": str(uuid.uuid4())}}
+    bare = [e async for e in compiled.astream_events(input, config, version="v2")]
+    root = bare[0]["run_id"]
+    expected = [
+        (e["event"], e["name"])
+        for e in bare
+        if e["run_id"] != root or e["event"] != "on_chain_stream"
+    ]
+
+    async with get_client(url=corpus_host.base_url, api_key=None) as client:
+        parts = client.runs.stream(None, graph, input=input, stream_mode="events")
+        events = [part.data async for part in parts if part.event == "events"]
+
+    got = [(e["event"], e["name"]) for e in events]
+    assert got[0] == expected[0] and got[-1] == expected[-1]
+    if graph == "send_map_reduce":  # parallel branches interleave as they run
+        assert sorted(got) == sorted(expected)
+    else:
+        assert got == expected

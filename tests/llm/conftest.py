@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,8 @@ LLM_CONFIG = Path(__file__).parent / "fixtures" / "langgraph.json"
 def llm_env(fake: FakeOpenAI, **extra: str) -> dict[str, str]:
     """Host environment: the model at the fake server, fast timeouts and retries."""
     return {
-        "PYTHONPATH": str(ROOT),
+        # this checkout's source first (not the installed one), then its graphs and tests
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
         "GENESIS_MESH_LLM_MODEL": "fake-model",
         "GENESIS_MESH_LLM_BASE_URL": fake.base_url,
         "GENESIS_MESH_LLM_TIMEOUT": "1.0",

@@ -96,6 +96,7 @@ def test_an_env_mapping_is_applied_and_the_process_environment_wins(
         ({"graphs": {"g": {"description": "x"}}}, '"path"'),
         ({"graphs": {"g": "./g.py:graph"}, "env": "./missing.env"}, "does not exist"),
         ({"graphs": {"g": "./g.py:graph"}, "env": 3}, '"env" must be'),
+        ({"graphs": {"g": {"path": "./g.py:graph", "llm_cache": "yes"}}}, "true or false"),
     ],
 )
 def test_a_malformed_entry_or_env_is_explained(

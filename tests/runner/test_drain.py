@@ -36,11 +36,13 @@ async def test_begin_drain_stores_run_stopping_then_the_run_pauses_at_its_next_n
 
         assert await services.runner.begin_drain() == [run.run_id]
         # Stored and published when it returns: a client still connected has it.
-        assert live[-1:] == ["run.stopping"]
+        # (node one may finish right after it, so it need not be the last one seen).
+        assert live.count("run.stopping") == 1
         told = await services.store.get_run(run.run_id)
         assert (told.status, told.stop_requested) == (RunStatus.RUNNING, "shutdown")
         stored = await services.store.list_events(run.run_id)
-        assert (stored[-1].type, stored[-1].data) == ("run.stopping", {"reason": "shutdown"})
+        stopping = [(e.type, e.data) for e in stored if e.type == "run.stopping"]
+        assert stopping == [("run.stopping", {"reason": "shutdown"})]
 
         # The drain starts at once, not only when the lifespan stops the runner.
         await wait_status(services, run.run_id, RunStatus.INTERRUPTED)

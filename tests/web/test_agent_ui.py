@@ -85,6 +85,11 @@ def test_streamed_markdown_renders_a_table_while_it_streams_and_tools_are_steps(
     expect(status(ui)).to_have_text("succeeded", timeout=30_000)
     expect(messages.locator(".message-ai").last).to_contain_text("All counted.")
     expect(messages.locator(".message-ai .speaker").first).to_have_text("AI")
+    asked = messages.locator(".message").first  # the question the run was given, first
+    expect(asked).to_have_attribute("data-kind", "human")
+    expect(asked.locator(".speaker")).to_have_text("Human")
+    expect(asked.locator(".message-body")).to_have_text("How many pages?")
+    expect(messages.locator(".message-human")).to_have_count(1)
 
     steps = messages.locator("details.tool-call")
     expect(steps).to_have_count(2)
@@ -131,5 +136,29 @@ def test_the_drawn_graph_shows_the_tool_loop_turned_twice(
     expect(tools).to_have_attribute("role", "button")
     ui.shot("agent-graph")
     tools.click()
-    expect(page.locator("#inspector .step-tool")).to_have_count(2)
+    inspector = page.locator("#inspector")
+    results = inspector.locator(".step-tool-result")
+    expect(results).to_have_count(2)
+    # each tool result beside the call (name and arguments) it answers
+    for i, site in enumerate(("acme.org", "beta.org")):
+        answered = results.nth(i)
+        call = f'page_count({{"site":"{site}"}})'
+        expect(answered.locator(".step-call")).to_have_text(f"answers {call}")
+        expect(answered.locator(".step-tool")).to_have_text(f"page_count: {site} has 42 pages")
+
+    agent.click()  # the model's step: its messages and the tool calls it made, with results
+    expect(page.locator("#inspector-title")).to_have_text("Step: agent")
+    visits = inspector.locator(".visit")
+    expect(visits).to_have_count(3)
+    for visit, site in zip((visits.nth(0), visits.nth(1)), ("acme.org", "beta.org"), strict=True):
+        call = visit.locator(".step-message .step-call-box")
+        expect(call).to_have_count(1)
+        expect(call.locator(".step-call")).to_have_text(f'calls page_count({{"site":"{site}"}})')
+        expect(call.locator(".step-call-result")).to_have_text(f"result: {site} has 42 pages")
+    last = visits.nth(2).locator(".step-message")
+    expect(last).to_have_attribute("data-type", "ai")
+    expect(last).to_contain_text("| acme.org | 42 |")
+    expect(last).to_contain_text("All counted.")
+    expect(visits.nth(2).locator(".step-call-box")).to_have_count(0)
+    ui.shot("agent-inspector")
     assert ui.screens_at_both_sizes("agent-graph") == []

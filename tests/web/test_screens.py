@@ -100,6 +100,10 @@ def test_a_run_with_its_drawing_inspector_and_time_travel_passes_axe(
     assert drawing.get_attribute("aria-label")
     box = drawing.bounding_box()
     assert box is not None and box["width"] <= SIZES[size]["width"]
+    # drawn at its own size: a wide screen does not blow the boxes up, a phone keeps
+    # them legible
+    step = page.locator('#graph-drawing [data-graph-node="two"] rect').bounding_box()
+    assert step is not None and 120 <= step["width"] <= 200, step
     ui.screen(f"run-{size}")
     assert_accessible(ui)
 
@@ -135,4 +139,50 @@ def test_a_report_reads_well_and_passes_axe(
     page_width = page.evaluate("document.documentElement.scrollWidth")
     assert page_width <= SIZES[size]["width"], "the page scrolls sideways"
     ui.screen(f"report-{size}")
+    assert_accessible(ui)
+
+    # The mesh zooms: fitted to the column first, then at its own size in a box that
+    # scrolls, where its 12 px labels read on a phone too; the page never scrolls sideways.
+    label = mesh.locator(".mesh-label").first
+    fitted = label.bounding_box()
+    assert fitted is not None
+    expect(page.locator(".mesh-zoom-out")).to_be_disabled()
+    page.click(".mesh-zoom-in")
+    expect(page.locator(".mesh-scroll")).to_have_attribute("data-zoom", "100 %")
+    expect(page.locator(".mesh-zoom-level")).to_have_text("Zoom: 100 %")
+    zoomed = label.bounding_box()
+    assert zoomed is not None and zoomed["height"] >= 11, zoomed
+    if size == "phone":
+        assert fitted["height"] < 8, fitted  # too small to read before zooming
+        assert page.evaluate(
+            "(() => { const box = document.querySelector('.mesh-scroll');"
+            " return box.scrollWidth > box.clientWidth; })()"
+        )
+    page.click(".mesh-zoom-in")
+    page.click(".mesh-zoom-in")
+    expect(page.locator(".mesh-zoom-in")).to_be_disabled()
+    expect(page.locator(".mesh-scroll")).to_have_attribute("data-zoom", "200 %")
+    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+    page.click(".mesh-zoom-out")
+    page.click(".mesh-zoom-out")
+    ui.screen(f"report-mesh-zoomed-{size}")
+    assert_accessible(ui)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_a_question_and_a_failed_step_pass_axe(ui_factory: Any, host: LiveHost, size: str) -> None:
+    ui = sized(ui_factory, host.base_url, size)
+    page = ui.open()
+    start(ui, "ask", topic="links")
+    expect(page.locator("#question-form")).to_contain_text("Which pages about links?")
+    ui.screen(f"question-{size}")
+    assert_accessible(ui)
+
+    page.click("#new-run")
+    start(ui, "failing")
+    expect(status(ui)).to_have_text("failed")
+    page.click('#graph-drawing [data-graph-node="boom"]')
+    expect(page.locator("#inspector .step-error")).to_contain_text("quota exceeded")
+    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+    ui.screen(f"failed-{size}")
     assert_accessible(ui)

@@ -52,6 +52,12 @@ def test_a_running_inner_node_lights_its_subgraph_closed_and_itself_opened(
     expect(node(page, "sub:inner")).to_have_count(0)
     expect(toggle(page, "sub")).to_have_attribute("aria-expanded", "false")
     expect(toggle(page, "sub")).to_have_attribute("aria-label", "Open subgraph sub")
+    # The step list (graphview.js) keeps top-level nodes: the inner node's custom event
+    # and name show on the subgraph's step, never as a step of their own.
+    step = page.locator('#graph [data-node="sub"]')
+    expect(step).to_have_attribute("data-status", "running")
+    expect(step.locator(".node-message")).to_have_text("inner working")
+    expect(page.locator('#graph [data-node="inner"]')).to_have_count(0)
     ui.shot("closed-running")
 
     toggle(page, "sub").click()

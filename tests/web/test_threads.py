@@ -86,6 +86,23 @@ def test_a_second_browser_of_the_same_user_sees_the_runs_and_another_user_does_n
     expect(threads(second)).to_have_count(1)
     page.select_option("#thread-graph", "ask")
     expect(page.locator("#threads")).to_contain_text("No thread matches.")
+    page.select_option("#thread-graph", "")
+    page.select_option("#thread-status", "")
+    # by date: the days are the browser's own (local midnight), the run was made today
+    today, tomorrow = page.evaluate(
+        """() => [0, 1].map((ahead) => {
+             const d = new Date();
+             d.setDate(d.getDate() + ahead);
+             const two = (n) => String(n).padStart(2, "0");
+             return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+           })"""
+    )
+    page.fill("#thread-since", tomorrow)
+    expect(page.locator("#threads")).to_contain_text("No thread matches.")
+    page.fill("#thread-since", today)
+    expect(threads(second)).to_have_count(1)
+    page.fill("#thread-since", "")
+    expect(threads(second)).to_have_count(1)
 
     locked: Ui = ui_factory(locked_host.base_url)
     expect(locked.open().locator("#signin-view")).to_be_visible()

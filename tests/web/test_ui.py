@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ GRAPH_COUNT = len(json.loads(FIXTURE_CONFIG.read_text())["graphs"])
 pytestmark = pytest.mark.browser
 
 STEPS = ["one", "two", "three", "four", "five"]
+TIMES = r"^\d\d:\d\d:\d\d\.\d{3} → \d\d:\d\d:\d\d\.\d{3} \(\d+ ms\)"
+"""A step's start → end time and duration in the inspector."""
 
 
 def expect(locator: Any) -> Any:
@@ -58,7 +61,7 @@ def test_the_keyboard_reaches_every_control_with_a_visible_focus(ui: Ui) -> None
     page = ui.open()
     expect(page.locator("[data-graph]")).to_have_count(GRAPH_COUNT)
     seen = []
-    for _ in range(12):
+    for _ in range(16):
         page.keyboard.press("Tab")
         focused = page.evaluate(
             """() => {
@@ -113,8 +116,8 @@ def test_the_inspector_shows_a_nodes_update_custom_events_and_times(ui: Ui) -> N
     assert update == {"visited": ["one", "two", "three"]}
     expect(inspector.locator(".step-custom li")).to_have_count(2)
     expect(inspector.locator(".step-custom")).to_contain_text("three done")
-    expect(inspector.locator(".step-times")).to_contain_text("→")
-    expect(inspector.locator(".step-times")).to_contain_text("ms")
+    # when it started and ended (UTC, to the millisecond) and how long it took
+    expect(inspector.locator(".step-times")).to_have_text(re.compile(TIMES))
     # the state it started from (the checkpoint before it) and its update as a diff
     expect(inspector.locator(".step-input")).to_contain_text('"visited": [')
     before = json.loads(inspector.locator(".step-input").inner_text())
@@ -141,7 +144,12 @@ def test_a_failed_step_shows_its_error_in_the_inspector(ui: Ui) -> None:
     start(ui, "failing")
     expect(status(ui)).to_have_text("failed")
     page.click('#graph-drawing [data-graph-node="boom"]')
-    expect(page.locator("#inspector .step-error")).to_contain_text("quota exceeded")
+    # the last line of the traceback, as Python prints it, and when the step ended
+    expect(page.locator("#inspector .step-error")).to_have_text(
+        "RuntimeError: the provider refused: quota exceeded"
+    )
+    expect(page.locator("#inspector .step-times")).to_have_text(re.compile(TIMES))
+    assert_clean(ui)
 
 
 def test_a_fork_from_a_checkpoint_runs_from_the_step_after_it(ui: Ui) -> None:
@@ -180,6 +188,11 @@ def test_a_fork_from_a_checkpoint_runs_from_the_step_after_it(ui: Ui) -> None:
     fork_id = page.url.rsplit("/", 1)[-1]
     thread = page.locator(f'#threads .thread-item[data-runs~="{fork_id}"]')
     expect(thread.locator(".run-item")).to_have_count(2)  # beside the original run
+    original_id = original.rsplit("/", 1)[-1]
+    expect(thread.locator(f'.run-item[data-run="{original_id}"]')).to_have_count(1)
+    expect(thread.locator(f'.run-item[data-run="{fork_id}"]')).to_have_attribute(
+        "aria-current", "true"
+    )
     assert_clean(ui)
 
 
@@ -235,6 +248,20 @@ def test_pause_is_acknowledged_at_once_during_a_long_node_then_paused(ui: Ui) ->
     expect(ui.node("one")).to_have_attribute("data-status", "done")
     assert ui.node("two").get_attribute("data-status") == "pending"
     expect(page.locator("#resume-button")).to_be_enabled()
+    assert_clean(ui)
+
+
+def test_pausing_names_the_node_running_now_also_after_a_reload(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "steps", delay="3")
+    expect(ui.node("two")).to_have_attribute("data-status", "running", timeout=20_000)
+    page.click("#pause-button")
+    expect(status(ui)).to_have_text("pausing after two")
+    page.reload()  # the replay starts with node one: the badge still names two
+    expect(ui.node("two")).to_have_attribute("data-status", "running")
+    expect(status(ui)).to_have_text("pausing after two")
+    expect(status(ui)).to_have_text("paused", timeout=20_000)
+    assert ui.node("three").get_attribute("data-status") == "pending"
     assert_clean(ui)
 
 

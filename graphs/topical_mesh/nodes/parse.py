@@ -13,6 +13,7 @@ from langgraph.runtime import Runtime
 
 from graphs.topical_mesh.anchors import generator_of
 from graphs.topical_mesh.assets import AssetIndex
+from graphs.topical_mesh.collector import without_collection
 from graphs.topical_mesh.context import Context, resolve_context
 from graphs.topical_mesh.docusaurus import sidebar_nav_targets
 from graphs.topical_mesh.docusaurus_docs import docs_options
@@ -139,7 +140,7 @@ async def _parse_checkout(
         facts.trailing_slash = bool(re.search(r"\btrailingSlash\s*:\s*true", config_text or ""))
     if subdir and docusaurus:
         facts.route_bases.append("/" + subdir.rpartition("/")[2] + "/")
-    site = await asyncio.to_thread(assemble_site, drafts, facts)
+    site = await asyncio.to_thread(without_collection(assemble_site), drafts, facts)
     progress.say(
         f"parsed {len(site.pages)} pages, {site.link_occurrences} internal links, "
         f"{len(site.broken_links)} broken"

@@ -9,6 +9,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from graphs.topical_mesh.advice import accepted_ids, find_issues, recommend, review_question
+from graphs.topical_mesh.collector import without_collection
 from graphs.topical_mesh.context import Context
 from graphs.topical_mesh.nodes.progress import Progress
 from graphs.topical_mesh.state import State
@@ -21,8 +22,8 @@ async def propose(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     """
     progress = Progress()
     snapshot = dict(state)
-    issues = await asyncio.to_thread(find_issues, snapshot)
-    proposals = await asyncio.to_thread(recommend, snapshot)
+    issues = await asyncio.to_thread(without_collection(find_issues), snapshot)
+    proposals = await asyncio.to_thread(without_collection(recommend), snapshot)
     progress.say(f"{len(issues)} issues, {len(proposals)} recommendations")
     kept = proposals
     if state.get("review_recommendations") and proposals:

@@ -7,6 +7,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from graphs.topical_mesh.collector import without_collection
 from graphs.topical_mesh.context import Context
 from graphs.topical_mesh.nodes.progress import Progress
 from graphs.topical_mesh.scoring import score_site
@@ -19,7 +20,7 @@ async def score(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     pages = state.get("pages", [])
     progress.say(f"scoring {len(pages)} pages and {len(state.get('links', []))} links")
     result = await asyncio.to_thread(
-        score_site,
+        without_collection(score_site),
         pages,
         state.get("links", []),
         state.get("nav_links", []),

@@ -34,6 +34,7 @@ from genesis_mesh.observability.metrics import get_metrics
 from genesis_mesh.protocol import Event, EventType
 
 __all__ = [
+    "CACHE_HIT_MARK",
     "LIMIT_SETTING",
     "LLMTokenLimitExceeded",
     "TokenMeter",
@@ -43,6 +44,9 @@ __all__ = [
 ]
 
 LIMIT_SETTING = "GENESIS_MESH_LLM_MAX_TOKENS_PER_RUN"
+CACHE_HIT_MARK = ("genesis_cache", "hit")
+"""The `response_metadata` key and value of a message the LLM cache answered
+(`genesis_mesh.llm_cache`): it costs no tokens."""
 _CHARS_PER_TOKEN = 4
 _ENDED = {EventType.RUN_COMPLETED, EventType.RUN_FAILED, EventType.RUN_CANCELLED}
 
@@ -191,8 +195,8 @@ class TokenMeter(BaseCallbackHandler):
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **_: Any) -> None:
         call = self._calls.pop(run_id, None)
-        if call is None:
-            return
+        if call is None or _from_cache(response):
+            return  # a cached answer costs no tokens (genesis_mesh.llm_cache counts it)
         used_in, used_out = _usage(response, call.prompt_chars)
         seconds = time.perf_counter() - call.started
         get_metrics().observe_llm_call(call.model, seconds, "ok", used_in, used_out)
@@ -239,6 +243,14 @@ def _usage(response: LLMResult, prompt_chars: int) -> tuple[int, int]:
             )
         return _estimate(prompt_chars), _estimate(sum(len(t) for t in texts))
     return reported_in, reported_out
+
+
+def _from_cache(response: LLMResult) -> bool:
+    messages = [getattr(g, "message", None) for g in _flatten(response.generations)]
+    key, mark = CACHE_HIT_MARK
+    return bool(messages) and all(
+        (getattr(m, "response_metadata", None) or {}).get(key) == mark for m in messages
+    )
 
 
 def _flatten(generations: Sequence[Sequence[Any]]) -> Iterable[Any]:

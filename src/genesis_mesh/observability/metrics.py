@@ -132,6 +132,12 @@ class Metrics:
             "Runs stopped by the LLM tokens-per-run limit.",
             registry=r,
         )
+        self.llm_cache_lookups = Counter(
+            f"{_NS}_llm_cache_lookups",
+            "LLM response cache lookups of cached runs, by graph and outcome (hit or miss).",
+            ["graph", "outcome"],
+            registry=r,
+        )
         self.http_requests = Counter(
             f"{_NS}_http_requests",
             "HTTP requests answered, by route template and status.",

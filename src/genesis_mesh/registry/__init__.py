@@ -74,7 +74,7 @@ class GraphRegistry:
             raise GraphNotFound(name) from None
 
     def _load_one(self, roots: list[Path], name: str, spec: GraphSpec) -> GraphEntry:
-        entry = GraphEntry(name=name, spec=spec.path)
+        entry = GraphEntry(name=name, spec=spec.path, llm_cache=spec.llm_cache)
         try:
             module, attr = import_spec(roots, name, spec.path)
             entry.module_file = Path(module.__file__ or "")

@@ -1,7 +1,9 @@
 """The langgraph.json reader: `graphs`, `env` and `dependencies`, as `langgraph dev` reads them.
 
 - `graphs`: name -> `"./path.py:attr"` or `"package.module:attr"`, or
-  `{"path": "...", "description": "..."}`.
+  `{"path": "...", "description": "...", "llm_cache": true}` (`llm_cache`, a genesis-mesh
+  key that LangGraph's tools ignore: whether the graph's model calls are cached, see
+  docs/llm.md).
 - `env`: a `.env` file (relative to the config's folder) or a mapping of variables.
 - `dependencies`: local folders (`"."`, `"./libs/x"`) are put on `sys.path` (with their
   `src/` folder for a src layout) so a template's package imports work; package names
@@ -33,6 +35,8 @@ class GraphSpec:
 
     path: str
     description: str | None = None
+    llm_cache: bool | None = None
+    """The graph's own word on the LLM response cache (None: the host's setting decides)."""
 
 
 @dataclass
@@ -116,13 +120,19 @@ def _read_graphs(config_path: Path, graphs: Any) -> dict[str, GraphSpec]:
             specs[name] = GraphSpec(value)
         elif isinstance(value, dict) and isinstance(value.get("path"), str):
             description = value.get("description")
+            cache = value.get("llm_cache")
+            if cache is not None and not isinstance(cache, bool):
+                raise ValueError(
+                    f'{config_path}: graph {name!r} has "llm_cache": {cache!r}; it must be '
+                    "true or false (or left out to follow GENESIS_MESH_LLM_CACHE)"
+                )
             specs[name] = GraphSpec(
-                value["path"], description if isinstance(description, str) else None
+                value["path"], description if isinstance(description, str) else None, cache
             )
         else:
             raise ValueError(
                 f"{config_path}: graph {name!r} must be a string './path.py:attr' or an "
-                'object with a "path" (and optionally a "description")'
+                'object with a "path" (and optionally a "description" and "llm_cache")'
             )
     return specs
 

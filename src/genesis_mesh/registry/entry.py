@@ -41,6 +41,8 @@ class GraphEntry:
     factory: GraphFactory | None = None
     locked_context: frozenset[str] = frozenset()
     """Context keys no run may set (the module's `LOCKED_CONTEXT_KEYS`)."""
+    llm_cache: bool | None = None
+    """langgraph.json's `llm_cache` for this graph (None: not given)."""
     _info: dict[str, Any] | None = field(default=None, repr=False)
     _output_keys: frozenset[str] | None = field(default=None, repr=False)
 

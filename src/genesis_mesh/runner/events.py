@@ -3,12 +3,13 @@
 The runner asks LangGraph for `tasks`, `custom`, `messages` and `checkpoints` parts with
 `subgraphs=True`, plus the modes a run asked to record (`stream_modes_for`): those parts
 are also stored as they came, as `stream.part` events, for protocols that replay
-LangGraph's own stream modes (the LangGraph Server API). A task's result is held back
-until the next checkpoint of its graph arrives (with `durability="sync"` LangGraph emits
-it only after the previous step's checkpoint was saved), so `node.completed` is never
-sent for a step that was not committed. A subgraph's own nodes, and messages streamed
-inside a subgraph, carry their `namespace`; a `ToolMessage` becomes `message.tool`,
-never `message.delta` text.
+LangGraph's own stream modes (the LangGraph Server API); `events`, LangChain's stream
+events, come from a callback handler instead (`stream_events.py`). A task's result is
+held back until the next checkpoint of its graph arrives (with `durability="sync"`
+LangGraph emits it only after the previous step's checkpoint was saved), so
+`node.completed` is never sent for a step that was not committed. A subgraph's own
+nodes, and messages streamed inside a subgraph, carry their `namespace`; a
+`ToolMessage` becomes `message.tool`, never `message.delta` text.
 """
 
 from __future__ import annotations
@@ -25,8 +26,10 @@ from genesis_mesh.serialization import serialize
 
 STREAM_MODES: list[StreamMode] = ["tasks", "custom", "messages", "checkpoints"]
 RECORDABLE_MODES = frozenset(
-    {"values", "updates", "messages", "custom", "tasks", "checkpoints", "debug"}
+    {"values", "updates", "messages", "custom", "tasks", "checkpoints", "debug", "events"}
 )
+"""What a run may record: LangGraph's stream modes, and `events` (`stream_events.py`)."""
+NOT_ASTREAM_MODES = frozenset({"events"})
 HIDDEN_NODES = frozenset({"__start__", "__end__"})
 
 
@@ -251,7 +254,11 @@ def _is_result(mode: str, chunk: Any) -> bool:
 
 def stream_modes_for(recorded: Sequence[str]) -> list[StreamMode]:
     """What to ask `astream` for: the runner's own modes and those a run records."""
-    extra = [cast(StreamMode, m) for m in recorded if m not in STREAM_MODES]
+    extra = [
+        cast(StreamMode, m)
+        for m in recorded
+        if m not in STREAM_MODES and m not in NOT_ASTREAM_MODES
+    ]
     return [*STREAM_MODES, *extra]
 
 

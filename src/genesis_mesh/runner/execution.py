@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, cast
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphDrained
+from langgraph.pregel import Pregel
 from langgraph.runtime import RunControl
 
 from genesis_mesh.errors import LeaseLost, RunTimedOut
+from genesis_mesh.llm_cache import current_tally
 from genesis_mesh.observability.llm_usage import raise_if_over_token_limit
 from genesis_mesh.observability.logs import bind_run_id
 from genesis_mesh.protocol import EventType, RunInfo, RunStatus
@@ -36,6 +39,7 @@ from genesis_mesh.runner.events import (
 from genesis_mesh.runner.interrupts import build_command, pending_interrupts, question_interrupt
 from genesis_mesh.runner.options import CURRENT_CLAIM, RunnerOptions
 from genesis_mesh.runner.recovery import recovery_payload
+from genesis_mesh.runner.stream_events import EVENTS_MODE, recording_events
 from genesis_mesh.serialization import serialize
 from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
@@ -320,9 +324,22 @@ class Executor:
         return await recovery_payload(self.store, self.registry, self.events, run)
 
     async def _stream(self, ex: _Execution, payload: Any) -> None:
-        run = ex.run
         # Held for the whole run: a hot reload swaps registry entries, never this run's code.
-        entry = self.registry.get(run.graph)
+        entry = self.registry.get(ex.run.graph)
+        with self._llm_cache_scope(ex.run, entry):
+            await self._stream_entry(ex, entry, payload)
+
+    def _llm_cache_scope(
+        self, run: RunInfo, entry: GraphEntry
+    ) -> contextlib.AbstractContextManager[Any]:
+        cache = self.options.llm_cache
+        if cache is None:
+            return contextlib.nullcontext()
+        wanted = ((run.config or {}).get("metadata") or {}).get("llm_cache")
+        return cache.scope(run.graph, entry.llm_cache, wanted if isinstance(wanted, bool) else None)
+
+    async def _stream_entry(self, ex: _Execution, entry: GraphEntry, payload: Any) -> None:
+        run = ex.run
         config = run_config(run, ex.from_checkpoint, ex.attempt, self.worker_id)
         registered = entry.compiled()
         run_context = self.contexts.build(run.graph, registered, run.context, entry.locked_context)
@@ -333,6 +350,36 @@ class Executor:
         graph = await ex.graphs.enter_async_context(entry.for_run(config, run_context, store))
         done = set() if ex.fresh else await self.store.completed_task_ids(run.run_id)
         mapper = StreamMapper(completed_task_ids=done, recorded=frozenset(run.stream_modes))
+
+        def emit(draft: EventDraft) -> None:
+            self._emit(run.run_id, draft, mapper)
+
+        async with contextlib.AsyncExitStack() as recorders:
+            if EVENTS_MODE in run.stream_modes:  # LangGraph Server's `events` mode
+                recording = recording_events(config, payload, emit)
+                config = await recorders.enter_async_context(recording)
+            await self._stream_parts(ex, graph, payload, config, run_context, mapper)
+        for draft in mapper.release():
+            self._emit(run.run_id, draft, mapper)
+        raise_if_over_token_limit(run.run_id)  # also when the graph caught the error
+        values = mapper.final_values()
+        if values is None:
+            await self._settle(run, entry)
+        else:
+            await self._complete(run, entry, values)
+
+    async def _stream_parts(
+        self,
+        ex: _Execution,
+        graph: Pregel[Any, Any, Any, Any],
+        payload: Any,
+        config: RunnableConfig,
+        run_context: Any,
+        mapper: StreamMapper,
+    ) -> None:
+        """Stream the graph, each part's drafts emitted as it comes; on the way out by an
+        error, what was committed before it."""
+        run = ex.run
         stream = graph.astream(
             payload,
             config,
@@ -372,18 +419,15 @@ class Executor:
             raise
         finally:
             await cast(AsyncGenerator[Any, None], stream).aclose()
-        for draft in mapper.release():
-            self._emit(run.run_id, draft, mapper)
-        raise_if_over_token_limit(run.run_id)  # also when the graph caught the error
-        values = mapper.final_values()
-        if values is None:
-            await self._settle(run, entry)
-        else:
-            await self._complete(run, entry, values)
 
     def _emit(self, run_id: str, draft: EventDraft, mapper: StreamMapper) -> None:
         if draft.type == EventType.NODE_FAILED:
             mapper.running.clear()
+        tally = current_tally()
+        if tally is not None and draft.type == EventType.NODE_COMPLETED:
+            counts = tally.take(str(draft.data.get("task_id")))
+            if counts is not None:
+                draft = EventDraft(draft.type, draft.node, {**draft.data, "llm_cache": counts})
         self.events.append(run_id, draft)
 
     async def _settle(self, run: RunInfo, entry: GraphEntry) -> None:
@@ -405,9 +449,14 @@ class Executor:
 
     async def _complete(self, run: RunInfo, entry: GraphEntry, values: Any) -> None:
         output = entry.output_of(serialize(values))
+        data: dict[str, Any] = {"output": output}
+        tally = current_tally()
+        totals = None if tally is None else tally.totals()
+        if totals is not None:
+            data["llm_cache"] = totals
         await self.finish(
             run.run_id,
-            EventDraft(EventType.RUN_COMPLETED, None, {"output": output}),
+            EventDraft(EventType.RUN_COMPLETED, None, data),
             status=RunStatus.SUCCEEDED,
             output=output,
         )

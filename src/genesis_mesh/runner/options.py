@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgraph.types import Durability
+
+if TYPE_CHECKING:
+    from genesis_mesh.llm_cache import LLMCache
 
 CURRENT_CLAIM: ContextVar[tuple[str, int] | None] = ContextVar("genesis_claim", default=None)
 """(run id, attempt) of the claimed run whose task this is; read by the checkpoint guard."""
@@ -22,3 +25,5 @@ class RunnerOptions:
     follow_poll_seconds: float | None = None
     """Scale-out: how often a quiet follower reads the store for what the bus missed."""
     graph_context: dict[str, dict[str, Any]] = field(default_factory=dict)
+    llm_cache: LLMCache | None = None
+    """The LLM response cache of the runs this runner executes (None: off)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -48,6 +48,8 @@ from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
 
 logger = logging.getLogger(__name__)
+
+BREAKPOINT_KEYS = ("interrupt_before", "interrupt_after")
 
 STOP_POLL_SECONDS = 0.1
 
@@ -166,11 +168,7 @@ class Runner:
         `stream.part` events. `from_checkpoint` forks the thread at that checkpoint of
         its history (the run continues from there, not from the thread's newest).
         `not_before` delays the start: the run waits `pending` until then."""
-        unknown = set(stream_modes) - RECORDABLE_MODES
-        if unknown:
-            raise InvalidInput(
-                f"Unknown stream mode(s) {sorted(unknown)}; use {sorted(RECORDABLE_MODES)}."
-            )
+        _check_stream_modes(stream_modes)
         entry = self.registry.get(graph)
         compiled = entry.compiled()
         if entry.requires_chat_model and self.contexts.lacks_chat_model(graph):
@@ -296,13 +294,23 @@ class Runner:
         return stopped
 
     async def resume(
-        self, run_id: str, value: Any = None, goto: Any = None, update: Any = None
+        self,
+        run_id: str,
+        value: Any = None,
+        goto: Any = None,
+        update: Any = None,
+        stream_modes: Sequence[str] = (),
+        breakpoints: Mapping[str, Any] | None = None,
     ) -> RunInfo:
         """Continue an interrupted run (answering its question with `value`: one answer, or
         a map by interrupt id), or retry a failed one; either way from its last checkpoint,
         without re-running finished nodes. `goto` and `update` are LangGraph's
         `Command(goto=..., update=...)`. A resume LangGraph could not take is refused
-        (`runner/interrupts.py`) and the run keeps waiting."""
+        (`runner/interrupts.py`) and the run keeps waiting. `stream_modes` the run records
+        from here on, besides those it recorded already (`create_run`). `breakpoints`
+        (`interrupt_before` / `interrupt_after`), when given, replace the run's own from
+        here on, as each invocation of a LangGraph graph has its own."""
+        _check_stream_modes(stream_modes)
         run = await self.store.get_run(run_id)
         resumable = (RunStatus.INTERRUPTED, RunStatus.FAILED)
         if run.status not in resumable or self.executor.is_executing(run_id):
@@ -315,6 +323,12 @@ class Runner:
             thread = await self.store.get_thread(run.thread_id)
             if thread.active_run_id is not None:
                 raise ThreadBusy(run.thread_id, thread.active_run_id)
+        if set(stream_modes) - set(run.stream_modes):
+            recorded = sorted({*run.stream_modes, *stream_modes})
+            await self.store.update_run(run_id, stream_modes=recorded)
+            run = run.model_copy(update={"stream_modes": recorded})
+        if breakpoints is not None:
+            run = await self._replace_breakpoints(run, breakpoints)
         reason = (run.interrupt or {}).get("reason")
         interrupt = run.interrupt if run.status == RunStatus.INTERRUPTED else None
         payload = resume_command(run_id, interrupt, value, goto, update)
@@ -329,6 +343,17 @@ class Runner:
         # The task itself stores `running` with its `run.resumed` event; writing it here
         # could overwrite the final status of a run that finishes first.
         return run.model_copy(update={"status": RunStatus.RUNNING})
+
+    async def _replace_breakpoints(
+        self, run: RunInfo, breakpoints: Mapping[str, Any]
+    ) -> RunInfo:
+        kept = {k: v for k, v in (run.config or {}).items() if k not in BREAKPOINT_KEYS}
+        given = {k: v for k, v in breakpoints.items() if k in BREAKPOINT_KEYS and v}
+        config = {**kept, **given} or None
+        if config != run.config:
+            await self.store.update_run(run.run_id, config=config)
+            run = run.model_copy(update={"config": config})
+        return run
 
     async def _queue_resume(
         self, run: RunInfo, reason: str | None, value: Any, steering: dict[str, Any]
@@ -482,3 +507,11 @@ def _steering(goto: Any, update: Any) -> dict[str, Any]:
     """`goto` and `update` as they are recorded (in `run.resumed` and a dispatch note)."""
     steering = {"goto": goto, "update": update}
     return {key: value for key, value in steering.items() if value is not None}
+
+
+def _check_stream_modes(stream_modes: Sequence[str]) -> None:
+    unknown = set(stream_modes) - RECORDABLE_MODES
+    if unknown:
+        raise InvalidInput(
+            f"Unknown stream mode(s) {sorted(unknown)}; use {sorted(RECORDABLE_MODES)}."
+        )

@@ -66,6 +66,8 @@ runs = Table(
     # A webhook still to be posted when the run ends (`store/webhook_outbox.py`).
     Column("webhook_url", String(2000), nullable=True),
     Column("webhook_after_seq", Integer, nullable=True),
+    # The run's thread is deleted once the run ends (`store/temporary_threads.py`).
+    Column("delete_thread", Boolean, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_runs_thread_id", "thread_id"),

@@ -35,7 +35,7 @@ const view = {
   }),
   messages: new MessageLog($("#message-list"), () => show($("#messages"), true)),
   threads: new ThreadList(
-    { list: $("#threads"), search: $("#thread-search"), graph: $("#thread-graph"), status: $("#thread-status") },
+    { list: $("#threads"), search: $("#thread-search"), graph: $("#thread-graph"), status: $("#thread-status"), since: $("#thread-since") },
     (runId) => navigateToRun(runId),
   ),
 };
@@ -281,7 +281,9 @@ function badgeText(run, status) {
   if (run.stopping && (status === "running" || status === "pending")) {
     if (run.stopping === "cancel") return "cancelling…";
     if (run.stopping === "shutdown") return "pausing (server shutting down)";
-    return run.stoppingAfter ? `pausing after ${run.stoppingAfter}` : "pausing…";
+    // the nodes running when Pause was pressed; after a reload, those running now
+    const after = run.stoppingAfter || view.graph.runningNames().join(", ");
+    return after ? `pausing after ${after}` : "pausing…";
   }
   if (status === "interrupted" && run.reason === "pause") return "paused";
   return status === "interrupted" && run.reason ? `interrupted (${run.reason})` : status;
@@ -405,6 +407,7 @@ async function openRun(runId) {
   Object.assign(state.run, { graph: run.graph, threadId: run.thread_id, input: run.input, superseded: Boolean(run.superseded_by) });
   view.timeTravel.setThread(run.thread_id);
   view.inspector.setRun(run.run_id, run.thread_id);
+  view.messages.input(run.input);
   $("#run-title").textContent = titleOf(run.graph, run.input);
   $("#run-meta").replaceChildren(`Run ${run.run_id} · thread ${run.thread_id} · started ${formatTime(run.created_at)}`);
   let info = null;
@@ -436,7 +439,6 @@ function applyEvent(event) {
       setStatus("running");
       break;
     case "node.started":
-      if (state.run.stopping && !state.run.stoppingAfter) state.run.stoppingAfter = event.node;
       if (state.run.status !== "running" || state.run.stopping) setStatus("running", null);
       break;
     case "message.delta":

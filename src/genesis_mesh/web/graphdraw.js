@@ -22,6 +22,7 @@ const GAP_Y = 64;
 const PAD = 24;
 const LOOP_ROOM = 60;
 const TOGGLE = 22;
+const SCALE = 1.25;
 const BOX_PAD = 10;
 const BOX_HEAD = 28;
 const REPLAYED = new Set(["run.started", "node.started", "node.completed", "node.failed", "run.interrupted", "run.completed", "run.failed", "run.cancelled"]);
@@ -91,6 +92,9 @@ export class GraphDrawing {
     const groups = subgraphs ? `, ${subgraphs} subgraph${subgraphs > 1 ? "s" : ""}` : "";
     const root = svg("svg", {
       viewBox: `${left} ${up} ${right - left} ${height - up}`,
+      // its own size, not the column's: a wide screen does not blow a short line up
+      // to giant boxes; a narrow one still shrinks it (max-width in styles.css)
+      width: String(Math.round((right - left) * SCALE)),
       class: "graph-svg",
       role: "group",
       "aria-label": `Graph ${name}: ${nodes.length} nodes, ${edges.length} edges${groups}`,

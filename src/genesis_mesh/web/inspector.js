@@ -20,6 +20,19 @@ function json(value) {
   return JSON.stringify(value, null, 2);
 }
 
+/** A call's arguments (streamed as JSON text), compacted when they parse. */
+function pretty(args) {
+  try {
+    return JSON.stringify(JSON.parse(args));
+  } catch {
+    return args;
+  }
+}
+
+function content(value) {
+  return typeof value === "string" ? value : json(value);
+}
+
 export class Inspector {
   /** `panel`: the section shown while a step is open. */
   constructor(panel) {
@@ -32,6 +45,7 @@ export class Inspector {
 
   reset() {
     this.visits = new Map(); // node -> [visit]
+    this.waiting = new Map(); // tool_call_id -> calls still without a result, oldest first
     this.selected = null;
     this.panel.hidden = true;
     this.runId = null;
@@ -106,21 +120,30 @@ export class Inspector {
         m.text += data.text || "";
         for (const c of data.tool_call_chunks || []) {
           const key = String(c.index ?? 0);
-          const call = m.calls.get(key) || { name: "", args: "" };
+          const call = m.calls.get(key) || { id: null, name: "", args: "", result: null };
           if (c.name) call.name = c.name;
+          if (c.id && !call.id) {
+            call.id = String(c.id);
+            this.waiting.set(call.id, [...(this.waiting.get(call.id) || []), call]);
+          }
           call.args += c.args || "";
           m.calls.set(key, call);
         }
         v.messages.set(id, m);
         break;
       }
-      case "message.tool":
-        this.visit(owner, false).tools.push(data);
+      case "message.tool": {
+        // the result answers the oldest call of that id still waiting (ids may repeat)
+        const call = (this.waiting.get(String(data.tool_call_id)) || []).shift() || null;
+        if (call) call.result = data;
+        this.visit(owner, false).tools.push({ ...data, call });
         break;
+      }
       default:
         return;
     }
-    if (this.selected === owner) this.render();
+    // a tool's result also shows on the step that called it
+    if (this.selected === owner || (this.selected !== null && event.type === "message.tool")) this.render();
   }
 
   open(node) {
@@ -172,14 +195,29 @@ export class Inspector {
     if (v.messages.size) {
       parts.push(h("h4", {}, `Messages (${v.messages.size})`));
       for (const m of v.messages.values()) {
-        parts.push(h("div", { class: "step-message" }, h("strong", {}, m.type), " ", m.text,
-          [...m.calls.values()].map((c) => h("pre", { tabindex: "0", class: "step-call" }, `calls ${c.name} ${c.args}`))));
+        parts.push(h("div", { class: "step-message", dataset: { type: m.type } }, h("strong", {}, m.type), " ", m.text,
+          [...m.calls.values()].map((c) => this.call(c))));
       }
     }
     if (v.tools.length) {
       parts.push(h("h4", {}, `Tool results (${v.tools.length})`),
-        v.tools.map((t) => h("pre", { tabindex: "0", class: "step-tool" }, `${t.name || "tool"}${t.status === "error" ? " (error)" : ""}: ${typeof t.content === "string" ? t.content : json(t.content)}`)));
+        v.tools.map((t) => {
+          const call = t.call;
+          return h("div", { class: "step-tool-result" },
+            call ? h("pre", { tabindex: "0", class: "step-call" }, `answers ${call.name}(${pretty(call.args)})`) : null,
+            h("pre", { tabindex: "0", class: "step-tool" }, `${t.name || "tool"}${t.status === "error" ? " (error)" : ""}: ${content(t.content)}`));
+        }));
     }
     return h("article", { class: "visit card", dataset: { task: v.taskId || "" } }, parts);
+  }
+
+  /** One tool call of a message: its name and arguments, and its result once it came. */
+  call(c) {
+    const result = c.result;
+    return h("div", { class: "step-call-box", dataset: { call: c.id || "" } },
+      h("pre", { tabindex: "0", class: "step-call" }, `calls ${c.name}(${pretty(c.args)})`),
+      result
+        ? h("pre", { tabindex: "0", class: "step-call-result" }, `${result.status === "error" ? "error" : "result"}: ${content(result.content)}`)
+        : h("p", { class: "hint step-call-result" }, "No result yet."));
   }
 }

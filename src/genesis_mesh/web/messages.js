@@ -37,6 +37,18 @@ export class MessageLog {
     return entry;
   }
 
+  /** The human's messages of the run's input (`{"messages": [...]}`), shown first as
+   * plain text: the stream carries only what the graph says, not what it was asked. */
+  input(value) {
+    const list = value && typeof value === "object" && Array.isArray(value.messages) ? value.messages : [];
+    list.forEach((m, i) => {
+      const text = humanText(m);
+      if (text === null) return;
+      const entry = this.message(String((m && m.id) || `input-${i}`), "human", null);
+      entry.body.replaceChildren(h("p", {}, text));
+    });
+  }
+
   /** A `message.delta`: text appended (rendered as markdown), tool-call chunks merged. */
   delta(node, data) {
     const kind = typeof data.type === "string" && data.type ? data.type : "ai";
@@ -99,4 +111,17 @@ function pretty(text) {
   } catch {
     return text; // still streaming: not whole JSON yet
   }
+}
+
+/** The text of a human message as LangChain or OpenAI shape it (`type: "human"`,
+ * `role: "user"`, a bare string, content blocks), or null for any other message. */
+function humanText(m) {
+  if (typeof m === "string") return m;
+  if (!m || typeof m !== "object") return null;
+  if (!(m.type === "human" || m.role === "user" || m.role === "human")) return null;
+  if (typeof m.content === "string") return m.content;
+  if (Array.isArray(m.content)) {
+    return m.content.map((part) => (typeof part === "string" ? part : part && part.type === "text" ? String(part.text ?? "") : "")).join("");
+  }
+  return null;
 }

@@ -3,6 +3,7 @@
 import { download, h } from "./dom.js";
 import { renderInto } from "./markdown.js";
 import { canDrawMesh, drawMesh } from "./meshsvg.js";
+import { zoomable } from "./meshzoom.js";
 
 const MESH_KEYS = ["authority_score", "grade", "total_pages", "total_links", "orphans", "broken_links", "report_markdown"];
 
@@ -71,7 +72,7 @@ export function renderResult(container, output, { graph, runId }) {
     if (card) container.append(card);
     if (canDrawMesh(output)) {
       try {
-        container.append(h("section", { class: "card mesh", "aria-labelledby": "mesh-title" }, h("h3", { id: "mesh-title" }, "Mesh"), drawMesh(output)));
+        container.append(h("section", { class: "card mesh", "aria-labelledby": "mesh-title" }, h("h3", { id: "mesh-title" }, "Mesh"), ...zoomable(drawMesh(output))));
       } catch (error) {
         container.append(h("p", { class: "hint" }, `The mesh diagram could not be drawn: ${error.message}`));
       }

@@ -15,9 +15,18 @@ export function titleOf(graph, input) {
   return text ? `${graph}: ${text}` : graph || "run";
 }
 
+/** The start of a picked day (`YYYY-MM-DD`) in the browser's own time zone, as the UTC
+ * moment the server compares with; "" for no date. */
+export function sinceOf(day) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || "");
+  if (!match) return "";
+  const start = new Date(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+  return Number.isNaN(start.getTime()) ? "" : start.toISOString();
+}
+
 export class ThreadList {
   /**
-   * elements: {list, search, graph, status}; onOpen(runId) opens a run.
+   * elements: {list, search, graph, status, since}; onOpen(runId) opens a run.
    */
   constructor(elements, onOpen) {
     this.el = elements;
@@ -29,6 +38,14 @@ export class ThreadList {
     elements.search.addEventListener("input", () => this.refreshSoon());
     elements.graph.addEventListener("change", () => this.refresh());
     elements.status.addEventListener("change", () => this.refresh());
+    elements.since.addEventListener("change", () => this.refresh());
+    elements.since.addEventListener("click", () => {
+      try {
+        elements.since.showPicker(); // its own picker button is hidden (styles.css)
+      } catch {
+        // no picker in this browser, or not from this gesture: the date is typed
+      }
+    });
   }
 
   /** The graphs the filter offers (from GET /api/v1/graphs). */
@@ -59,7 +76,7 @@ export class ThreadList {
   async refresh() {
     clearTimeout(this.timer);
     const generation = ++this.generation;
-    const query = { q: this.el.search.value.trim(), graph: this.el.graph.value, status: this.el.status.value };
+    const query = { q: this.el.search.value.trim(), graph: this.el.graph.value, status: this.el.status.value, since: sinceOf(this.el.since.value) };
     this.el.list.setAttribute("aria-busy", "true");
     let threads;
     try {
@@ -73,7 +90,7 @@ export class ThreadList {
       if (generation === this.generation) this.el.list.removeAttribute("aria-busy");
     }
     if (generation !== this.generation) return; // a newer search answered first
-    this.render(threads, Boolean(query.q || query.graph || query.status));
+    this.render(threads, Boolean(query.q || query.graph || query.status || query.since));
   }
 
   render(threads, filtered) {

@@ -4,6 +4,7 @@ run by the host on their schedule; a due time is claimed once across processes."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -103,6 +104,68 @@ async def test_the_host_runs_a_due_cron_on_its_thread_as_its_schedule_says(
     assert {r["status"] for r in runs} == {"success"}
     visited = (await client.threads.get_state(tid))["values"]["visited"]
     assert visited == NODES * (len(visited) // len(NODES)) and len(visited) >= 10
+
+
+async def _new_threads(client: LangGraphClient, known: set[str]) -> list[str]:
+    found = await client.threads.search(limit=1000)
+    return [t["thread_id"] for t in found if t["thread_id"] not in known]
+
+
+async def _gone(client: LangGraphClient, thread_id: str) -> bool:
+    for _ in range(200):
+        try:
+            await client.threads.get(thread_id)
+        except NotFoundError:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def _first_cron_thread(client: LangGraphClient, known: set[str]) -> tuple[str, str]:
+    """(thread, run) of the first run a stateless cron started on a new thread."""
+    for _ in range(400):
+        for tid in await _new_threads(client, known):
+            with contextlib.suppress(NotFoundError):
+                runs = await client.runs.list(tid)
+                if runs and runs[0]["metadata"].get("cron_id"):
+                    return tid, runs[0]["run_id"]
+        await asyncio.sleep(0.05)
+    raise AssertionError("the cron started no run on a new thread")
+
+
+async def test_a_stateless_cron_deletes_each_runs_thread_after_the_run_by_default(
+    client: LangGraphClient,
+) -> None:
+    known = set(await _new_threads(client, set()))
+    cron = await client.crons.create("steps", schedule="* * * * * *", input={"delay": 0.2})
+    assert cron["on_run_completed"] is None  # the LangGraph default: "delete"
+    try:
+        tid, run_id = await _first_cron_thread(client, known)
+        state = await client.threads.get_state(tid)  # mid-run: it has a thread of its own
+        assert state["values"] is not None
+        assert await _gone(client, tid)
+    finally:
+        await client.crons.delete(cron["cron_id"])
+    with pytest.raises(NotFoundError):
+        await client.runs.get(tid, run_id)
+
+
+async def test_a_stateless_cron_with_keep_keeps_each_runs_thread_and_its_state(
+    client: LangGraphClient,
+) -> None:
+    known = set(await _new_threads(client, set()))
+    cron = await client.crons.create(
+        "steps", schedule="* * * * * *", input={}, on_run_completed="keep"
+    )
+    assert cron["on_run_completed"] == "keep"
+    try:
+        tid, run_id = await _first_cron_thread(client, known)
+    finally:
+        await client.crons.delete(cron["cron_id"])
+    await client.runs.join(tid, run_id)
+    await asyncio.sleep(0.5)  # past when a deletion would have happened
+    assert (await client.threads.get_state(tid))["values"] == {"visited": NODES}
+    assert (await client.runs.get(tid, run_id))["status"] == "success"
 
 
 async def _until_runs(client: LangGraphClient, thread_id: str, count: int) -> list[dict]:  # type: ignore[type-arg]

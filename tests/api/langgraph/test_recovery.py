@@ -1,14 +1,17 @@
 """A LangGraph client that loses its server mid-run (kill -9) joins the recovered run's
-stream with `Last-Event-ID` and gets the rest of it, nothing twice."""
+stream with `Last-Event-ID` and gets the rest of it, nothing twice; a stateless run's
+thread is still deleted once its recovered run ends."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from langgraph_sdk import get_client
+from langgraph_sdk.errors import NotFoundError
 
 from tests.conftest import LiveHost
 
@@ -58,3 +61,32 @@ async def test_join_stream_after_a_kill_delivers_the_rest_of_the_run_once(
     assert updates == NODES
     assert rest[-1][0] == "end"
     assert state["values"]["visited"] == NODES
+
+
+@pytest.mark.slow
+async def test_a_stateless_runs_thread_is_deleted_after_its_recovered_run_ends(
+    killable: LiveHost,
+) -> None:
+    async with get_client(url=killable.base_url, api_key=None) as client:
+        run = await client.runs.create(None, "steps", input={"delay": 1.0})
+        tid = run["thread_id"]
+        before: list[str] = []
+        for _ in range(200):  # mid-run: a node done, the run still going
+            before = (await client.threads.get_state(tid))["values"].get("visited", [])
+            if before:
+                break
+            await asyncio.sleep(0.05)
+    killable.kill()
+    killable.start(timeout=120)
+    seen: list[str] = []
+    async with get_client(url=killable.base_url, api_key=None) as client:
+        for _ in range(600):  # the recovered run goes on, then its thread goes
+            try:
+                seen = (await client.threads.get_state(tid))["values"].get("visited", seen)
+            except NotFoundError:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError(f"thread {tid} outlived its stateless run (saw {seen})")
+    assert before and len(seen) >= len(NODES) - 1 > len(before)
+    assert seen == NODES[: len(seen)]

@@ -67,7 +67,7 @@ async def test_interrupt_after_and_a_state_update_at_the_breakpoint_as_langgraph
     assert done == expected == {"visited": ["edited", "three", "four", "five"]}
 
 
-async def test_breakpoints_on_unknown_nodes_and_on_a_resume_are_refused(
+async def test_breakpoints_on_unknown_nodes_are_refused_also_on_a_continuation(
     client: LangGraphClient,
 ) -> None:
     tid = (await client.threads.create())["thread_id"]
@@ -75,8 +75,31 @@ async def test_breakpoints_on_unknown_nodes_and_on_a_resume_are_refused(
         await client.runs.create(tid, "steps", input={}, interrupt_before=["nine"])
     await client.runs.wait(tid, "steps", input={}, interrupt_before="*")
     assert (await client.threads.get_state(tid))["next"] == ["one"]
-    with pytest.raises(UnprocessableEntityError, match="interrupt_after"):
-        await client.runs.create(tid, "steps", input=None, interrupt_after=["four"])
+    with pytest.raises(UnprocessableEntityError, match="nine"):
+        await client.runs.create(tid, "steps", input=None, interrupt_after=["nine"])
+    assert (await client.threads.get_state(tid))["next"] == ["one"]  # still waiting
+
+
+async def test_each_continuation_has_its_own_breakpoints_as_each_langgraph_invocation(
+    client: LangGraphClient,
+) -> None:
+    bare = _bare(steps)
+    config: Any = {"configurable": {"thread_id": "c"}}
+    tid = (await client.threads.create())["thread_id"]
+    turns: list[tuple[Any, dict[str, Any]]] = [
+        ({}, {"interrupt_before": ["two", "four"]}),
+        (None, {"interrupt_after": ["three"]}),  # not before four: those were the first's
+        (None, {}),  # none at all: on to the end
+    ]
+    for given, breakpoints in turns:
+        expected = await bare.ainvoke(given, config, **breakpoints)
+        got = await client.runs.wait(tid, "steps", input=given, **breakpoints)
+        assert got == expected
+        assert (await client.threads.get_state(tid))["next"] == list(
+            (await bare.aget_state(config)).next
+        )
+    assert got == {"visited": NODES}
+    assert (await client.threads.get(tid))["status"] == "idle"
 
 
 async def test_a_run_forks_the_thread_at_an_earlier_checkpoint(client: LangGraphClient) -> None:

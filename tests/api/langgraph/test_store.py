@@ -61,7 +61,9 @@ async def test_an_item_is_put_read_replaced_and_deleted(alice: LangGraphClient) 
     await alice.store.put_item(namespace, key="k1", value={"text": "second"})
     replaced = await alice.store.get_item(namespace, key="k1")
     assert replaced["value"] == {"text": "second"}
-    assert replaced["created_at"] == item["created_at"]
+    # A put replaces the item: LangGraph's SQLite and in-memory stores (what `langgraph
+    # dev` runs) stamp it anew (SQLite to the second), its PostgreSQL store keeps it.
+    assert replaced["created_at"] >= item["created_at"]
     assert replaced["updated_at"] >= item["updated_at"]
     await alice.store.delete_item(namespace, key="k1")
     with pytest.raises(NotFoundError, match="k1"):

@@ -1,5 +1,6 @@
 """Webhooks: a run's `webhook` gets a POST when it ends, under the SSRF rules; received by
-a real HTTP server on loopback, which the host may reach only because the test lists it."""
+a real HTTP server on loopback, which the host may reach only because the test lists it.
+A stateless run's thread goes once its webhook was sent, also after a kill -9."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
-from langgraph_sdk.errors import UnprocessableEntityError
+from langgraph_sdk.errors import NotFoundError, UnprocessableEntityError
 
 from genesis_mesh.api.langgraph.webhooks import WebhookRefused, check_url, deliver
 from genesis_mesh.settings import Settings
@@ -110,6 +111,41 @@ async def test_a_failed_run_posts_its_error(client: LangGraphClient, receiver: R
     assert body["values"]["__error__"]["message"] and body["error"]
 
 
+async def _gone(client: LangGraphClient, thread_id: str) -> bool:
+    for _ in range(200):
+        try:
+            await client.threads.get(thread_id)
+        except NotFoundError:
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("answer", [200, 404])
+async def test_a_stateless_run_deletes_its_thread_once_its_webhook_was_sent_or_given_up(
+    client: LangGraphClient, receiver: Receiver, answer: int
+) -> None:
+    receiver.answers = [(answer, {})]  # a 404 is not retried: the webhook is given up on
+    run = await client.runs.create(None, "steps", input={}, webhook=receiver.url("/temp"))
+    path, _, body = await asyncio.to_thread(receiver.next)
+    assert path == "/temp" and body["thread_id"] == run["thread_id"]
+    assert body["status"] == "success" and body["values"] == {"visited": NODES}
+    assert await _gone(client, run["thread_id"])
+
+
+async def test_a_stateless_run_with_a_webhook_and_keep_keeps_its_thread(
+    client: LangGraphClient, receiver: Receiver
+) -> None:
+    run = await client.runs.create(
+        None, "steps", input={}, webhook=receiver.url("/keep"), on_completion="keep"
+    )
+    _, _, body = await asyncio.to_thread(receiver.next)
+    assert body["run_id"] == run["run_id"]
+    await asyncio.sleep(0.5)  # past when a deletion would have happened
+    state = await client.threads.get_state(run["thread_id"])
+    assert state["values"] == {"visited": NODES}
+
+
 @pytest.mark.parametrize(
     ("url", "why"),
     [
@@ -160,6 +196,37 @@ async def test_a_run_whose_server_was_killed_posts_its_webhook_once_after_recove
         assert body["status"] == "success" and body["values"]["visited"] == NODES
         await asyncio.sleep(3)  # a second POST (from either process) would have come by now
         assert receiver.requests.empty()
+    finally:
+        live.stop()
+
+
+@pytest.mark.slow
+async def test_a_killed_stateless_runs_webhook_is_sent_and_then_its_thread_deleted(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    live = LiveHost(tmp_path)
+    live.env = {
+        "GENESIS_MESH_WEBHOOK_ALLOW_HTTP": "true",
+        "GENESIS_MESH_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+    }
+    try:
+        live.start(timeout=120)
+        async with get_client(url=live.base_url, api_key=None) as sdk:
+            run = await sdk.runs.create(
+                None, "steps", input={"delay": 1.0}, webhook=receiver.url("/killtemp")
+            )
+            for _ in range(200):  # mid-run: a node done, the run still going
+                state = await sdk.threads.get_state(run["thread_id"])
+                if (state["values"] or {}).get("visited"):
+                    break
+                await asyncio.sleep(0.05)
+        live.kill()
+        live.start(timeout=120)
+        path, _, body = await asyncio.to_thread(receiver.next)
+        assert path == "/killtemp" and body["run_id"] == run["run_id"]
+        assert body["status"] == "success" and body["values"]["visited"] == NODES
+        async with get_client(url=live.base_url, api_key=None) as sdk:
+            assert await _gone(sdk, run["thread_id"])
     finally:
         live.stop()
 

@@ -379,7 +379,9 @@ class CronScheduler:
     async def _run(self, cron: CronRecord) -> int:
         body = _run_body(cron.assistant_id, cron.payload)
         body.metadata = {**(body.metadata or {}), "cron_id": cron.cron_id}
-        body.on_completion = "keep"  # a cron's threads are kept (`on_run_completed` is stored)
+        # A stateless cron's new thread goes after its run unless `on_run_completed="keep"`.
+        kept = cron.thread_id is not None or cron.on_run_completed == "keep"
+        body.on_completion = "keep" if kept else "delete"
         user = Identity(cron.owner)
         try:
             started = await start(

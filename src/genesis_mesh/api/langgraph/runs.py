@@ -33,7 +33,11 @@ from genesis_mesh.api.langgraph.stream import (
     segment_start,
     state_reader,
 )
-from genesis_mesh.api.langgraph.temporary import delete_when_done
+from genesis_mesh.api.langgraph.temporary import (
+    delete_if_ended,
+    delete_when_done,
+    hold_until_read,
+)
 from genesis_mesh.api.langgraph.threads import Checkpoint, graph_of, owned_thread
 from genesis_mesh.api.langgraph.webhooks import check_url, deliver
 from genesis_mesh.api.limits import get_limits, user_key
@@ -60,6 +64,7 @@ from genesis_mesh.runner.recovery import needs_recovery
 from genesis_mesh.services import Services
 from genesis_mesh.store.assistants import AssistantRecord
 from genesis_mesh.store.run_notes import RunNote, RunNotes
+from genesis_mesh.store.temporary_threads import TemporaryThreads
 from genesis_mesh.store.threads import ThreadStore, delete_run
 from genesis_mesh.store.webhook_outbox import WebhookOutbox
 
@@ -183,18 +188,23 @@ async def start(
 ) -> Started:
     """Start (or resume) the run the body asks for; a `webhook` is sent when it ends, by
     whichever process ends it (the URL is kept in the run's row, `store/webhook_outbox`).
-    A stateless run's thread is deleted when it is done unless `on_completion="keep"`
-    (kept when it has a webhook, which reads the state when sent, perhaps elsewhere).
+    A stateless run's thread is deleted when it is done unless `on_completion="keep"`,
+    by whichever process sees it end (the mark is in the run's row, `temporary.py`); with
+    a webhook, once the webhook was sent, as it reads the final state.
     A request that `reads` the run's answer sets `started.read` once it has."""
     started = await _start(services, user, request, thread_id, body)
+    run_id = started.run.run_id
     if not reads:
         started.read.set()
+    temporary = thread_id is None and body.on_completion != "keep"
+    if temporary:
+        await TemporaryThreads(services.store.engine).mark(run_id)
+        hold_until_read(run_id, started.read)
     if body.webhook is not None:
-        run_id = started.run.run_id
         await WebhookOutbox(services.store.engine).arm(run_id, body.webhook, started.after_seq)
         _in_background(send_owed_webhook(services, run_id))  # it may have ended already
-    elif thread_id is None and body.on_completion != "keep":
-        _in_background(delete_when_done(services, started.run, started.read))
+    elif temporary:
+        _in_background(delete_when_done(services, started.run))
     return started
 
 
@@ -214,6 +224,7 @@ async def send_owed_webhook(services: Services, run_id: str) -> None:
     if run.error is not None:
         payload["error"] = run.error
     await deliver(url, jsonable_encoder(payload), services.settings)
+    await delete_if_ended(services, run_id)  # a stateless run's thread, sent or given up on
 
 
 @asynccontextmanager
@@ -271,13 +282,15 @@ async def _start(
     )
     limits = get_limits(request)
     if body.command is not None:
-        _refuse_on_resume(fork, breakpoints, body.after_seconds)
-        return await _resume(services, request, thread_id, body.command, note)
+        _refuse_on_resume(fork, body.after_seconds)
+        _check_nodes(assistant.graph, services, breakpoints)
+        return await _resume(services, request, thread_id, body.command, note, breakpoints)
     if body.input is None and fork is None:
         waiting = await _stopped_run(services, thread_id)
         if waiting is not None:  # `input=None`: go on from a breakpoint or a pause
-            _refuse_on_resume(fork, breakpoints, body.after_seconds)
-            return await _resume(services, request, thread_id, {}, note)
+            _refuse_on_resume(fork, body.after_seconds)
+            _check_nodes(assistant.graph, services, breakpoints)
+            return await _resume(services, request, thread_id, {}, note, breakpoints)
     if breakpoints:
         _check_nodes(assistant.graph, services, breakpoints)
     if fork is not None:
@@ -334,20 +347,13 @@ async def _stamp_thread(
         await store.set_metadata(thread_id, {**record.metadata, **stamp})
 
 
-def _refuse_on_resume(
-    fork: str | None, breakpoints: dict[str, Any], after_seconds: float | None
-) -> None:
-    """A resume continues its run as it started: from its own checkpoint, with its own
-    breakpoints, at once (docs/langgraph-api.md)."""
+def _refuse_on_resume(fork: str | None, after_seconds: float | None) -> None:
+    """A resume continues its run from its own checkpoint, at once (docs/langgraph-api.md)."""
     if after_seconds:
         raise UnsupportedOption("after_seconds", "a resume continues the waiting run at once.")
     if fork is not None:
         raise UnsupportedOption(
             "checkpoint_id", "a resume continues the waiting run; fork with a new run's input."
-        )
-    if breakpoints:
-        raise UnsupportedOption(
-            sorted(breakpoints)[0], "a resumed run keeps the breakpoints it started with."
         )
 
 
@@ -408,8 +414,15 @@ async def _check_fork(
 
 
 async def _resume(
-    services: Services, request: Request, thread_id: str, command: dict[str, Any], note: RunNote
+    services: Services,
+    request: Request,
+    thread_id: str,
+    command: dict[str, Any],
+    note: RunNote,
+    breakpoints: dict[str, Any],
 ) -> Started:
+    """Continue the thread's waiting run with `command`; `breakpoints` are this request's,
+    which replace the run's (none given: none from here on, as in LangGraph)."""
     given = {k for k, v in command.items() if v not in (None, [], {})}  # RemoteGraph: goto=[]
     if given - {"resume", "goto", "update"}:
         raise UnsupportedOption(
@@ -427,7 +440,13 @@ async def _resume(
     limits = get_limits(request)
     async with limits.admit_run(user_key(request), services.store, new_run=False) as admitted:
         resumed = await services.runner.resume(
-            waiting.run_id, command.get("resume"), goto=goto, update=update
+            waiting.run_id,
+            command.get("resume"),
+            goto=goto,
+            update=update,
+            # recorded from here on (the other modes are rebuilt from the runner's events)
+            stream_modes=[m for m in note.options["stream_mode"] if m == "events"],
+            breakpoints=breakpoints,
         )
         admitted(resumed.run_id)
     notes = RunNotes(services.store.engine)

@@ -11,7 +11,8 @@ for subgraphs when `stream_subgraphs` is asked. A run that did not record a mode
 started by another protocol, or a resume asking for more) gets it derived from the
 runner's events instead: `updates` (a node's state update), `values` (the state when
 the run ends or stops), `messages-tuple` and `messages` (LLM tokens), `custom` (what a
-node writes), `tasks` (node start and result); see docs/langgraph-api.md.
+node writes), `tasks` (node start and result); see docs/langgraph-api.md. `events`
+(LangChain's stream events, `runner/stream_events.py`) is recorded or not at all.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ CORE_MODES = {
     "tasks": "tasks",
     "checkpoints": "checkpoints",
     "debug": "debug",
+    "events": "events",
 }
 """The LangGraph Server's stream modes and the LangGraph stream mode each is made of."""
 SUPPORTED_MODES = frozenset(CORE_MODES)
