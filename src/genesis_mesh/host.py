@@ -33,6 +33,10 @@ from genesis_mesh.uploads.store import UploadStore
 
 logger = logging.getLogger(__name__)
 UPLOAD_SETTING = "GENESIS_MESH_UPLOAD_MAX_BYTES"
+EXPOSED_HEADERS = ["Content-Location", "Location", "X-Pagination-Next", "X-Request-ID"]
+"""Answer headers a page on another origin may read: the LangGraph SDK takes a run's id
+from `Content-Location` (useStream's `onCreated`, `reconnectOnMount`), pages on with
+`X-Pagination-Next`; a request id is what a bug report quotes."""
 
 
 class BodySizeLimit:
@@ -130,6 +134,7 @@ class GenesisMesh:
             allow_credentials=self.settings.allow_credentials,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],  # the LangGraph API's too
             allow_headers=["*"],
+            expose_headers=EXPOSED_HEADERS,
         )
         self.app.add_middleware(
             BodySizeLimit,

@@ -17,7 +17,8 @@ from genesis_mesh.bus.base import EventBus
 from genesis_mesh.observability import observe_events
 from genesis_mesh.protocol import Event, EventType
 from genesis_mesh.runner.events import EventDraft
-from genesis_mesh.store.run_store import RunStore, WriteResult
+from genesis_mesh.store.events import WriteResult
+from genesis_mesh.store.run_store import RunStore
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from genesis_mesh.store.run_store import _aware, utcnow
+from genesis_mesh.store.clock import aware, utcnow
 from genesis_mesh.store.tables import assistant_versions, assistants
 
 
@@ -167,14 +167,14 @@ def _record(row: Row[Any]) -> AssistantRecord:
         context=m["context"] or {},
         metadata=m["metadata"] or {},
         version=m["version"],
-        created_at=_aware(m["created_at"]),
-        updated_at=_aware(m["updated_at"]),
+        created_at=aware(m["created_at"]),
+        updated_at=aware(m["updated_at"]),
     )
 
 
 def _version_record(row: Row[Any], owner: str) -> AssistantRecord:
     m = row._mapping
-    created = _aware(m["created_at"])
+    created = aware(m["created_at"])
     return AssistantRecord(
         assistant_id=m["assistant_id"],
         graph=m["graph"],

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from genesis_mesh.store.run_store import _aware
+from genesis_mesh.store.clock import aware
 from genesis_mesh.store.tables import crons
 
 
@@ -143,5 +143,5 @@ def _record(row: Row[Any]) -> CronRecord:
     data = dict(row._mapping)
     for key in ("end_time", "next_run_at", "created_at", "updated_at"):
         if data[key] is not None:
-            data[key] = _aware(data[key])
+            data[key] = aware(data[key])
     return CronRecord(cron_id=data.pop("id"), **data)

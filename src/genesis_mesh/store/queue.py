@@ -18,15 +18,11 @@ from sqlalchemy import and_, create_engine, func, or_, select, tuple_, update
 from sqlalchemy.engine import Connection, Engine
 
 from genesis_mesh.protocol import Event, EventType, RunInfo, RunStatus
-from genesis_mesh.store.run_store import (
-    _run_info,
-    _runs_query,
-    _sync_url,
-    connect_args,
-    insert_next_event,
-    promote_queued,
-    utcnow,
-)
+from genesis_mesh.store.active_run import promote_queued
+from genesis_mesh.store.clock import utcnow
+from genesis_mesh.store.database import connect_args, sync_url
+from genesis_mesh.store.events import insert_next_event
+from genesis_mesh.store.rows import run_info, runs_query
 from genesis_mesh.store.tables import runs
 from genesis_mesh.store.writer_thread import WriterThread
 
@@ -57,7 +53,7 @@ class RunQueue:
         self.lease = timedelta(seconds=lease_seconds)
         self.max_recoveries = max_recoveries
         self._engine: Engine = create_engine(
-            _sync_url(url), pool_size=2, max_overflow=2, connect_args=connect_args(url)
+            sync_url(url), pool_size=2, max_overflow=2, connect_args=connect_args(url)
         )
         self._thread = WriterThread("genesis-mesh-queue")
 
@@ -107,10 +103,10 @@ class RunQueue:
                 ).scalar_one()
                 claimed[row.id] = (attempt, row.dispatch or {}, recovered)
             if claimed:
-                infos = conn.execute(_runs_query().where(runs.c.id.in_(list(claimed)))).all()
+                infos = conn.execute(runs_query().where(runs.c.id.in_(list(claimed)))).all()
                 for info in infos:
                     attempt, dispatch, recovered = claimed[info.id]
-                    result.claims.append(Claim(_run_info(info), attempt, dispatch, recovered))
+                    result.claims.append(Claim(run_info(info), attempt, dispatch, recovered))
         result.claims.sort(key=lambda c: c.run.created_at)
         return result
 

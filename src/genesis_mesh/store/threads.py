@@ -1,5 +1,6 @@
 """Threads as records of their own: created before any run, with metadata, searched,
-updated and deleted; rows become `ThreadRecord`s here and nowhere else."""
+updated and deleted; rows become `ThreadRecord`s (and the protocol's `ThreadInfo`) here
+and nowhere else."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from genesis_mesh.store.run_store import _aware, utcnow
+from genesis_mesh.errors import ThreadNotFound
+from genesis_mesh.protocol import ThreadInfo
+from genesis_mesh.store.clock import aware, utcnow
 from genesis_mesh.store.tables import ACTIVE_STATUSES, events, runs, threads
 
 
@@ -127,8 +130,8 @@ def _record(row: Row[Any], run_rows: list[Row[Any]]) -> ThreadRecord:
         owner=m["owner"],
         graph=m["graph"],
         metadata=m["metadata"] or {},
-        created_at=_aware(m["created_at"]),
-        updated_at=_aware(m["updated_at"]),
+        created_at=aware(m["created_at"]),
+        updated_at=aware(m["updated_at"]),
         active_run_id=None if active is None else active.id,
         active_status=None if active is None else active.status,
         last_status=run_rows[-1].status if run_rows else None,
@@ -140,3 +143,33 @@ async def delete_run(engine: AsyncEngine, run_id: str) -> None:
     async with engine.begin() as conn:
         await conn.execute(delete(events).where(events.c.run_id == run_id))
         await conn.execute(delete(runs).where(runs.c.id == run_id))
+
+
+async def thread_info(engine: AsyncEngine, thread_id: str, owner: str | None = None) -> ThreadInfo:
+    """The thread as the protocol shows it; `owner` given, someone else's is
+    `ThreadNotFound` like a missing one."""
+    query = select(threads).where(threads.c.id == thread_id)
+    if owner is not None:
+        query = query.where(threads.c.owner == owner)
+    async with engine.connect() as conn:
+        row = (await conn.execute(query)).first()
+        if row is None:
+            raise ThreadNotFound(thread_id)
+        run_rows = (
+            await conn.execute(
+                select(runs.c.id, runs.c.status, runs.c.superseded_by)
+                .where(runs.c.thread_id == thread_id)
+                .order_by(runs.c.created_at)
+            )
+        ).all()
+    active = next(
+        (r.id for r in run_rows if r.status in ACTIVE_STATUSES and not r.superseded_by), None
+    )
+    return ThreadInfo(
+        thread_id=row.id,
+        graph=row.graph,
+        created_at=aware(row.created_at),
+        updated_at=aware(row.updated_at),
+        active_run_id=active,
+        runs=[r.id for r in run_rows],
+    )

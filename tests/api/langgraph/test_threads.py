@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from langgraph_sdk.client import LangGraphClient, SyncLangGraphClient
@@ -90,7 +91,7 @@ async def test_a_copied_thread_has_the_same_state_and_history_and_goes_its_own_w
     await client.runs.wait(thread["thread_id"], "steps", input={})
     copy = await client.threads.copy(thread["thread_id"])
     assert copy["thread_id"] != thread["thread_id"]
-    assert copy["metadata"] == {"copied": "no"}
+    assert copy["metadata"] == {"copied": "no", "graph_id": "steps", "assistant_id": ANY}
     original = await client.threads.get_history(thread["thread_id"], limit=100)
     copied = await client.threads.get_history(copy["thread_id"], limit=100)
     assert [h["values"] for h in copied] == [h["values"] for h in original]
@@ -133,3 +134,18 @@ async def test_update_state_takes_what_langgraph_takes_and_answers_its_refusals_
         assert wanted in refused.value.response.text
     after = await client.threads.get_state(thread_id)
     assert after["checkpoint"] == state["checkpoint"]  # nothing was written
+
+
+async def test_a_run_stamps_its_graph_and_assistant_on_the_thread_for_searches(
+    client: LangGraphClient,
+) -> None:
+    """As on a LangGraph Server: Agent Chat UI lists a graph's threads by this metadata."""
+    tag = str(uuid.uuid4())
+    thread = await client.threads.create(metadata={"tag": tag})
+    await client.runs.wait(thread["thread_id"], "chat", input={"question": "links?"})
+    assistant = await client.assistants.get("chat")
+    stamped = (await client.threads.get(thread["thread_id"]))["metadata"]
+    assert stamped == {"tag": tag, "graph_id": "chat", "assistant_id": assistant["assistant_id"]}
+    for metadata in ({"graph_id": "chat"}, {"assistant_id": assistant["assistant_id"]}):
+        found = await client.threads.search(metadata={**metadata, "tag": tag})
+        assert [t["thread_id"] for t in found] == [thread["thread_id"]]

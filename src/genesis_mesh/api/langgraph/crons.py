@@ -34,8 +34,8 @@ from genesis_mesh.auth.identity import Identity
 from genesis_mesh.errors import GenesisMeshError, InvalidInput, NotFound
 from genesis_mesh.protocol import ID_PATTERN, JsonObject, JsonValue
 from genesis_mesh.services import Services
+from genesis_mesh.store.clock import utcnow
 from genesis_mesh.store.crons import CronRecord, CronStore
-from genesis_mesh.store.run_store import utcnow
 
 router = APIRouter(tags=["langgraph"])
 logger = logging.getLogger(__name__)

@@ -62,6 +62,7 @@ from genesis_mesh.protocol import (
 )
 from genesis_mesh.runner.recovery import needs_recovery
 from genesis_mesh.services import Services
+from genesis_mesh.store.assistants import AssistantRecord
 from genesis_mesh.store.run_notes import RunNote, RunNotes
 from genesis_mesh.store.temporary_threads import TemporaryThreads
 from genesis_mesh.store.threads import ThreadStore, delete_run
@@ -268,6 +269,7 @@ async def _start(
         if body.if_not_exists != "create":
             raise ThreadNotFound(thread_id)
         await _create_thread(services, user, thread_id)
+    await _stamp_thread(services, user, thread_id, assistant)
     note = RunNote(
         metadata={**(body.metadata or {}), "assistant_id": assistant.assistant_id},
         options={
@@ -328,6 +330,21 @@ def _merged_config(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any
 async def _create_thread(services: Services, user: Identity, thread_id: str) -> None:
     if await ThreadStore(services.store.engine).create(thread_id, user.user_id, {}) is None:
         raise ThreadNotFound(thread_id)  # taken by someone else: as if missing
+
+
+async def _stamp_thread(
+    services: Services, user: Identity, thread_id: str, assistant: AssistantRecord
+) -> None:
+    """Keep the thread's `graph_id` and `assistant_id` metadata at those of its latest run,
+    as a LangGraph Server does: clients list a graph's threads by them (Agent Chat UI's
+    history searches `{"graph_id": ...}` or `{"assistant_id": ...}`)."""
+    store = ThreadStore(services.store.engine)
+    record = await store.get(thread_id, user.owner_filter)
+    if record is None:
+        return
+    stamp = {"graph_id": assistant.graph, "assistant_id": assistant.assistant_id}
+    if any(record.metadata.get(key) != value for key, value in stamp.items()):
+        await store.set_metadata(thread_id, {**record.metadata, **stamp})
 
 
 def _refuse_on_resume(fork: str | None, after_seconds: float | None) -> None:

@@ -1,0 +1,256 @@
+"""The runs table: creating a run (and its thread), reading, listing and updating runs,
+and the status changes of runs nobody executes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from genesis_mesh.errors import RunNotFound, ThreadBusy
+from genesis_mesh.protocol import Event, EventType, RunInfo, RunStatus
+from genesis_mesh.store.active_run import active_run_id, frees_thread, lock_thread, promote_queued
+from genesis_mesh.store.clock import utcnow
+from genesis_mesh.store.database import Database
+from genesis_mesh.store.events import insert_next_event
+from genesis_mesh.store.ids import new_id
+from genesis_mesh.store.rows import run_columns, run_info, runs_query
+from genesis_mesh.store.tables import runs, threads
+
+OWNER_CACHE_SIZE = 10_000
+
+
+class RunRows:
+    """Runs of every thread; every write goes through the database's writer."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        self._owners: dict[str, str] = {}
+        """Who started a run, for runs seen here (an owner never changes): no query."""
+
+    async def create(
+        self,
+        graph: str,
+        input: Any,
+        thread_id: str | None,
+        owner: str = "local",
+        *,
+        enqueue: bool = False,
+        supersede: str | None = None,
+        dispatch: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
+        config: dict[str, Any] | None = None,
+        stream_modes: Sequence[str] = (),
+        not_before: datetime | None = None,
+    ) -> RunInfo:
+        """Insert a pending run, creating its thread. A thread with an active run refuses
+        it, or with `enqueue` takes it as `queued`; `supersede` names a stopped run whose
+        place on the thread this run takes (multitask policy `interrupt`); `not_before`
+        delays its start (nobody launches or claims it before then)."""
+        now = utcnow()
+        run = RunInfo(
+            run_id=new_id("run"),
+            thread_id=thread_id or new_id("thread"),
+            graph=graph,
+            status=RunStatus.PENDING,
+            created_at=now,
+            updated_at=now,
+            input=input,
+            context=context,
+            config=config,
+            stream_modes=list(stream_modes),
+            not_before=not_before,
+        )
+        status = await self._db.write(
+            self._create_sync, run, owner, thread_id is None, enqueue, supersede, dispatch
+        )
+        self._remember_owner(run.run_id, owner)
+        return run.model_copy(update={"status": status})
+
+    def _remember_owner(self, run_id: str, owner: str) -> None:
+        if len(self._owners) >= OWNER_CACHE_SIZE:
+            self._owners.pop(next(iter(self._owners)))
+        self._owners[run_id] = owner
+
+    def _create_sync(
+        self,
+        run: RunInfo,
+        owner: str,
+        new_thread: bool,
+        enqueue: bool,
+        supersede: str | None,
+        dispatch: dict[str, Any] | None,
+    ) -> RunStatus:
+        now = run.created_at
+        status = RunStatus.PENDING
+        with self._db.writer_engine.begin() as conn:
+            exists = not new_thread and lock_thread(conn, run.thread_id)
+            if exists:
+                conn.execute(
+                    update(threads)
+                    .where(threads.c.id == run.thread_id)
+                    .values(updated_at=now, graph=func.coalesce(threads.c.graph, run.graph))
+                )
+                if supersede is not None:
+                    conn.execute(
+                        update(runs)
+                        .where(runs.c.id == supersede, runs.c.thread_id == run.thread_id)
+                        .values(superseded_by=run.run_id, updated_at=now)
+                    )
+                active = active_run_id(conn, run.thread_id)
+                if active is not None and enqueue:
+                    status = RunStatus.QUEUED
+                elif active is not None:
+                    raise ThreadBusy(run.thread_id, active)
+            else:
+                conn.execute(
+                    insert(threads).values(
+                        id=run.thread_id,
+                        owner=owner,
+                        graph=run.graph,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            try:
+                conn.execute(
+                    insert(runs).values(
+                        id=run.run_id,
+                        thread_id=run.thread_id,
+                        graph=run.graph,
+                        owner=owner,
+                        status=status.value,
+                        input=run.input,
+                        attempt=0,
+                        dispatch=dispatch,
+                        context=run.context,
+                        config=run.config,
+                        stream_modes=run.stream_modes or None,
+                        not_before=run.not_before,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            except IntegrityError:
+                self._raise_if_busy(run.thread_id)
+                raise
+        return status
+
+    def _raise_if_busy(self, thread_id: str) -> None:
+        """After a failed insert: another process may have won the race for the thread."""
+        with self._db.writer_engine.connect() as conn:
+            active = active_run_id(conn, thread_id)
+        if active is not None:
+            raise ThreadBusy(thread_id, active)
+
+    async def get(self, run_id: str, owner: str | None = None) -> RunInfo:
+        """The run; `owner` given, someone else's run is `RunNotFound` like a missing one."""
+        query = runs_query().where(runs.c.id == run_id)
+        if owner is not None:
+            query = query.where(runs.c.owner == owner)
+        async with self._db.engine.connect() as conn:
+            row = (await conn.execute(query)).first()
+        if row is None:
+            raise RunNotFound(run_id)
+        return run_info(row)
+
+    async def owner(self, run_id: str) -> str:
+        """Who started the run (its store items are theirs)."""
+        known = self._owners.get(run_id)
+        if known is not None:
+            return known
+        async with self._db.engine.connect() as conn:
+            owner = (await conn.execute(select(runs.c.owner).where(runs.c.id == run_id))).scalar()
+        if owner is None:
+            raise RunNotFound(run_id)
+        self._remember_owner(run_id, str(owner))
+        return str(owner)
+
+    async def find(
+        self,
+        thread_id: str | None = None,
+        status: RunStatus | None = None,
+        limit: int = 100,
+        statuses: Sequence[RunStatus] = (),
+        owner: str | None = None,
+    ) -> list[RunInfo]:
+        """Runs matching every filter given, newest first."""
+        query = runs_query().order_by(runs.c.created_at.desc()).limit(limit)
+        if owner is not None:
+            query = query.where(runs.c.owner == owner)
+        if thread_id is not None:
+            query = query.where(runs.c.thread_id == thread_id)
+        if status is not None:
+            query = query.where(runs.c.status == status.value)
+        if statuses:
+            query = query.where(runs.c.status.in_([s.value for s in statuses]))
+        async with self._db.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        return [run_info(row) for row in rows]
+
+    async def update(self, run_id: str, **values: Any) -> None:
+        """Set columns of a run (status given as RunStatus); bumps `updated_at`."""
+        await self._db.write(self._update_sync, run_id, values)
+
+    def _update_sync(self, run_id: str, values: dict[str, Any]) -> None:
+        with self._db.writer_engine.begin() as conn:
+            conn.execute(update(runs).where(runs.c.id == run_id).values(**run_columns(values)))
+
+    async def record_stop_request(self, run_id: str, mode: str) -> None:
+        """Show a pause or cancel asked of a run executing in this process on its row
+        (`stop_requested`) until the stop happens; a cancel is never weakened to a pause,
+        and a run that already stopped is left alone."""
+        await self._db.write(self._record_stop_request_sync, run_id, mode)
+
+    def _record_stop_request_sync(self, run_id: str, mode: str) -> None:
+        executing = [RunStatus.PENDING.value, RunStatus.RUNNING.value]
+        with self._db.writer_engine.begin() as conn:
+            conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id, runs.c.status.in_(executing))
+                .where(runs.c.stop_requested.is_(None) | (runs.c.stop_requested != "cancel"))
+                .values(stop_requested=mode, updated_at=utcnow())
+            )
+
+    async def transition(
+        self,
+        run_id: str,
+        from_statuses: Sequence[RunStatus],
+        values: dict[str, Any],
+        event: tuple[EventType, dict[str, Any]] | None = None,
+    ) -> tuple[RunInfo, Event | None, list[str]] | None:
+        """Change a run that nobody executes, if it is still in one of `from_statuses`,
+        with its event, in one transaction; None when the run was elsewhere by then.
+
+        The claim's attempt moves on, so a worker that claimed the run a moment before
+        cannot write over the change.
+        """
+        result: tuple[Event | None, list[str]] | None = await self._db.write(
+            self._transition_sync, run_id, [s.value for s in from_statuses], values, event
+        )
+        if result is None:
+            return None
+        return await self.get(run_id), result[0], result[1]
+
+    def _transition_sync(
+        self,
+        run_id: str,
+        from_statuses: list[str],
+        values: dict[str, Any],
+        event: tuple[EventType, dict[str, Any]] | None,
+    ) -> tuple[Event | None, list[str]] | None:
+        with self._db.writer_engine.begin() as conn:
+            changed = conn.execute(
+                update(runs)
+                .where(runs.c.id == run_id, runs.c.status.in_(from_statuses))
+                .values(attempt=runs.c.attempt + 1, **run_columns(values))
+                .returning(runs.c.id)
+            ).first()
+            if changed is None:
+                return None
+            stored = None if event is None else insert_next_event(conn, run_id, *event)
+            promoted = promote_queued(conn, run_id) if frees_thread(values) else []
+        return stored, promoted
