@@ -23,13 +23,13 @@ class RunNotes:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def write(self, run_id: str, note: RunNote) -> None:
+    async def write(self, run_id: str, note: RunNote, delete_thread: bool = False) -> None:
+        """`delete_thread`: also mark the run's thread as `TemporaryThreads.mark` does."""
+        values: dict[str, Any] = {"metadata": note.metadata, "client_options": note.options}
+        if delete_thread:
+            values["delete_thread"] = True
         async with self.engine.begin() as conn:
-            await conn.execute(
-                update(runs)
-                .where(runs.c.id == run_id)
-                .values(metadata=note.metadata, client_options=note.options)
-            )
+            await conn.execute(update(runs).where(runs.c.id == run_id).values(**values))
 
     async def read(self, run_ids: Sequence[str]) -> dict[str, RunNote]:
         """Notes of the given runs (runs without one: an empty note)."""

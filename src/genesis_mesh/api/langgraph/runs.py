@@ -62,10 +62,9 @@ from genesis_mesh.protocol import (
 )
 from genesis_mesh.runner.recovery import needs_recovery
 from genesis_mesh.services import Services
-from genesis_mesh.store.assistants import AssistantRecord
 from genesis_mesh.store.run_notes import RunNote, RunNotes
 from genesis_mesh.store.temporary_threads import TemporaryThreads
-from genesis_mesh.store.threads import ThreadStore, delete_run
+from genesis_mesh.store.threads import ThreadRecord, ThreadStore, delete_run
 from genesis_mesh.store.webhook_outbox import WebhookOutbox
 
 router = APIRouter(tags=["langgraph"])
@@ -158,6 +157,7 @@ class Started:
     after_seq: int
     # Set when the request has read the run's answer: a stateless thread outlives it.
     read: asyncio.Event = field(default_factory=asyncio.Event)
+    marked: bool = False  # its thread already marked for deletion (`TemporaryThreads`)
 
 
 def run_wire(run: RunInfo, note: RunNote) -> dict[str, Any]:
@@ -192,13 +192,14 @@ async def start(
     by whichever process sees it end (the mark is in the run's row, `temporary.py`); with
     a webhook, once the webhook was sent, as it reads the final state.
     A request that `reads` the run's answer sets `started.read` once it has."""
-    started = await _start(services, user, request, thread_id, body)
+    temporary = thread_id is None and body.on_completion != "keep"
+    started = await _start(services, user, request, thread_id, body, temporary)
     run_id = started.run.run_id
     if not reads:
         started.read.set()
-    temporary = thread_id is None and body.on_completion != "keep"
     if temporary:
-        await TemporaryThreads(services.store.engine).mark(run_id)
+        if not started.marked:
+            await TemporaryThreads(services.store.engine).mark(run_id)
         hold_until_read(run_id, started.read)
     if body.webhook is not None:
         await WebhookOutbox(services.store.engine).arm(run_id, body.webhook, started.after_seq)
@@ -250,7 +251,9 @@ async def _start(
     request: Request,
     thread_id: str | None,
     body: LangGraphRunCreate,
+    temporary: bool = False,
 ) -> Started:
+    """`temporary`: mark a new run's thread for deletion with its note (one write)."""
     for name, why in _UNSERVED.items():
         if getattr(body, name) not in (None, [], {}):
             raise UnsupportedOption(name, why)
@@ -262,14 +265,18 @@ async def _start(
     breakpoints = body.breakpoints()
     if fork is not None and thread_id is None:
         raise UnsupportedOption("checkpoint_id", "a stateless run has no history to fork.")
+    stamp = {"graph_id": assistant.graph, "assistant_id": assistant.assistant_id}
     if thread_id is None:
         thread_id = str(uuid.uuid4())
-        await _create_thread(services, user, thread_id)
-    elif await ThreadStore(services.store.engine).get(thread_id, user.owner_filter) is None:
-        if body.if_not_exists != "create":
-            raise ThreadNotFound(thread_id)
-        await _create_thread(services, user, thread_id)
-    await _stamp_thread(services, user, thread_id, assistant)
+        await _create_thread(services, user, thread_id, stamp)
+    else:
+        record = await ThreadStore(services.store.engine).get(thread_id, user.owner_filter)
+        if record is None:
+            if body.if_not_exists != "create":
+                raise ThreadNotFound(thread_id)
+            await _create_thread(services, user, thread_id, stamp)
+        else:
+            await _stamp_thread(services, record, stamp)
     note = RunNote(
         metadata={**(body.metadata or {}), "assistant_id": assistant.assistant_id},
         options={
@@ -314,8 +321,8 @@ async def _start(
             not_before=body.not_before(),
         )
         admitted(run.run_id)
-    await RunNotes(services.store.engine).write(run.run_id, note)
-    return Started(run, note, 0)
+    await RunNotes(services.store.engine).write(run.run_id, note, delete_thread=temporary)
+    return Started(run, note, 0, marked=temporary)
 
 
 def _merged_config(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -327,24 +334,22 @@ def _merged_config(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any
     return merged
 
 
-async def _create_thread(services: Services, user: Identity, thread_id: str) -> None:
-    if await ThreadStore(services.store.engine).create(thread_id, user.user_id, {}) is None:
+async def _create_thread(
+    services: Services, user: Identity, thread_id: str, stamp: dict[str, Any]
+) -> None:
+    """A new thread, born with its run's stamp (`_stamp_thread`): no second write."""
+    if await ThreadStore(services.store.engine).create(thread_id, user.user_id, stamp) is None:
         raise ThreadNotFound(thread_id)  # taken by someone else: as if missing
 
 
-async def _stamp_thread(
-    services: Services, user: Identity, thread_id: str, assistant: AssistantRecord
-) -> None:
+async def _stamp_thread(services: Services, record: ThreadRecord, stamp: dict[str, Any]) -> None:
     """Keep the thread's `graph_id` and `assistant_id` metadata at those of its latest run,
     as a LangGraph Server does: clients list a graph's threads by them (Agent Chat UI's
     history searches `{"graph_id": ...}` or `{"assistant_id": ...}`)."""
-    store = ThreadStore(services.store.engine)
-    record = await store.get(thread_id, user.owner_filter)
-    if record is None:
-        return
-    stamp = {"graph_id": assistant.graph, "assistant_id": assistant.assistant_id}
     if any(record.metadata.get(key) != value for key, value in stamp.items()):
-        await store.set_metadata(thread_id, {**record.metadata, **stamp})
+        await ThreadStore(services.store.engine).set_metadata(
+            record.thread_id, {**record.metadata, **stamp}
+        )
 
 
 def _refuse_on_resume(fork: str | None, after_seconds: float | None) -> None:
