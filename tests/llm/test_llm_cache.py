@@ -71,8 +71,9 @@ def test_a_second_identical_topical_mesh_run_is_answered_from_the_cache(
         with host.client() as http:
             first = run_to_end(http, host, "topical_mesh", {"repo_url": str(site)})
             calls = len(fake.requests)
-            before = scrape_until(http, lambda s: value(s, LOOKUPS, graph="topical_mesh",
-                                                        outcome="miss") == calls)  # fmt: skip
+            before = scrape_until(
+                http, lambda s: value(s, LOOKUPS, graph="topical_mesh", outcome="miss") == calls
+            )
             second = run_to_end(http, host, "topical_mesh", {"repo_url": str(site)})
             after = scrape_until(
                 http, lambda s: value(s, LOOKUPS, graph="topical_mesh", outcome="hit") == calls
@@ -191,8 +192,9 @@ def test_scale_out_caches_in_redis_under_its_prefix(fake: FakeOpenAI, tmp_path: 
         host.start()
         with host.client() as http:
             first, second = ask_twice(http, host, "echo")
-            samples = scrape_until(http, lambda s: value(s, LOOKUPS, graph="echo",
-                                                         outcome="hit") == 1)  # fmt: skip
+            samples = scrape_until(
+                http, lambda s: value(s, LOOKUPS, graph="echo", outcome="hit") == 1
+            )
         keys = list(client.scan_iter(match=prefix + "*"))
         assert len(fake.requests) == 1
         assert second == first and first.startswith("t1.0 ")  # the answer, revived whole
