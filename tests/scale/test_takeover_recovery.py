@@ -16,6 +16,7 @@ from genesis_mesh.settings import Settings
 from genesis_mesh.store.clock import utcnow
 from genesis_mesh.store.tables import events, runs
 from tests.conftest import FIXTURE_CONFIG
+from tests.runner.test_recovery import wait_status
 from tests.scale.conftest import REDIS_URL, create_database, drop_database, require_redis
 
 NODES = ["one", "two", "three", "four", "five"]
@@ -27,14 +28,6 @@ def database() -> Iterator[str]:
     name = create_database()
     yield f"postgresql+psycopg://127.0.0.1:5432/{name}"
     drop_database(name)
-
-
-async def wait_status(services, run_id: str, status: RunStatus, timeout: float = 30) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if (await services.store.get_run(run_id)).status == status:
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{run_id} never became {status}")
 
 
 async def test_a_takeover_emits_the_completion_a_fenced_worker_could_not_store(
@@ -56,7 +49,7 @@ async def test_a_takeover_emits_the_completion_a_fenced_worker_could_not_store(
         while "end two" not in (record.read_text() if record.exists() else ""):
             await asyncio.sleep(0.01)
         await services.runner.interrupt(run.run_id, InterruptMode.PAUSE)
-        await wait_status(services, run.run_id, RunStatus.INTERRUPTED)
+        await wait_status(services, run.run_id, RunStatus.INTERRUPTED, timeout=30)
         stored = await services.store.list_events(run.run_id)
         first_done = next(e.seq for e in stored if e.type == "node.completed")
         # The worker stalled after node two's checkpoint was committed, before its
@@ -77,7 +70,7 @@ async def test_a_takeover_emits_the_completion_a_fenced_worker_could_not_store(
             )
 
     async with open_services(settings, recover=False) as services:
-        await wait_status(services, run.run_id, RunStatus.SUCCEEDED)
+        await wait_status(services, run.run_id, RunStatus.SUCCEEDED, timeout=30)
         replay = await services.store.list_events(run.run_id)
 
     assert [e.seq for e in replay] == list(range(1, len(replay) + 1))
