@@ -167,15 +167,22 @@ async def test_a_webhook_the_rules_refuse_is_a_422_and_no_run_starts(
     assert await client.runs.list(thread["thread_id"]) == []
 
 
-@pytest.mark.slow
-async def test_a_run_whose_server_was_killed_posts_its_webhook_once_after_recovery(
-    receiver: Receiver, tmp_path: Path
-) -> None:
+
+def _webhook_host(tmp_path: Path) -> LiveHost:
+    """A host of this test alone that may post webhooks to the loopback receiver."""
     live = LiveHost(tmp_path)
     live.env = {
         "GENESIS_MESH_WEBHOOK_ALLOW_HTTP": "true",
         "GENESIS_MESH_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
     }
+    return live
+
+
+@pytest.mark.slow
+async def test_a_run_whose_server_was_killed_posts_its_webhook_once_after_recovery(
+    receiver: Receiver, tmp_path: Path
+) -> None:
+    live = _webhook_host(tmp_path)
     try:
         live.start(timeout=120)
         async with get_client(url=live.base_url, api_key=None) as sdk:
@@ -204,11 +211,7 @@ async def test_a_run_whose_server_was_killed_posts_its_webhook_once_after_recove
 async def test_a_killed_stateless_runs_webhook_is_sent_and_then_its_thread_deleted(
     receiver: Receiver, tmp_path: Path
 ) -> None:
-    live = LiveHost(tmp_path)
-    live.env = {
-        "GENESIS_MESH_WEBHOOK_ALLOW_HTTP": "true",
-        "GENESIS_MESH_WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
-    }
+    live = _webhook_host(tmp_path)
     try:
         live.start(timeout=120)
         async with get_client(url=live.base_url, api_key=None) as sdk:
