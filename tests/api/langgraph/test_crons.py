@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from genesis_mesh.store.crons import CronRecord, CronStore
 from genesis_mesh.store.tables import metadata
+from tests.api.langgraph.conftest import thread_gone
 from tests.conftest import LiveHost
 from tests.scale.conftest import create_database, drop_database
 
@@ -111,16 +112,6 @@ async def _new_threads(client: LangGraphClient, known: set[str]) -> list[str]:
     return [t["thread_id"] for t in found if t["thread_id"] not in known]
 
 
-async def _gone(client: LangGraphClient, thread_id: str) -> bool:
-    for _ in range(200):
-        try:
-            await client.threads.get(thread_id)
-        except NotFoundError:
-            return True
-        await asyncio.sleep(0.05)
-    return False
-
-
 async def _first_cron_thread(client: LangGraphClient, known: set[str]) -> tuple[str, str]:
     """(thread, run) of the first run a stateless cron started on a new thread."""
     for _ in range(400):
@@ -143,7 +134,7 @@ async def test_a_stateless_cron_deletes_each_runs_thread_after_the_run_by_defaul
         tid, run_id = await _first_cron_thread(client, known)
         state = await client.threads.get_state(tid)  # mid-run: it has a thread of its own
         assert state["values"] is not None
-        assert await _gone(client, tid)
+        assert await thread_gone(client, tid)
     finally:
         await client.crons.delete(cron["cron_id"])
     with pytest.raises(NotFoundError):

@@ -12,6 +12,7 @@ import pytest
 from langgraph_sdk.client import LangGraphClient, SyncLangGraphClient
 from langgraph_sdk.errors import ConflictError, NotFoundError, UnprocessableEntityError
 
+from tests.api.langgraph.conftest import thread_gone
 from tests.conftest import LiveHost
 
 NODES = ["one", "two", "three", "four", "five"]
@@ -293,24 +294,13 @@ def test_the_sync_client_streams_and_waits(sync_client: SyncLangGraphClient) -> 
     assert sync_client.runs.wait(None, "steps", input={}) == {"visited": NODES}
 
 
-async def _gone(client: LangGraphClient, thread_id: str) -> bool:
-    """Whether a stateless run's thread is deleted within a few seconds of its answer."""
-    for _ in range(100):
-        try:
-            await client.threads.get(thread_id)
-        except NotFoundError:
-            return True
-        await asyncio.sleep(0.05)
-    return False
-
-
 async def test_stateless_wait_deletes_its_thread_by_default_and_keep_keeps_its_state(
     client: LangGraphClient,
 ) -> None:
     created: list[Any] = []
     answer = await client.runs.wait(None, "steps", input={}, on_run_created=created.append)
     assert answer == {"visited": NODES}
-    assert await _gone(client, created[0]["thread_id"])
+    assert await thread_gone(client, created[0]["thread_id"])
     with pytest.raises(NotFoundError):
         await client.threads.get_state(created[0]["thread_id"])
     kept = await client.runs.wait(
@@ -326,12 +316,12 @@ async def test_stateless_create_and_stream_delete_their_thread_after_the_answer(
     client: LangGraphClient,
 ) -> None:
     run = await client.runs.create(None, "steps", input={"delay": 0.05})
-    assert await _gone(client, run["thread_id"])
+    assert await thread_gone(client, run["thread_id"])
     created: list[Any] = []
     stream = client.runs.stream(None, "steps", input={}, on_run_created=created.append)
     parts = await _parts(stream)
     assert [d for e, d, _ in parts if e == "values"][-1] == {"visited": NODES}
     assert parts[-1][0] == "end"
-    assert await _gone(client, created[0]["thread_id"])
+    assert await thread_gone(client, created[0]["thread_id"])
     batch = await client.runs.create_batch([{"assistant_id": "steps", "input": {}}])
-    assert await _gone(client, batch[0]["thread_id"])
+    assert await thread_gone(client, batch[0]["thread_id"])

@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
-from langgraph_sdk.errors import NotFoundError, UnprocessableEntityError
+from langgraph_sdk.errors import UnprocessableEntityError
 
 from genesis_mesh.api.langgraph.webhooks import WebhookRefused, check_url, deliver
 from genesis_mesh.settings import Settings
+from tests.api.langgraph.conftest import thread_gone
 from tests.conftest import LiveHost
 
 NODES = ["one", "two", "three", "four", "five"]
@@ -111,16 +112,6 @@ async def test_a_failed_run_posts_its_error(client: LangGraphClient, receiver: R
     assert body["values"]["__error__"]["message"] and body["error"]
 
 
-async def _gone(client: LangGraphClient, thread_id: str) -> bool:
-    for _ in range(200):
-        try:
-            await client.threads.get(thread_id)
-        except NotFoundError:
-            return True
-        await asyncio.sleep(0.05)
-    return False
-
-
 @pytest.mark.parametrize("answer", [200, 404])
 async def test_a_stateless_run_deletes_its_thread_once_its_webhook_was_sent_or_given_up(
     client: LangGraphClient, receiver: Receiver, answer: int
@@ -130,7 +121,7 @@ async def test_a_stateless_run_deletes_its_thread_once_its_webhook_was_sent_or_g
     path, _, body = await asyncio.to_thread(receiver.next)
     assert path == "/temp" and body["thread_id"] == run["thread_id"]
     assert body["status"] == "success" and body["values"] == {"visited": NODES}
-    assert await _gone(client, run["thread_id"])
+    assert await thread_gone(client, run["thread_id"])
 
 
 async def test_a_stateless_run_with_a_webhook_and_keep_keeps_its_thread(
@@ -165,7 +156,6 @@ async def test_a_webhook_the_rules_refuse_is_a_422_and_no_run_starts(
     with pytest.raises(UnprocessableEntityError, match=why):
         await client.runs.create(thread["thread_id"], "steps", input={}, webhook=url)
     assert await client.runs.list(thread["thread_id"]) == []
-
 
 
 def _webhook_host(tmp_path: Path) -> LiveHost:
@@ -229,7 +219,7 @@ async def test_a_killed_stateless_runs_webhook_is_sent_and_then_its_thread_delet
         assert path == "/killtemp" and body["run_id"] == run["run_id"]
         assert body["status"] == "success" and body["values"]["visited"] == NODES
         async with get_client(url=live.base_url, api_key=None) as sdk:
-            assert await _gone(sdk, run["thread_id"])
+            assert await thread_gone(sdk, run["thread_id"])
     finally:
         live.stop()
 
