@@ -13,7 +13,6 @@ import uuid
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -135,12 +134,6 @@ class LangGraphRunCreate(BaseModel):
                 )
             return self.checkpoint.checkpoint_id
         return self.checkpoint_id
-
-    def not_before(self) -> datetime | None:
-        """When a delayed run may start (None: at once)."""
-        if not self.after_seconds:
-            return None
-        return datetime.now(UTC) + timedelta(seconds=self.after_seconds)
 
     def breakpoints(self) -> dict[str, Any]:
         """`interrupt_before` / `interrupt_after` as the run's config keeps them."""
@@ -318,7 +311,7 @@ async def _start(
             config=config,
             stream_modes=sorted({CORE_MODES[m] for m in modes}),
             from_checkpoint=fork,
-            not_before=body.not_before(),
+            delay_seconds=body.after_seconds,
         )
         admitted(run.run_id)
     await RunNotes(services.store.engine).write(run.run_id, note, delete_thread=temporary)
