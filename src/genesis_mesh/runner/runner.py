@@ -45,6 +45,7 @@ from genesis_mesh.runner.recovery import needs_recovery, recovery_payload
 from genesis_mesh.serialization import serialize
 from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
+from genesis_mesh.store.runs import Within
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +155,7 @@ class Runner:
         stream_modes: Sequence[str] = (),
         from_checkpoint: str | None = None,
         delay_seconds: float | None = None,
+        within: Within | None = None,
     ) -> RunInfo:
         """Store a pending run and launch it (scale-out: a worker claims it). `on_event`
         follows it from its first event. `multitask` says what happens when the thread
@@ -167,7 +169,8 @@ class Runner:
         `stream.part` events. `from_checkpoint` forks the thread at that checkpoint of
         its history (the run continues from there, not from the thread's newest).
         `delay_seconds` delays the start: the run waits `pending` until its
-        `not_before`, on the store's clock (`RunStore.now`)."""
+        `not_before`, on the store's clock (`RunStore.now`). `within` runs in the
+        transaction that stores the run (`RunRows.create`)."""
         _check_stream_modes(stream_modes)
         entry = self.registry.get(graph)
         compiled = entry.compiled()
@@ -196,6 +199,7 @@ class Runner:
             config=stored_config,
             stream_modes=stream_modes,
             delay_seconds=delay_seconds,
+            within=within,
         )
         if self.scale_out:
             if on_event is not None:

@@ -3,11 +3,12 @@ and the status changes of runs nobody executes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from genesis_mesh.errors import RunNotFound, ThreadBusy
@@ -21,6 +22,8 @@ from genesis_mesh.store.rows import run_columns, run_info, runs_query
 from genesis_mesh.store.tables import runs, threads
 
 OWNER_CACHE_SIZE = 10_000
+Within = Callable[[Connection, RunInfo], None]
+"""Work done inside a run's creating transaction (`RunRows.create`)."""
 
 
 class RunRows:
@@ -45,6 +48,7 @@ class RunRows:
         config: dict[str, Any] | None = None,
         stream_modes: Sequence[str] = (),
         delay_seconds: float | None = None,
+        within: Within | None = None,
     ) -> RunInfo:
         """Insert a pending run, creating its thread. A thread with an active run refuses
         it, or with `enqueue` takes it as `queued`; `supersede` names a stopped run whose
@@ -52,7 +56,9 @@ class RunRows:
         delays its start: its `not_before` is the store's clock (`Database.now`) plus
         the delay, set by the database itself on PostgreSQL, so the due time and the
         claims that compare it with `now()` use one clock (nobody launches or claims
-        the run before then)."""
+        the run before then). `within(conn, run)` runs in the creating transaction
+        (a cron's claim of its due time): what it raises undoes the run, what it writes
+        commits with it."""
         now = utcnow()
         run = RunInfo(
             run_id=new_id("run"),
@@ -68,7 +74,15 @@ class RunRows:
         )
         delay = timedelta(seconds=delay_seconds) if delay_seconds else None
         status, not_before = await self._db.write(
-            self._create_sync, run, owner, thread_id is None, enqueue, supersede, dispatch, delay
+            self._create_sync,
+            run,
+            owner,
+            thread_id is None,
+            enqueue,
+            supersede,
+            dispatch,
+            delay,
+            within,
         )
         self._remember_owner(run.run_id, owner)
         return run.model_copy(update={"status": status, "not_before": not_before})
@@ -87,6 +101,7 @@ class RunRows:
         supersede: str | None,
         dispatch: dict[str, Any] | None,
         delay: timedelta | None,
+        within: Within | None,
     ) -> tuple[RunStatus, datetime | None]:
         now = run.created_at
         status = RunStatus.PENDING
@@ -122,6 +137,8 @@ class RunRows:
                         updated_at=now,
                     )
                 )
+            if within is not None:
+                within(conn, run)
             try:
                 statement = insert(runs).values(
                     id=run.run_id,
