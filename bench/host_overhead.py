@@ -289,6 +289,10 @@ async def bare_saver(kind: str, path: Path, synchronous: str = "FULL") -> Any:
     transaction)."""
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+    if kind == "postgres":
+        async with fresh_database() as url, _bare_postgres(url) as saver:
+            yield saver
+        return
     if kind == "default":
         async with AsyncSqliteSaver.from_conn_string(str(path)) as saver:
             await saver.setup()
@@ -315,6 +319,39 @@ async def bare_saver(kind: str, path: Path, synchronous: str = "FULL") -> Any:
         await conn.close()
 
 
+PG_ADMIN = "postgresql://127.0.0.1:5432/test"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@contextlib.asynccontextmanager
+async def fresh_database() -> Any:
+    """A new PostgreSQL database for one repeat, dropped after (its libpq URL)."""
+    import psycopg
+
+    name = f"gm_wave_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.asynccontextmanager
+async def _bare_postgres(url: str) -> Any:
+    """LangGraph's AsyncPostgresSaver on a pool as wide as the scale-out's (autocommit)."""
+    from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+    from psycopg.rows import dict_row
+    from psycopg_pool import AsyncConnectionPool
+
+    kwargs = {"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row}
+    async with AsyncConnectionPool(url, min_size=1, max_size=20, kwargs=kwargs) as pool:
+        saver = AsyncPostgresSaver(pool)  # type: ignore[arg-type]
+        await saver.setup()
+        yield saver
+
+
 @dataclass
 class Variant:
     saver: str = "tuned"
@@ -326,6 +363,7 @@ class Variant:
     def label(self) -> str:
         saver = {
             "tuned": f"WAL+{self.synchronous}",
+            "postgres": "AsyncPostgresSaver (PostgreSQL, pool of 20)",
             "host": f"the host's saver (WAL+{self.synchronous}, one commit per task's writes)",
         }.get(self.saver, "default saver")
         modes = ", host's stream modes" if self.host_modes else ""
@@ -541,6 +579,166 @@ async def host_wave(server: Server, n: int, sockets: int) -> dict[str, float]:
     }
 
 
+# ---- the scale-out mode: API processes + workers on PostgreSQL and Redis ----------------
+
+
+@dataclass
+class ScaleOut:
+    """The processes of one scale-out configuration and the database they share."""
+
+    apis: list[subprocess.Popen[bytes]]
+    workers: list[subprocess.Popen[bytes]]
+    ports: list[int]
+    database: str
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.apis + self.workers]
+
+
+def _postgres_backends(database: str) -> list[int]:
+    """PostgreSQL backends serving `database` (their title names it: `postgres: user db ...`)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                title = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ")
+            except OSError:
+                continue
+            if title.startswith(b"postgres: ") and f" {database} ".encode() in title:
+                found.append(int(entry))
+    return found
+
+
+def _redis_pids() -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if Path(f"/proc/{entry}/comm").read_text().strip() == "redis-server":
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def _cpu_by_role(so: ScaleOut) -> dict[str, float]:
+    """CPU seconds now of the host processes, of the database's backends, of Redis."""
+    return {
+        "host": sum(cpu_seconds(p) for p in so.pids),
+        "postgres": sum(cpu_seconds(p) for p in _postgres_backends(so.database)),
+        "redis": sum(cpu_seconds(p) for p in _redis_pids()),
+    }
+
+
+@contextlib.contextmanager
+def scale_out_server(apis: int, workers: int, per_worker: int) -> Iterator[ScaleOut]:
+    """`apis` x `serve --api-only` and `workers` x `worker` on a fresh PostgreSQL database
+    (dropped after) and Redis, as in bench/scale_out.py; durability sync."""
+    import psycopg
+
+    database = f"gm_wave_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{database}"')
+    procs: list[subprocess.Popen[bytes]] = []
+    with tempfile.TemporaryDirectory(prefix="gm-wave-so-") as tmp:
+        folder = Path(tmp)
+        base = {k: v for k, v in os.environ.items() if not k.startswith("GENESIS_MESH_")}
+        env = {
+            **base,
+            **UNLIMITED,
+            "GENESIS_MESH_DATA_DIR": str(folder / "data"),
+            "GENESIS_MESH_DURABILITY": "sync",
+            "GENESIS_MESH_MAX_CONCURRENT_RUNS": str(per_worker),
+            "GENESIS_MESH_DATABASE_URL": f"postgresql+psycopg://127.0.0.1:5432/{database}",
+            "GENESIS_MESH_REDIS_URL": REDIS_URL,
+        }
+        cmd = [sys.executable, "-m", "genesis_mesh"]
+
+        def spawn(args: list[str], name: str, extra: dict[str, str]) -> subprocess.Popen[bytes]:
+            log = folder / f"{name}.log"
+            with open(log, "wb") as out:
+                proc = subprocess.Popen(
+                    [*cmd, *args, "--config", str(CONFIG)],
+                    cwd=folder,
+                    env={**env, **extra},
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            procs.append(proc)
+            return proc
+
+        try:
+            ports, api_procs, worker_procs = [], [], []
+            for i in range(apis):
+                port = free_port()
+                proc = spawn(["serve", "--api-only", "--port", str(port)], f"api{i}", {})
+                # the first API applies the migrations before anything else starts
+                wait_http(f"http://127.0.0.1:{port}/ready", 90, proc, folder / f"api{i}.log")
+                ports.append(port)
+                api_procs.append(proc)
+            for n in range(workers):
+                worker_procs.append(spawn(["worker"], f"w{n}", {"GENESIS_MESH_WORKER_ID": f"w{n}"}))
+            time.sleep(3)
+            yield ScaleOut(api_procs, worker_procs, ports, database)
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            for proc in procs:
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+async def scale_out_wave(so: ScaleOut, n: int, sockets: int) -> dict[str, float]:
+    """The wave over `sockets` WebSockets spread round-robin over the API processes. CPU
+    counts the API and worker processes, the PostgreSQL backends of this database (not
+    the postmaster, checkpointer, WAL writer) and the whole Redis server."""
+    for port in so.ports:  # warm every API and (some of) the workers
+        await _host_socket_wave(port, 3, f"warm{port}")
+    per = [n // sockets + (1 if i < n % sockets else 0) for i in range(sockets)]
+    rss0 = sum(rss_mb(p) for p in so.pids)
+    cpu0, t0 = _cpu_by_role(so), time.perf_counter()
+    results = await asyncio.gather(
+        *(
+            _host_socket_wave(so.ports[i % len(so.ports)], c, f"s{i}")
+            for i, c in enumerate(per)
+            if c
+        ),
+        return_exceptions=True,
+    )
+    wall = time.perf_counter() - t0
+    cpu1 = _cpu_by_role(so)
+    used = {role: (cpu1[role] - cpu0[role]) / n * 1000 for role in cpu0}
+    errors = 0
+    for i, r in enumerate(results):
+        errors += per[i] if isinstance(r, BaseException) else r
+    return {
+        "wall_s": wall,
+        "errors": errors,
+        "cpu_ms_per_run": sum(used.values()),
+        "cpu_host_ms": used["host"],
+        "cpu_pg_ms": used["postgres"],
+        "cpu_redis_ms": used["redis"],
+        "rss_idle_mb": rss0,
+        "peak_rss_mb": sum(peak_rss_mb(p) for p in so.pids),
+    }
+
+
+SCALE_OUT = {"1api": (1, 2), "2api": (2, 2)}
+
+
+def scale_label(apis: int, workers: int) -> str:
+    api = "1 API" if apis == 1 else f"{apis} API processes"
+    return f"host, scale-out: {api} + {workers} workers"
+
+
 async def host_latency(server: Server, runs: int) -> list[float]:
     lat: list[float] = []
     async with _ws_connect(server.port) as ws:
@@ -722,6 +920,8 @@ def run_wave(args: argparse.Namespace, res: Results, repeat: int) -> None:
         Variant("tuned", "sync", synchronous="NORMAL"),
         Variant("tuned", "async"),
     ]
+    if args.scale_out:
+        bare.append(Variant("postgres", "sync"))
     for v in bare:
         res.add("wave", v.label, asyncio.run(bare_wave(v, args.wave)))
     configs = [
@@ -742,6 +942,14 @@ def run_wave(args: argparse.Namespace, res: Results, repeat: int) -> None:
             else:
                 got = asyncio.run(host_wave(s, args.wave, sockets))
             res.add("wave", label, got)
+    for key in args.scale_out:
+        apis, workers = SCALE_OUT[key]
+        with scale_out_server(apis, workers, per_worker=args.wave) as so:
+            res.add(
+                "wave",
+                scale_label(apis, workers),
+                asyncio.run(scale_out_wave(so, args.wave, args.wave)),
+            )
     if args.peer_python:
         with peer_server(args.peer_python, args.wave) as server:
             res.add("wave", PEER, peer_call(args.peer_python, server, kind="wave", n=args.wave))
@@ -877,6 +1085,22 @@ def report(args: argparse.Namespace, res: Results, modes: list[str]) -> None:
                 f"{_fmt(res.get('wave', label, 'rss_idle_mb'), 0)} | "
                 f"{_fmt(res.get('wave', label, 'peak_rss_mb'), 0)} |"
             )
+        split = [k.split("|", 1)[1] for k in res.rows if k.startswith("wave|host, scale-out")]
+        if split:
+            print(
+                "\nscale-out CPU ms/run by role (API + worker processes; PostgreSQL backends "
+                "of the bench database; the whole Redis server):"
+            )
+            for label in split:
+                print(
+                    f"- {label}: host {_fmt(res.get('wave', label, 'cpu_host_ms'), 2)}, "
+                    f"PostgreSQL {_fmt(res.get('wave', label, 'cpu_pg_ms'), 2)}, "
+                    f"Redis {_fmt(res.get('wave', label, 'cpu_redis_ms'), 2)}"
+                )
+            best = min(res.get("wave", label, "wall_s") for label in split)
+            aims.append(
+                ("wave, two processes <= 0.75x bare", f"{best / ref:.2f}x", best / ref <= 0.75)
+            )
         wave_label = wave_host_label(args, "sync", args.wave)
         host = res.get("wave", wave_label, "wall_s")
         peer = res.get("wave", PEER, "wall_s")
@@ -953,6 +1177,14 @@ def main() -> None:
     parser.add_argument(
         "--profile-dir",
         help="run each host server under cProfile, writing one .prof per server here",
+    )
+    parser.add_argument(
+        "--scale-out",
+        nargs="*",
+        choices=sorted(SCALE_OUT),
+        default=[],
+        help="wave mode: add the scale-out mode on PostgreSQL + Redis (1api: 1 API + 2 "
+        "workers; 2api: 2 APIs + 2 workers), and bare LangGraph on AsyncPostgresSaver",
     )
     parser.add_argument("--peer-worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
