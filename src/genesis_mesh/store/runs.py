@@ -3,6 +3,7 @@ and the status changes of runs nobody executes."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -86,6 +87,12 @@ class RunRows:
     ) -> RunStatus:
         now = run.created_at
         status = RunStatus.PENDING
+        if self._db.sqlite and new_thread and supersede is None:
+            try:
+                self._create_sqlite(run, owner, dispatch)
+                return status
+            except sqlite3.IntegrityError:
+                pass  # a thread id taken after all: the general path below says how
         with self._db.writer_engine.begin() as conn:
             exists = not new_thread and lock_thread(conn, run.thread_id)
             if exists:
@@ -106,38 +113,26 @@ class RunRows:
                 elif active is not None:
                     raise ThreadBusy(run.thread_id, active)
             else:
-                conn.execute(
-                    insert(threads).values(
-                        id=run.thread_id,
-                        owner=owner,
-                        graph=run.graph,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
+                conn.execute(insert(threads).values(**_thread_row(run, owner)))
             try:
-                conn.execute(
-                    insert(runs).values(
-                        id=run.run_id,
-                        thread_id=run.thread_id,
-                        graph=run.graph,
-                        owner=owner,
-                        status=status.value,
-                        input=run.input,
-                        attempt=0,
-                        dispatch=dispatch,
-                        context=run.context,
-                        config=run.config,
-                        stream_modes=run.stream_modes or None,
-                        not_before=run.not_before,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
+                conn.execute(insert(runs).values(**_run_row(run, owner, status, dispatch)))
             except IntegrityError:
                 self._raise_if_busy(run.thread_id)
                 raise
         return status
+
+    def _create_sqlite(self, run: RunInfo, owner: str, dispatch: dict[str, Any] | None) -> None:
+        """A run on a new thread, on SQLite: the same two rows as the general path, as
+        plain statements on the writer's DB-API connection (`sqlite_rows`), one commit."""
+        connection = self._db.raw_writer()
+        try:
+            self._db.sqlite_rows(threads).insert(connection, _thread_row(run, owner))
+            row = _run_row(run, owner, RunStatus.PENDING, dispatch)
+            self._db.sqlite_rows(runs).insert(connection, row)
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
 
     def _raise_if_busy(self, thread_id: str) -> None:
         """After a failed insert: another process may have won the race for the thread."""
@@ -254,3 +249,35 @@ class RunRows:
             stored = None if event is None else insert_next_event(conn, run_id, *event)
             promoted = promote_queued(conn, run_id) if frees_thread(values) else []
         return stored, promoted
+
+
+def _thread_row(run: RunInfo, owner: str) -> dict[str, Any]:
+    now = run.created_at
+    return {
+        "id": run.thread_id,
+        "owner": owner,
+        "graph": run.graph,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _run_row(
+    run: RunInfo, owner: str, status: RunStatus, dispatch: dict[str, Any] | None
+) -> dict[str, Any]:
+    return {
+        "id": run.run_id,
+        "thread_id": run.thread_id,
+        "graph": run.graph,
+        "owner": owner,
+        "status": status.value,
+        "input": run.input,
+        "attempt": 0,
+        "dispatch": dispatch,
+        "context": run.context,
+        "config": run.config,
+        "stream_modes": run.stream_modes or None,
+        "not_before": run.not_before,
+        "created_at": run.created_at,
+        "updated_at": run.created_at,
+    }
