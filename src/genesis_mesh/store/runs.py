@@ -4,17 +4,18 @@ and the status changes of runs nobody executes."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from genesis_mesh.errors import RunNotFound, ThreadBusy
 from genesis_mesh.protocol import Event, EventType, RunInfo, RunStatus
 from genesis_mesh.store.active_run import active_run_id, frees_thread, lock_thread, promote_queued
-from genesis_mesh.store.clock import utcnow
+from genesis_mesh.store.clock import aware, utcnow
 from genesis_mesh.store.database import Database
 from genesis_mesh.store.events import insert_next_event
 from genesis_mesh.store.ids import new_id
@@ -22,6 +23,8 @@ from genesis_mesh.store.rows import run_columns, run_info, runs_query
 from genesis_mesh.store.tables import runs, threads
 
 OWNER_CACHE_SIZE = 10_000
+Within = Callable[[Connection, RunInfo], None]
+"""Work done inside a run's creating transaction (`RunRows.create`)."""
 
 
 class RunRows:
@@ -45,12 +48,18 @@ class RunRows:
         context: dict[str, Any] | None = None,
         config: dict[str, Any] | None = None,
         stream_modes: Sequence[str] = (),
-        not_before: datetime | None = None,
+        delay_seconds: float | None = None,
+        within: Within | None = None,
     ) -> RunInfo:
         """Insert a pending run, creating its thread. A thread with an active run refuses
         it, or with `enqueue` takes it as `queued`; `supersede` names a stopped run whose
-        place on the thread this run takes (multitask policy `interrupt`); `not_before`
-        delays its start (nobody launches or claims it before then)."""
+        place on the thread this run takes (multitask policy `interrupt`); `delay_seconds`
+        delays its start: its `not_before` is the store's clock (`Database.now`) plus
+        the delay, set by the database itself on PostgreSQL, so the due time and the
+        claims that compare it with `now()` use one clock (nobody launches or claims
+        the run before then). `within(conn, run)` runs in the creating transaction
+        (a cron's claim of its due time): what it raises undoes the run, what it writes
+        commits with it."""
         now = utcnow()
         run = RunInfo(
             run_id=new_id("run"),
@@ -63,13 +72,21 @@ class RunRows:
             context=context,
             config=config,
             stream_modes=list(stream_modes),
-            not_before=not_before,
         )
-        status = await self._db.write(
-            self._create_sync, run, owner, thread_id is None, enqueue, supersede, dispatch
+        delay = timedelta(seconds=delay_seconds) if delay_seconds else None
+        status, not_before = await self._db.write(
+            self._create_sync,
+            run,
+            owner,
+            thread_id is None,
+            enqueue,
+            supersede,
+            dispatch,
+            delay,
+            within,
         )
         self._remember_owner(run.run_id, owner)
-        return run.model_copy(update={"status": status})
+        return run.model_copy(update={"status": status, "not_before": not_before})
 
     def _remember_owner(self, run_id: str, owner: str) -> None:
         if len(self._owners) >= OWNER_CACHE_SIZE:
@@ -84,13 +101,18 @@ class RunRows:
         enqueue: bool,
         supersede: str | None,
         dispatch: dict[str, Any] | None,
-    ) -> RunStatus:
+        delay: timedelta | None,
+        within: Within | None,
+    ) -> tuple[RunStatus, datetime | None]:
         now = run.created_at
         status = RunStatus.PENDING
-        if self._db.sqlite and new_thread and supersede is None:
+        not_before: Any = None
+        if delay is not None:
+            not_before = now + delay if self._db.sqlite else func.now() + delay
+        if self._db.sqlite and new_thread and supersede is None and within is None:
             try:
-                self._create_sqlite(run, owner, dispatch)
-                return status
+                self._create_sqlite(run, owner, dispatch, not_before)
+                return status, None if not_before is None else aware(not_before)
             except sqlite3.IntegrityError:
                 pass  # a thread id taken after all: the general path below says how
         with self._db.writer_engine.begin() as conn:
@@ -114,20 +136,31 @@ class RunRows:
                     raise ThreadBusy(run.thread_id, active)
             else:
                 conn.execute(insert(threads).values(**_thread_row(run, owner)))
+            if within is not None:
+                within(conn, run)
             try:
-                conn.execute(insert(runs).values(**_run_row(run, owner, status, dispatch)))
+                statement = insert(runs).values(
+                    **_run_row(run, owner, status, dispatch, not_before)
+                )
+                if self._db.sqlite:
+                    conn.execute(statement)
+                    due = not_before
+                else:
+                    due = conn.execute(statement.returning(runs.c.not_before)).scalar_one()
             except IntegrityError:
                 self._raise_if_busy(run.thread_id)
                 raise
-        return status
+        return status, None if due is None else aware(due)
 
-    def _create_sqlite(self, run: RunInfo, owner: str, dispatch: dict[str, Any] | None) -> None:
+    def _create_sqlite(
+        self, run: RunInfo, owner: str, dispatch: dict[str, Any] | None, not_before: Any
+    ) -> None:
         """A run on a new thread, on SQLite: the same two rows as the general path, as
         plain statements on the writer's DB-API connection (`sqlite_rows`), one commit."""
         connection = self._db.raw_writer()
         try:
             self._db.sqlite_rows(threads).insert(connection, _thread_row(run, owner))
-            row = _run_row(run, owner, RunStatus.PENDING, dispatch)
+            row = _run_row(run, owner, RunStatus.PENDING, dispatch, not_before)
             self._db.sqlite_rows(runs).insert(connection, row)
             connection.commit()
         except BaseException:
@@ -263,7 +296,11 @@ def _thread_row(run: RunInfo, owner: str) -> dict[str, Any]:
 
 
 def _run_row(
-    run: RunInfo, owner: str, status: RunStatus, dispatch: dict[str, Any] | None
+    run: RunInfo,
+    owner: str,
+    status: RunStatus,
+    dispatch: dict[str, Any] | None,
+    not_before: Any,
 ) -> dict[str, Any]:
     return {
         "id": run.run_id,
@@ -277,7 +314,7 @@ def _run_row(
         "context": run.context,
         "config": run.config,
         "stream_modes": run.stream_modes or None,
-        "not_before": run.not_before,
+        "not_before": not_before,
         "created_at": run.created_at,
         "updated_at": run.created_at,
     }
