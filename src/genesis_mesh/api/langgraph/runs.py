@@ -558,6 +558,8 @@ async def final_values(
                 error = part.data
     if error is not None:
         return {"__error__": error}
+    if translator.stopped_values is not None:  # as LangGraph Server: the stop's values
+        return translator.stopped_values
     if translator.last_values is None:
         return await translator.read_state()
     return translator.last_values
