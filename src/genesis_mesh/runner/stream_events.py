@@ -62,9 +62,10 @@ async def recording_events(
         callbacks = callbacks.copy()
         callbacks.add_handler(handler, inherit=True)
     drain = asyncio.create_task(_drain(handler, payload, emit, {str(root): run_id}))
-    named = {"run_name": graph_name} if "run_name" not in config else {}
+    recorded: RunnableConfig = {**config, "callbacks": callbacks, "run_id": root}
+    recorded.setdefault("run_name", graph_name)
     try:
-        yield {**config, "callbacks": callbacks, "run_id": root, **named}
+        yield recorded
     finally:
         handler.send_stream.close()
         await asyncio.shield(drain)

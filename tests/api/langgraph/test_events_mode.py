@@ -77,9 +77,7 @@ def pairs(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(e["event"], e["name"]) for e in events]
 
 
-async def bare_events(
-    graph: Any, payload: Any, name: str, **kwargs: Any
-) -> list[dict[str, Any]]:
+async def bare_events(graph: Any, payload: Any, name: str, **kwargs: Any) -> list[dict[str, Any]]:
     """Bare LangGraph's events, the root named `name` (LangGraph Server's graph id)."""
     compiled = graph.compile(checkpointer=InMemorySaver())
     config = {"configurable": {"thread_id": "bare"}, "run_name": name}

@@ -34,7 +34,8 @@ async def test_wait_answers_the_values_of_the_stop_not_the_step_writes_after_it(
     assert state["next"] == ["ask"]
     assert answer == stopped(state)
     resumed = await client.runs.wait(thread, "interrupt_goto", command={"resume": "yes"})
-    assert resumed == {"topic": "bees", "notes": ["noted bees", "finished with yes"], "answer": "yes"}
+    finished = {"topic": "bees", "notes": ["noted bees", "finished with yes"], "answer": "yes"}
+    assert resumed == finished
 
 
 async def test_join_and_a_stateless_wait_answer_the_same(client: LangGraphClient) -> None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -45,7 +45,6 @@ INTERRUPT_KEY = "__interrupt__"
 MOVING = (RunStatus.QUEUED, RunStatus.PENDING, RunStatus.RUNNING)
 KEEPALIVE_SECONDS = 10.0
 QUEUE_SIZE = 10_000
-
 
 
 class StateReader(Protocol):
