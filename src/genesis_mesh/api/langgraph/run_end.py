@@ -123,6 +123,8 @@ class EndHooks:
         armed = self.armed.get(run_id)
         if armed is not None:
             armed.mark = AT_END
+        elif self.services.runner.is_executing(run_id):  # embedded: its end is here
+            self.armed[run_id] = Armed(False, AT_END)
 
     # ---- the run's end (the process that ends it) ------------------------------------
 
