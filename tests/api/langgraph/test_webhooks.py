@@ -285,8 +285,14 @@ def _thread_rows(cluster: Cluster, thread_ids: list[str]) -> int:
 async def test_a_standalone_worker_sends_the_webhook_and_deletes_the_stateless_thread(
     cluster: Cluster, receiver: Receiver
 ) -> None:
-    """No API process is left when the worker runs them: the worker follows them up."""
+    """No API process is left when the worker runs them: the worker follows them up.
+    (A run whose answer the API reads, `runs.wait`, has its thread deleted by the API once
+    it has read it, not by the worker ending the run under it.)"""
     async with get_client(url=cluster.apis[0].base_url, api_key=None) as sdk:
+        created: list[Any] = []
+        waited = await sdk.runs.wait(None, "steps", input={}, on_run_created=created.append)
+        assert waited == {"visited": NODES}
+        assert await thread_gone(sdk, created[0]["thread_id"])
         hooked = await sdk.runs.create(
             None, "steps", input={}, webhook=receiver.url("/worker"), after_seconds=1
         )
