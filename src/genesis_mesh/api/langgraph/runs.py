@@ -12,7 +12,6 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -56,6 +55,7 @@ from genesis_mesh.protocol import (
 )
 from genesis_mesh.services import Services
 from genesis_mesh.store.run_notes import RunNote, RunNotes
+from genesis_mesh.store.runs import Within
 from genesis_mesh.store.temporary_threads import AFTER_READER, AT_END, TemporaryThreads
 from genesis_mesh.store.threads import ThreadRecord, ThreadStore, delete_run
 from genesis_mesh.store.webhook_outbox import WebhookOutbox
@@ -129,12 +129,6 @@ class LangGraphRunCreate(BaseModel):
             return self.checkpoint.checkpoint_id
         return self.checkpoint_id
 
-    def not_before(self) -> datetime | None:
-        """When a delayed run may start (None: at once)."""
-        if not self.after_seconds:
-            return None
-        return datetime.now(UTC) + timedelta(seconds=self.after_seconds)
-
     def breakpoints(self) -> dict[str, Any]:
         """`interrupt_before` / `interrupt_after` as the run's config keeps them."""
         given = {"interrupt_before": self.interrupt_before, "interrupt_after": self.interrupt_after}
@@ -178,17 +172,20 @@ async def start(
     thread_id: str | None,
     body: LangGraphRunCreate,
     reads: bool = False,
+    within: Within | None = None,
 ) -> Started:
     """Start (or resume) the run the body asks for; a `webhook` is sent when it ends, by
     whichever process ends it (the URL is kept in the run's row, `store/webhook_outbox`).
     A stateless run's thread is deleted when it is done unless `on_completion="keep"`
     (the mark is in the run's row, `temporary.py`); with a webhook, once the webhook was
     sent, as it reads the final state. `run_end.py` follows both up.
-    A request that `reads` the run's answer sets `started.read` once it has."""
+    A request that `reads` the run's answer sets `started.read` once it has.
+    `within` runs in the transaction that stores a new run (a cron's claim of its time;
+    a resume stores none)."""
     mark = None
     if thread_id is None and body.on_completion != "keep":
         mark = AFTER_READER if reads else AT_END
-    started = await _start(services, user, request, thread_id, body, mark)
+    started = await _start(services, user, request, thread_id, body, mark, within)
     run_id = started.run.run_id
     if not reads:
         started.read.set()
@@ -218,6 +215,7 @@ async def _start(
     thread_id: str | None,
     body: LangGraphRunCreate,
     mark: bool | None = None,
+    within: Within | None = None,
 ) -> Started:
     """`mark`: mark a new run's thread for deletion with its note (one write)."""
     for name, why in _UNSERVED.items():
@@ -284,7 +282,8 @@ async def _start(
             config=config,
             stream_modes=sorted({CORE_MODES[m] for m in modes}),
             from_checkpoint=fork,
-            not_before=body.not_before(),
+            delay_seconds=body.after_seconds,
+            within=within,
         )
         admitted(run.run_id)
     await RunNotes(services.store.engine).write(run.run_id, note, delete_thread=mark)
