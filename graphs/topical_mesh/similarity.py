@@ -75,5 +75,7 @@ def similar_unlinked_pairs(
 
 
 def _shared(a: dict[str, float], b: dict[str, float]) -> list[str]:
-    common = sorted(set(a) & set(b), key=lambda t: -(a[t] * b[t]))
+    """The three terms adding most to the cosine; ties keep `a`'s order (its heaviest
+    terms first), never the per-process order of a set of strings (PYTHONHASHSEED)."""
+    common = sorted((t for t in a if t in b), key=lambda t: -(a[t] * b[t]))
     return common[:3]
