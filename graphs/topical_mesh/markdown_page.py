@@ -394,8 +394,9 @@ class _Walker:
         Terms are interned: pickled once per worker, not once per page, and shared in
         memory by every page that uses them.
         """
-        terms = Counter(map(sys.intern, _TERM.findall("\n".join(self.texts).lower())))
-        terms.update(_TERM.findall("\n".join(self.heading_terms).lower()))
-        for word in STOPWORDS.intersection(terms):
-            del terms[word]
-        return terms
+        counted = Counter(_TERM.findall("\n".join(self.texts).lower()))
+        counted.update(_TERM.findall("\n".join(self.heading_terms).lower()))
+        intern = sys.intern  # each distinct word once, not each occurrence
+        return Counter(
+            {intern(word): n for word, n in counted.items() if word not in STOPWORDS}
+        )
