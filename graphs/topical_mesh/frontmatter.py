@@ -19,12 +19,10 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SIMPLE_LINE = re.compile(
     r'([A-Za-z_][A-Za-z0-9_-]{0,100}):[ ]+(?:"([ !#-\[\]-~]*)"|([A-Za-z][A-Za-z0-9 _.,/-]*))[ ]*'
 )
-_YAML_WORDS = frozenset(
-    ["yes", "no", "true", "false", "on", "off", "null", "y", "n", "nan", "inf"]
-)
+_YAML_WORDS = frozenset(["yes", "no", "true", "false", "on", "off", "null", "y", "n", "nan", "inf"])
 
 
-@dataclass
+@dataclass(slots=True)
 class FrontMatter:
     """The fields the audit uses; everything else in the front matter is ignored."""
 

@@ -25,7 +25,7 @@ def test_pairs_do_not_depend_on_the_string_hash_seed() -> None:
     script = (
         "import json; from collections import Counter;"
         "from graphs.topical_mesh.similarity import similar_unlinked_pairs, term_vectors;"
-        f"tied = [Counter({{f'w{{k}}': 1 + k % 3 for k in range(40)}}) for _ in range(3)];"
+        "tied = [Counter({f'w{k}': 1 + k % 3 for k in range(40)}) for _ in range(3)];"
         "print(json.dumps(similar_unlinked_pairs(term_vectors(tied), set())))"
     )
     seen = set()
