@@ -59,3 +59,12 @@ def test_serve_without_a_config_file_says_how_to_fix_it(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "--config" in result.stderr
+
+
+def test_scale_out_keeps_checkpoints_in_the_run_stores_database() -> None:
+    redis = {"redis_url": "redis://127.0.0.1:6379/0"}
+    db = "postgresql+psycopg://u@db.internal:5432/mesh"
+    same = Settings(database_url=db, checkpoint_url="host=db.internal dbname=mesh", **redis)
+    assert same.resolved_checkpoint_url() == "host=db.internal dbname=mesh"
+    with pytest.raises(ValueError, match="checkpoint write checks the run's claim"):
+        Settings(database_url=db, checkpoint_url="postgresql://u@db.internal/other", **redis)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -19,30 +20,76 @@ def _serializer() -> JsonPlusSerializer:
     return JsonPlusSerializer(pickle_fallback=False)
 
 
-WriteGuard = Callable[[], Awaitable[None]]
+WriteGuard = Callable[[], Awaitable[tuple[str, int] | None]]
+"""Asked before a checkpoint write: raises if the write must not happen, else returns the
+claim (run id, attempt) the write is fenced by, or None for a write of no claimed run."""
 POSTGRES_POOL_SIZE = 8
+FENCE_SQL = "SELECT attempt FROM runs WHERE id = %s FOR SHARE"
+"""The claim's fencing token, read under a share lock in the write's own transaction."""
+
+_FENCE: ContextVar[tuple[str, int] | None] = ContextVar("genesis_checkpoint_fence", default=None)
 
 
 def guarded_postgres_saver() -> type[Any]:
-    """LangGraph's `AsyncPostgresSaver` that asks a guard before every write.
+    """LangGraph's `AsyncPostgresSaver` whose writes of a claimed run are fenced.
 
-    In the scale-out mode the guard is the worker's lease check: a worker that stalled
-    past its lease finds out before it writes a checkpoint over the run's new owner.
+    In the scale-out mode a checkpoint of a claimed run is written in one transaction
+    with a `FOR SHARE` read of the run's `attempt` (the fencing token), and refused
+    (`LeaseLost`, nothing committed) when the attempt is no longer the writer's. A claim
+    increments `attempt` under a row lock, so it either commits before the check (the
+    write is refused) or waits for the write's commit (and claims after it): a worker
+    stopped anywhere between its own lease check and its write cannot commit a write of
+    a claim that was taken over. The guard (the worker's cheap lease check) runs first;
+    it only spares a stale worker the round trip, the transaction is what fences.
     """
+    from langgraph.checkpoint.postgres import _ainternal
     from langgraph.checkpoint.postgres.aio import AsyncPostgresSaver
+    from psycopg.rows import dict_row
+
+    from genesis_mesh.errors import LeaseLost
 
     class GuardedPostgresSaver(AsyncPostgresSaver):
         guard: WriteGuard | None = None
 
         async def aput(self, *args: Any, **kwargs: Any) -> Any:
-            if self.guard is not None:
-                await self.guard()
-            return await super().aput(*args, **kwargs)
+            token = _FENCE.set(await self._claim())
+            try:
+                return await super().aput(*args, **kwargs)
+            finally:
+                _FENCE.reset(token)
 
         async def aput_writes(self, *args: Any, **kwargs: Any) -> None:
-            if self.guard is not None:
-                await self.guard()
-            await super().aput_writes(*args, **kwargs)
+            token = _FENCE.set(await self._claim())
+            try:
+                await super().aput_writes(*args, **kwargs)
+            finally:
+                _FENCE.reset(token)
+
+        async def _claim(self) -> tuple[str, int] | None:
+            return None if self.guard is None else await self.guard()
+
+        @asynccontextmanager
+        async def _cursor(self, *, pipeline: bool = False) -> AsyncIterator[Any]:
+            # `aput` and `aput_writes` write through `_cursor(pipeline=True)`: a fenced
+            # write runs its statements in a transaction that starts with the fence.
+            # (`executemany` still pipelines its rows inside the transaction.)
+            claim = _FENCE.get() if pipeline else None
+            if claim is None:
+                async with super()._cursor(pipeline=pipeline) as cur:
+                    yield cur
+                return
+            run_id, attempt = claim
+            async with (
+                self.lock,
+                _ainternal.get_connection(self.conn) as conn,
+                conn.transaction(),
+                conn.cursor(binary=True, row_factory=dict_row) as cur,
+            ):
+                await cur.execute(FENCE_SQL, (run_id,))
+                row = await cur.fetchone()
+                if row is None or row["attempt"] != attempt:
+                    raise LeaseLost(run_id, attempt)
+                yield cur
 
     return GuardedPostgresSaver
 

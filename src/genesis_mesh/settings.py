@@ -258,6 +258,15 @@ class Settings(BaseSettings):
                 "PostgreSQL run store: set GENESIS_MESH_DATABASE_URL=postgresql+psycopg://... "
                 "(or unset GENESIS_MESH_REDIS_URL for the embedded mode)."
             )
+        if self.redis_url and not _same_database(
+            self.resolved_checkpoint_url(), self.resolved_database_url()
+        ):
+            raise ValueError(
+                "In the scale-out mode checkpoints live in the run store's database (a "
+                "checkpoint write checks the run's claim in its own transaction): unset "
+                "GENESIS_MESH_CHECKPOINT_URL or point it at GENESIS_MESH_DATABASE_URL's "
+                "database."
+            )
         if self.heartbeat_seconds * 2 > self.lease_seconds:
             raise ValueError(
                 "GENESIS_MESH_HEARTBEAT_SECONDS must be at most half of "
@@ -350,3 +359,19 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def _same_database(checkpoint_url: str, database_url: str) -> bool:
+    """Whether a PostgreSQL conninfo (URL or `key=value`) and a SQLAlchemy URL name the
+    same database (host, port and name; user and options may differ)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    def where(conninfo: str) -> tuple[object, ...]:
+        try:
+            parts = conninfo_to_dict(conninfo)
+        except Exception:
+            return (conninfo,)
+        return (parts.get("host"), str(parts.get("port") or 5432), parts.get("dbname"))
+
+    url = database_url.split("://", 1)
+    return where(checkpoint_url) == where("postgresql://" + url[-1])

@@ -23,17 +23,9 @@ from typing import Any
 
 import pytest
 
+from tests.browser import chromium_browser
 from tests.conftest import ROOT, LiveHost, require
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = ROOT / "test-artifacts"
 SCREENS = (
     Path(os.environ.get("GENESIS_MESH_ARTIFACTS") or ROOT / "tests" / ".artifacts") / "screens"
@@ -81,18 +73,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One Chromium per test module. Playwright's sync API keeps an event loop running in
-    this thread while it lives, so it must end before async tests of other modules run."""
-    require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - dev extra not installed
-        require(False, "the playwright package is missing (pip install -e '.[dev]')")
-        raise
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    """One Chromium per test module (see tests/browser.py for why not per session)."""
+    yield from chromium_browser()
 
 
 @dataclass

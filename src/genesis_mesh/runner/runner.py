@@ -15,7 +15,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +45,7 @@ from genesis_mesh.runner.recovery import needs_recovery, recovery_payload
 from genesis_mesh.serialization import serialize
 from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
+from genesis_mesh.store.runs import Within
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +154,8 @@ class Runner:
         config: dict[str, Any] | RunConfig | None = None,
         stream_modes: Sequence[str] = (),
         from_checkpoint: str | None = None,
-        not_before: datetime | None = None,
+        delay_seconds: float | None = None,
+        within: Within | None = None,
     ) -> RunInfo:
         """Store a pending run and launch it (scale-out: a worker claims it). `on_event`
         follows it from its first event. `multitask` says what happens when the thread
@@ -167,7 +168,9 @@ class Runner:
         `stream_modes`: LangGraph stream modes whose raw parts the run also records, as
         `stream.part` events. `from_checkpoint` forks the thread at that checkpoint of
         its history (the run continues from there, not from the thread's newest).
-        `not_before` delays the start: the run waits `pending` until then."""
+        `delay_seconds` delays the start: the run waits `pending` until its
+        `not_before`, on the store's clock (`RunStore.now`). `within` runs in the
+        transaction that stores the run (`RunRows.create`)."""
         _check_stream_modes(stream_modes)
         entry = self.registry.get(graph)
         compiled = entry.compiled()
@@ -195,7 +198,8 @@ class Runner:
             context=context,
             config=stored_config,
             stream_modes=stream_modes,
-            not_before=not_before,
+            delay_seconds=delay_seconds,
+            within=within,
         )
         if self.scale_out:
             if on_event is not None:
@@ -206,7 +210,7 @@ class Runner:
             return run
         if on_event is not None:
             self._unsubscribers[run.run_id] = self.bus.subscribe(run.run_id, on_event)
-        if run.status == RunStatus.PENDING and _delay(run) > 0:
+        if run.status == RunStatus.PENDING and await self._delay(run) > 0:
             self._launch_later(run.run_id, client_ref, dispatch.get("from_checkpoint"))
         elif run.status == RunStatus.PENDING:
             self._launch_fresh(run, client_ref, dispatch.get("from_checkpoint"))
@@ -344,9 +348,7 @@ class Runner:
         # could overwrite the final status of a run that finishes first.
         return run.model_copy(update={"status": RunStatus.RUNNING})
 
-    async def _replace_breakpoints(
-        self, run: RunInfo, breakpoints: Mapping[str, Any]
-    ) -> RunInfo:
+    async def _replace_breakpoints(self, run: RunInfo, breakpoints: Mapping[str, Any]) -> RunInfo:
         kept = {k: v for k, v in (run.config or {}).items() if k not in BREAKPOINT_KEYS}
         given = {k: v for k, v in breakpoints.items() if k in BREAKPOINT_KEYS and v}
         config = {**kept, **given} or None
@@ -391,7 +393,7 @@ class Runner:
         for run in candidates:
             if self.executor.is_executing(run.run_id) or not needs_recovery(run):
                 continue
-            if run.status == RunStatus.PENDING and _delay(run) > 0:
+            if run.status == RunStatus.PENDING and await self._delay(run) > 0:
                 self._launch_later(run.run_id)  # a delayed run not due yet: it waits
                 continue
             try:
@@ -481,11 +483,18 @@ class Runner:
         """Launch a pending run, once its `not_before` has come (embedded mode; a host
         that restarts meanwhile schedules it again in `recover`)."""
         run = await self.store.get_run(run_id)
-        while run.status == RunStatus.PENDING and _delay(run) > 0:
-            await asyncio.sleep(_delay(run))
+        while run.status == RunStatus.PENDING and (delay := await self._delay(run)) > 0:
+            await asyncio.sleep(delay)
             run = await self.store.get_run(run_id)  # cancelled meanwhile? then not pending
         if run.status == RunStatus.PENDING and not self.executor.is_executing(run_id):
             self._launch_fresh(run, client_ref, from_checkpoint)
+
+    async def _delay(self, run: RunInfo) -> float:
+        """Seconds until a delayed run may start (0 or less: it may start now), on the
+        clock its due time was set by (the store's, not necessarily this host's)."""
+        if run.not_before is None:
+            return 0.0
+        return (run.not_before - await self.store.now()).total_seconds()
 
     def _wake_workers(self) -> None:
         if isinstance(self.bus, RedisBus):
@@ -494,13 +503,6 @@ class Runner:
     @property
     def _poll(self) -> float | None:
         return self.options.follow_poll_seconds if self.scale_out else None
-
-
-def _delay(run: RunInfo) -> float:
-    """Seconds until a delayed run may start (0 or less: it may start now)."""
-    if run.not_before is None:
-        return 0.0
-    return (run.not_before - datetime.now(UTC)).total_seconds()
 
 
 def _steering(goto: Any, update: Any) -> dict[str, Any]:

@@ -109,25 +109,29 @@ class Worker:
             self.runner.execute_claim(claim)
         return len(result.claims)
 
-    async def guard_write(self) -> None:
-        """Before a checkpoint write of a claimed run: make sure the claim still holds.
+    async def guard_write(self) -> tuple[str, int] | None:
+        """Before a checkpoint write of a claimed run: the claim (run id, attempt) that
+        fences it, or `LeaseLost` if this worker already knows the claim is gone.
 
-        Cheap while heartbeats are on time. After a stall (a stopped process, a frozen
-        host) the lease may have expired without this worker knowing, so it renews the
-        claim (fenced by its attempt) first, and refuses the write if the run is gone.
+        The fence itself is the saver's: it checks the attempt under a share lock in
+        the write's own transaction (`checkpointers.guarded_postgres_saver`), so a stall
+        between this check and the write cannot let a stale write commit. This check is
+        cheap while heartbeats are on time; after a stall (a stopped process, a frozen
+        host) it renews the claim first, so a stale worker stops before it writes.
         """
         claim = CURRENT_CLAIM.get()
         if claim is None:
-            return
+            return None
         run_id, attempt = claim
         if self.runner.held.get(run_id) != attempt:
             raise LeaseLost(run_id, attempt)
         if time.monotonic() - self._last_renewal < self.queue.lease.total_seconds() / 2:
-            return
+            return claim
         alive = await asyncio.to_thread(self.queue.renew_sync, {run_id: attempt})
         if run_id not in alive:
             self.runner.lease_lost(run_id, attempt)
             raise LeaseLost(run_id, attempt)
+        return claim
 
     def _beat_forever(self, loop: asyncio.AbstractEventLoop) -> None:
         while not self._stop_beating.wait(self.heartbeat_seconds):

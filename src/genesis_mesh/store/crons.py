@@ -3,20 +3,27 @@
 A cron is due when it is enabled and its `next_run_at` has passed. `claim` moves
 `next_run_at` on with an UPDATE that names the value it read: of several processes
 claiming the same due run, exactly one changes the row, and only that one starts it.
+`claim_due` is that UPDATE in the transaction that creates the run, so a process killed
+between the two leaves the time unclaimed (another process fires it), never claimed
+and not fired.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from genesis_mesh.store.clock import aware
 from genesis_mesh.store.tables import crons
+
+FIRING_LOCK = 0x63726F6E  # advisory lock namespace of firing crons ("cron")
 
 
 class CronRecord(BaseModel):
@@ -124,6 +131,37 @@ class CronStore:
                 .values(next_run_at=next_run_at)
             )
         return bool(result.rowcount == 1)
+
+    @asynccontextmanager
+    async def firing(self, cron: CronRecord) -> AsyncIterator[CronRecord | None]:
+        """While a process fires a cron's due run: the cron as it is now, for the one
+        process that holds it and only while the due time it read is still unclaimed;
+        None for every other. On PostgreSQL the hold is a transaction-scoped advisory
+        lock (a kill -9 lets go of it too). So no process prepares a run another one
+        fires (a multitask `interrupt` of the thread's run, a new thread) only to lose
+        the claim; the claim itself (`claim_due`) still decides."""
+        async with self.engine.begin() as conn:
+            held = True  # SQLite: one process
+            if self.engine.dialect.name == "postgresql":
+                key = func.pg_try_advisory_xact_lock(FIRING_LOCK, func.hashtext(cron.cron_id))
+                held = bool((await conn.execute(select(key))).scalar())
+            row = None
+            if held:
+                row = (await conn.execute(select(crons).where(crons.c.id == cron.cron_id))).first()
+            current = None if row is None else _record(row)
+            yield current if current and current.next_run_at == cron.next_run_at else None
+
+
+def claim_due(
+    conn: Connection, cron_id: str, read: datetime | None, next_run_at: datetime | None
+) -> bool:
+    """`CronStore.claim` inside the caller's (a run's creating) transaction."""
+    result = conn.execute(
+        update(crons)
+        .where(crons.c.id == cron_id, crons.c.next_run_at == read)
+        .values(next_run_at=next_run_at)
+    )
+    return bool(result.rowcount == 1)
 
 
 def _filtered(query: Any, owner: str | None, filters: dict[str, Any]) -> Any:

@@ -4,15 +4,17 @@ own blocking connection through which every write goes, one at a time."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from genesis_mesh.store.clock import aware, utcnow
 from genesis_mesh.store.schema import upgrade_schema
 from genesis_mesh.store.sqlite import DEFAULT_SYNCHRONOUS, SqliteSynchronous, tune
 from genesis_mesh.store.writer_thread import WriterThread
@@ -85,6 +87,15 @@ class Database:
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
             await conn.execute(select(1))
+
+    async def now(self) -> datetime:
+        """The store's clock: PostgreSQL's `now()` (what the run queue compares due times
+        and leases with, whichever host asks), or this host's on SQLite (one process)."""
+        if self.sqlite:
+            return utcnow()
+        async with self.engine.connect() as conn:
+            value = (await conn.execute(select(func.now()))).scalar_one()
+        return aware(value)
 
     async def write(self, function: Callable[..., Any], *args: Any) -> Any:
         """Run `function(*args)` on the single writer thread (one hop, one connection);

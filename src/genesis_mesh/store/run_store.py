@@ -31,6 +31,7 @@ class RunStore:
         self.open = self.db.open
         self.close = self.db.close
         self.ping = self.db.ping
+        self.now = self.db.now
 
         self.create_run = self.runs.create
         self.get_run = self.runs.get

@@ -3,17 +3,18 @@ and the status changes of runs nobody executes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from genesis_mesh.errors import RunNotFound, ThreadBusy
 from genesis_mesh.protocol import Event, EventType, RunInfo, RunStatus
 from genesis_mesh.store.active_run import active_run_id, frees_thread, lock_thread, promote_queued
-from genesis_mesh.store.clock import utcnow
+from genesis_mesh.store.clock import aware, utcnow
 from genesis_mesh.store.database import Database
 from genesis_mesh.store.events import insert_next_event
 from genesis_mesh.store.ids import new_id
@@ -21,6 +22,8 @@ from genesis_mesh.store.rows import run_columns, run_info, runs_query
 from genesis_mesh.store.tables import runs, threads
 
 OWNER_CACHE_SIZE = 10_000
+Within = Callable[[Connection, RunInfo], None]
+"""Work done inside a run's creating transaction (`RunRows.create`)."""
 
 
 class RunRows:
@@ -44,12 +47,18 @@ class RunRows:
         context: dict[str, Any] | None = None,
         config: dict[str, Any] | None = None,
         stream_modes: Sequence[str] = (),
-        not_before: datetime | None = None,
+        delay_seconds: float | None = None,
+        within: Within | None = None,
     ) -> RunInfo:
         """Insert a pending run, creating its thread. A thread with an active run refuses
         it, or with `enqueue` takes it as `queued`; `supersede` names a stopped run whose
-        place on the thread this run takes (multitask policy `interrupt`); `not_before`
-        delays its start (nobody launches or claims it before then)."""
+        place on the thread this run takes (multitask policy `interrupt`); `delay_seconds`
+        delays its start: its `not_before` is the store's clock (`Database.now`) plus
+        the delay, set by the database itself on PostgreSQL, so the due time and the
+        claims that compare it with `now()` use one clock (nobody launches or claims
+        the run before then). `within(conn, run)` runs in the creating transaction
+        (a cron's claim of its due time): what it raises undoes the run, what it writes
+        commits with it."""
         now = utcnow()
         run = RunInfo(
             run_id=new_id("run"),
@@ -62,13 +71,21 @@ class RunRows:
             context=context,
             config=config,
             stream_modes=list(stream_modes),
-            not_before=not_before,
         )
-        status = await self._db.write(
-            self._create_sync, run, owner, thread_id is None, enqueue, supersede, dispatch
+        delay = timedelta(seconds=delay_seconds) if delay_seconds else None
+        status, not_before = await self._db.write(
+            self._create_sync,
+            run,
+            owner,
+            thread_id is None,
+            enqueue,
+            supersede,
+            dispatch,
+            delay,
+            within,
         )
         self._remember_owner(run.run_id, owner)
-        return run.model_copy(update={"status": status})
+        return run.model_copy(update={"status": status, "not_before": not_before})
 
     def _remember_owner(self, run_id: str, owner: str) -> None:
         if len(self._owners) >= OWNER_CACHE_SIZE:
@@ -83,9 +100,14 @@ class RunRows:
         enqueue: bool,
         supersede: str | None,
         dispatch: dict[str, Any] | None,
-    ) -> RunStatus:
+        delay: timedelta | None,
+        within: Within | None,
+    ) -> tuple[RunStatus, datetime | None]:
         now = run.created_at
         status = RunStatus.PENDING
+        not_before: Any = None
+        if delay is not None:
+            not_before = now + delay if self._db.sqlite else func.now() + delay
         with self._db.writer_engine.begin() as conn:
             exists = not new_thread and lock_thread(conn, run.thread_id)
             if exists:
@@ -115,29 +137,34 @@ class RunRows:
                         updated_at=now,
                     )
                 )
+            if within is not None:
+                within(conn, run)
             try:
-                conn.execute(
-                    insert(runs).values(
-                        id=run.run_id,
-                        thread_id=run.thread_id,
-                        graph=run.graph,
-                        owner=owner,
-                        status=status.value,
-                        input=run.input,
-                        attempt=0,
-                        dispatch=dispatch,
-                        context=run.context,
-                        config=run.config,
-                        stream_modes=run.stream_modes or None,
-                        not_before=run.not_before,
-                        created_at=now,
-                        updated_at=now,
-                    )
+                statement = insert(runs).values(
+                    id=run.run_id,
+                    thread_id=run.thread_id,
+                    graph=run.graph,
+                    owner=owner,
+                    status=status.value,
+                    input=run.input,
+                    attempt=0,
+                    dispatch=dispatch,
+                    context=run.context,
+                    config=run.config,
+                    stream_modes=run.stream_modes or None,
+                    not_before=not_before,
+                    created_at=now,
+                    updated_at=now,
                 )
+                if self._db.sqlite:
+                    conn.execute(statement)
+                    due = not_before
+                else:
+                    due = conn.execute(statement.returning(runs.c.not_before)).scalar_one()
             except IntegrityError:
                 self._raise_if_busy(run.thread_id)
                 raise
-        return status
+        return status, None if due is None else aware(due)
 
     def _raise_if_busy(self, thread_id: str) -> None:
         """After a failed insert: another process may have won the race for the thread."""

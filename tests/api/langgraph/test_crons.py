@@ -12,9 +12,12 @@ import pytest
 from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.errors import NotFoundError, UnprocessableEntityError
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from genesis_mesh.store.crons import CronRecord, CronStore
+from genesis_mesh.protocol import RunInfo
+from genesis_mesh.store.crons import CronRecord, CronStore, claim_due
+from genesis_mesh.store.run_store import RunStore
 from genesis_mesh.store.tables import metadata
 from tests.api.langgraph.conftest import thread_gone
 from tests.conftest import LiveHost
@@ -207,5 +210,60 @@ async def test_of_two_processes_claiming_one_due_time_exactly_one_wins(
     finally:
         for engine in engines:
             await engine.dispose()
+        if name is not None:
+            drop_database(name)
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+async def test_a_due_time_is_claimed_in_the_transaction_that_stores_its_run(
+    database: str, tmp_path: pytest.TempPathFactory
+) -> None:
+    """What a kill -9 between the claim and the run would leave: the claim undone with
+    the run (the time stays due for another process), or both stored."""
+    name = None
+    if database == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path}/crons.db"
+    else:
+        name = create_database()
+        url = f"postgresql+psycopg://127.0.0.1:5432/{name}"
+    store = RunStore(url)
+    try:
+        await store.open()
+        crons = CronStore(store.engine)
+        now = datetime.now(UTC).replace(microsecond=0)
+        later = now + timedelta(minutes=1)
+        await crons.create(
+            CronRecord(
+                cron_id="c-1",
+                owner="alice",
+                assistant_id="steps",
+                schedule="* * * * *",
+                next_run_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+
+        def claim_then_die(conn: Connection, run: RunInfo) -> None:
+            assert claim_due(conn, "c-1", now, later)
+            raise SystemExit("killed before the run was stored")
+
+        with pytest.raises(SystemExit):
+            await store.create_run("steps", {}, None, within=claim_then_die)
+        assert await store.list_runs(limit=10) == []
+        (still_due,) = await crons.due(now)  # unclaimed: another process fires it
+        async with crons.firing(still_due) as firing:
+            assert firing is not None
+
+            def claim(conn: Connection, run: RunInfo) -> None:
+                assert claim_due(conn, "c-1", now, later)
+
+            run = await store.create_run("steps", {}, None, within=claim)
+        assert [r.run_id for r in await store.list_runs(limit=10)] == [run.run_id]
+        assert await crons.due(now) == []  # claimed with it
+        async with crons.firing(still_due) as stale:
+            assert stale is None  # a process that read the old time fires nothing
+    finally:
+        await store.close()
         if name is not None:
             drop_database(name)

@@ -24,10 +24,10 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from tests.browser import chromium_browser
 from tests.conftest import ROOT, LiveHost, require
 from tests.llm.conftest import llm_env
 from tests.llm.fake_openai import FakeOpenAI, Reply
-from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS
 
 PAGE = Path(__file__).parent / "use_stream"
 TOKENS = ["The ", "pillar ", "page ", "links ", "every ", "cluster."]
@@ -112,16 +112,7 @@ def chat_host(
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    require(CHROMIUM.exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - dev extra not installed
-        require(False, "the playwright package is missing (pip install -e '.[dev]')")
-        raise
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from chromium_browser()
 
 
 @pytest.fixture

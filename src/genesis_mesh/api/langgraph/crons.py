@@ -5,9 +5,11 @@ thread (`/runs/crons`); created, updated, searched, counted and deleted as the S
 The schedule is stored (`store/crons.py`); every host process looks for due crons
 (`CronScheduler`) and starts a due run as the cron's owner, through the same `start` a
 client's run takes (its limits, its checks). A process starts a run only after it
-claimed that run's time in the database, so in the scale-out mode with several API
-processes a cron still runs once per time. A run missed while no process was up runs
-once when one comes back, then the schedule goes on from the current time.
+claimed that run's time in the database, in the transaction that stores the run, so in
+the scale-out mode with several API processes a cron runs once per time, also when the
+process that fires it is killed half-way (another one fires it then). A run missed
+while no process was up runs once when one comes back, then the schedule goes on from
+the current time.
 """
 
 from __future__ import annotations
@@ -23,19 +25,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from croniter import croniter  # type: ignore[import-untyped, unused-ignore]
 from fastapi import APIRouter, FastAPI, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy.engine import Connection
 from starlette.requests import Request as StarletteRequest
 
 from genesis_mesh.api.deps import ServicesDep, ThreadIdPath, UserDep
 from genesis_mesh.api.langgraph.assistants import resolve
 from genesis_mesh.api.langgraph.runs import LangGraphRunCreate, start
-from genesis_mesh.api.langgraph.threads import owned_thread
+from genesis_mesh.api.langgraph.threads import owned_thread, remove_thread
 from genesis_mesh.api.langgraph.webhooks import check_url
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.errors import GenesisMeshError, InvalidInput, NotFound
-from genesis_mesh.protocol import ID_PATTERN, JsonObject, JsonValue
+from genesis_mesh.protocol import ID_PATTERN, JsonObject, JsonValue, RunInfo
 from genesis_mesh.services import Services
 from genesis_mesh.store.clock import utcnow
-from genesis_mesh.store.crons import CronRecord, CronStore
+from genesis_mesh.store.crons import CronRecord, CronStore, claim_due
 
 router = APIRouter(tags=["langgraph"])
 logger = logging.getLogger(__name__)
@@ -179,6 +182,20 @@ def _upcoming(cron: CronRecord, after: datetime) -> datetime | None:
     if cron.end_time is not None and upcoming > cron.end_time:
         return None
     return upcoming
+
+
+def due_at(cron: CronRecord) -> datetime:
+    """The due time a due cron's run is fired for (recorded in the run's metadata)."""
+    assert cron.next_run_at is not None
+    return cron.next_run_at
+
+
+class _TimeTaken(Exception):
+    """Raised in a cron run's creating transaction: another process claimed the time."""
+
+    def __init__(self, thread_id: str) -> None:
+        super().__init__(thread_id)
+        self.thread_id = thread_id
 
 
 def cron_wire(cron: CronRecord, select: list[str] | None = None) -> dict[str, Any]:
@@ -367,29 +384,47 @@ class CronScheduler:
 
     async def tick(self) -> int:
         """Start the runs due now that this process claims; how many it started."""
-        now = utcnow()
+        now = await self.services.store.now()  # the clock every process compares with
         count = 0
-        for cron in await self.store.due(now):
-            upcoming = _upcoming(cron, max(now, cron.next_run_at or now))
-            if not await self.store.claim(cron, upcoming):
-                continue  # another process took this time
-            count += await self._run(cron)
+        for due in await self.store.due(now):
+            async with self.store.firing(due) as cron:
+                if cron is not None:  # else another process fires (or fired) this time
+                    count += await self._fire(cron, _upcoming(cron, max(now, due_at(cron))))
         return count
 
-    async def _run(self, cron: CronRecord) -> int:
+    async def _fire(self, cron: CronRecord, upcoming: datetime | None) -> int:
+        """Start the cron's run, claiming its due time in the run's own transaction: the
+        run is stored if and only if the time is claimed, so a process killed half-way
+        leaves the time to another process, fired once."""
+        claimed = False
+
+        def claim(conn: Connection, run: RunInfo) -> None:
+            nonlocal claimed
+            if not claim_due(conn, cron.cron_id, cron.next_run_at, upcoming):
+                raise _TimeTaken(run.thread_id)
+            claimed = True
+
         body = _run_body(cron.assistant_id, cron.payload)
-        body.metadata = {**(body.metadata or {}), "cron_id": cron.cron_id}
+        due = due_at(cron).isoformat()
+        body.metadata = {**(body.metadata or {}), "cron_id": cron.cron_id, "cron_due_at": due}
         # A stateless cron's new thread goes after its run unless `on_run_completed="keep"`.
         kept = cron.thread_id is not None or cron.on_run_completed == "keep"
         body.on_completion = "keep" if kept else "delete"
         user = Identity(cron.owner)
         try:
             started = await start(
-                self.services, user, self._request(cron.owner), cron.thread_id, body
+                self.services, user, self._request(cron.owner), cron.thread_id, body, within=claim
             )
+        except _TimeTaken as taken:  # another process fired this time meanwhile
+            if cron.thread_id is None:
+                await remove_thread(self.services, taken.thread_id)  # the run's new thread
+            return 0
         except GenesisMeshError as exc:  # a busy thread, a limit: this time is skipped
+            await self.store.claim(cron, upcoming)
             logger.warning("cron %s could not start its run: %s", cron.cron_id, exc.message)
             return 0
+        if not claimed:  # a resume of the thread's stopped run: no new run was stored
+            await self.store.claim(cron, upcoming)
         self.started.append(started.run.run_id)
         logger.info("cron %s started run %s", cron.cron_id, started.run.run_id)
         return 1

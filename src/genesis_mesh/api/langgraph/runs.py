@@ -13,7 +13,6 @@ import uuid
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -63,6 +62,7 @@ from genesis_mesh.protocol import (
 from genesis_mesh.runner.recovery import needs_recovery
 from genesis_mesh.services import Services
 from genesis_mesh.store.run_notes import RunNote, RunNotes
+from genesis_mesh.store.runs import Within
 from genesis_mesh.store.temporary_threads import TemporaryThreads
 from genesis_mesh.store.threads import ThreadRecord, ThreadStore, delete_run
 from genesis_mesh.store.webhook_outbox import WebhookOutbox
@@ -136,12 +136,6 @@ class LangGraphRunCreate(BaseModel):
             return self.checkpoint.checkpoint_id
         return self.checkpoint_id
 
-    def not_before(self) -> datetime | None:
-        """When a delayed run may start (None: at once)."""
-        if not self.after_seconds:
-            return None
-        return datetime.now(UTC) + timedelta(seconds=self.after_seconds)
-
     def breakpoints(self) -> dict[str, Any]:
         """`interrupt_before` / `interrupt_after` as the run's config keeps them."""
         given = {"interrupt_before": self.interrupt_before, "interrupt_after": self.interrupt_after}
@@ -185,15 +179,18 @@ async def start(
     thread_id: str | None,
     body: LangGraphRunCreate,
     reads: bool = False,
+    within: Within | None = None,
 ) -> Started:
     """Start (or resume) the run the body asks for; a `webhook` is sent when it ends, by
     whichever process ends it (the URL is kept in the run's row, `store/webhook_outbox`).
     A stateless run's thread is deleted when it is done unless `on_completion="keep"`,
     by whichever process sees it end (the mark is in the run's row, `temporary.py`); with
     a webhook, once the webhook was sent, as it reads the final state.
-    A request that `reads` the run's answer sets `started.read` once it has."""
+    A request that `reads` the run's answer sets `started.read` once it has.
+    `within` runs in the transaction that stores a new run (a cron's claim of its time;
+    a resume stores none)."""
     temporary = thread_id is None and body.on_completion != "keep"
-    started = await _start(services, user, request, thread_id, body, temporary)
+    started = await _start(services, user, request, thread_id, body, temporary, within)
     run_id = started.run.run_id
     if not reads:
         started.read.set()
@@ -252,6 +249,7 @@ async def _start(
     thread_id: str | None,
     body: LangGraphRunCreate,
     temporary: bool = False,
+    within: Within | None = None,
 ) -> Started:
     """`temporary`: mark a new run's thread for deletion with its note (one write)."""
     for name, why in _UNSERVED.items():
@@ -318,7 +316,8 @@ async def _start(
             config=config,
             stream_modes=sorted({CORE_MODES[m] for m in modes}),
             from_checkpoint=fork,
-            not_before=body.not_before(),
+            delay_seconds=body.after_seconds,
+            within=within,
         )
         admitted(run.run_id)
     await RunNotes(services.store.engine).write(run.run_id, note, delete_thread=temporary)
