@@ -66,14 +66,16 @@ def simple_yaml(source: str) -> dict[str, str] | None:
         match = _SIMPLE_LINE.fullmatch(line)
         if match is None:
             return None
-        key, quoted, plain = match.groups()
+        key, quoted, plain = match.group(1), match.group(2), match.group(3)
         if key.lower() in _YAML_WORDS:  # `on:` is the key True in YAML 1.1
             return None
-        if plain is not None:
-            plain = plain.rstrip()
-            if plain.lower() in _YAML_WORDS or " #" in plain or plain.endswith(":"):
-                return None
-        found[key] = quoted if quoted is not None else plain
+        if quoted is not None:
+            found[key] = quoted
+            continue
+        value = str(plain).rstrip()
+        if value.lower() in _YAML_WORDS or " #" in value or value.endswith(":"):
+            return None
+        found[key] = value
     return found
 
 
