@@ -29,6 +29,9 @@ _PARSER = pyromark.Markdown(options=pyromark.Options.ENABLE_FOOTNOTES)
 # Tags whose start or end closes the run of inline text (markdown-it's `inline` token).
 _INLINE_TAGS = frozenset({"Emphasis", "Strong", "Strikethrough", "Superscript", "Subscript"})
 _REFERENCE_TYPES = frozenset({"Reference", "Collapsed", "Shortcut"})
+# Block tags whose start and end only close the run of inline text (as `_start`/`_end`
+# would: they are neither inline tags, headings, code nor HTML).
+_BLOCK_BOUNDS = frozenset({"Paragraph", "Item", "BlockQuote", "TableHead", "TableRow", "TableCell"})
 Span = Any  # pyromark's Range: {'start': byte offset, 'end': byte offset}
 _NO_BLOCK = BlockText([""], 0, 1, 0)
 
@@ -101,33 +104,46 @@ class FastWalk:
         self.unsafe: list[str] = []  # per open link: its source tail when markdown-it drops it
 
     def walk(self) -> None:
-        src = self.src
+        """The event loop, with the commonest events (text, paragraph and item bounds)
+        handled inline: a page is a few dozen events, each once through here."""
+        raw = self.src.raw
+        parts = self.parts  # `_flush` empties these lists in place
         events: Iterator[tuple[Any, Span]] = _PARSER.events_with_range(self.body)
         for event, span in events:
-            if isinstance(event, str):
-                if event in ("SoftBreak", "HardBreak") and not self.code:
+            if event.__class__ is str:
+                if (event == "SoftBreak" or event == "HardBreak") and not self.code:
                     self._piece("\n", span)
                 continue
-            kind, value = next(iter(event.items()))
+            ((kind, value),) = event.items()
             if kind == "Text":
                 if self.code or self.image:
                     continue
-                if value[:1] in ("[", "]") and _escaped(src.raw, span["start"]):
-                    self._piece(value[0], span, escaped=True)  # `\[`: never a wikilink
+                first = value[:1]
+                if (first == "[" or first == "]") and _escaped(raw, span["start"]):
+                    self._piece(first, span, escaped=True)  # `\[`: never a wikilink
                     if len(value) > 1:
                         self._piece(value[1:], span)
                 else:  # the common case, inlined: `_piece` without the escape
                     if self.run_start < 0:
                         self.run_start = span["start"]
-                    if span["end"] > self.run_end:
-                        self.run_end = span["end"]
+                    end = span["end"]
+                    if end > self.run_end:
+                        self.run_end = end
                     if self.marked is not None:
                         self.marked.append(value)
-                    self.parts.append(value)
+                    parts.append(value)
             elif kind == "Start":
-                self._start(value, span)
+                if value.__class__ is str and value in _BLOCK_BOUNDS:
+                    if self.run_start >= 0:
+                        self._flush()
+                else:
+                    self._start(value, span)
             elif kind == "End":
-                self._end(value)
+                if value.__class__ is str and value in _BLOCK_BOUNDS:
+                    if self.run_start >= 0:
+                        self._flush()
+                else:
+                    self._end(value)
             elif kind == "Code":
                 if self.heading:
                     self._piece(value, span)
@@ -240,7 +256,9 @@ class FastWalk:
             else:
                 w._html_inline(payload, block)
         w._text(text, block, "".join(self.marked) if self.marked is not None else text)
-        self.parts, self.marked, self.links = [], None, []
+        self.parts.clear()
+        self.links.clear()
+        self.marked = None
         self.run_start = self.run_end = -1
         self.html_depth = 0
         return text

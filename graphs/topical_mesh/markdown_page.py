@@ -27,6 +27,7 @@ from graphs.topical_mesh.html_links import html_links, opens_code
 from graphs.topical_mesh.hugo import HUGO_REF
 from graphs.topical_mesh.locate import BlockText, target_column
 from graphs.topical_mesh.mkdocs_tabs import tabs_plugin
+from graphs.topical_mesh.similarity import NO_TERMS, TermCounts, pack_terms
 
 # Bounded repetitions keep these linear on hostile input (no catastrophic backtracking).
 WIKILINK = re.compile(
@@ -163,7 +164,7 @@ MAX_IDS_PER_PAGE = 2000
 RawLink = tuple[str, str, int, int]  # (target as written, form, 1-based line, 1-based column)
 
 
-@dataclass
+@dataclass(slots=True)
 class PageDraft:
     """What parse keeps of one page (the body itself is dropped)."""
 
@@ -173,7 +174,7 @@ class PageDraft:
     headings: list[str]
     word_count: int
     links: list[RawLink]
-    terms: Counter[str] = field(default_factory=Counter)
+    terms: TermCounts = NO_TERMS  # packed by `read_page`
     ids: list[str] = field(default_factory=list)
     includes: list[tuple[str, str]] = field(default_factory=list)  # (kind, path as written)
 
@@ -211,7 +212,7 @@ def read_page(parser: MarkdownIt, rel: str, text: str) -> PageDraft:
         headings=walker.headings[:MAX_IDS_PER_PAGE],
         word_count=walker.words,
         links=walker.links[:MAX_LINKS_PER_PAGE],
-        terms=terms,
+        terms=pack_terms(terms),
         ids=walker.ids[:MAX_IDS_PER_PAGE],
         includes=walker.includes[:MAX_INCLUDES_PER_PAGE],
     )
@@ -394,8 +395,7 @@ class _Walker:
         Terms are interned: pickled once per worker, not once per page, and shared in
         memory by every page that uses them.
         """
-        terms = Counter(map(sys.intern, _TERM.findall("\n".join(self.texts).lower())))
-        terms.update(_TERM.findall("\n".join(self.heading_terms).lower()))
-        for word in STOPWORDS.intersection(terms):
-            del terms[word]
-        return terms
+        counted = Counter(_TERM.findall("\n".join(self.texts).lower()))
+        counted.update(_TERM.findall("\n".join(self.heading_terms).lower()))
+        intern = sys.intern  # each distinct word once, not each occurrence
+        return Counter({intern(word): n for word, n in counted.items() if word not in STOPWORDS})

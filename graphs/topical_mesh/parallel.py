@@ -16,6 +16,7 @@ import os
 import pickle
 import signal
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -83,34 +84,39 @@ async def _in_workers(
             [_PACKAGE_ROOT, *filter(None, [os.environ.get("PYTHONPATH")])]
         ),
     }
-    procs = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "graphs.topical_mesh.worker",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=env,
-            cwd=_PACKAGE_ROOT,
-            start_new_session=True,
-        )
-        for share in shares
-        if share
-    ]
-    try:
-        outputs = await asyncio.gather(
-            *(
-                _run_worker(proc, (root, share, max_bytes, file_seconds), on_done)
-                for proc, share in zip(procs, shares, strict=False)
+    with tempfile.TemporaryDirectory(prefix="mesh-pages-") as folder:
+        procs = [
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "graphs.topical_mesh.worker",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.PIPE,
+                env=env,
+                cwd=_PACKAGE_ROOT,
+                start_new_session=True,
             )
-        )
-    finally:
-        for proc in procs:
-            if proc.returncode is None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                await asyncio.shield(proc.wait())
+            for share in shares
+            if share
+        ]
+        try:
+            outputs = await asyncio.gather(
+                *(
+                    _run_worker(
+                        proc,
+                        (root, share, max_bytes, file_seconds, os.path.join(folder, f"{w}.pickle")),
+                        on_done,
+                    )
+                    for w, (proc, share) in enumerate(zip(procs, shares, strict=False))
+                )
+            )
+        finally:
+            for proc in procs:
+                if proc.returncode is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    await asyncio.shield(proc.wait())
     ordered: list[BatchResult] = [BatchResult()] * len(batches)
     for w, results in enumerate(outputs):
         for k, result in enumerate(results):
@@ -120,10 +126,10 @@ async def _in_workers(
 
 async def _run_worker(
     proc: asyncio.subprocess.Process,
-    job: tuple[str, list[list[str]], int, float | None],
+    job: tuple[str, list[list[str]], int, float | None, str],
     on_done: Callable[[int], None],
 ) -> list[BatchResult]:
-    assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    assert proc.stdin is not None and proc.stderr is not None
     proc.stdin.write(pickle.dumps(job))
     await proc.stdin.drain()
     proc.stdin.close()
@@ -139,9 +145,17 @@ async def _run_worker(
                 tail.extend(line)
                 del tail[:-2000]
 
-    output, _ = await asyncio.gather(proc.stdout.read(), progress())
-    if await proc.wait() != 0 or not output:
+    await progress()
+    out_path = job[4]
+    if await proc.wait() != 0 or not os.path.isfile(out_path) or not os.path.getsize(out_path):
         raise WorkerFailed(f"page worker exited with {proc.returncode}: {tail.decode()[-300:]}")
-    # off the event loop: 10,000 pages are seconds of unpickling
-    results: list[BatchResult] = await asyncio.to_thread(without_collection(pickle.loads), output)
+    # off the event loop (10,000 pages are seconds of unpickling), read from the file as a
+    # stream: the whole pickle is never in memory next to what is made from it
+    results: list[BatchResult] = await asyncio.to_thread(without_collection(_load), out_path)
+    return results
+
+
+def _load(path: str) -> list[BatchResult]:
+    with open(path, "rb") as handle:
+        results: list[BatchResult] = pickle.load(handle)  # our own worker's output
     return results

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import heapq
 import math
+from array import array
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from operator import itemgetter
 
 TOP_TERMS = 20
@@ -18,20 +20,39 @@ THRESHOLD = 0.3
 MAX_POSTINGS = 200
 MAX_PAIRS = 1000
 _WEIGHT = itemgetter(1)  # nlargest by weight (ties keep their order, as with a lambda)
+# A page's term counts packed in two tuples, (terms, counts), in first-seen order: a third
+# of a Counter's memory, and cheaper to pickle from the page-reading workers.
+PackedTerms = tuple[tuple[str, ...], tuple[int, ...]]
+NO_TERMS: PackedTerms = ((), ())
+TermCounts = Counter[str] | PackedTerms
 
 
-def term_vectors(term_counts: list[Counter[str]]) -> list[dict[str, float]]:
-    """Sparse, normalised TF-IDF vectors holding each page's heaviest terms."""
+def pack_terms(counts: Counter[str]) -> PackedTerms:
+    """`counts` as (terms, counts), in the Counter's order."""
+    return tuple(counts), tuple(counts.values())
+
+
+def _counted(counts: TermCounts) -> Iterable[tuple[str, int]]:
+    return zip(*counts, strict=True) if isinstance(counts, tuple) else counts.items()
+
+
+def term_vectors(term_counts: list[TermCounts], release: bool = False) -> list[dict[str, float]]:
+    """Sparse, normalised TF-IDF vectors holding each page's heaviest terms.
+
+    `release` drops each page's counts from `term_counts` once its vector is made (the
+    caller's list, whose counts nothing else holds): on a big site they are a large share
+    of the audit's peak memory, and would otherwise live alongside the vectors.
+    """
     n = len(term_counts)
     df: Counter[str] = Counter()
     for counts in term_counts:
-        df.update(counts.keys())
+        df.update(counts[0] if isinstance(counts, tuple) else counts.keys())
     idf = {term: math.log((1 + n) / (1 + seen)) + 1.0 for term, seen in df.items()}
     tf: dict[int, float] = {}
     vectors = []
-    for counts in term_counts:
+    for k, counts in enumerate(term_counts):
         weights = {}
-        for term, count in counts.items():
+        for term, count in _counted(counts):
             weight = tf.get(count)
             if weight is None:
                 weight = tf[count] = 1.0 + math.log(count)
@@ -39,6 +60,8 @@ def term_vectors(term_counts: list[Counter[str]]) -> list[dict[str, float]]:
         top = heapq.nlargest(TOP_TERMS, weights.items(), key=_WEIGHT)
         norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
         vectors.append({term: w / norm for term, w in top})
+        if release:
+            term_counts[k] = NO_TERMS
     return vectors
 
 
@@ -46,18 +69,26 @@ def similar_unlinked_pairs(
     vectors: list[dict[str, float]], linked: set[tuple[int, int]]
 ) -> list[tuple[int, int, float, list[str]]]:
     """Up to MAX_PAIRS (a, b, cosine, shared terms), a < b, not linked either way."""
-    postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    # (page numbers, weights) of each term, as compact arrays: a big site has millions
+    postings: dict[str, tuple[array[int], array[float]]] = {}
     for i, vector in enumerate(vectors):
         for term, weight in vector.items():
-            postings[term].append((i, weight))
+            posting = postings.get(term)
+            if posting is None:
+                posting = postings[term] = (array("l"), array("d"))
+            posting[0].append(i)
+            posting[1].append(weight)
+    # terms on more than MAX_POSTINGS pages say little about a pair: never looked at
+    usable = {term: p for term, p in postings.items() if len(p[0]) <= MAX_POSTINGS}
+    del postings
     best: dict[tuple[int, int], float] = {}
     for i, vector in enumerate(vectors):
         scores: dict[int, float] = defaultdict(float)
         for term, weight in vector.items():
-            posting = postings[term]
-            if len(posting) > MAX_POSTINGS:
+            posting = usable.get(term)
+            if posting is None:
                 continue
-            for j, other in posting:
+            for j, other in zip(*posting, strict=True):  # in page order, as before
                 scores[j] += weight * other
         scores.pop(i, None)  # the page itself (the others keep their order)
         top = heapq.nlargest(PER_PAGE + 4, scores.items(), key=_WEIGHT)
@@ -75,5 +106,7 @@ def similar_unlinked_pairs(
 
 
 def _shared(a: dict[str, float], b: dict[str, float]) -> list[str]:
-    common = sorted(set(a) & set(b), key=lambda t: -(a[t] * b[t]))
+    """The three terms adding most to the cosine; ties keep `a`'s order (its heaviest
+    terms first), never the per-process order of a set of strings (PYTHONHASHSEED)."""
+    common = sorted((t for t in a if t in b), key=lambda t: -(a[t] * b[t]))
     return common[:3]

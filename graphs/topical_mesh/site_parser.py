@@ -34,7 +34,12 @@ from graphs.topical_mesh.links import (
 from graphs.topical_mesh.markdown_page import PageDraft, RawLink, new_parser, read_page
 from graphs.topical_mesh.navigation import is_nav_file, nav_file_targets
 from graphs.topical_mesh.reader import FileTooLarge, read_inside
-from graphs.topical_mesh.similarity import similar_unlinked_pairs, term_vectors
+from graphs.topical_mesh.similarity import (
+    NO_TERMS,
+    TermCounts,
+    similar_unlinked_pairs,
+    term_vectors,
+)
 
 MAX_LISTED_PROBLEMS = 5000
 TIMED_FILE_CHARS = 64 * 1024  # smaller files parse in well under a second
@@ -181,7 +186,11 @@ class SiteFacts:
 
 
 def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
-    """Resolve every link of every page, read navigation and find similar unlinked pages."""
+    """Resolve every link of every page, read navigation and find similar unlinked pages.
+
+    The drafts are used up: their links and term counts are emptied once read, so that a
+    big site's peak memory does not hold them next to what is made from them.
+    """
     nav_drafts = [d for d in drafts if is_nav_file(d.rel)]
     unpublished = [d for d in drafts if d.front.draft and not is_nav_file(d.rel)]
     pages = [d for d in drafts if not d.front.draft and not is_nav_file(d.rel)]
@@ -222,8 +231,17 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
     for at, draft in enumerate(partials, start=len(pages)):
         for link in draft.links:
             checker.check(at, link, sorted(rendered.get(at, ())))
+    # Released as soon as read (they are a large part of a big site's peak memory): the
+    # pages' links and the checker's anchor sets; the term counts go in `term_vectors`.
+    checker.anchors_done()
+    for draft in pages + partials:
+        draft.links.clear()
     nav = _navigation(index, nav_drafts, pages, facts.extra_nav_targets)
-    vectors = term_vectors([d.terms for d in pages])
+    counts: list[TermCounts] = [d.terms for d in pages]
+    for draft in pages:
+        draft.terms = NO_TERMS  # `counts` holds them now, until each page's vector is made
+    vectors = term_vectors(counts, release=True)
+    del counts
     pairs = similar_unlinked_pairs(vectors, set(checker.edges))
     notes = _notes(unpublished, pages)
     return SiteLinks(
@@ -316,6 +334,10 @@ class _Checker:
         self._anchors: dict[tuple[int, str], set[str]] = {}
         self._written_in: int | None = None  # the partial whose link is being checked
         self._reported: set[tuple[str, int, int, int, str]] = set()
+
+    def anchors_done(self) -> None:
+        """Drop the anchor sets of the pages (no more anchors will be checked)."""
+        self._anchors = {}
 
     def check(self, source: int, link: RawLink, rendered_in: list[int] | None = None) -> None:
         """Classify one link of `source`; a partial's links count in the pages that render

@@ -100,13 +100,17 @@ def worker(
 async def _work(settings: Settings) -> None:
     import signal
 
+    from genesis_mesh.api.langgraph.run_end import following_run_ends
     from genesis_mesh.services import open_services
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    async with open_services(settings, worker=True, follows=False) as services:
+    async with (
+        open_services(settings, worker=True, follows=False) as services,
+        following_run_ends(services),  # the runs it ends: their webhooks, stateless threads
+    ):
         assert services.worker is not None
         console.print(
             f"genesis-mesh worker {settings.resolved_worker_id()} "

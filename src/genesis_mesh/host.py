@@ -16,8 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from genesis_mesh import __version__
 from genesis_mesh.api.langgraph.crons import scheduling
-from genesis_mesh.api.langgraph.runs import sending_webhooks
-from genesis_mesh.api.langgraph.temporary import deleting_temporary_threads
+from genesis_mesh.api.langgraph.run_end import following_run_ends
 from genesis_mesh.api.limits import ProcessLimits
 from genesis_mesh.api.openapi import document_errors
 from genesis_mesh.api.web import security_headers
@@ -177,8 +176,7 @@ class GenesisMesh:
             async with (
                 watching(services.registry, enabled=self.settings.dev_reload),
                 scheduling(app, services, self.settings.cron_poll_seconds),
-                deleting_temporary_threads(services),  # before a webhook claim can race it
-                sending_webhooks(services),
+                following_run_ends(services),  # webhooks, stateless threads
             ):
                 yield
 

@@ -30,6 +30,7 @@ HERE = Path(__file__).parent
 CONFIG = HERE / "langgraph.json"
 CORPUS_PACKAGE = "tests.fidelity.corpus"
 INTERRUPT = "__interrupt__"  # the key LangGraph streams a pause under (no public constant)
+METADATA = "__metadata__"  # beside a replayed update: `{"cached": True}`
 
 
 def graph_specs() -> dict[str, str]:
@@ -147,6 +148,8 @@ class _Run:
             if mode == "tasks":
                 self.started = True
             elif mode == "updates":
+                if (chunk.get(METADATA) or {}).get("cached"):
+                    continue  # a write kept from an earlier segment's step, replayed
                 nodes = (node for node in chunk if node != INTERRUPT)
                 self.nodes.extend(node_path(namespace, node) for node in nodes)
             elif namespace:

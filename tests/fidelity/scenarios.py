@@ -119,6 +119,11 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
     ),
     Scenario(
+        "interrupt_beside_an_update_then_command_goto",
+        "interrupt_goto",
+        (Turn({"topic": "bees"}, answers=(Answer("yes"),)),),
+    ),
+    Scenario(
         "context_per_run",
         "context_schema",
         (

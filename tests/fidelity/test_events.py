@@ -115,7 +115,9 @@ async def test_stream_mode_events_sends_what_bare_astream_events_makes(
     corpus_host: LiveHost, graph: str, input: Any
 ) -> None:
     compiled = load_target(graph).copy(update={"checkpointer": InMemorySaver()})
-    config = {"configurable": {"thread_id": str(uuid.uuid4())}}
+    config: dict[str, Any] = {"configurable": {"thread_id": str(uuid.uuid4())}}
+    if compiled.name == "LangGraph":  # `langgraph dev` names such a graph after its id
+        config["run_name"] = graph
     bare = [e async for e in compiled.astream_events(input, config, version="v2")]
     root = bare[0]["run_id"]
     expected = [
@@ -126,9 +128,11 @@ async def test_stream_mode_events_sends_what_bare_astream_events_makes(
 
     async with get_client(url=corpus_host.base_url, api_key=None) as client:
         parts = client.runs.stream(None, graph, input=input, stream_mode="events")
-        events = [part.data async for part in parts if part.event == "events"]
+        streamed = [(part.event, part.data) async for part in parts]
+    events = [data for event, data in streamed if event == "events"]
 
     got = [(e["event"], e["name"]) for e in events]
+    assert events[0]["run_id"] == events[-1]["run_id"] == streamed[0][1]["run_id"]
     assert got[0] == expected[0] and got[-1] == expected[-1]
     if graph == "send_map_reduce":  # parallel branches interleave as they run
         assert sorted(got) == sorted(expected)

@@ -52,10 +52,15 @@ def _graph(*nodes: Any) -> Any:
     return builder.compile(checkpointer=InMemorySaver())
 
 
-async def _recorded(graph: Any, payload: Any) -> list[EventDraft]:
+RUN_ID = "run-0f6b2c4e9d8a4b17a3c5e2f1d0b9a8c7"  # fixed, so xdist workers agree on test ids
+
+
+async def _recorded(
+    graph: Any, payload: Any, run_id: str = RUN_ID, name: str = "LangGraph"
+) -> list[EventDraft]:
     drafts: list[EventDraft] = []
     config: RunnableConfig = {"configurable": {"thread_id": "t"}}
-    async with recording_events(config, payload, drafts.append) as recording:
+    async with recording_events(config, payload, drafts.append, run_id, name) as recording:
         async for _ in graph.astream(payload, recording, stream_mode=["tasks"]):
             pass
     return drafts
@@ -93,12 +98,26 @@ async def test_the_events_before_a_failure_are_all_handed_over() -> None:
     config: RunnableConfig = {"configurable": {"thread_id": "t"}}
     graph = _graph(visible, broken)
     with pytest.raises(ValueError, match="no"):
-        async with recording_events(config, {"n": 1}, drafts.append) as recording:
+        recording_of = recording_events(config, {"n": 1}, drafts.append, RUN_ID, "LangGraph")
+        async with recording_of as recording:
             async for _ in graph.astream({"n": 1}, recording):
                 pass
     names = _pairs([d.data["data"] for d in drafts])
     assert names[0] == ("on_chain_start", "LangGraph")
     assert ("on_chain_end", "visible") in names and ("on_chain_start", "broken") in names
+
+
+@pytest.mark.parametrize("run_id", [RUN_ID, "a-run-id-that-is-no-uuid"])
+async def test_the_root_run_is_the_run_itself_named_as_asked(run_id: str) -> None:
+    """As LangGraph Server: the root's `run_id` is the run's, first in every `parent_ids`."""
+    events = [d.data["data"] for d in await _recorded(_graph(visible), {"n": 1}, run_id, "g")]
+    root = [e for e in events if e["run_id"] == run_id]
+    assert [(e["event"], e["name"], e["parent_ids"]) for e in root] == [
+        ("on_chain_start", "g", []),
+        ("on_chain_end", "g", []),
+    ]
+    assert all(e["parent_ids"][0] == run_id for e in events if e["run_id"] != run_id)
+    assert len(events) > 2
 
 
 async def test_a_subgraphs_own_nodes_are_in_the_events_named_by_their_top_node() -> None:

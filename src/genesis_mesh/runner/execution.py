@@ -39,7 +39,11 @@ from genesis_mesh.runner.events import (
 from genesis_mesh.runner.interrupts import build_command, pending_interrupts, question_interrupt
 from genesis_mesh.runner.options import CURRENT_CLAIM, RunnerOptions
 from genesis_mesh.runner.recovery import recovery_payload
-from genesis_mesh.runner.stream_events import EVENTS_MODE, recording_events
+from genesis_mesh.runner.stream_events import (
+    DEFAULT_GRAPH_NAME,
+    EVENTS_MODE,
+    recording_events,
+)
 from genesis_mesh.serialization import serialize
 from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
@@ -356,7 +360,8 @@ class Executor:
 
         async with contextlib.AsyncExitStack() as recorders:
             if EVENTS_MODE in run.stream_modes:  # LangGraph Server's `events` mode
-                recording = recording_events(config, payload, emit)
+                name = run.graph if graph.name == DEFAULT_GRAPH_NAME else graph.name
+                recording = recording_events(config, payload, emit, run.run_id, name)
                 config = await recorders.enter_async_context(recording)
             await self._stream_parts(ex, graph, payload, config, run_context, mapper)
         for draft in mapper.release():

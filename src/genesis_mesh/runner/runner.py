@@ -42,6 +42,7 @@ from genesis_mesh.runner.interrupts import resume_command
 from genesis_mesh.runner.multitask import Multitask
 from genesis_mesh.runner.options import RunnerOptions
 from genesis_mesh.runner.recovery import needs_recovery, recovery_payload
+from genesis_mesh.runner.run_end import RunEnd
 from genesis_mesh.serialization import serialize
 from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
@@ -84,9 +85,11 @@ class Runner:
         self.draining = False
         """True once the server announced its shutdown (`begin_drain`)."""
         self.on_run_end: Callable[[], None] = lambda: None
-        # Called with the id of each run this process stops executing (ended, paused,
-        # lost): what must follow a run's end wherever it ran, such as its webhook.
-        self.run_end_hooks: list[Callable[[str], None]] = []
+        # Called for each run this process stops executing (ended, paused, lost): what
+        # must follow a run's end wherever it ran, such as its webhook (`run_end.py`).
+        self.run_end_hooks: list[Callable[[RunEnd], None]] = []
+        self._local: set[str] = set()  # launched for a caller of this process
+        self._claimed: dict[str, bool] = {}  # claimed here: its row owed end work
 
     @property
     def scale_out(self) -> bool:
@@ -210,6 +213,7 @@ class Runner:
             return run
         if on_event is not None:
             self._unsubscribers[run.run_id] = self.bus.subscribe(run.run_id, on_event)
+        self._local.add(run.run_id)
         if run.status == RunStatus.PENDING and await self._delay(run) > 0:
             self._launch_later(run.run_id, client_ref, dispatch.get("from_checkpoint"))
         elif run.status == RunStatus.PENDING:
@@ -343,6 +347,7 @@ class Runner:
         if run.status == RunStatus.FAILED:
             data["reason"] = "retry"
         opening = EventDraft(EventType.RUN_RESUMED, None, data)
+        self._local.add(run_id)
         self.executor.launch(run, payload, opening)
         # The task itself stores `running` with its `run.resumed` event; writing it here
         # could overwrite the final status of a run that finishes first.
@@ -441,6 +446,7 @@ class Runner:
 
     def execute_claim(self, claim: Claim) -> None:
         """Execute a run this worker has just claimed (`runner/worker.py`)."""
+        self._claimed[claim.run.run_id] = claim.owes_end_work
         self.executor.execute_claim(claim)
 
     def apply_stop(self, run_id: str, mode: str) -> None:
@@ -457,8 +463,11 @@ class Runner:
     def _run_ended(self, run_id: str) -> None:
         self._unsubscribers.pop(run_id, None)
         self.on_run_end()
+        local = run_id in self._local
+        self._local.discard(run_id)
+        end = RunEnd(run_id, local, self._claimed.pop(run_id, None))
         for hook in self.run_end_hooks:
-            hook(run_id)
+            hook(end)
 
     def _on_promoted(self, run_ids: list[str]) -> None:
         """Queued runs whose thread became free: start them (scale-out: wake a worker)."""

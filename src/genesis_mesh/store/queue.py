@@ -21,6 +21,7 @@ from genesis_mesh.protocol import Event, EventType, RunInfo, RunStatus
 from genesis_mesh.store.active_run import promote_queued
 from genesis_mesh.store.clock import utcnow
 from genesis_mesh.store.database import connect_args, sync_url
+from genesis_mesh.store.end_work import owes_end_work
 from genesis_mesh.store.events import insert_next_event
 from genesis_mesh.store.rows import run_info, runs_query
 from genesis_mesh.store.tables import runs
@@ -35,6 +36,8 @@ class Claim:
     attempt: int
     dispatch: dict[str, Any]
     recovered: bool
+    owes_end_work: bool = False
+    """The row owed work at the run's end when claimed (`store/end_work.py`)."""
 
 
 @dataclass
@@ -106,7 +109,9 @@ class RunQueue:
                 infos = conn.execute(runs_query().where(runs.c.id.in_(list(claimed)))).all()
                 for info in infos:
                     attempt, dispatch, recovered = claimed[info.id]
-                    result.claims.append(Claim(run_info(info), attempt, dispatch, recovered))
+                    owes = owes_end_work(info)
+                    claim = Claim(run_info(info), attempt, dispatch, recovered, owes)
+                    result.claims.append(claim)
         result.claims.sort(key=lambda c: c.run.created_at)
         return result
 

@@ -23,11 +23,12 @@ class RunNotes:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    async def write(self, run_id: str, note: RunNote, delete_thread: bool = False) -> None:
-        """`delete_thread`: also mark the run's thread as `TemporaryThreads.mark` does."""
+    async def write(self, run_id: str, note: RunNote, delete_thread: bool | None = None) -> None:
+        """`delete_thread`: also mark the run's thread with this value, as
+        `TemporaryThreads.mark` does (`AT_END`, `AFTER_READER`)."""
         values: dict[str, Any] = {"metadata": note.metadata, "client_options": note.options}
-        if delete_thread:
-            values["delete_thread"] = True
+        if delete_thread is not None:
+            values["delete_thread"] = delete_thread
         async with self.engine.begin() as conn:
             await conn.execute(update(runs).where(runs.c.id == run_id).values(**values))
 

@@ -66,6 +66,7 @@ runs = Table(
     # A webhook still to be posted when the run ends (`store/webhook_outbox.py`).
     Column("webhook_url", String(2000), nullable=True),
     Column("webhook_after_seq", Integer, nullable=True),
+    Column("webhook_lease_until", DateTime(timezone=True), nullable=True),
     # The run's thread is deleted once the run ends (`store/temporary_threads.py`).
     Column("delete_thread", Boolean, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -81,6 +82,13 @@ runs = Table(
         unique=True,
         sqlite_where=text(_ACTIVE_SQL),
         postgresql_where=text(_ACTIVE_SQL),
+    ),
+    # The runs whose webhook is still owed (`store/webhook_outbox.py`).
+    Index(
+        "ix_runs_webhook_owed",
+        "id",
+        sqlite_where=text("webhook_url IS NOT NULL"),
+        postgresql_where=text("webhook_url IS NOT NULL"),
     ),
 )
 

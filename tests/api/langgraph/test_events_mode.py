@@ -1,6 +1,7 @@
 """`stream_mode="events"` through `langgraph-sdk`: a run's `astream_events(version="v2")`
 events, as bare LangGraph makes them for the same graph (without the root graph's own
-`on_chain_stream` events, which LangGraph Server never sends either)."""
+`on_chain_stream` events, which LangGraph Server never sends either). As under LangGraph
+Server, the root run is the run itself (its `run_id`), named after the graph's id."""
 
 from __future__ import annotations
 
@@ -66,13 +67,20 @@ async def streamed(client: LangGraphClient, graph: str, payload: Any) -> list[An
     return [(part.event, part.data) async for part in parts]
 
 
+def run_id_of(parts: list[Any]) -> str:
+    """The run's id, from the stream's `metadata` part."""
+    assert parts[0][0] == "metadata"
+    return str(parts[0][1]["run_id"])
+
+
 def pairs(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return [(e["event"], e["name"]) for e in events]
 
 
-async def bare_events(graph: Any, payload: Any, **kwargs: Any) -> list[dict[str, Any]]:
+async def bare_events(graph: Any, payload: Any, name: str, **kwargs: Any) -> list[dict[str, Any]]:
+    """Bare LangGraph's events, the root named `name` (LangGraph Server's graph id)."""
     compiled = graph.compile(checkpointer=InMemorySaver())
-    config = {"configurable": {"thread_id": "bare"}}
+    config = {"configurable": {"thread_id": "bare"}, "run_name": name}
     events = [e async for e in compiled.astream_events(payload, config, version="v2", **kwargs)]
     root = events[0]["run_id"]
     return [e for e in events if not (e["event"] == "on_chain_stream" and e["run_id"] == root)]
@@ -87,18 +95,19 @@ async def test_events_mode_streams_the_runs_callback_events_like_astream_events(
     events = [data for _, data in parts[1:-1]]
     model = build_chat_model(LLMSettings(model="fake-model", base_url=fake.base_url))
     expected = await bare_events(
-        echo.build_graph(), {"question": "who?"}, context=echo.Context(chat_model=model)
+        echo.build_graph(), {"question": "who?"}, "echo", context=echo.Context(chat_model=model)
     )
     assert pairs(events) == pairs(expected)
-    assert events[0]["event"] == "on_chain_start" and events[0]["name"] == "LangGraph"
+    assert events[0]["event"] == "on_chain_start" and events[0]["name"] == "echo"
     assert events[0]["data"] == {"input": {"question": "who?"}}
-    assert events[-1]["event"] == "on_chain_end" and events[-1]["name"] == "LangGraph"
+    assert events[-1]["event"] == "on_chain_end" and events[-1]["name"] == "echo"
     assert events[-1]["data"]["output"]["answer"] == "".join(ANSWER)
     assert ("on_chain_start", "answer") in pairs(events)
     streamed_chunks = [e["data"]["chunk"] for e in events if e["event"] == "on_chat_model_stream"]
     tokens = [chunk["content"] for chunk in streamed_chunks]
     assert [t for t in tokens if t] == ANSWER
-    root = events[0]["run_id"]
+    root = run_id_of(parts)  # the run itself, so a client can correlate
+    assert events[0]["run_id"] == events[-1]["run_id"] == root
     keys = {"event", "name", "run_id", "tags", "metadata", "data", "parent_ids"}
     assert all(set(event) == keys for event in events)
     assert all(e["parent_ids"][0] == root for e in events if e["run_id"] != root)
@@ -113,13 +122,16 @@ async def test_a_tool_calling_agent_streams_its_tool_events_in_bare_langgraph_or
     events = [data for event, data in parts if event == "events"]
     monkeypatch.setenv("TOOL_AGENT_BASE_URL", fake.base_url)
     expected = await bare_events(
-        tool_agent.build_graph(), {"messages": [HumanMessage("How many pages?")]}
+        tool_agent.build_graph(), {"messages": [HumanMessage("How many pages?")]}, "tool_agent"
     )
     assert pairs(events) == pairs(expected)
     tool_end = next(e for e in events if e["event"] == "on_tool_end")
     assert tool_end["name"] == "page_count"
     assert tool_end["data"]["output"]["content"] == "acme.org has 42 pages"
     assert events[-1]["event"] == "on_chain_end"
+    root = run_id_of(parts)
+    assert events[0]["run_id"] == root
+    assert all(e["parent_ids"][:1] == [root] for e in events if e["run_id"] != root)
 
 
 async def test_events_come_with_other_modes_and_are_stored_only_for_runs_that_ask(
@@ -168,8 +180,9 @@ async def test_a_resume_asking_for_events_streams_the_events_of_its_part_of_the_
         )
     ]
     events = [data for event, data in second if event == "events"]
-    assert pairs(events)[0] == ("on_chain_start", "LangGraph")
-    assert pairs(events)[-1] == ("on_chain_end", "LangGraph")
+    assert pairs(events)[0] == ("on_chain_start", "ask")
+    assert pairs(events)[-1] == ("on_chain_end", "ask")
+    assert events[0]["run_id"] == run_id_of(second) == run_id_of(first)  # the same run
     assert ("on_chain_start", "summarize") in pairs(events)
     assert ("on_chain_start", "prepare") not in pairs(events)  # done before the question
     assert events[-1]["data"]["output"]["summary"] == "links: a"

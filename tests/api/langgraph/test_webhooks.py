@@ -22,6 +22,7 @@ from genesis_mesh.api.langgraph.webhooks import WebhookRefused, check_url, deliv
 from genesis_mesh.settings import Settings
 from tests.api.langgraph.conftest import thread_gone
 from tests.conftest import LiveHost
+from tests.scale.conftest import Cluster, make_cluster, wait_until
 
 NODES = ["one", "two", "three", "four", "five"]
 
@@ -32,12 +33,16 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: queue.Queue[tuple[str, dict[str, str], Any]] = queue.Queue()
         self.answers: list[tuple[int, dict[str, str]]] = []
+        self.hold = False  # received, but no answer until `release` (a delivery in flight)
+        self.release = threading.Event()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.put((self.path, dict(self.headers), json.loads(body or b"null")))
+                if receiver.hold:
+                    receiver.release.wait(60)
                 status, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
                 self.send_response(status)
                 for key, value in headers.items():
@@ -60,6 +65,7 @@ class Receiver:
         return self.requests.get(timeout=60)
 
     def close(self) -> None:
+        self.release.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -222,6 +228,84 @@ async def test_a_killed_stateless_runs_webhook_is_sent_and_then_its_thread_delet
             assert await thread_gone(sdk, run["thread_id"])
     finally:
         live.stop()
+
+
+@pytest.mark.slow
+async def test_a_webhook_whose_server_was_killed_while_posting_it_is_posted_after_restart(
+    tmp_path: Path,
+) -> None:
+    """At least once: claimed, posted, killed before the answer; the restart posts it."""
+    hook = Receiver()
+    hook.hold = True
+    live = _webhook_host(tmp_path)
+    try:
+        live.start(timeout=120)
+        async with get_client(url=live.base_url, api_key=None) as sdk:
+            thread = await sdk.threads.create()
+            run = await sdk.runs.create(
+                thread["thread_id"], "steps", input={}, webhook=hook.url("/again")
+            )
+        _, _, first = await asyncio.to_thread(hook.next)  # in flight: no answer yet
+        assert first["run_id"] == run["run_id"]
+        live.kill()
+        hook.hold = False
+        live.start(timeout=120)
+        path, _, body = await asyncio.to_thread(hook.next)
+        assert path == "/again" and body["run_id"] == run["run_id"]  # receivers dedupe by it
+        assert body["status"] == "success" and body["values"] == {"visited": NODES}
+        await asyncio.sleep(3)  # answered: owed no more, so no third POST
+        assert hook.requests.empty()
+    finally:
+        hook.close()
+        live.stop()
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    """One API process and one standalone worker (scale-out), allowed the receiver."""
+    yield from make_cluster(
+        tmp_path,
+        apis=1,
+        workers=1,
+        GENESIS_MESH_WEBHOOK_ALLOW_HTTP="true",
+        GENESIS_MESH_WEBHOOK_ALLOWED_HOSTS="127.0.0.1",
+    )
+
+
+def _thread_rows(cluster: Cluster, thread_ids: list[str]) -> int:
+    import psycopg
+
+    with psycopg.connect(f"postgresql://127.0.0.1:5432/{cluster.database}") as conn:
+        found = conn.execute("SELECT count(*) FROM threads WHERE id = ANY(%s)", (thread_ids,))
+        row = found.fetchone()
+    return int(row[0]) if row else 0
+
+
+@pytest.mark.slow
+async def test_a_standalone_worker_sends_the_webhook_and_deletes_the_stateless_thread(
+    cluster: Cluster, receiver: Receiver
+) -> None:
+    """No API process is left when the worker runs them: the worker follows them up.
+    (A run whose answer the API reads, `runs.wait`, has its thread deleted by the API once
+    it has read it, not by the worker ending the run under it.)"""
+    async with get_client(url=cluster.apis[0].base_url, api_key=None) as sdk:
+        created: list[Any] = []
+        waited = await sdk.runs.wait(None, "steps", input={}, on_run_created=created.append)
+        assert waited == {"visited": NODES}
+        assert await thread_gone(sdk, created[0]["thread_id"])
+        hooked = await sdk.runs.create(
+            None, "steps", input={}, webhook=receiver.url("/worker"), after_seconds=1
+        )
+        plain = await sdk.runs.create(None, "steps", input={}, after_seconds=1)
+    cluster.apis[0].kill()
+    path, _, body = await asyncio.to_thread(receiver.next)
+    assert path == "/worker" and body["run_id"] == hooked["run_id"]
+    assert body["status"] == "success" and body["values"] == {"visited": NODES}
+    threads = [hooked["thread_id"], plain["thread_id"]]
+    wait_until(lambda: _thread_rows(cluster, threads) == 0, 30, "both stateless threads gone")
+    assert "claimed run " + plain["run_id"] in cluster.workers[0].log()
+    await asyncio.sleep(1)
+    assert receiver.requests.empty()
 
 
 def test_by_default_only_https_to_public_addresses_is_accepted() -> None:

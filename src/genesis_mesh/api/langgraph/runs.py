@@ -11,34 +11,28 @@ import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Coroutine
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from genesis_mesh.api.deps import RunIdPath, ServicesDep, ThreadIdPath, UserDep
 from genesis_mesh.api.langgraph.assistants import resolve
 from genesis_mesh.api.langgraph.rollback import roll_back
+from genesis_mesh.api.langgraph.run_end import hooks_of
 from genesis_mesh.api.langgraph.stream import (
     CORE_MODES,
     SUPPORTED_MODES,
     Part,
     Translator,
     follow_events,
-    segment_start,
+    join_point,
     state_reader,
 )
-from genesis_mesh.api.langgraph.temporary import (
-    delete_if_ended,
-    delete_when_done,
-    hold_until_read,
-)
 from genesis_mesh.api.langgraph.threads import Checkpoint, graph_of, owned_thread
-from genesis_mesh.api.langgraph.webhooks import check_url, deliver
+from genesis_mesh.api.langgraph.webhooks import check_url
 from genesis_mesh.api.limits import get_limits, user_key
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.errors import (
@@ -59,11 +53,10 @@ from genesis_mesh.protocol import (
     RunInfo,
     RunStatus,
 )
-from genesis_mesh.runner.recovery import needs_recovery
 from genesis_mesh.services import Services
 from genesis_mesh.store.run_notes import RunNote, RunNotes
 from genesis_mesh.store.runs import Within
-from genesis_mesh.store.temporary_threads import TemporaryThreads
+from genesis_mesh.store.temporary_threads import AFTER_READER, AT_END, TemporaryThreads
 from genesis_mesh.store.threads import ThreadRecord, ThreadStore, delete_run
 from genesis_mesh.store.webhook_outbox import WebhookOutbox
 
@@ -183,63 +176,36 @@ async def start(
 ) -> Started:
     """Start (or resume) the run the body asks for; a `webhook` is sent when it ends, by
     whichever process ends it (the URL is kept in the run's row, `store/webhook_outbox`).
-    A stateless run's thread is deleted when it is done unless `on_completion="keep"`,
-    by whichever process sees it end (the mark is in the run's row, `temporary.py`); with
-    a webhook, once the webhook was sent, as it reads the final state.
+    A stateless run's thread is deleted when it is done unless `on_completion="keep"`
+    (the mark is in the run's row, `temporary.py`); with a webhook, once the webhook was
+    sent, as it reads the final state. `run_end.py` follows both up.
     A request that `reads` the run's answer sets `started.read` once it has.
     `within` runs in the transaction that stores a new run (a cron's claim of its time;
     a resume stores none)."""
-    temporary = thread_id is None and body.on_completion != "keep"
-    started = await _start(services, user, request, thread_id, body, temporary, within)
+    mark = None
+    if thread_id is None and body.on_completion != "keep":
+        mark = AFTER_READER if reads else AT_END
+    started = await _start(services, user, request, thread_id, body, mark, within)
     run_id = started.run.run_id
     if not reads:
         started.read.set()
-    if temporary:
-        if not started.marked:
-            await TemporaryThreads(services.store.engine).mark(run_id)
-        hold_until_read(run_id, started.read)
-    if body.webhook is not None:
+    if mark is not None and not started.marked:
+        await TemporaryThreads(services.store.engine).mark(run_id, after_reader=reads)
+    hooks = hooks_of(services)
+    if hooks is not None:
+        await hooks.arm(
+            run_id, _launched(started.run), mark, body.webhook, started.after_seq, started.read
+        )
+    elif body.webhook is not None:  # no process here follows runs up: a later one will
         await WebhookOutbox(services.store.engine).arm(run_id, body.webhook, started.after_seq)
-        _in_background(send_owed_webhook(services, run_id))  # it may have ended already
-    elif temporary:
-        _in_background(delete_when_done(services, started.run))
     return started
 
 
-async def send_owed_webhook(services: Services, run_id: str) -> None:
-    """Post the run's webhook if the run has ended and no other process claimed it."""
-    run = await services.store.get_run(run_id)
-    if run.status in (RunStatus.PENDING, RunStatus.RUNNING) or needs_recovery(run):
-        return  # not ended (a shutdown pause is recovered): its end will send it
-    claimed = await WebhookOutbox(services.store.engine).claim(run_id)
-    if claimed is None:
-        return
-    url, after_seq = claimed
-    note = (await RunNotes(services.store.engine).read([run_id]))[run_id]
-    values = await final_values(services, run, after_seq, True)
-    run = await services.store.get_run(run_id)
-    payload = {**run_wire(run, note), "values": values}
-    if run.error is not None:
-        payload["error"] = run.error
-    await deliver(url, jsonable_encoder(payload), services.settings)
-    await delete_if_ended(services, run_id)  # a stateless run's thread, sent or given up on
-
-
-@asynccontextmanager
-async def sending_webhooks(services: Services) -> AsyncIterator[None]:
-    """While the host serves: post the webhook of each run this process ends, and at
-    start those a dead process owed (its runs recovered, or ended before it posted)."""
-
-    def ended(run_id: str) -> None:
-        _in_background(send_owed_webhook(services, run_id))
-
-    services.runner.run_end_hooks.append(ended)
-    try:
-        for run_id in await WebhookOutbox(services.store.engine).owed():
-            ended(run_id)
-        yield
-    finally:
-        services.runner.run_end_hooks.remove(ended)
+def _launched(run: RunInfo) -> bool:
+    """Whether the runner executes the run from now on (not delayed, not queued)."""
+    return run.status == RunStatus.RUNNING or (
+        run.status == RunStatus.PENDING and run.not_before is None
+    )
 
 
 async def _start(
@@ -248,10 +214,10 @@ async def _start(
     request: Request,
     thread_id: str | None,
     body: LangGraphRunCreate,
-    temporary: bool = False,
+    mark: bool | None = None,
     within: Within | None = None,
 ) -> Started:
-    """`temporary`: mark a new run's thread for deletion with its note (one write)."""
+    """`mark`: mark a new run's thread for deletion with its note (one write)."""
     for name, why in _UNSERVED.items():
         if getattr(body, name) not in (None, [], {}):
             raise UnsupportedOption(name, why)
@@ -320,8 +286,8 @@ async def _start(
             within=within,
         )
         admitted(run.run_id)
-    await RunNotes(services.store.engine).write(run.run_id, note, delete_thread=temporary)
-    return Started(run, note, 0, marked=temporary)
+    await RunNotes(services.store.engine).write(run.run_id, note, delete_thread=mark)
+    return Started(run, note, 0, marked=mark is not None)
 
 
 def _merged_config(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -557,6 +523,8 @@ async def final_values(
                 error = part.data
     if error is not None:
         return {"__error__": error}
+    if translator.stopped_values is not None:  # as LangGraph Server: the stop's values
+        return translator.stopped_values
     if translator.last_values is None:
         return await translator.read_state()
     return translator.last_values
@@ -709,7 +677,8 @@ async def join_run(
     thread_id: ThreadIdPath, run_id: RunIdPath, services: ServicesDep, user: UserDep
 ) -> Any:
     run, _ = await owned_run(services, user, thread_id, run_id)
-    return await final_values(services, run, await segment_start(services, run_id))
+    after, coming = await join_point(services, run_id)
+    return await final_values(services, run, after, coming)
 
 
 @router.get(
@@ -734,9 +703,9 @@ async def join_stream(
             raise UnsupportedOption(f"stream_mode {mode}", "unknown stream mode.")
     modes = asked or note.options.get("stream_mode") or ["values"]
     last = (request.headers.get("last-event-id") or "").strip()
-    after = int(last) if last.isdigit() else await segment_start(services, run_id)
+    after, coming = (int(last), False) if last.isdigit() else await join_point(services, run_id)
     subgraphs = bool(note.options.get("stream_subgraphs"))
-    return sse_response(services, run, list(modes), after, cancel_on_disconnect, False, subgraphs)
+    return sse_response(services, run, list(modes), after, cancel_on_disconnect, coming, subgraphs)
 
 
 @router.post(

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from genesis_mesh.protocol import FINAL_EVENT_TYPES, Event, EventType, RunStatus
 from genesis_mesh.serialization import serialize
@@ -41,11 +41,19 @@ CORE_MODES = {
 """The LangGraph Server's stream modes and the LangGraph stream mode each is made of."""
 SUPPORTED_MODES = frozenset(CORE_MODES)
 ENDING_TYPES = FINAL_EVENT_TYPES | {EventType.RUN_INTERRUPTED}
+INTERRUPT_KEY = "__interrupt__"
 MOVING = (RunStatus.QUEUED, RunStatus.PENDING, RunStatus.RUNNING)
 KEEPALIVE_SECONDS = 10.0
 QUEUE_SIZE = 10_000
 
-StateReader = Callable[[], Coroutine[Any, Any, dict[str, Any]]]
+
+class StateReader(Protocol):
+    """Reads the run's thread state values (`state_reader`)."""
+
+    def __call__(self, stopped: bool = False) -> Coroutine[Any, Any, dict[str, Any]]:
+        """`stopped`: the values LangGraph streams when a run stops at interrupts (the
+        checkpoint's, without what the step's finished nodes wrote, plus `__interrupt__`)."""
+        ...
 
 
 @dataclass
@@ -76,6 +84,10 @@ class Translator:
     subgraphs: bool = False
     _messages: dict[str, str] = field(default_factory=dict)
     last_values: Any = None
+    stopped_values: Any = None
+    """The root values that carried `__interrupt__`: what LangGraph Server's `wait` and
+    `join` answer for a run that stopped at interrupts, even when a later values chunk
+    (the writes of a node that finished in the same step) came after it."""
 
     def __post_init__(self) -> None:
         self._raw = {m for m in self.modes if CORE_MODES[m] in self.recorded}
@@ -105,6 +117,8 @@ class Translator:
                 parts.append(Part(server_mode + suffix, data))
         if mode == "values" and not namespace:
             self.last_values = data
+            if isinstance(data, dict) and data.get(INTERRUPT_KEY):
+                self.stopped_values = data
         return parts
 
     def _legacy_message(self, data: Any) -> list[Part]:
@@ -171,14 +185,21 @@ class Translator:
         return self._when("values", values)
 
     async def _interrupted(self, data: dict[str, Any]) -> list[Part]:
+        """As LangGraph streams a stop at interrupts: `__interrupt__` (every pending one)
+        as an update, the values of the step's checkpoint with it, then the values with
+        the writes of the nodes that finished in that step, when they changed any."""
         state = await self.read_state()
         if data.get("reason") != "question":
             return self._values(state)
-        interrupts = [{"value": data.get("question"), "id": data.get("interrupt_id")}]
-        return [
-            *self._when("updates", {"__interrupt__": interrupts}),
-            *self._values({**state, "__interrupt__": interrupts}),
+        stopped = await self.read_state(stopped=True)
+        self.stopped_values = stopped
+        parts = [
+            *self._when("updates", {INTERRUPT_KEY: stopped[INTERRUPT_KEY]}),
+            *self._values(stopped),
         ]
+        if state != {k: v for k, v in stopped.items() if k != INTERRUPT_KEY}:
+            parts += self._values(state)
+        return parts
 
     def _message(self, node: str | None, data: dict[str, Any]) -> list[Part]:
         message_id = str(data.get("message_id") or "")
@@ -210,13 +231,22 @@ def _chunk(message_id: str, text: str) -> dict[str, Any]:
 
 
 def state_reader(services: Services, graph: str, thread_id: str) -> StateReader:
-    async def read() -> dict[str, Any]:
+    async def read(stopped: bool = False) -> dict[str, Any]:
         compiled = services.registry.get(graph).compiled()
         snapshot = await compiled.aget_state({"configurable": {"thread_id": thread_id}})
-        values = serialize(snapshot.values)
-        return values if isinstance(values, dict) else {"value": values}
+        if not stopped:
+            return _values_of(snapshot.values)
+        # With its checkpoint's id LangGraph reads the checkpoint as saved (not `live`,
+        # the pending writes of the step's finished tasks left out).
+        saved = await compiled.aget_state(snapshot.config)
+        return {**_values_of(saved.values), INTERRUPT_KEY: serialize(list(snapshot.interrupts))}
 
     return read
+
+
+def _values_of(state: Any) -> dict[str, Any]:
+    values = serialize(state)
+    return values if isinstance(values, dict) else {"value": values}
 
 
 async def follow_events(
@@ -268,3 +298,22 @@ async def segment_start(services: Services, run_id: str) -> int:
     openings = (EventType.RUN_STARTED, EventType.RUN_RESUMED)
     starts = [e.seq for e in events if e.type in openings]
     return (starts[-1] - 1) if starts else 0
+
+
+async def join_point(services: Services, run_id: str) -> tuple[int, bool]:
+    """Where a join begins, and whether it must wait for the run to move on. A resume
+    accepted but not yet opened (`run.resumed` unstored: `pending` in the store, or still
+    `interrupted`/`failed` while this process's task waits to write it) joins its coming
+    segment, after the stop, not the segment that stop ended."""
+    run = await services.store.get_run(run_id)
+    start = await segment_start(services, run_id)
+    stopped = (RunStatus.INTERRUPTED, RunStatus.FAILED)
+    coming = run.status in (RunStatus.QUEUED, RunStatus.PENDING) or (
+        run.status in stopped and services.runner.executor.is_executing(run_id)
+    )
+    if not coming:
+        return start, False
+    ended = await services.store.list_events(run_id, start, 100_000)
+    if any(e.type in ENDING_TYPES for e in ended):
+        return max(e.seq for e in ended), True
+    return start, False

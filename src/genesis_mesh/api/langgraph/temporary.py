@@ -1,14 +1,15 @@
 """The thread of a stateless run, deleted once the run ends (`on_completion="delete"`).
 
 The LangGraph Server deletes the thread it made for a stateless run (or a stateless
-cron's run) when the run is done, unless `on_completion="keep"`. Here the deletion waits
-for the run to end and for the request that reads it (`runs.wait`, `runs.stream`) to have
-read its answer, so the answer is never cut short by the deletion; a run with a webhook
-keeps its thread until the webhook was sent (or given up on), as the webhook reads it.
-
-The deletion is owed in the run's row (`store/temporary_threads.py`), not only in this
-process's memory: a host that starts after a crash (`deleting_temporary_threads`) follows
-every marked run still going to its end and deletes the threads of those that ended.
+cron's run) when the run is done, unless `on_completion="keep"`. The deletion is owed in
+the run's row (`store/temporary_threads.py`), so it survives the process that started
+the run. Who deletes: for a run nobody reads (`runs.create`, a cron), the process that
+ends it, from its run-end hook (`run_end.py`), a standalone worker included; for a run
+whose answer a request reads (`runs.wait`, `runs.stream`), the process of that request,
+once it has read it (`delete_after_read`), so the answer is never cut short. A run with
+a webhook keeps its thread until the webhook was sent (or given up on), as the webhook
+reads it; its delivery deletes it then. Each deletion is one look at the run's row
+(`store/end_work.py`) and the removal: two statements.
 """
 
 from __future__ import annotations
@@ -16,102 +17,62 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 
-from genesis_mesh.api.langgraph.stream import MOVING, follow_events
+from genesis_mesh.api.langgraph.stream import MOVING
 from genesis_mesh.api.langgraph.threads import remove_thread
-from genesis_mesh.errors import RunNotFound
-from genesis_mesh.protocol import RunInfo
-from genesis_mesh.runner.recovery import needs_recovery
 from genesis_mesh.services import Services
-from genesis_mesh.store.temporary_threads import TemporaryThreads
-from genesis_mesh.store.threads import ThreadStore
-from genesis_mesh.store.webhook_outbox import WebhookOutbox
+from genesis_mesh.store import end_work
+from genesis_mesh.store.end_work import EndWork
+from genesis_mesh.store.temporary_threads import AFTER_READER, TemporaryThreads
 
 logger = logging.getLogger(__name__)
 READER_GRACE_SECONDS = 300.0  # a stream never read (client gone before it began)
-POLL_SECONDS = 0.5
-_unread: dict[str, asyncio.Event] = {}  # runs whose answer a request here still reads
 
 
-def hold_until_read(run_id: str, read: asyncio.Event) -> None:
-    """Keep the run's thread (in this process) until the request reading it sets `read`."""
-    for done in [k for k, event in _unread.items() if event.is_set()]:
-        del _unread[done]  # read: nothing left to wait for
-    if not read.is_set():
-        _unread[run_id] = read
+def pending(work: EndWork) -> bool:
+    """Still something before the thread may go: the run going on, or its webhook."""
+    return work.webhook or work.status in MOVING or work.paused_for_restart
 
 
-async def delete_when_done(services: Services, run: RunInfo, after_seq: int = 0) -> None:
-    """Delete the run's thread once the run is final and its reader is done."""
-    try:
-        async for _ in follow_events(services, run.run_id, after_seq, True):
-            pass
-        status = (await services.store.get_run(run.run_id)).status
-        while status in MOVING:  # the follow ended early (a slow queue): look again
-            await asyncio.sleep(POLL_SECONDS)
-            status = (await services.store.get_run(run.run_id)).status
-    except RunNotFound:
-        return  # deleted meanwhile, with its thread
-    await delete_if_ended(services, run.run_id)
-
-
-async def delete_if_ended(services: Services, run_id: str) -> bool:
+async def delete_if_ended(
+    services: Services, run_id: str, work: EndWork | None = None, reader_done: bool = False
+) -> bool:
     """Delete the thread of a marked run that has ended; True if it was deleted. A run
     that stopped at an interrupt keeps its thread (it waits for an answer), and so does a
     thread a later run was started on meanwhile (docs/langgraph-api.md): their mark goes.
-    A run paused by a shutdown keeps its mark, for its recovery to end it."""
-    read = _unread.get(run_id)
-    if read is not None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(read.wait(), READER_GRACE_SECONDS)
-        _unread.pop(run_id, None)
-    marks = TemporaryThreads(services.store.engine)
-    try:
-        if not await marks.is_marked(run_id):
-            return False
-        run = await services.store.get_run(run_id)
-    except RunNotFound:
-        return False  # deleted meanwhile (by another process, or with its thread)
-    if run.status in MOVING or needs_recovery(run):
+    A run paused by a shutdown keeps its mark, for its recovery to end it; a run whose
+    reader has not read it yet (`AFTER_READER`) is left to that reader."""
+    if work is None:
+        work = await end_work.read(services.store.engine, run_id)
+    if work is None or work.mark is None or pending(work):
         return False
-    record = await ThreadStore(services.store.engine).get(run.thread_id, None)
-    if not run.status.is_final or record is None or record.active_run_id is not None:
-        await marks.unmark(run_id)
+    if work.mark is AFTER_READER and not reader_done:
         return False
-    await remove_thread(services, run.thread_id)
-    logger.debug("deleted the thread %s of stateless run %s", run.thread_id, run_id)
+    if not work.status.is_final or work.thread_busy:
+        await TemporaryThreads(services.store.engine).unmark(run_id)
+        return False
+    await remove_thread(services, work.thread_id)
+    logger.debug("deleted the thread %s of stateless run %s", work.thread_id, run_id)
     return True
 
 
-async def _sweep(services: Services, tasks: set[asyncio.Task[None]]) -> None:
-    """Delete the threads a dead process owed; follow the marked runs still going."""
-    owed_webhooks = set(await WebhookOutbox(services.store.engine).owed())
-    for run_id in await TemporaryThreads(services.store.engine).marked():
-        if run_id in owed_webhooks:
-            continue  # its webhook is sent first, then its thread deleted (`runs.py`)
-        try:
-            run = await services.store.get_run(run_id)
-        except RunNotFound:
-            continue
-        if run.status in MOVING or needs_recovery(run):
-            task = asyncio.create_task(delete_when_done(services, run, run.last_seq))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-        else:
-            await delete_if_ended(services, run_id)
-
-
-@contextlib.asynccontextmanager
-async def deleting_temporary_threads(services: Services) -> AsyncIterator[None]:
-    """While the host serves: at start, the deletions a dead process left undone."""
-    tasks: set[asyncio.Task[None]] = set()
-    try:
-        await _sweep(services, tasks)
-    except Exception:  # the host serves even so; the next start sweeps again
-        logger.exception("deleting the threads of ended stateless runs failed")
-    try:
-        yield
-    finally:
-        for task in list(tasks):
-            task.cancel()
+async def delete_after_read(
+    services: Services, run_id: str, read: asyncio.Event, handed_over: Callable[[str], None]
+) -> None:
+    """Once the request has read the run's answer, delete its thread; if the run (or its
+    webhook) is still going (a client that left with `on_disconnect="continue"`), hand
+    the deletion to whoever ends it: the mark becomes `AT_END` (`handed_over` tells this
+    process's run-end hook), then a second look catches an end in between."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(read.wait(), READER_GRACE_SECONDS)
+    work = await end_work.read(services.store.engine, run_id)
+    if work is None or work.mark is None:
+        return
+    if pending(work):
+        handed_over(run_id)
+        await TemporaryThreads(services.store.engine).mark(run_id)
+        work = await end_work.read(services.store.engine, run_id)
+        if work is None or pending(work):
+            return
+    await delete_if_ended(services, run_id, work, reader_done=True)
