@@ -125,3 +125,22 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
         else:
             out, i = out + re.escape(pattern[i]), i + 1
     return re.compile(out + r"\Z")
+
+
+_PLUGIN_DOCS = re.compile(
+    r"""["']@docusaurus/plugin-content-docs["']\s*,\s*\{"""
+    r"(?P<body>[^{}]{0,5000}?(?:\{[^{}]{0,2000}\}[^{}]{0,5000}?){0,10})\}"
+)
+
+
+def plugin_docs_instances(config_text: str) -> list[tuple[str, str]]:
+    """(docs folder, route base) of each extra `@docusaurus/plugin-content-docs` instance
+    in `plugins: [...]`, read as text; `path` and `routeBasePath` default to `docs`."""
+    found = []
+    for match in _PLUGIN_DOCS.finditer(config_text[:1_000_000]):
+        body = match.group("body")
+        path = re.search(_OPTION.format(name="path"), body)
+        base = re.search(_OPTION.format(name="routeBasePath"), body)
+        folder = path.group("value").strip("/").removeprefix("./") if path else "docs"
+        found.append((folder, base.group("value").strip("/") if base else "docs"))
+    return found[:20]

@@ -197,6 +197,7 @@ class SiteFacts:
     trailing_slash: bool = True  # False: pages are served at `/a`, not `/a/`
     number_prefixes: bool = True  # Docusaurus: False with `numberPrefixParser: false`
     docs_exclude: tuple[str, ...] = ()  # Docusaurus: the docs plugin's `exclude` globs
+    docs_instances: list[tuple[str, str]] = field(default_factory=list)  # extra (folder, route)
 
 
 def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
@@ -309,11 +310,13 @@ def _mounts(facts: SiteFacts) -> tuple[tuple[str, str], ...]:
     if facts.hugo_content:
         mounts.append(("/", facts.hugo_content))
     if facts.docs_route is not None and facts.docusaurus_site is not None:
-        folder, route = facts.docs_route
         site = facts.docusaurus_site.strip("/")
-        docs = posixpath.normpath(posixpath.join(site, folder)) + "/"
-        if docs.startswith(facts.path_prefix):
-            mounts.append(("/" + route + "/" if route else "/", docs[len(facts.path_prefix) :]))
+        # extra docs plugin instances first: the preset's docs stay the last mount
+        for folder, route in [*facts.docs_instances, facts.docs_route]:
+            docs = posixpath.normpath(posixpath.join(site, folder)) + "/"
+            if docs.startswith(facts.path_prefix):
+                url = "/" + route + "/" if route else "/"
+                mounts.append((url, docs[len(facts.path_prefix) :]))
     return tuple(mounts)
 
 

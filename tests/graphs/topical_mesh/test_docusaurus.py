@@ -354,3 +354,25 @@ def test_a_number_prefix_parser_function_falls_back_to_the_default() -> None:
     config = "export default {presets: [['classic', {docs: {numberPrefixParser: (f) => f}}]]};"
     assert docs_extras(config) == (True, True, ())
     assert docs_extras("module.exports = {};") == (True, False, ())
+
+
+# A second docs instance (a `community` folder served at `/help`), as sites add with
+# `plugins: [['@docusaurus/plugin-content-docs', {id, path, routeBasePath}]]`; ours.
+INSTANCES: dict[str, str | bytes] = {
+    "docusaurus.config.js": "module.exports = {presets: [['classic', {docs: {}}]],\n"
+    "  plugins: [['@docusaurus/plugin-content-docs',\n"
+    "    {id: 'community', path: 'community', routeBasePath: 'help'}]]};\n",
+    "docs/intro.md": "# Intro\n\n[support](/help/support) [gone](/help/nothing)\n",
+    "community/support.md": "# Support\n\n[intro](/docs/intro)\n",
+}
+
+
+async def test_extra_docs_plugin_instances_are_served_at_their_route(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "site", INSTANCES)
+    ctx = Context(allow_local_sources=True, workdir=str(tmp_path / "w"))
+    output, state = await run_graph(ctx, repo_url=str(root))
+    assert edges_of(state) == {
+        ("docs/intro.md", "community/support.md"): 1,
+        ("community/support.md", "docs/intro.md"): 1,
+    }
+    assert _findings(output, "broken_links") == [("docs/intro.md", "/help/nothing")]
