@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -96,18 +98,59 @@ def guarded_postgres_saver() -> type[Any]:
 
 def one_commit_sqlite_saver() -> type[Any]:
     """LangGraph's `AsyncSqliteSaver` whose `aput_writes` commits a task's writes in one
-    transaction.
+    transaction, and whose writes each take one hop to the connection's thread.
 
     The saver runs on an autocommit connection (`isolation_level=None`), where its
     `executemany` commits every row on its own: with `synchronous=FULL`, one WAL sync per
     write (a task writing three channels costs three). Here the rows of one call go in
     between `BEGIN` and `COMMIT`: the same rows, committed before the call returns as
     before, all or none, and one sync per task. The statement is LangGraph's own.
+
+    Each of aiosqlite's calls is a hop to its thread and back (a future, a queue, a wake
+    of the event loop): LangGraph's `aput` makes three, its `aput_writes` four. Here each
+    write is one function run on the connection's thread, committed before it returns.
     """
-    from langgraph.checkpoint.base import WRITES_IDX_MAP
+    from langgraph.checkpoint.base import WRITES_IDX_MAP, get_checkpoint_metadata
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     class OneCommitSqliteSaver(AsyncSqliteSaver):
+        async def aput(
+            self,
+            config: Any,
+            checkpoint: Any,
+            metadata: Any,
+            new_versions: Any,
+        ) -> Any:
+            """LangGraph's `aput` (same row, same serialization), in one hop to the
+            connection's thread: its own costs three (execute, commit, cursor close)."""
+            del new_versions  # unused by LangGraph's SQLite saver as well
+            await self.setup()
+            configurable = config["configurable"]
+            thread_id = configurable["thread_id"]
+            checkpoint_ns = configurable["checkpoint_ns"]
+            type_, serialized_checkpoint = self.serde.dumps_typed(checkpoint)
+            serialized_metadata = json.dumps(
+                get_checkpoint_metadata(config, metadata), ensure_ascii=False
+            ).encode("utf-8", "ignore")
+            row = (
+                str(thread_id),
+                checkpoint_ns,
+                checkpoint["id"],
+                configurable.get("checkpoint_id"),
+                type_,
+                serialized_checkpoint,
+                serialized_metadata,
+            )
+            async with self.lock:
+                await _on_connection_thread(self.conn, _insert_checkpoint, row)
+            return {
+                "configurable": {
+                    "thread_id": thread_id,
+                    "checkpoint_ns": checkpoint_ns,
+                    "checkpoint_id": checkpoint["id"],
+                }
+            }
+
         async def aput_writes(
             self,
             config: Any,
@@ -115,9 +158,6 @@ def one_commit_sqlite_saver() -> type[Any]:
             task_id: str,
             task_path: str = "",
         ) -> None:
-            if len(writes) < 2:
-                await super().aput_writes(config, writes, task_id, task_path)
-                return
             replace = all(w[0] in WRITES_IDX_MAP for w in writes)
             query = (
                 f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO writes (thread_id, "
@@ -140,15 +180,42 @@ def one_commit_sqlite_saver() -> type[Any]:
             ]
             await self.setup()
             async with self.lock:
-                await self.conn.execute("BEGIN")
-                try:
-                    await self.conn.executemany(query, rows)
-                except BaseException:
-                    await self.conn.execute("ROLLBACK")
-                    raise
-                await self.conn.execute("COMMIT")
+                await _on_connection_thread(self.conn, _insert_writes, query, rows)
 
     return OneCommitSqliteSaver
+
+
+_INSERT_CHECKPOINT = (
+    "INSERT OR REPLACE INTO checkpoints (thread_id, checkpoint_ns, checkpoint_id, "
+    "parent_checkpoint_id, type, checkpoint, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+"""LangGraph's `AsyncSqliteSaver.aput` statement."""
+
+
+async def _on_connection_thread(conn: Any, function: Callable[..., None], *args: Any) -> None:
+    """`function(sqlite3_connection, *args)` on aiosqlite's thread, in one hop. aiosqlite
+    has no public call for it: `_execute` is how its own methods run theirs."""
+    await conn._execute(function, conn._conn, *args)
+
+
+def _insert_checkpoint(connection: sqlite3.Connection, row: tuple[Any, ...]) -> None:
+    # Autocommit (isolation_level=None): the statement commits, as in LangGraph's aput.
+    connection.execute(_INSERT_CHECKPOINT, row)
+
+
+def _insert_writes(connection: sqlite3.Connection, query: str, rows: list[Any]) -> None:
+    """A task's writes all or none, one commit; a single row commits on its own."""
+    if len(rows) < 2:
+        connection.executemany(query, rows)
+        return
+    connection.execute("BEGIN")
+    try:
+        connection.executemany(query, rows)
+    except BaseException:
+        if connection.in_transaction:  # SQLite may have rolled it back itself
+            connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
 
 
 async def setup_one_at_a_time(saver: Any, location: str, lock_offset: int = 1) -> None:

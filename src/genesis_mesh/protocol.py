@@ -6,11 +6,13 @@ when a change is not backwards compatible.
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 PROTOCOL_VERSION = "2.1"
@@ -67,6 +69,11 @@ FINAL_EVENT_TYPES = frozenset(
 class Event(BaseModel):
     """One thing that happened in a run; `seq` grows by one per event of that run."""
 
+    # Encodings kept beside the fields, not among them (slots: not dumped, not compared,
+    # not copied by `model_copy`, and free when unused, unlike pydantic private attributes,
+    # which double the cost of building an event).
+    __slots__ = ("_data_text", "_wire_cache")
+
     run_id: str
     seq: int
     ts: datetime
@@ -76,6 +83,51 @@ class Event(BaseModel):
 
     def wire(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+    def data_json(self) -> str | None:
+        """`data` as compact JSON text, encoded once (orjson) and kept: the store writes
+        it and `wire_text` embeds it, so an event's data is encoded once on its way from
+        the node to every socket. None when orjson refuses it (an integer past 64 bits,
+        a lone surrogate, a type it does not know): the callers then take the slow,
+        general path. Call it only once the event is final (stored or being stored):
+        a later change to `data` is not seen."""
+        try:
+            text: str | None = _DATA_TEXT.__get__(self)
+        except AttributeError:
+            try:
+                text = orjson.dumps(self.data).decode()
+            except TypeError:  # orjson.JSONEncodeError
+                text = None
+            object.__setattr__(self, "_data_text", text)
+        return text
+
+    def wire_text(self) -> str:
+        """`wire()` as JSON text, built once however many subscribers send it: the same
+        document as `json.dumps(event.wire())`, without pydantic's dump per send."""
+        try:
+            text: str = _WIRE_CACHE.__get__(self)
+        except AttributeError:
+            data = self.data_json()
+            if data is None:
+                text = json.dumps(self.wire())
+            else:
+                envelope = {
+                    "run_id": self.run_id,
+                    "seq": self.seq,
+                    "ts": self.ts,
+                    "type": self.type.value,
+                    "node": self.node,
+                    "data": orjson.Fragment(data),
+                }
+                text = orjson.dumps(envelope, option=orjson.OPT_UTC_Z).decode()
+            object.__setattr__(self, "_wire_cache", text)
+        return text
+
+
+# The slots' own descriptors: reading an unset slot through them raises AttributeError
+# at once, without pydantic's `__getattr__` fallback.
+_DATA_TEXT: Any = Event.__dict__["_data_text"]
+_WIRE_CACHE: Any = Event.__dict__["_wire_cache"]
 
 
 class MultitaskPolicy(StrEnum):

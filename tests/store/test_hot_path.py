@@ -4,8 +4,10 @@ run's owner is known without a query."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from langgraph.checkpoint.base import empty_checkpoint
 
 from genesis_mesh.checkpointers import open_checkpointer
 from genesis_mesh.errors import RunNotFound
-from genesis_mesh.protocol import Event, EventType
+from genesis_mesh.protocol import Event, EventType, RunStatus
 from genesis_mesh.store import RunStore
 
 
@@ -121,3 +123,72 @@ async def test_a_runs_owner_is_remembered_and_a_missing_run_still_refused(tmp_pa
         assert await other.run_owner(run.run_id) == "alice"
     finally:
         await other.close()
+
+
+async def test_plain_run_writes_read_back_like_sqlalchemys_and_promote_the_queued_run(
+    tmp_path: Path,
+) -> None:
+    """A run created on a new thread, its `running` and final updates (plain DB-API on
+    SQLite) read back as written; its end hands the thread to the run queued behind it."""
+    db = tmp_path / "gm.db"
+    store = RunStore(f"sqlite+aiosqlite:///{db}")
+    await store.open()
+    try:
+        first = await store.create_run(
+            "g", {"text": "é", "n": [1, None]}, None, "alice", context={"k": 1}
+        )
+        queued = await store.create_run("g", {}, first.thread_id, enqueue=True)
+        assert queued.status == RunStatus.QUEUED
+        started = Event(run_id=first.run_id, seq=1, ts=first.created_at, type=EventType.RUN_STARTED)
+        running = {"status": RunStatus.RUNNING, "interrupt": None, "error": None}
+        assert (await store.append_events([started], {first.run_id: running})).promoted == []
+        got = await store.get_run(first.run_id)
+        assert (got.status, got.input, got.context, got.error) == (
+            RunStatus.RUNNING,
+            {"text": "é", "n": [1, None]},
+            {"k": 1},
+            None,
+        )
+        assert got.created_at == first.created_at and got.last_seq == 1
+        done = Event(run_id=first.run_id, seq=2, ts=first.created_at, type=EventType.RUN_COMPLETED)
+        final = {"status": RunStatus.SUCCEEDED, "output": {"out": [1, 2]}}
+        result = await store.append_events([done], {first.run_id: final})
+        assert result.promoted == [queued.run_id]
+        got = await store.get_run(first.run_id)
+        assert (got.status, got.output, got.last_seq) == (RunStatus.SUCCEEDED, {"out": [1, 2]}, 2)
+        assert (await store.get_run(queued.run_id)).status == RunStatus.PENDING
+        with sqlite3.connect(db) as conn:
+            assert not conn.in_transaction
+    finally:
+        await store.close()
+
+
+def test_an_events_wire_text_is_its_wire_document_encoded_once() -> None:
+    ts = datetime.now(UTC)
+    event = Event(
+        run_id="r", seq=1, ts=ts, type=EventType.NODE_COMPLETED, node="n", data={"a": "é"}
+    )
+    assert json.loads(event.wire_text()) == event.wire()
+    assert event.wire_text() is event.wire_text()
+    assert Event.model_validate_json(event.wire_text()) == event
+    # what orjson refuses (an integer past 64 bits) takes the general path
+    big = Event(run_id="r", seq=2, ts=ts, type=EventType.NODE_PROGRESS, data={"n": 2**70})
+    assert big.data_json() is None
+    assert json.loads(big.wire_text()) == big.wire()
+    # a copy with other fields is encoded again
+    assert json.loads(event.model_copy(update={"seq": 5}).wire_text())["seq"] == 5
+
+
+async def test_a_checkpoint_put_is_committed_in_one_statement(tmp_path: Path) -> None:
+    path = tmp_path / "cp.db"
+    statements: list[str] = []
+    async with open_checkpointer(str(path)) as saver:
+        conn = saver.conn  # type: ignore[attr-defined]
+        await conn.set_trace_callback(statements.append)
+        thread_id = uuid.uuid4().hex
+        stored = await _saved_checkpoint(saver, thread_id)
+        await conn.set_trace_callback(None)
+        assert (await saver.aget_tuple(stored)) is not None  # type: ignore[arg-type]
+    assert [s.split(" ", 3)[:3] for s in statements] == [["INSERT", "OR", "REPLACE"]]
+    with sqlite3.connect(path) as other:
+        assert other.execute("SELECT count(*) FROM checkpoints").fetchone() == (1,)

@@ -102,10 +102,13 @@ class _Session:
 
     def push(self, message: dict[str, Any]) -> None:
         """Queue without waiting; a client that does not read is told and dropped."""
+        self._push_text(json.dumps(message, default=str))
+
+    def _push_text(self, text: str) -> None:
         if self.overflowed:
             return
         try:
-            self.outbox.put_nowait(json.dumps(message, default=str))
+            self.outbox.put_nowait(text)
         except asyncio.QueueFull:
             self._drop_slow_reader()
 
@@ -132,10 +135,11 @@ class _Session:
             await self.websocket.send_text(text)
 
     async def _replay(self, event: Event) -> None:
-        await self.outbox.put(json.dumps(event.wire()))
+        await self.outbox.put(event.wire_text())
 
     def _live(self, event: Event) -> None:
-        self.push(event.wire())
+        # Encoded once per event (`Event.wire_text`), not once per socket that follows it.
+        self._push_text(event.wire_text())
 
     # ---- inbound ----------------------------------------------------------------------
 

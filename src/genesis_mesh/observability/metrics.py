@@ -14,7 +14,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -70,6 +70,7 @@ class Metrics:
         PlatformCollector(registry=self.registry)
         GCCollector(registry=self.registry)
         r = self.registry
+        self._children: dict[tuple[Any, ...], Any] = {}
         self.runs = Counter(
             f"{_NS}_runs",
             "Runs entering a status (running counts starts and resumes).",
@@ -156,9 +157,13 @@ class Metrics:
     # ---- events -------------------------------------------------------------------------
 
     def observe_events(self, batch: Iterable[Event]) -> None:
-        """Count a stored batch of events and time runs and nodes."""
+        """Count a stored batch of events and time runs and nodes.
+
+        Counted per batch and type, on label children looked up once per process:
+        `labels()` builds a key and takes the metric's lock on every call."""
+        counts: dict[str, int] = {}
         for event in batch:
-            self.events.labels(event.type.value).inc()
+            counts[event.type.value] = counts.get(event.type.value, 0) + 1
             if event.type in _RUN_STATUS:
                 self._observe_run(event)
             elif event.type == EventType.NODE_STARTED:
@@ -167,13 +172,23 @@ class Metrics:
                 started = self._open.nodes.pop((event.run_id, _task_key(event)), None)
                 if started is not None and event.node:
                     seconds = (event.ts - started).total_seconds()
-                    self.node_duration.labels(event.node, _NODE_OUTCOME[event.type]).observe(
+                    self._child(self.node_duration, event.node, _NODE_OUTCOME[event.type]).observe(
                         seconds
                     )
+        for type_, count in counts.items():
+            self._child(self.events, type_).inc(count)
+
+    def _child(self, metric: Any, *labels: str) -> Any:
+        """`metric.labels(*labels)`, remembered (children live as long as their metric)."""
+        key = (id(metric), *labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
 
     def _observe_run(self, event: Event) -> None:
         status = _RUN_STATUS[event.type]
-        self.runs.labels(status).inc()
+        self._child(self.runs, status).inc()
         if status == "running":
             self._open.runs[event.run_id] = event.ts
         else:

@@ -65,3 +65,24 @@ def promote_queued(conn: Connection, run_id: str) -> list[str]:
         .values(status=RunStatus.PENDING.value, updated_at=utcnow())
     )
     return [str(queued)]
+
+
+_SQLITE_NEXT_QUEUED = (
+    "SELECT q.id FROM runs AS r JOIN runs AS q ON q.thread_id = r.thread_id "
+    "WHERE r.id = ? AND q.status = 'queued' AND NOT EXISTS ("
+    "SELECT 1 FROM runs AS a WHERE a.thread_id = r.thread_id "
+    "AND a.status IN ('pending', 'running', 'interrupted') AND a.superseded_by IS NULL) "
+    "ORDER BY q.created_at LIMIT 1"
+)
+
+
+def sqlite_promote_queued(db: Any, connection: Any, run_id: str) -> list[str]:
+    """`promote_queued` on the writer's DB-API connection (SQLite, inside its open write
+    transaction, which no other writer can enter): one query instead of four, since
+    SQLite has no row locks to take and a run's thread row always exists."""
+    row = connection.execute(_SQLITE_NEXT_QUEUED, (run_id,)).fetchone()
+    if row is None:
+        return []
+    values = {"status": RunStatus.PENDING.value, "updated_at": utcnow()}
+    db.sqlite_rows(runs).update(connection, row[0], values)
+    return [str(row[0])]

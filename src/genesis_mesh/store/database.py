@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import Table, create_engine, func, select
 from sqlalchemy import event as sa_event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -17,6 +17,7 @@ from sqlalchemy.pool import StaticPool
 from genesis_mesh.store.clock import aware, utcnow
 from genesis_mesh.store.schema import upgrade_schema
 from genesis_mesh.store.sqlite import DEFAULT_SYNCHRONOUS, SqliteSynchronous, tune
+from genesis_mesh.store.sqlite_rows import SqliteRows
 from genesis_mesh.store.writer_thread import WriterThread
 
 IDLE_IN_TRANSACTION_MS = 10_000
@@ -59,7 +60,8 @@ class Database:
         # Its own thread: graph nodes that fill the default executor cannot delay events.
         self._writer_thread = WriterThread("genesis-mesh-writer")
         self._raw_writer: Any = None
-        """The writer's own DB-API connection (SQLite), for batches of events alone."""
+        """The writer's own DB-API connection (SQLite), for the hot path's writes."""
+        self._sqlite_rows: dict[str, SqliteRows] = {}
         if self.sqlite:
             for engine in (self.engine.sync_engine, self.writer_engine):
                 sa_event.listen(engine, "connect", self._tune_sqlite)
@@ -101,6 +103,13 @@ class Database:
         """Run `function(*args)` on the single writer thread (one hop, one connection);
         it uses `writer_engine` or `raw_writer()`, nothing else."""
         return await self._writer_thread.run(function, *args)
+
+    def sqlite_rows(self, table: Table) -> SqliteRows:
+        """Plain DB-API statements on `table` for the writer's connection (SQLite)."""
+        rows = self._sqlite_rows.get(table.name)
+        if rows is None:
+            rows = self._sqlite_rows[table.name] = SqliteRows(table, self.writer_engine.dialect)
+        return rows
 
     def raw_writer(self) -> Any:
         """The writer's DB-API connection; call only on the writer thread. StaticPool: the

@@ -11,7 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from genesis_mesh.protocol import Event, EventType
-from genesis_mesh.store.active_run import frees_thread, promote_queued
+from genesis_mesh.store.active_run import frees_thread, promote_queued, sqlite_promote_queued
 from genesis_mesh.store.clock import utcnow
 from genesis_mesh.store.database import Database
 from genesis_mesh.store.rows import (
@@ -62,9 +62,8 @@ class EventRows:
         self, batch: list[Event], run_updates: dict[str, dict[str, Any]], fences: dict[str, int]
     ) -> WriteResult:
         result = WriteResult()
-        if batch and self._db.sqlite and not (fences or run_updates):
-            self._append_sqlite(batch)
-            return result
+        if self._db.sqlite and not fences:
+            return self._append_sqlite(batch, run_updates)
         with self._db.writer_engine.begin() as conn:
             if fences:
                 result.lost = _lost_claims(conn, fences)
@@ -83,19 +82,31 @@ class EventRows:
                     result.promoted.extend(promote_queued(conn, run_id))
         return result
 
-    def _append_sqlite(self, batch: list[Event]) -> None:
-        """The hot path of every run: a batch of events alone, on SQLite, as one plain
-        `executemany` and commit on the writer's DB-API connection (no SQLAlchemy
-        connection, transaction or reset per batch). Committed before it returns, like
-        every other write; on an error the transaction is rolled back and the error
-        raised, so the event log retries the batch."""
+    def _append_sqlite(
+        self, batch: list[Event], run_updates: dict[str, dict[str, Any]]
+    ) -> WriteResult:
+        """The hot path of every run on SQLite (no fences: the embedded host): the batch's
+        events as one plain `executemany`, its run updates as plain `UPDATE`s
+        (`sqlite_rows`), and a queued run promoted when one frees its thread, all in one
+        transaction and commit on the writer's DB-API connection (no SQLAlchemy
+        statement, connection, transaction or reset per batch). Committed before it
+        returns, like every other write; on an error the transaction is rolled back and
+        the error raised, so the event log retries the batch."""
+        result = WriteResult()
         connection = self._db.raw_writer()
         try:
-            connection.executemany(SQLITE_INSERT_EVENTS, [sqlite_event_row(e) for e in batch])
+            if batch:
+                connection.executemany(SQLITE_INSERT_EVENTS, [sqlite_event_row(e) for e in batch])
+            for run_id, values in run_updates.items():
+                self._db.sqlite_rows(runs).update(connection, run_id, run_columns(values))
+            for run_id, values in run_updates.items():
+                if frees_thread(values):
+                    result.promoted.extend(sqlite_promote_queued(self._db, connection, run_id))
             connection.commit()
         except BaseException:
             connection.rollback()
             raise
+        return result
 
     async def read(self, run_id: str, after_seq: int = 0, limit: int | None = None) -> list[Event]:
         """The run's events after `after_seq`, in order (at most `limit`)."""

@@ -90,7 +90,9 @@ def event_row(e: Event) -> dict[str, Any]:
 def sqlite_event_row(e: Event) -> tuple[Any, ...]:
     """A row as SQLAlchemy's SQLite types store it (naive UTC text timestamp, JSON text)."""
     ts = e.ts.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-    data = json.dumps(e.data, separators=(",", ":"), default=str)
+    data = e.data_json()  # encoded once: the socket's envelope embeds the same text
+    if data is None:
+        data = json.dumps(e.data, separators=(",", ":"), default=str)
     return (e.run_id, e.seq, ts, e.type.value, e.node, _task_id(e), data)
 
 

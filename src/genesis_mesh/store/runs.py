@@ -3,6 +3,7 @@ and the status changes of runs nobody executes."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -108,6 +109,12 @@ class RunRows:
         not_before: Any = None
         if delay is not None:
             not_before = now + delay if self._db.sqlite else func.now() + delay
+        if self._db.sqlite and new_thread and supersede is None and within is None:
+            try:
+                self._create_sqlite(run, owner, dispatch, not_before)
+                return status, None if not_before is None else aware(not_before)
+            except sqlite3.IntegrityError:
+                pass  # a thread id taken after all: the general path below says how
         with self._db.writer_engine.begin() as conn:
             exists = not new_thread and lock_thread(conn, run.thread_id)
             if exists:
@@ -128,33 +135,12 @@ class RunRows:
                 elif active is not None:
                     raise ThreadBusy(run.thread_id, active)
             else:
-                conn.execute(
-                    insert(threads).values(
-                        id=run.thread_id,
-                        owner=owner,
-                        graph=run.graph,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
+                conn.execute(insert(threads).values(**_thread_row(run, owner)))
             if within is not None:
                 within(conn, run)
             try:
                 statement = insert(runs).values(
-                    id=run.run_id,
-                    thread_id=run.thread_id,
-                    graph=run.graph,
-                    owner=owner,
-                    status=status.value,
-                    input=run.input,
-                    attempt=0,
-                    dispatch=dispatch,
-                    context=run.context,
-                    config=run.config,
-                    stream_modes=run.stream_modes or None,
-                    not_before=not_before,
-                    created_at=now,
-                    updated_at=now,
+                    **_run_row(run, owner, status, dispatch, not_before)
                 )
                 if self._db.sqlite:
                     conn.execute(statement)
@@ -165,6 +151,21 @@ class RunRows:
                 self._raise_if_busy(run.thread_id)
                 raise
         return status, None if due is None else aware(due)
+
+    def _create_sqlite(
+        self, run: RunInfo, owner: str, dispatch: dict[str, Any] | None, not_before: Any
+    ) -> None:
+        """A run on a new thread, on SQLite: the same two rows as the general path, as
+        plain statements on the writer's DB-API connection (`sqlite_rows`), one commit."""
+        connection = self._db.raw_writer()
+        try:
+            self._db.sqlite_rows(threads).insert(connection, _thread_row(run, owner))
+            row = _run_row(run, owner, RunStatus.PENDING, dispatch, not_before)
+            self._db.sqlite_rows(runs).insert(connection, row)
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
 
     def _raise_if_busy(self, thread_id: str) -> None:
         """After a failed insert: another process may have won the race for the thread."""
@@ -281,3 +282,39 @@ class RunRows:
             stored = None if event is None else insert_next_event(conn, run_id, *event)
             promoted = promote_queued(conn, run_id) if frees_thread(values) else []
         return stored, promoted
+
+
+def _thread_row(run: RunInfo, owner: str) -> dict[str, Any]:
+    now = run.created_at
+    return {
+        "id": run.thread_id,
+        "owner": owner,
+        "graph": run.graph,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _run_row(
+    run: RunInfo,
+    owner: str,
+    status: RunStatus,
+    dispatch: dict[str, Any] | None,
+    not_before: Any,
+) -> dict[str, Any]:
+    return {
+        "id": run.run_id,
+        "thread_id": run.thread_id,
+        "graph": run.graph,
+        "owner": owner,
+        "status": status.value,
+        "input": run.input,
+        "attempt": 0,
+        "dispatch": dispatch,
+        "context": run.context,
+        "config": run.config,
+        "stream_modes": run.stream_modes or None,
+        "not_before": not_before,
+        "created_at": run.created_at,
+        "updated_at": run.created_at,
+    }

@@ -28,7 +28,7 @@ from genesis_mesh.api.langgraph.stream import (
     Part,
     Translator,
     follow_events,
-    segment_start,
+    join_point,
     state_reader,
 )
 from genesis_mesh.api.langgraph.threads import Checkpoint, graph_of, owned_thread
@@ -677,7 +677,8 @@ async def join_run(
     thread_id: ThreadIdPath, run_id: RunIdPath, services: ServicesDep, user: UserDep
 ) -> Any:
     run, _ = await owned_run(services, user, thread_id, run_id)
-    return await final_values(services, run, await segment_start(services, run_id))
+    after, coming = await join_point(services, run_id)
+    return await final_values(services, run, after, coming)
 
 
 @router.get(
@@ -702,9 +703,9 @@ async def join_stream(
             raise UnsupportedOption(f"stream_mode {mode}", "unknown stream mode.")
     modes = asked or note.options.get("stream_mode") or ["values"]
     last = (request.headers.get("last-event-id") or "").strip()
-    after = int(last) if last.isdigit() else await segment_start(services, run_id)
+    after, coming = (int(last), False) if last.isdigit() else await join_point(services, run_id)
     subgraphs = bool(note.options.get("stream_subgraphs"))
-    return sse_response(services, run, list(modes), after, cancel_on_disconnect, False, subgraphs)
+    return sse_response(services, run, list(modes), after, cancel_on_disconnect, coming, subgraphs)
 
 
 @router.post(

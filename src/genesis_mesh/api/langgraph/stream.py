@@ -298,3 +298,22 @@ async def segment_start(services: Services, run_id: str) -> int:
     openings = (EventType.RUN_STARTED, EventType.RUN_RESUMED)
     starts = [e.seq for e in events if e.type in openings]
     return (starts[-1] - 1) if starts else 0
+
+
+async def join_point(services: Services, run_id: str) -> tuple[int, bool]:
+    """Where a join begins, and whether it must wait for the run to move on. A resume
+    accepted but not yet opened (`run.resumed` unstored: `pending` in the store, or still
+    `interrupted`/`failed` while this process's task waits to write it) joins its coming
+    segment, after the stop, not the segment that stop ended."""
+    run = await services.store.get_run(run_id)
+    start = await segment_start(services, run_id)
+    stopped = (RunStatus.INTERRUPTED, RunStatus.FAILED)
+    coming = run.status in (RunStatus.QUEUED, RunStatus.PENDING) or (
+        run.status in stopped and services.runner.executor.is_executing(run_id)
+    )
+    if not coming:
+        return start, False
+    ended = await services.store.list_events(run_id, start, 100_000)
+    if any(e.type in ENDING_TYPES for e in ended):
+        return max(e.seq for e in ended), True
+    return start, False
