@@ -16,7 +16,13 @@ from typing import Any
 
 from graphs.topical_mesh.anchors import GITHUB, OBSIDIAN, anchor_found, heading_anchors
 from graphs.topical_mesh.assets import AssetIndex
-from graphs.topical_mesh.docusaurus_docs import SITE_ALIAS, doc_path, is_partial, site_path
+from graphs.topical_mesh.docusaurus_docs import (
+    SITE_ALIAS,
+    doc_path,
+    glob_regex,
+    is_partial,
+    site_path,
+)
 from graphs.topical_mesh.findings import FINDING_KINDS, finding
 from graphs.topical_mesh.frontmatter import FrontMatter
 from graphs.topical_mesh.jekyll import collection_url
@@ -130,10 +136,15 @@ class SiteLinks:
 
 
 def _keys(
-    draft: PageDraft, collections: dict[str, str], docs_folder: str | None, docs_dir: str = ""
+    draft: PageDraft,
+    collections: dict[str, str],
+    docs_folder: str | None,
+    docs_dir: str = "",
+    number_prefixes: bool = True,
 ) -> PageKeys:
     """`docs_folder` is the Docusaurus site folder below the content root (None elsewhere),
-    `docs_dir` its docs folder (where an absolute `slug` is rooted)."""
+    `docs_dir` its docs folder (where an absolute `slug` is rooted); `number_prefixes`
+    False keeps `01-x` as named (`numberPrefixParser: false`)."""
     front: FrontMatter = draft.front
     served = collection_url(draft.rel, collections) if collections else None
     extra: tuple[str, ...] = (served,) if served else ()
@@ -141,7 +152,8 @@ def _keys(
     permalink = front.permalink
     if docs_folder is not None:
         stem = strip_suffix(draft.rel)
-        stripped = doc_path(stem, docs_folder) or stem  # `02-guides/01-a.md`: `guides/a`
+        # `02-guides/01-a.md`: `guides/a`
+        stripped = (doc_path(stem, docs_folder) if number_prefixes else None) or stem
         folder, _, name = stripped.rpartition("/")
         # a category's index: `index.md`, `README.md` or named as its folder (`x/x.md`)
         named_as_folder = bool(folder) and name.lower() == folder.rpartition("/")[2].lower()
@@ -183,6 +195,9 @@ class SiteFacts:
     hugo_link_hook: bool = False  # Hugo: markdown links go through a link render hook
     docs_route: tuple[str, str] | None = None  # Docusaurus (docs folder, routeBasePath)
     trailing_slash: bool = True  # False: pages are served at `/a`, not `/a/`
+    number_prefixes: bool = True  # Docusaurus: False with `numberPrefixParser: false`
+    docs_exclude: tuple[str, ...] = ()  # Docusaurus: the docs plugin's `exclude` globs
+    docs_instances: list[tuple[str, str]] = field(default_factory=list)  # extra (folder, route)
 
 
 def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
@@ -194,17 +209,20 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
     nav_drafts = [d for d in drafts if is_nav_file(d.rel)]
     unpublished = [d for d in drafts if d.front.draft and not is_nav_file(d.rel)]
     pages = [d for d in drafts if not d.front.draft and not is_nav_file(d.rel)]
+    pages = _not_excluded(pages, facts)
     partials = [d for d in pages if facts.docusaurus_site is not None and is_partial(d.rel)]
     pages = [d for d in pages if not partials or not is_partial(d.rel)]
     collections = facts.jekyll_collections
     docs = _docs_folder(facts)
     mounts = _mounts(facts)
     docs_dir = mounts[-1][1] if facts.docs_route is not None and mounts else ""
-    keys = [_keys(d, collections, docs, docs_dir) for d in pages + partials]
+    prefixes = facts.number_prefixes
+    keys = [_keys(d, collections, docs, docs_dir, prefixes) for d in pages + partials]
     index = SiteIndex(keys, facts.site_url, partials_from=len(pages))
     with_drafts = (
         SiteIndex(
-            keys[: len(pages)] + [_keys(d, collections, docs, docs_dir) for d in unpublished],
+            keys[: len(pages)]
+            + [_keys(d, collections, docs, docs_dir, prefixes) for d in unpublished],
             facts.site_url,
         )
         if unpublished
@@ -262,6 +280,20 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
     )
 
 
+def _not_excluded(pages: list[PageDraft], facts: SiteFacts) -> list[PageDraft]:
+    """The pages the docs plugin builds: those its `exclude` globs match are not built."""
+    mounts = [m for m in _mounts(facts) if facts.docs_route is not None]
+    if not facts.docs_exclude or not mounts:
+        return pages
+    docs = mounts[-1][1]
+    globs = [glob_regex(g) for g in facts.docs_exclude]
+    return [
+        d
+        for d in pages
+        if not (d.rel.startswith(docs) and any(g.match(d.rel[len(docs) :]) for g in globs))
+    ]
+
+
 def _docs_folder(facts: SiteFacts) -> str | None:
     """The Docusaurus site folder below the content root ("", "website/"; None: not one)."""
     site = facts.docusaurus_site
@@ -278,11 +310,13 @@ def _mounts(facts: SiteFacts) -> tuple[tuple[str, str], ...]:
     if facts.hugo_content:
         mounts.append(("/", facts.hugo_content))
     if facts.docs_route is not None and facts.docusaurus_site is not None:
-        folder, route = facts.docs_route
         site = facts.docusaurus_site.strip("/")
-        docs = posixpath.normpath(posixpath.join(site, folder)) + "/"
-        if docs.startswith(facts.path_prefix):
-            mounts.append(("/" + route + "/" if route else "/", docs[len(facts.path_prefix) :]))
+        # extra docs plugin instances first: the preset's docs stay the last mount
+        for folder, route in [*facts.docs_instances, facts.docs_route]:
+            docs = posixpath.normpath(posixpath.join(site, folder)) + "/"
+            if docs.startswith(facts.path_prefix):
+                url = "/" + route + "/" if route else "/"
+                mounts.append((url, docs[len(facts.path_prefix) :]))
     return tuple(mounts)
 
 

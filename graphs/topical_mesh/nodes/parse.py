@@ -16,7 +16,11 @@ from graphs.topical_mesh.assets import AssetIndex
 from graphs.topical_mesh.collector import without_collection
 from graphs.topical_mesh.context import Context, resolve_context
 from graphs.topical_mesh.docusaurus import sidebar_nav_targets
-from graphs.topical_mesh.docusaurus_docs import docs_options
+from graphs.topical_mesh.docusaurus_docs import (
+    docs_extras,
+    docs_options,
+    plugin_docs_instances,
+)
 from graphs.topical_mesh.errors import CloneRefused
 from graphs.topical_mesh.hugo import LINK_HOOKS
 from graphs.topical_mesh.includes import merge_includes, snippet_base_paths
@@ -137,6 +141,13 @@ async def _parse_checkout(
         facts.docusaurus_site = folder
         config_text = _read_config(checkout_real, f"{folder}/{name}" if folder else name)
         facts.docs_route = docs_options(config_text or "")
+        facts.docs_instances = plugin_docs_instances(config_text or "")
+        facts.number_prefixes, ignored, facts.docs_exclude = docs_extras(config_text or "")
+        if ignored:
+            notes.append(
+                "docusaurus: numberPrefixParser is a function, which is never run; "
+                "number prefixes were stripped as by the default parser"
+            )
         facts.trailing_slash = bool(re.search(r"\btrailingSlash\s*:\s*true", config_text or ""))
     if subdir and docusaurus:
         facts.route_bases.append("/" + subdir.rpartition("/")[2] + "/")

@@ -12,7 +12,7 @@ from typing import Any
 
 from graphs.topical_mesh.context import Context
 from graphs.topical_mesh.docusaurus import read_sidebars, sidebar_doc_ids
-from graphs.topical_mesh.docusaurus_docs import docs_options, strip_number_prefix
+from graphs.topical_mesh.docusaurus_docs import docs_extras, docs_options, strip_number_prefix
 
 from .conftest import make_repo
 from .test_parse import edges_of, run_graph
@@ -318,3 +318,61 @@ def test_docs_options_are_read_from_the_config_text() -> None:
     assert docs_options(config) == ("content", "docs")
     assert docs_options("module.exports = makeConfig();") == ("docs", "docs")
     assert docs_options("docs: {" + "a: 1, " * 200_000) == ("docs", "docs")
+
+
+# Docs plugin options as in sites that keep number prefixes in their URLs and exclude
+# drafts (`numberPrefixParser: false`, `exclude: ['**/drafts/**']`); the text is ours.
+OPTIONED: dict[str, str | bytes] = {
+    "docusaurus.config.js": "module.exports = {presets: [['classic', {docs: {\n"
+    "  numberPrefixParser: false,\n  exclude: ['**/drafts/**', '**/*.wip.md'],\n}}]]};\n",
+    "docs/01-intro.md": "# Intro\n\n[setup](./01-setup) [stripped](./setup)"
+    " [draft](./drafts/plan.md) [wip](./notes.wip.md)\n",
+    "docs/01-setup.md": "# Setup\n\n[back](./01-intro.md)\n",
+    "docs/drafts/plan.md": "# Plan\n\n[intro](../01-intro.md)\n",
+    "docs/notes.wip.md": "# WIP\n",
+}
+
+
+async def test_number_prefix_parser_off_and_excluded_docs(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "site", OPTIONED)
+    ctx = Context(allow_local_sources=True, workdir=str(tmp_path / "w"))
+    output, state = await run_graph(ctx, repo_url=str(root))
+    urls = {p["id"]: p["url"] for p in state["pages"]}
+    assert urls == {"docs/01-intro.md": "/docs/01-intro/", "docs/01-setup.md": "/docs/01-setup/"}
+    assert edges_of(state) == {
+        ("docs/01-intro.md", "docs/01-setup.md"): 1,
+        ("docs/01-setup.md", "docs/01-intro.md"): 1,
+    }
+    assert _findings(output, "broken_links") == [
+        ("docs/01-intro.md", "./drafts/plan.md"),
+        ("docs/01-intro.md", "./notes.wip.md"),
+        ("docs/01-intro.md", "./setup"),
+    ]
+
+
+def test_a_number_prefix_parser_function_falls_back_to_the_default() -> None:
+    config = "export default {presets: [['classic', {docs: {numberPrefixParser: (f) => f}}]]};"
+    assert docs_extras(config) == (True, True, ())
+    assert docs_extras("module.exports = {};") == (True, False, ())
+
+
+# A second docs instance (a `community` folder served at `/help`), as sites add with
+# `plugins: [['@docusaurus/plugin-content-docs', {id, path, routeBasePath}]]`; ours.
+INSTANCES: dict[str, str | bytes] = {
+    "docusaurus.config.js": "module.exports = {presets: [['classic', {docs: {}}]],\n"
+    "  plugins: [['@docusaurus/plugin-content-docs',\n"
+    "    {id: 'community', path: 'community', routeBasePath: 'help'}]]};\n",
+    "docs/intro.md": "# Intro\n\n[support](/help/support) [gone](/help/nothing)\n",
+    "community/support.md": "# Support\n\n[intro](/docs/intro)\n",
+}
+
+
+async def test_extra_docs_plugin_instances_are_served_at_their_route(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "site", INSTANCES)
+    ctx = Context(allow_local_sources=True, workdir=str(tmp_path / "w"))
+    output, state = await run_graph(ctx, repo_url=str(root))
+    assert edges_of(state) == {
+        ("docs/intro.md", "community/support.md"): 1,
+        ("community/support.md", "docs/intro.md"): 1,
+    }
+    assert _findings(output, "broken_links") == [("docs/intro.md", "/help/nothing")]
