@@ -257,6 +257,8 @@ def test_pausing_names_the_node_running_now_also_after_a_reload(ui: Ui) -> None:
     expect(ui.node("two")).to_have_attribute("data-status", "running", timeout=20_000)
     page.click("#pause-button")
     expect(status(ui)).to_have_text("pausing after two")
+    # Reload only once the server has the request (a loaded machine may take a while).
+    expect(page.locator("body")).to_have_attribute("data-stop-requested", "pause")
     page.reload()  # the replay starts with node one: the badge still names two
     expect(ui.node("two")).to_have_attribute("data-status", "running")
     expect(status(ui)).to_have_text("pausing after two")
