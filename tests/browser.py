@@ -1,8 +1,8 @@
 """Headless Debian Chromium under Playwright, the one way every browser test launches it.
 
 The flags keep Chromium off the (closed) network: without them it floods it with refused
-connections. A missing Chromium or Playwright goes through `require()`: skipped on a
-laptop, a failure under GENESIS_MESH_REQUIRE_ALL=1 (CI)."""
+connections. A missing Chromium or Playwright goes through `require()`, which fails the
+test under GENESIS_MESH_REQUIRE_ALL=1 (CI)."""
 
 from __future__ import annotations
 

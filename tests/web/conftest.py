@@ -1,7 +1,7 @@
 """Browser fixtures: headless Debian Chromium driven by Playwright against a real host.
 
-The browser suite skips when Chromium or Playwright is missing, unless
-GENESIS_MESH_REQUIRE_ALL=1 (CI), where that is a failure. On a failed test the
+A missing Chromium or Playwright goes through `require()` (tests/browser.py), a failure
+under GENESIS_MESH_REQUIRE_ALL=1 (CI). On a failed test the
 screenshots of its main states and of the final page land in test-artifacts/.
 """
 
