@@ -4,6 +4,7 @@ OpenAI-compatible server, in live hosts on SQLite, and on PostgreSQL + Redis."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -234,3 +235,27 @@ def test_on_postgresql_the_cache_is_a_table_of_the_hosts_database(
     finally:
         host.stop()
         drop_database(database)
+
+
+def test_the_ttl_setting_ages_the_embedded_hosts_answers(fake: FakeOpenAI, tmp_path: Path) -> None:
+    import sqlite3
+
+    host = LiveHost(tmp_path / "host", config=write_config(tmp_path, {}))
+    (tmp_path / "host").mkdir()
+    host.env = llm_env(fake, GENESIS_MESH_LLM_CACHE="on", GENESIS_MESH_LLM_CACHE_TTL_SECONDS="600")
+    cache_file = tmp_path / "host" / "data" / "genesis-mesh.llm-cache.db"
+    host.start()
+    try:
+        with host.client() as http:
+            first, second = ask_twice(http, host, "echo")
+            assert len(fake.requests) == 1 and second == first
+            with sqlite3.connect(cache_file) as conn:  # the answer was stored 601 s ago
+                conn.execute("UPDATE full_llm_cache SET stored_at = stored_at - 601")
+            third, fourth = ask_twice(http, host, "echo")
+        with sqlite3.connect(cache_file) as conn:
+            (stored_at,) = conn.execute("SELECT max(stored_at) FROM full_llm_cache").fetchone()
+    finally:
+        host.stop()
+    assert len(fake.requests) == 2  # asked again once, then served the new answer
+    assert third != first and fourth == third
+    assert abs(time.time() - stored_at) < 60
