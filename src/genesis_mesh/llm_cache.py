@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HIT_MARK",
+    "LLM_CACHE_KEY",
     "CacheMode",
     "CacheTally",
     "LLMCache",
@@ -54,6 +55,10 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+LLM_CACHE_KEY = "llm_cache"
+"""The key of a graph's word (langgraph.json entry, operator's context) and a run's
+(`config.metadata`) on the cache."""
 
 HIT_MARK = CACHE_HIT_MARK
 """The `response_metadata` key and value a cached answer's message carries."""
@@ -227,7 +232,8 @@ class LLMCache:
 
     def applies_to(self, graph_flag: bool | None, run_flag: bool | None = None) -> bool:
         """Whether a run is cached: never when the mode is off; else the run's own
-        `llm_cache` metadata, then the graph's langgraph.json entry, then the mode."""
+        `llm_cache` metadata, then the graph's word (the operator's context for it, else
+        its langgraph.json entry), then the mode."""
         if self.mode == CacheMode.OFF:
             return False
         for flag in (run_flag, graph_flag):

@@ -127,10 +127,12 @@ def write_config(tmp_path: Path, echo: dict[str, Any]) -> Path:
     return config
 
 
-def ask_twice(http: httpx.Client, host: LiveHost, graph: str, **extra: Any) -> list[str]:
+def ask_twice(
+    http: httpx.Client, host: LiveHost, graph: str, question: str = "same question", **extra: Any
+) -> list[str]:
     """The answers of two runs asking the same question."""
     return [
-        run_to_end(http, host, graph, {"question": "same question"}, **extra)[-1]["data"]["output"][
+        run_to_end(http, host, graph, {"question": question}, **extra)[-1]["data"]["output"][
             "answer"
         ]
         for _ in range(2)
@@ -259,3 +261,31 @@ def test_the_ttl_setting_ages_the_embedded_hosts_answers(fake: FakeOpenAI, tmp_p
     assert len(fake.requests) == 2  # asked again once, then served the new answer
     assert third != first and fourth == third
     assert abs(time.time() - stored_at) < 60
+
+
+def test_the_operators_context_for_a_graph_overrides_its_langgraph_json_word(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    host = LiveHost(tmp_path / "host", config=write_config(tmp_path, {"llm_cache": False}))
+    (tmp_path / "host").mkdir()
+    context = {
+        "echo": {"defaults": {"llm_cache": True}, "locked": ["llm_cache"]},
+        "plain": {"llm_cache": True},
+    }
+    host.env = llm_env(
+        fake, GENESIS_MESH_LLM_CACHE="opt-in", GENESIS_MESH_GRAPH_CONTEXT=json.dumps(context)
+    )
+    refuse = {"config": {"metadata": {"llm_cache": False}}}
+    host.start()
+    try:
+        with host.client() as http:
+            ask_twice(http, host, "echo")
+            assert len(fake.requests) == 1  # langgraph.json says no, the operator yes
+            ask_twice(http, host, "echo", **refuse)
+            assert len(fake.requests) == 1  # the operator locked it: the run cannot refuse
+            ask_twice(http, host, "plain", "another question")  # (echo's would be a hit)
+            assert len(fake.requests) == 2
+            ask_twice(http, host, "plain", "another question", **refuse)
+            assert len(fake.requests) == 4  # not locked: the run's word wins
+    finally:
+        host.stop()
