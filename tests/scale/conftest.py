@@ -9,6 +9,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ class WorkerProcess:
     workdir: Path
     env: dict[str, str]
     name: str
+    config: Path = FIXTURE_CONFIG
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -74,7 +76,7 @@ class WorkerProcess:
         env.update(self.env)
         env["GENESIS_MESH_WORKER_ID"] = self.name
         args = [sys.executable, "-m", "genesis_mesh", "worker"]
-        args += ["--config", str(FIXTURE_CONFIG)]
+        args += ["--config", str(Path(self.config).resolve())]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 args, cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -122,6 +124,7 @@ class Cluster:
     apis: list[LiveHost] = field(default_factory=list)
     workers: list[WorkerProcess] = field(default_factory=list)
     settings: dict[str, str] = field(default_factory=dict)
+    config: Path = FIXTURE_CONFIG
 
     def env(self, **extra: str) -> dict[str, str]:
         return {
@@ -139,16 +142,26 @@ class Cluster:
         }
 
     def add_api(self, **extra: str) -> LiveHost:
+        return self.new_api(**extra).start()
+
+    def new_api(self, **extra: str) -> LiveHost:
+        """An API process of the cluster, not started yet."""
         folder = self.workdir / f"api{len(self.apis)}"
         folder.mkdir()
-        api = LiveHost(folder, env=self.env(GENESIS_MESH_RUN_WORKER="false", **extra))
+        env = self.env(GENESIS_MESH_RUN_WORKER="false", **extra)
+        api = LiveHost(folder, config=self.config, env=env)
         self.apis.append(api)
-        return api.start()
+        return api
 
     def add_worker(self, **extra: str) -> WorkerProcess:
-        worker = WorkerProcess(self.workdir, self.env(**extra), f"w{len(self.workers) + 1}")
+        return self.new_worker(**extra).start()
+
+    def new_worker(self, **extra: str) -> WorkerProcess:
+        """A worker of the cluster, not started yet."""
+        name = f"w{len(self.workers) + 1}"
+        worker = WorkerProcess(self.workdir, self.env(**extra), name, config=self.config)
         self.workers.append(worker)
-        return worker.start()
+        return worker
 
     def worker_named(self, name: str) -> WorkerProcess:
         return next(w for w in self.workers if w.name == name)
@@ -165,15 +178,20 @@ class Cluster:
         return "\n".join(parts)
 
 
-def make_cluster(tmp_path: Path, apis: int, workers: int, **settings: str) -> Iterator[Cluster]:
+def make_cluster(
+    tmp_path: Path, apis: int, workers: int, config: Path = FIXTURE_CONFIG, **settings: str
+) -> Iterator[Cluster]:
+    """A cluster on a fresh database, its processes started side by side (they take turns
+    on the schema under an advisory lock, as in a deployment)."""
     require_redis()
     database = create_database()
-    cluster = Cluster(tmp_path, database, settings=settings)
+    cluster = Cluster(tmp_path, database, settings=settings, config=config)
     try:
-        for _ in range(workers):
-            cluster.add_worker()
-        for _ in range(apis):
-            cluster.add_api()
+        processes = [cluster.new_worker() for _ in range(workers)]
+        processes += [cluster.new_api() for _ in range(apis)]
+        with ThreadPoolExecutor(max(len(processes), 1)) as pool:
+            for started in [pool.submit(process.start) for process in processes]:
+                started.result()
         yield cluster
     finally:
         cluster.stop()

@@ -1,26 +1,50 @@
-"""The real `langgraph-sdk` clients, pointed at a live host on loopback."""
+"""The real `langgraph-sdk` clients, pointed at a live host on loopback.
+
+A module runs its tests on both modes of the host with `pytestmark = ON_BOTH_MODES`:
+the embedded default, and the scale-out mode (one API process and one worker on
+PostgreSQL and Redis, `tests/scale/conftest.py`), one of each per module."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 from langgraph_sdk import get_client, get_sync_client
 from langgraph_sdk.client import LangGraphClient, SyncLangGraphClient
 from langgraph_sdk.errors import NotFoundError
 
-from tests.conftest import LiveHost
+from tests.conftest import FIXTURE_CONFIG, LiveHost
+from tests.scale.conftest import make_cluster
+
+MODES = ["embedded", "scale-out"]
+ON_BOTH_MODES = pytest.mark.parametrize("host", MODES, indirect=True, scope="module")
 
 
-@pytest.fixture(scope="module")
-def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHost]:
-    """One host per module, given time to start on a loaded machine."""
-    live = LiveHost(tmp_path_factory.mktemp("langgraph"))
+def host_in_mode(
+    mode: str, workdir: Path, config: Path = FIXTURE_CONFIG, env: dict[str, str] | None = None
+) -> Iterator[LiveHost]:
+    """A started host of `mode` (one of `MODES`), stopped (its cluster torn down) after."""
+    if mode == "scale-out":
+        settings = {"GENESIS_MESH_MAX_CONCURRENT_RUNS": "100", **(env or {})}
+        for cluster in make_cluster(workdir, apis=1, workers=1, config=config, **settings):
+            yield cluster.apis[0]
+        return
+    live = LiveHost(workdir, config=config, env=dict(env or {}))
     try:
         yield live.start(timeout=120)
     finally:
         live.stop()
+
+
+@pytest.fixture(scope="module")
+def host(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveHost]:
+    """One host per module (and mode), given time to start on a loaded machine."""
+    mode = getattr(request, "param", "embedded")
+    yield from host_in_mode(mode, tmp_path_factory.mktemp("langgraph"))
 
 
 @pytest.fixture

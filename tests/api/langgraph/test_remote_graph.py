@@ -12,6 +12,10 @@ from langgraph.types import Command
 from langgraph_sdk.client import LangGraphClient, SyncLangGraphClient
 from typing_extensions import TypedDict
 
+from tests.api.langgraph.conftest import ON_BOTH_MODES
+
+pytestmark = ON_BOTH_MODES
+
 NODES = ["one", "two", "three", "four", "five"]
 
 

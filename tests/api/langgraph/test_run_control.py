@@ -10,7 +10,10 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.errors import ConflictError, NotFoundError, UnprocessableEntityError
 
+from tests.api.langgraph.conftest import ON_BOTH_MODES
 from tests.fixtures.graphs import ask, steps
+
+pytestmark = ON_BOTH_MODES
 
 NODES = steps.NODES
 

@@ -12,8 +12,10 @@ import pytest
 from langgraph_sdk.client import LangGraphClient, SyncLangGraphClient
 from langgraph_sdk.errors import ConflictError, NotFoundError, UnprocessableEntityError
 
-from tests.api.langgraph.conftest import thread_gone
+from tests.api.langgraph.conftest import ON_BOTH_MODES, thread_gone
 from tests.conftest import LiveHost
+
+pytestmark = ON_BOTH_MODES
 
 NODES = ["one", "two", "three", "four", "five"]
 

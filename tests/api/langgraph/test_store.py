@@ -17,19 +17,19 @@ from langgraph_sdk.errors import (
     UnprocessableEntityError,
 )
 
+from tests.api.langgraph.conftest import MODES, host_in_mode
 from tests.auth.conftest import SECURED_ENV, create_key
 from tests.conftest import ROOT, LiveHost
 
 MEMORY_PROJECT = ROOT / "tests" / "runner" / "context_project" / "langgraph.json"
 
 
-@pytest.fixture(scope="module")
-def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHost]:
-    live = LiveHost(tmp_path_factory.mktemp("store"), config=MEMORY_PROJECT, env=dict(SECURED_ENV))
-    try:
-        yield live.start(timeout=120)
-    finally:
-        live.stop()
+@pytest.fixture(scope="module", params=MODES)
+def secured(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveHost]:
+    workdir = tmp_path_factory.mktemp("store")
+    yield from host_in_mode(request.param, workdir, MEMORY_PROJECT, SECURED_ENV)
 
 
 @pytest.fixture(scope="module")

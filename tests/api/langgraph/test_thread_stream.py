@@ -9,6 +9,10 @@ import pytest
 from langgraph_sdk.client import LangGraphClient
 from langgraph_sdk.errors import NotFoundError, UnprocessableEntityError
 
+from tests.api.langgraph.conftest import ON_BOTH_MODES
+
+pytestmark = ON_BOTH_MODES
+
 NODES = ["one", "two", "three", "four", "five"]
 
 

@@ -10,6 +10,10 @@ import pytest
 from langgraph_sdk.client import LangGraphClient, SyncLangGraphClient
 from langgraph_sdk.errors import ConflictError, NotFoundError, UnprocessableEntityError
 
+from tests.api.langgraph.conftest import ON_BOTH_MODES
+
+pytestmark = ON_BOTH_MODES
+
 
 async def test_a_thread_is_created_read_updated_searched_counted_and_deleted(
     client: LangGraphClient,
