@@ -11,6 +11,7 @@ will not put in SQL, a TTL on a store without them) is a 422 with the store's me
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -75,11 +76,25 @@ class DeleteItem(BaseModel):
     key: Key
 
 
+FILTER_KEY = re.compile(r"^[a-zA-Z0-9_.-]+$")
+
+
+def _safe_filter_keys(filter: JsonObject | None) -> JsonObject | None:
+    """The same filter keys on every store (SQLite's refuses the others, PostgreSQL's
+    would take them)."""
+    for key in filter or {}:
+        if not FILTER_KEY.match(key):
+            raise ValueError(
+                f"Invalid filter key: {key!r}. Use letters, digits, '_', '.' and '-' only."
+            )
+    return filter
+
+
 class SearchItems(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
     namespace_prefix: Namespace = Field(default_factory=list)
-    filter: JsonObject | None = None
+    filter: Annotated[JsonObject | None, AfterValidator(_safe_filter_keys)] = None
     limit: int = Field(default=10, ge=1, le=MAX_PAGE)
     offset: int = Field(default=0, ge=0, le=1_000_000)
     query: str | None = Field(default=None, max_length=10_000)
