@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from langchain_core.messages import HumanMessage  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
@@ -121,7 +121,8 @@ async def main(args: argparse.Namespace) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="token-stream-"))
     host = LiveHost(workdir, config=CONFIG)
     host.env = {
-        "PYTHONPATH": str(ROOT),
+        # this checkout's source first: the venv's editable install may point elsewhere
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
         "GENESIS_MESH_LLM_MODEL": "bench",
         "GENESIS_MESH_LLM_BASE_URL": fake.base_url,
     }

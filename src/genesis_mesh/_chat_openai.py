@@ -12,7 +12,10 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai import ChatOpenAI
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, model_validator
+from typing_extensions import Self
+
+from genesis_mesh._openai_chunks import plain_chunks
 
 
 class LimitedChatOpenAI(ChatOpenAI):
@@ -24,6 +27,11 @@ class LimitedChatOpenAI(ChatOpenAI):
 
     _async_slots: asyncio.Semaphore | None = PrivateAttr(default=None)
     _sync_slots: threading.BoundedSemaphore | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _plain_stream_chunks(self) -> Self:
+        plain_chunks(self.root_async_client)
+        return self
 
     def limit(self, async_slots: asyncio.Semaphore, sync_slots: threading.BoundedSemaphore) -> None:
         """Share these slots (called by the factory right after construction)."""
