@@ -1,0 +1,203 @@
+"""LangGraph's Agent Chat UI, unchanged, against genesis-mesh in real Chromium.
+
+The UI is the Next.js template of the npm package `create-agent-chat-app`, built once per
+machine outside the repo by tests/web/agent_chat_ui/build.sh (`.ci/run` builds it; this
+module builds it when it is missing), served by `next start` on loopback and pointed at
+a host of tests/web/agent_chat_ui/graphs.py by its own URL parameters (`apiUrl`,
+`assistantId`). The model is `langchain-openai` against the fake OpenAI server, whose
+answer is held open mid-stream so the page is seen with a partial answer."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT, LiveHost, free_port, require
+from tests.llm.conftest import llm_env
+from tests.llm.fake_openai import FakeOpenAI, Reply
+from tests.web.conftest import Ui
+
+APP = Path(__file__).parent / "agent_chat_ui"
+QUESTION = "How many pages has acme.org?"
+TOKENS = ["Acme ", "counts ", "forty-two ", "pages ", "in ", "all."]
+HELD = 3
+"""The fake model holds its stream open after this many tokens of TOKENS."""
+ANSWER = "".join(TOKENS)
+
+# Records, at every change of the page, how many leading TOKENS the page shows.
+PROGRESS = """
+window.__progress = [];
+const tokens = TOKENS_JSON;
+const prefixes = tokens.map((_, i) => tokens.slice(0, i + 1).join("").trim());
+new MutationObserver(() => {
+  const text = document.body ? document.body.textContent : "";
+  let shown = 0;
+  while (shown < prefixes.length && text.includes(prefixes[shown])) shown += 1;
+  const seen = window.__progress;
+  if (seen[seen.length - 1] !== shown) seen.push(shown);
+}).observe(document, { subtree: true, childList: true, characterData: true });
+""".replace("TOKENS_JSON", json.dumps(TOKENS))
+
+
+def _build() -> Path:
+    """The built app (build.sh the first time: a few minutes, one build per machine)."""
+    require(shutil.which("npm") is not None, "npm is missing: it builds Agent Chat UI")
+    done = subprocess.run(
+        [str(APP / "build.sh")], capture_output=True, text=True, timeout=1800, check=False
+    )
+    assert done.returncode == 0, f"tests/web/agent_chat_ui/build.sh failed:\n{done.stderr}"
+    return Path(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def chat_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`next start` of the built app on a loopback port; yields its origin."""
+    app = _build()
+    port = free_port()
+    log = tmp_path_factory.mktemp("agent-chat-ui") / "next.log"
+    server = subprocess.Popen(
+        ["nice", "-n", "10", "node_modules/.bin/next", "start", "-H", "127.0.0.1", "-p", str(port)],
+        cwd=app,
+        env={**os.environ, "NEXT_TELEMETRY_DISABLED": "1"},
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    origin = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, f"next start exited:\n{log.read_text()}"
+            try:
+                if httpx.get(origin, timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "next start did not answer within 120 s"
+            time.sleep(0.5)
+        yield origin
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def model() -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def agent_host(
+    tmp_path_factory: pytest.TempPathFactory, model: FakeOpenAI, chat_ui: str
+) -> Iterator[LiveHost]:
+    """A host of the review agent that lets the UI's origin call it (docs/security.md)."""
+    live = LiveHost(
+        tmp_path_factory.mktemp("agent-chat-ui-host"),
+        config=APP / "langgraph.json",
+        env=llm_env(
+            model,
+            GENESIS_MESH_ALLOWED_ORIGINS=chat_ui,
+            PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        ),
+    )
+    live.start(timeout=120)
+    yield live
+    live.stop()
+
+
+def _earlier_thread(host: LiveHost, model: FakeOpenAI) -> str:
+    """A thread that ran before the page opened, for its thread list to show."""
+    model.then(Reply(tokens=["Earlier ", "answer."]))
+    thread = httpx.post(f"{host.base_url}/threads", json={}).json()["thread_id"]
+    question = {"messages": [{"type": "human", "content": "An earlier question"}]}
+    done = httpx.post(
+        f"{host.base_url}/threads/{thread}/runs/wait",
+        json={"assistant_id": "agent", "input": question},
+        timeout=60,
+    )
+    assert done.status_code == 200, done.text
+    return str(thread)
+
+
+def _ai_text(page: Any, text: str) -> Any:
+    return page.locator("div.py-1", has_text=text)
+
+
+def test_agent_chat_ui_lists_threads_streams_shows_tool_calls_and_interrupts_and_reloads(
+    ui_factory: Any, chat_ui: str, agent_host: LiveHost, model: FakeOpenAI
+) -> None:
+    model.reset()
+    model.token_rate = 6.0
+    _earlier_thread(agent_host, model)
+    gate = threading.Event()
+    model.then(
+        Reply(tool="page_count", arguments=json.dumps({"site": "acme.org"})),
+        Reply(tokens=TOKENS, gate=gate, gate_after=HELD),
+    )
+    ui: Ui = ui_factory(chat_ui, viewport={"width": 1440, "height": 900})
+    page = ui.page
+    page.context.set_default_timeout(30_000)
+    page.add_init_script(PROGRESS)
+    query = {"apiUrl": agent_host.base_url, "assistantId": "agent", "chatHistoryOpen": "true"}
+    page.goto(f"{chat_ui}/?{urlencode(query)}")
+
+    history = page.locator("button", has_text="An earlier question")
+    history.wait_for()
+    ui.shot("thread-list")
+
+    page.fill("textarea[placeholder='Type your message...']", QUESTION)
+    page.get_by_role("button", name="Send").click()
+
+    tool_call = page.locator("h3", has_text="page_count")
+    tool_call.wait_for()
+    assert "call_1" in tool_call.inner_text()
+    page.locator("td", has_text="acme.org").first.wait_for()
+    accept = page.get_by_role("button", name="Accept", exact=True)
+    accept.wait_for()
+    ui.screen("agent-chat-ui-interrupt")
+    thread = parse_qs(urlparse(page.url).query)["threadId"][0]
+    state = httpx.get(f"{agent_host.base_url}/threads/{thread}/state").json()
+    assert state["next"] == ["review"], state
+    accept.click()
+
+    held = "".join(TOKENS[:HELD]).strip()
+    _ai_text(page, held).wait_for()
+    assert _ai_text(page, held).inner_text().strip() == held  # the answer so far, no more
+    ui.shot("partial-answer")
+    gate.set()
+    _ai_text(page, ANSWER).wait_for()
+    page.get_by_role("button", name="Send").wait_for()
+    page.locator("text=acme.org has 42 pages").first.wait_for()  # the tool's result
+    progress = page.evaluate("window.__progress")
+    assert [n for n in progress if 0 < n < len(TOKENS)][:HELD] == list(range(1, HELD + 1)), progress
+    assert progress[-1] == len(TOKENS), progress
+
+    runs = httpx.get(f"{agent_host.base_url}/threads/{thread}/runs").json()
+    assert runs and {r["status"] for r in runs} == {"success"}, runs
+    values = httpx.get(f"{agent_host.base_url}/threads/{thread}/state").json()["values"]
+    assert [m["type"] for m in values["messages"]] == ["human", "ai", "tool", "ai"]
+    assert values["messages"][-1]["content"] == ANSWER
+    assert model.chat_requests()[-1]["messages"][-1]["role"] == "tool"
+
+    page.locator("button", has_text=QUESTION).wait_for()  # the thread list gained it
+    assert history.is_visible()
+
+    page.reload()
+    _ai_text(page, ANSWER).wait_for()
+    assert parse_qs(urlparse(page.url).query)["threadId"] == [thread]
+    assert page.locator("text=" + QUESTION).count() >= 1
+    assert page.locator("h3", has_text="page_count").count() == 1
+    assert page.get_by_role("button", name="Accept", exact=True).count() == 0
+    ui.screen("agent-chat-ui-reloaded")
