@@ -67,9 +67,9 @@ def chat_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log = tmp_path_factory.mktemp("agent-chat-ui") / "next.log"
     with log.open("w") as out:
+        next_start = ["node_modules/.bin/next", "start", "-H", "127.0.0.1", "-p", str(port)]
         server = subprocess.Popen(
-            ["nice", "-n", "10", "node_modules/.bin/next", "start", "-H", "127.0.0.1"]
-            + ["-p", str(port)],
+            ["nice", "-n", "10", *next_start],
             cwd=app,
             env={**os.environ, "NEXT_TELEMETRY_DISABLED": "1"},
             stdout=out,
@@ -137,6 +137,46 @@ def _ai_text(page: Any, text: str) -> Any:
     return page.locator("div.py-1", has_text=text)
 
 
+def _say(page: Any, text: str) -> None:
+    page.fill("textarea[placeholder='Type your message...']", text)
+    page.get_by_role("button", name="Send").click()
+
+
+def _review_tool_call(ui: Ui, host: LiveHost) -> str:
+    """The tool call and its review panel are shown; accept it. Returns the thread id."""
+    page = ui.page
+    tool_call = page.locator("h3", has_text="page_count")
+    tool_call.wait_for()
+    assert "call_1" in tool_call.inner_text()
+    page.locator("td", has_text="acme.org").first.wait_for()
+    accept = page.get_by_role("button", name="Accept", exact=True)
+    accept.wait_for()
+    ui.screen("agent-chat-ui-interrupt")
+    thread = parse_qs(urlparse(page.url).query)["threadId"][0]
+    state = httpx.get(f"{host.base_url}/threads/{thread}/state").json()
+    assert state["next"] == ["review"], state
+    accept.click()
+    return thread
+
+
+def _answer_streams(ui: Ui, gate: threading.Event) -> None:
+    """The answer is shown held mid-stream, then grows token by token to the end."""
+    page = ui.page
+    held = "".join(TOKENS[:HELD]).strip()
+    _ai_text(page, held).wait_for()
+    assert _ai_text(page, held).inner_text().strip() == held  # the answer so far, no more
+    ui.shot("partial-answer")
+    gate.set()
+    _ai_text(page, ANSWER).wait_for()
+    page.get_by_role("button", name="Send").wait_for()
+    page.locator("text=acme.org has 42 pages").first.wait_for()  # the tool's result
+    progress = page.evaluate("window.__progress")
+    partial = [n for n in progress if 0 < n < len(TOKENS)]
+    # seen growing: two or more partial answers (tokens come 250 ms apart), the held one too
+    assert len(partial) >= 2 and partial == sorted(set(partial)), progress
+    assert HELD in partial and progress[-1] == len(TOKENS), progress
+
+
 def test_agent_chat_ui_lists_threads_streams_shows_tool_calls_and_interrupts_and_reloads(
     ui_factory: Any, chat_ui: str, agent_host: LiveHost, model: FakeOpenAI
 ) -> None:
@@ -154,53 +194,24 @@ def test_agent_chat_ui_lists_threads_streams_shows_tool_calls_and_interrupts_and
     page.add_init_script(PROGRESS)
     query = {"apiUrl": agent_host.base_url, "assistantId": "agent", "chatHistoryOpen": "true"}
     page.goto(f"{chat_ui}/?{urlencode(query)}")
-
     history = page.locator("button", has_text="An earlier question")
     history.wait_for()
     ui.shot("thread-list")
 
-    page.fill("textarea[placeholder='Type your message...']", QUESTION)
-    page.get_by_role("button", name="Send").click()
-
-    tool_call = page.locator("h3", has_text="page_count")
-    tool_call.wait_for()
-    assert "call_1" in tool_call.inner_text()
-    page.locator("td", has_text="acme.org").first.wait_for()
-    accept = page.get_by_role("button", name="Accept", exact=True)
-    accept.wait_for()
-    ui.screen("agent-chat-ui-interrupt")
-    thread = parse_qs(urlparse(page.url).query)["threadId"][0]
-    state = httpx.get(f"{agent_host.base_url}/threads/{thread}/state").json()
-    assert state["next"] == ["review"], state
-    accept.click()
-
-    held = "".join(TOKENS[:HELD]).strip()
-    _ai_text(page, held).wait_for()
-    assert _ai_text(page, held).inner_text().strip() == held  # the answer so far, no more
-    ui.shot("partial-answer")
-    gate.set()
-    _ai_text(page, ANSWER).wait_for()
-    page.get_by_role("button", name="Send").wait_for()
-    page.locator("text=acme.org has 42 pages").first.wait_for()  # the tool's result
-    progress = page.evaluate("window.__progress")
-    partial = [n for n in progress if 0 < n < len(TOKENS)]
-    # seen growing: two or more partial answers (tokens come 250 ms apart), the held one too
-    assert len(partial) >= 2 and partial == sorted(set(partial)), progress
-    assert HELD in partial and progress[-1] == len(TOKENS), progress
-
+    _say(page, QUESTION)
+    thread = _review_tool_call(ui, agent_host)
+    _answer_streams(ui, gate)
     runs = httpx.get(f"{agent_host.base_url}/threads/{thread}/runs").json()
     assert runs and {r["status"] for r in runs} == {"success"}, runs
     values = httpx.get(f"{agent_host.base_url}/threads/{thread}/state").json()["values"]
     assert [m["type"] for m in values["messages"]] == ["human", "ai", "tool", "ai"]
     assert values["messages"][-1]["content"] == ANSWER
     assert model.chat_requests()[-1]["messages"][-1]["role"] == "tool"
-
     page.locator("button", has_text=QUESTION).wait_for()  # the thread list gained it
     assert history.is_visible()
 
     model.then(Reply(tokens=["No ", "blog."]))  # a second turn goes on with the thread
-    page.fill("textarea[placeholder='Type your message...']", "And the blog?")
-    page.get_by_role("button", name="Send").click()
+    _say(page, "And the blog?")
     _ai_text(page, "No blog.").wait_for()
     page.get_by_role("button", name="Send").wait_for()
     roles = [m["role"] for m in model.chat_requests()[-1]["messages"]]
