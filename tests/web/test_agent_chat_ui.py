@@ -182,7 +182,7 @@ def test_agent_chat_ui_lists_threads_streams_shows_tool_calls_and_interrupts_and
 ) -> None:
     model.reset()
     model.token_rate = 4.0
-    _earlier_thread(agent_host, model)
+    earlier = _earlier_thread(agent_host, model)
     gate = threading.Event()
     model.then(
         Reply(tool="page_count", arguments=json.dumps({"site": "acme.org"})),
@@ -227,3 +227,8 @@ def test_agent_chat_ui_lists_threads_streams_shows_tool_calls_and_interrupts_and
     assert len(headers) == 2 and len(calls) == 1 and "call_1" in calls[0], headers
     assert page.get_by_role("button", name="Accept", exact=True).count() == 0
     ui.screen("agent-chat-ui-reloaded")
+
+    history.click()  # the thread list opens the earlier thread
+    _ai_text(page, "Earlier answer.").wait_for()
+    assert parse_qs(urlparse(page.url).query)["threadId"] == [earlier]
+    assert _ai_text(page, ANSWER).count() == 0
