@@ -178,6 +178,44 @@ def _answer_streams(ui: Ui, gate: threading.Event) -> None:
     assert HELD in partial and progress[-1] == len(TOKENS), progress
 
 
+def _thread_values(host: LiveHost, thread: str) -> dict[str, Any]:
+    values: dict[str, Any] = httpx.get(f"{host.base_url}/threads/{thread}/state").json()["values"]
+    return values
+
+
+def _second_turn_and_refresh(page: Any, host: LiveHost, thread: str, model: FakeOpenAI) -> None:
+    """A second message goes on with the thread; Refresh forks it before the answer."""
+    model.then(Reply(tokens=["No ", "blog."]))
+    _say(page, "And the blog?")
+    _ai_text(page, "No blog.").wait_for()
+    page.get_by_role("button", name="Send").wait_for()
+    roles = [m["role"] for m in model.chat_requests()[-1]["messages"]]
+    assert roles == ["user", "assistant", "tool", "assistant", "user"], roles
+
+    model.then(Reply(tokens=["Still ", "no ", "blog."]))
+    page.get_by_role("button", name="Refresh").last.click()
+    _ai_text(page, "Still no blog.").wait_for()
+    page.get_by_role("button", name="Send").wait_for()
+    assert _ai_text(page, "No blog.").count() == 0
+    assert [m["role"] for m in model.chat_requests()[-1]["messages"]] == roles
+    contents = [m["content"] for m in _thread_values(host, thread)["messages"]]
+    assert contents[-2:] == ["And the blog?", "Still no blog."], contents
+
+
+def _reload_keeps_the_thread(ui: Ui, thread: str) -> None:
+    page = ui.page
+    page.reload()
+    _ai_text(page, "Still no blog.").wait_for()
+    assert parse_qs(urlparse(page.url).query)["threadId"] == [thread]
+    assert _ai_text(page, ANSWER).count() == 1
+    assert page.locator("text=" + QUESTION).count() >= 1
+    headers = page.locator("h3", has_text="page_count").all_inner_texts()
+    calls = [h for h in headers if not h.startswith("Tool Result")]
+    assert len(headers) == 2 and len(calls) == 1 and "call_1" in calls[0], headers
+    assert page.get_by_role("button", name="Accept", exact=True).count() == 0
+    ui.screen("agent-chat-ui-reloaded")
+
+
 def test_agent_chat_ui_lists_threads_streams_shows_tool_calls_and_interrupts_and_reloads(
     ui_factory: Any, chat_ui: str, agent_host: LiveHost, model: FakeOpenAI
 ) -> None:
@@ -204,40 +242,15 @@ def test_agent_chat_ui_lists_threads_streams_shows_tool_calls_and_interrupts_and
     _answer_streams(ui, gate)
     runs = httpx.get(f"{agent_host.base_url}/threads/{thread}/runs").json()
     assert runs and {r["status"] for r in runs} == {"success"}, runs
-    values = httpx.get(f"{agent_host.base_url}/threads/{thread}/state").json()["values"]
-    assert [m["type"] for m in values["messages"]] == ["human", "ai", "tool", "ai"]
-    assert values["messages"][-1]["content"] == ANSWER
+    messages = _thread_values(agent_host, thread)["messages"]
+    assert [m["type"] for m in messages] == ["human", "ai", "tool", "ai"]
+    assert messages[-1]["content"] == ANSWER
     assert model.chat_requests()[-1]["messages"][-1]["role"] == "tool"
     page.locator("button", has_text=QUESTION).wait_for()  # the thread list gained it
     assert history.is_visible()
 
-    model.then(Reply(tokens=["No ", "blog."]))  # a second turn goes on with the thread
-    _say(page, "And the blog?")
-    _ai_text(page, "No blog.").wait_for()
-    page.get_by_role("button", name="Send").wait_for()
-    roles = [m["role"] for m in model.chat_requests()[-1]["messages"]]
-    assert roles == ["user", "assistant", "tool", "assistant", "user"], roles
-
-    model.then(Reply(tokens=["Still ", "no ", "blog."]))  # Refresh: a fork before the answer
-    page.get_by_role("button", name="Refresh").last.click()
-    _ai_text(page, "Still no blog.").wait_for()
-    page.get_by_role("button", name="Send").wait_for()
-    assert _ai_text(page, "No blog.").count() == 0
-    assert [m["role"] for m in model.chat_requests()[-1]["messages"]] == roles
-    values = httpx.get(f"{agent_host.base_url}/threads/{thread}/state").json()["values"]
-    assert [m["content"] for m in values["messages"]][-2:] == ["And the blog?", "Still no blog."]
-
-    page.reload()
-    _ai_text(page, "Still no blog.").wait_for()
-    assert parse_qs(urlparse(page.url).query)["threadId"] == [thread]
-    assert _ai_text(page, ANSWER).count() == 1
-    assert page.locator("text=" + QUESTION).count() >= 1
-    headers = page.locator("h3", has_text="page_count").all_inner_texts()
-    calls = [h for h in headers if not h.startswith("Tool Result")]
-    assert len(headers) == 2 and len(calls) == 1 and "call_1" in calls[0], headers
-    assert page.get_by_role("button", name="Accept", exact=True).count() == 0
-    ui.screen("agent-chat-ui-reloaded")
-
+    _second_turn_and_refresh(page, agent_host, thread, model)
+    _reload_keeps_the_thread(ui, thread)
     history.click()  # the thread list opens the earlier thread
     _ai_text(page, "Earlier answer.").wait_for()
     assert parse_qs(urlparse(page.url).query)["threadId"] == [earlier]
