@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Build LangGraph's Agent Chat UI (the Next.js template of the npm package
 # create-agent-chat-app) once per machine, into a cache folder outside the repo:
-#   ${GENESIS_MESH_CACHE:-~/.cache/genesis-mesh}/agent-chat-ui/<version>
-# Idempotent: a finished build (its .next/BUILD_ID) is left alone; builds queue on a lock. Only the npm registry
-# is needed. The template is used as published, with two changes for an offline machine:
-# next/font/google (which downloads Inter from Google at build time) is taken out of the
-# layout, and the packages the app never imports when built (the local LangGraph dev
-# server, linters, formatters, turbo) are dropped from package.json.
+#   ${GENESIS_MESH_CACHE:-${XDG_CACHE_HOME:-~/.cache}/genesis-mesh}/agent-chat-ui/<version>
+# Idempotent: a finished build (its .next/BUILD_ID) is left alone; builds queue on a lock.
+# Only the npm registry is needed. The template's source is used as published; for an
+# offline machine next/font/google (which downloads Inter from Google at build time) is
+# taken out of the layout, and what the built app never imports (the local LangGraph dev
+# server, linters, formatters, turbo) is dropped from package.json, lint from the build.
 # Prints the build folder; serve it with `node_modules/.bin/next start -H 127.0.0.1`.
 set -euo pipefail
 VERSION="${AGENT_CHAT_UI_VERSION:-0.1.6}"
-CACHE="${GENESIS_MESH_CACHE:-$HOME/.cache/genesis-mesh}/agent-chat-ui"
+CACHE="${GENESIS_MESH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/genesis-mesh}/agent-chat-ui"
 OUT="$CACHE/$VERSION"
 if [ -f "$OUT/.next/BUILD_ID" ]; then
   echo "$OUT"
