@@ -255,3 +255,31 @@ def test_agent_chat_ui_lists_threads_streams_shows_tool_calls_and_interrupts_and
     _ai_text(page, "Earlier answer.").wait_for()
     assert parse_qs(urlparse(page.url).query)["threadId"] == [earlier]
     assert _ai_text(page, ANSWER).count() == 0
+
+
+def test_agent_chat_ui_answers_a_review_with_a_response_instead_of_accepting(
+    ui_factory: Any, chat_ui: str, agent_host: LiveHost, model: FakeOpenAI
+) -> None:
+    model.reset()
+    model.token_rate = None
+    model.then(
+        Reply(tool="page_count", arguments=json.dumps({"site": "blog.acme.org"})),
+        Reply(tokens=["Skipped ", "it."]),
+    )
+    ui: Ui = ui_factory(chat_ui, viewport={"width": 1440, "height": 900})
+    page = ui.page
+    page.context.set_default_timeout(30_000)
+    page.goto(f"{chat_ui}/?{urlencode({'apiUrl': agent_host.base_url, 'assistantId': 'agent'})}")
+    _say(page, "And blog.acme.org?")
+    page.get_by_role("button", name="Accept", exact=True).wait_for()
+    page.fill("textarea[placeholder='Your response here...']", "Not now")
+    page.get_by_role("button", name="Send Response").click()
+
+    _ai_text(page, "Skipped it.").wait_for()
+    page.locator("text=Not run: Not now").first.wait_for()  # the review's answer, as a tool result
+    assert page.get_by_role("button", name="Accept", exact=True).count() == 0
+    sent = model.chat_requests()[-1]["messages"][-1]
+    assert (sent["role"], sent["content"]) == ("tool", "Not run: Not now"), sent
+    thread = parse_qs(urlparse(page.url).query)["threadId"][0]
+    messages = _thread_values(agent_host, thread)["messages"]
+    assert [m["type"] for m in messages] == ["human", "ai", "tool", "ai"]
