@@ -264,7 +264,7 @@ def test_agent_chat_ui_answers_a_review_with_a_response_instead_of_accepting(
     model.token_rate = None
     model.then(
         Reply(tool="page_count", arguments=json.dumps({"site": "blog.acme.org"})),
-        Reply(tokens=["Skipped ", "it."]),
+        Reply(tokens=["Left ", "alone."]),
     )
     ui: Ui = ui_factory(chat_ui, viewport={"width": 1440, "height": 900})
     page = ui.page
@@ -275,7 +275,7 @@ def test_agent_chat_ui_answers_a_review_with_a_response_instead_of_accepting(
     page.fill("textarea[placeholder='Your response here...']", "Not now")
     page.get_by_role("button", name="Send Response").click()
 
-    _ai_text(page, "Skipped it.").wait_for()
+    _ai_text(page, "Left alone.").wait_for()
     page.locator("text=Not run: Not now").first.wait_for()  # the review's answer, as a tool result
     assert page.get_by_role("button", name="Accept", exact=True).count() == 0
     sent = model.chat_requests()[-1]["messages"][-1]
