@@ -24,8 +24,8 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import httpx
 import pytest
 
-from tests.conftest import ROOT, LiveHost, free_port, require
-from tests.llm.conftest import llm_env
+from tests.conftest import LiveHost, free_port, require
+from tests.llm.conftest import page_facing_host
 from tests.llm.fake_openai import FakeOpenAI, Reply
 from tests.web.conftest import Ui
 
@@ -106,16 +106,9 @@ def agent_host(
     tmp_path_factory: pytest.TempPathFactory, model: FakeOpenAI, chat_ui: str
 ) -> Iterator[LiveHost]:
     """A host of the review agent that lets the UI's origin call it (docs/security.md)."""
-    live = LiveHost(
-        tmp_path_factory.mktemp("agent-chat-ui-host"),
-        config=APP / "langgraph.json",
-        env=llm_env(
-            model,
-            GENESIS_MESH_ALLOWED_ORIGINS=chat_ui,
-            PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
-        ),
+    live = page_facing_host(
+        tmp_path_factory.mktemp("agent-chat-ui-host"), APP / "langgraph.json", model, chat_ui
     )
-    live.start(timeout=120)
     yield live
     live.stop()
 
