@@ -24,7 +24,12 @@ logger = logging.getLogger(__name__)
 
 BUSY_WINDOW = 0.005
 LINGER = 0.001
+"""Concurrent runs' commits that follow each other within `BUSY_WINDOW` wait `LINGER`
+for more events; a lone run's never wait (its events queued during a commit go into the
+next one anyway), so its latency is one commit."""
 DELTA_LINGER = 0.005
+"""Except a token stream: a commit that follows the previous one within `BUSY_WINDOW`
+with nothing but `message.delta`s queued waits up to this long for more tokens."""
 
 
 class EventLog:
@@ -40,6 +45,7 @@ class EventLog:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._last_commit = 0.0
+        self._last_shared = False
         self._cut: asyncio.Future[None] | None = None
         self._fences: dict[str, int] = {}
         self._queued_fences: dict[str, int] = {}
@@ -143,14 +149,14 @@ class EventLog:
         loop = asyncio.get_running_loop()
         while True:
             await self._wake.wait()
-            # Each commit, not each event, is what costs: when commits follow each other
-            # closely (many busy runs), linger a moment so one commit carries more events.
-            # An idle writer commits at once, so a lone run's events are not delayed.
-            busy = loop.time() - self._last_commit < BUSY_WINDOW
-            if busy and self._deltas_only():
+            # Each commit, not each event, is what costs: when the commits of several runs
+            # follow each other closely, linger a moment so one commit carries more events.
+            # Otherwise commit after this loop tick's events, so a lone run waits for none.
+            recent = loop.time() - self._last_commit < BUSY_WINDOW
+            if recent and self._deltas_only():
                 await self._linger_for_deltas(loop)
             else:
-                await asyncio.sleep(LINGER if busy else 0)
+                await asyncio.sleep(LINGER if recent and self._last_shared else 0)
             self._wake.clear()
             batch, self._queue = self._queue, []
             updates, self._run_updates = self._run_updates, {}
@@ -158,6 +164,7 @@ class EventLog:
             waiters, self._waiters = self._waiters, []
             result = await self._store_with_retry(batch, updates, fences)
             self._last_commit = loop.time()
+            self._last_shared = _several_runs(batch, updates)
             for event in batch:
                 if event.run_id not in result.lost:
                     self._bus.publish(event)
@@ -206,6 +213,11 @@ class EventLog:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
         return WriteResult()
+
+
+def _several_runs(batch: list[Event], updates: dict[str, dict[str, Any]]) -> bool:
+    first = batch[0].run_id if batch else next(iter(updates), None)
+    return any(e.run_id != first for e in batch) or any(r != first for r in updates)
 
 
 def _settle(future: asyncio.Future[None]) -> None:
