@@ -66,10 +66,6 @@ def term_vectors(term_counts: list[TermCounts], release: bool = False) -> list[d
     return vectors
 
 
-# Each page's best candidates, flat: page i's are `pages[ends[i-1]:ends[i]]` with `scores`
-Candidates = tuple["array[int]", "array[float]", "array[int]"]
-
-
 def similar_unlinked_pairs(
     vectors: list[dict[str, float]],
     linked: set[tuple[int, int]],
@@ -81,12 +77,6 @@ def similar_unlinked_pairs(
     versions of each other: two pages whose values are both set, of the same instance
     (first item) and of different versions, are never a pair.
     """
-    return unlinked_pairs(vectors, candidates(vectors, groups), linked)
-
-
-def candidates(vectors: list[dict[str, float]], groups: list[Any] | None = None) -> Candidates:
-    """Each page's PER_PAGE + 4 most similar pages at or above THRESHOLD, best first (what
-    does not depend on the links: a worker process can find them while links are checked)."""
     # (page numbers, weights) of each term, as compact arrays: a big site has millions
     postings: dict[str, tuple[array[int], array[float]]] = {}
     for i, vector in enumerate(vectors):
@@ -99,7 +89,7 @@ def candidates(vectors: list[dict[str, float]], groups: list[Any] | None = None)
     # terms on more than MAX_POSTINGS pages say little about a pair: never looked at
     usable = {term: p for term, p in postings.items() if len(p[0]) <= MAX_POSTINGS}
     del postings
-    found: Candidates = (array("l"), array("d"), array("l"))
+    best: dict[tuple[int, int], float] = {}
     for i, vector in enumerate(vectors):
         scores: dict[int, float] = defaultdict(float)
         for term, weight in vector.items():
@@ -111,34 +101,16 @@ def candidates(vectors: list[dict[str, float]], groups: list[Any] | None = None)
         scores.pop(i, None)  # the page itself (the others keep their order)
         if groups is not None and groups[i] is not None:
             _drop_other_versions(scores, groups, groups[i])
-        for j, score in heapq.nlargest(PER_PAGE + 4, scores.items(), key=_WEIGHT):
-            if score < THRESHOLD:
-                break
-            found[0].append(j)
-            found[1].append(score)
-        found[2].append(len(found[0]))
-    return found
-
-
-def unlinked_pairs(
-    vectors: list[dict[str, float]], found: Candidates, linked: set[tuple[int, int]]
-) -> list[tuple[int, int, float, list[str]]]:
-    """The pairs of `similar_unlinked_pairs` from each page's `candidates`."""
-    best: dict[tuple[int, int], float] = {}
-    pages, scores, ends = found
-    start = 0
-    for i, end in enumerate(ends):
+        top = heapq.nlargest(PER_PAGE + 4, scores.items(), key=_WEIGHT)
         kept = 0
-        for at in range(start, end):
-            if kept >= PER_PAGE:
+        for j, score in top:
+            if score < THRESHOLD or kept >= PER_PAGE:
                 break
-            j = pages[at]
             if (i, j) in linked or (j, i) in linked:
                 continue
             kept += 1
             key = (min(i, j), max(i, j))
-            best[key] = max(best.get(key, 0.0), scores[at])
-        start = end
+            best[key] = max(best.get(key, 0.0), score)
     ranked = heapq.nlargest(MAX_PAIRS, best.items(), key=lambda kv: (kv[1], -kv[0][0], -kv[0][1]))
     return [(a, b, round(s, 4), _shared(vectors[a], vectors[b])) for (a, b), s in ranked]
 

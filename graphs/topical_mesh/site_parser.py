@@ -41,8 +41,12 @@ from graphs.topical_mesh.links import (
 from graphs.topical_mesh.markdown_page import PageDraft, RawLink, new_parser, read_page
 from graphs.topical_mesh.navigation import is_nav_file, nav_file_targets
 from graphs.topical_mesh.reader import FileTooLarge, read_inside
-from graphs.topical_mesh.similarity import NO_TERMS, TermCounts
-from graphs.topical_mesh.similarity_job import SimilarityJob
+from graphs.topical_mesh.similarity import (
+    NO_TERMS,
+    TermCounts,
+    similar_unlinked_pairs,
+    term_vectors,
+)
 
 MAX_LISTED_PROBLEMS = 5000
 TIMED_FILE_CHARS = 64 * 1024  # smaller files parse in well under a second
@@ -239,7 +243,6 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
     index.trailing_slash = facts.trailing_slash
     if facts.assets is not None:
         index.files = facts.assets.below(facts.path_prefix)
-    similar = _similarity(pages, docs_mounts)  # on the other core while links are checked
     checker = _Checker(index, pages + partials, facts, generator, with_drafts)
     rendered = _rendered_in(index, pages + partials, len(pages))
     for at, sources in rendered.items():  # a partial's headings are its pages' anchors
@@ -253,12 +256,18 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
         for link in draft.links:
             checker.check(at, link, sorted(rendered.get(at, ())))
     # Released as soon as read (they are a large part of a big site's peak memory): the
-    # pages' links and the checker's anchor sets (the term counts went to `similar`).
+    # pages' links and the checker's anchor sets; the term counts go in `term_vectors`.
     checker.anchors_done()
     for draft in pages + partials:
         draft.links.clear()
     nav = _navigation(index, nav_drafts, pages, facts.extra_nav_targets)
-    pairs = similar.pairs(set(checker.edges))
+    counts: list[TermCounts] = [d.terms for d in pages]
+    for draft in pages:
+        draft.terms = NO_TERMS  # `counts` holds them now, until each page's vector is made
+    vectors = term_vectors(counts, release=True)
+    del counts
+    groups = version_groups([d.rel for d in pages], docs_mounts)
+    pairs = similar_unlinked_pairs(vectors, set(checker.edges), groups)
     notes = _notes(unpublished, pages)
     return SiteLinks(
         pages=[_page_dict(d, index.urls[i], facts.path_prefix) for i, d in enumerate(pages)],
@@ -276,15 +285,6 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
         anchor_generator=generator,
         notes=notes,
     )
-
-
-def _similarity(pages: list[PageDraft], mounts: list[Mount]) -> SimilarityJob:
-    """Start comparing the pages' terms; their counts are released here (the job holds
-    them, packed, until its answer is in)."""
-    counts: list[TermCounts] = [d.terms for d in pages]
-    for draft in pages:
-        draft.terms = NO_TERMS
-    return SimilarityJob(counts, version_groups([d.rel for d in pages], mounts))
 
 
 def _doc_root(draft: PageDraft, mounts: list[Mount]) -> tuple[str, bool]:
