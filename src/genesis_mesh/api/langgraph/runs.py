@@ -55,7 +55,7 @@ from genesis_mesh.protocol import (
 )
 from genesis_mesh.services import Services
 from genesis_mesh.store.run_notes import RunNote, RunNotes
-from genesis_mesh.store.runs import Within
+from genesis_mesh.store.runs import Birth, Within
 from genesis_mesh.store.temporary_threads import AFTER_READER, AT_END, TemporaryThreads
 from genesis_mesh.store.threads import ThreadRecord, ThreadStore, delete_run
 from genesis_mesh.store.webhook_outbox import WebhookOutbox
@@ -230,9 +230,9 @@ async def _start(
     if fork is not None and thread_id is None:
         raise UnsupportedOption("checkpoint_id", "a stateless run has no history to fork.")
     stamp = {"graph_id": assistant.graph, "assistant_id": assistant.assistant_id}
+    fresh = thread_id is None  # created with its run, in the run's transaction
     if thread_id is None:
         thread_id = str(uuid.uuid4())
-        await _create_thread(services, user, thread_id, stamp)
     else:
         record = await ThreadStore(services.store.engine).get(thread_id, user.owner_filter)
         if record is None:
@@ -255,8 +255,10 @@ async def _start(
     if body.command is not None:
         _refuse_on_resume(fork, body.after_seconds)
         _check_nodes(assistant.graph, services, breakpoints)
+        if fresh:
+            raise InvalidRunState("-", "not waiting", "resume", "interrupted (a new thread)")
         return await _resume(services, request, thread_id, body.command, note, breakpoints)
-    if body.input is None and fork is None:
+    if body.input is None and fork is None and not fresh:
         waiting = await _stopped_run(services, thread_id)
         if waiting is not None:  # `input=None`: go on from a breakpoint or a pause
             _refuse_on_resume(fork, body.after_seconds)
@@ -267,15 +269,19 @@ async def _start(
     if fork is not None:
         await _check_fork(services, user, thread_id, fork, body.multitask_strategy)
     run_input = body.input
-    if run_input is None and fork is None and not await _has_next(services, thread_id):
+    if run_input is None and fork is None and (fresh or not await _has_next(services, thread_id)):
         run_input = {}  # nothing to go on with: a run without input starts afresh
     context = {**assistant.context, **(body.context or {})} or None
     config = _merged_config(assistant.config, {**(body.config or {}), **breakpoints}) or None
+    birth = None
+    if fresh:
+        columns = {"metadata": note.metadata, "client_options": note.options}
+        birth = Birth(thread_id, stamp, {**columns, "delete_thread": mark})
     async with limits.admit_run(user_key(request), services.store) as admitted:
         run = await services.runner.create_run(
             assistant.graph,
             run_input,
-            thread_id,
+            None if fresh else thread_id,
             owner=user.user_id,
             context=context,
             multitask=MultitaskPolicy(body.multitask_strategy),
@@ -284,9 +290,11 @@ async def _start(
             from_checkpoint=fork,
             delay_seconds=body.after_seconds,
             within=within,
+            birth=birth,
         )
         admitted(run.run_id)
-    await RunNotes(services.store.engine).write(run.run_id, note, delete_thread=mark)
+    if not fresh:
+        await RunNotes(services.store.engine).write(run.run_id, note, delete_thread=mark)
     return Started(run, note, 0, marked=mark is not None)
 
 

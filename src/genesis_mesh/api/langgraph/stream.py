@@ -254,9 +254,10 @@ async def follow_events(
 ) -> AsyncIterator[Event]:
     """The run's events after `after_seq`, stored then live, until it ends or stops at an
     interrupt (also when it already has, unless the caller has just `started` it)."""
-    run = await services.store.get_run(run_id)
-    if not started and run.status not in MOVING and after_seq >= run.last_seq:
-        return
+    if not started:
+        run = await services.store.get_run(run_id)
+        if run.status not in MOVING and after_seq >= run.last_seq:
+            return
     queue: asyncio.Queue[Event | None] = asyncio.Queue(QUEUE_SIZE)
 
     async def send(event: Event) -> None:
@@ -270,7 +271,7 @@ async def follow_events(
                 queue.get_nowait()
             queue.put_nowait(None)
 
-    follow = asyncio.create_task(services.runner.follow(run_id, after_seq, send, push))
+    follow = asyncio.create_task(services.runner.follow(run_id, after_seq, send, push, True))
     try:
         while True:
             try:
