@@ -46,7 +46,7 @@ from genesis_mesh.runner.run_end import RunEnd
 from genesis_mesh.serialization import serialize
 from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
-from genesis_mesh.store.runs import Within
+from genesis_mesh.store.runs import Birth, Within
 
 logger = logging.getLogger(__name__)
 

@@ -73,13 +73,13 @@ class RunRows:
         birth: Birth | None = None,
     ) -> RunInfo:
         """Insert a pending run, creating its thread (`birth`: what the run and a new
-        thread are stored with besides, in the same transaction). A thread with an active run refuses
-        it, or with `enqueue` takes it as `queued`; `supersede` names a stopped run whose
-        place on the thread this run takes (multitask policy `interrupt`); `delay_seconds`
-        delays its start: its `not_before` is the store's clock (`Database.now`) plus
-        the delay, set by the database itself on PostgreSQL, so the due time and the
-        claims that compare it with `now()` use one clock (nobody launches or claims
-        the run before then). `within(conn, run)` runs in the creating transaction
+        thread are stored with besides, in the same transaction). A thread with an
+        active run refuses it, or with `enqueue` takes it as `queued`; `supersede` names
+        a stopped run whose place on the thread this run takes (multitask policy
+        `interrupt`); `delay_seconds` delays its start: its `not_before` is the store's
+        clock (`Database.now`) plus the delay, set by the database itself on PostgreSQL,
+        so the due time and the claims that compare it with `now()` use one clock
+        (nobody launches or claims the run before then). `within(conn, run)` runs in the creating transaction
         (a cron's claim of its due time): what it raises undoes the run, what it writes
         commits with it."""
         now = utcnow()

@@ -62,7 +62,7 @@ async def delete_after_read(
     run_id: str,
     read: asyncio.Event,
     handed_over: Callable[[str], None],
-    take_over: Callable[[str], bool] = lambda run_id: False,
+    take_over: Callable[[str], bool],
 ) -> None:
     """Once the request has read the run's answer, delete its thread; if the run (or its
     webhook) is still going (a client that left with `on_disconnect="continue"`), hand
