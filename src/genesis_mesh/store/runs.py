@@ -79,9 +79,9 @@ class RunRows:
         `interrupt`); `delay_seconds` delays its start: its `not_before` is the store's
         clock (`Database.now`) plus the delay, set by the database itself on PostgreSQL,
         so the due time and the claims that compare it with `now()` use one clock
-        (nobody launches or claims the run before then). `within(conn, run)` runs in the creating transaction
-        (a cron's claim of its due time): what it raises undoes the run, what it writes
-        commits with it."""
+        (nobody launches or claims the run before then). `within(conn, run)` runs in
+        the creating transaction (a cron's claim of its due time): what it raises undoes
+        the run, what it writes commits with it."""
         now = utcnow()
         birth = birth or Birth()
         if birth.thread_id is not None and thread_id is not None:
