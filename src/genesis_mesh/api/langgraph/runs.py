@@ -28,6 +28,7 @@ from genesis_mesh.api.langgraph.stream import (
     Feed,
     Part,
     Translator,
+    follow_batches,
     follow_events,
     join_point,
     state_reader,
@@ -463,12 +464,14 @@ async def parts_of(
     translator: Translator,
     started: bool,
     feed: Feed | None = None,
-) -> AsyncIterator[Part]:
-    yield Part("metadata", {"run_id": run.run_id, "attempt": 1})
-    async for event in follow_events(services, run.run_id, after_seq, started, feed):
-        for part in await translator.translate(event):
-            yield part
-    yield Part("end", None)
+) -> AsyncIterator[list[Part]]:
+    """The stream's parts, those of the events that came together in one list."""
+    yield [Part("metadata", {"run_id": run.run_id, "attempt": 1})]
+    async for batch in follow_batches(services, run.run_id, after_seq, started, feed):
+        parts = [part for event in batch for part in await translator.translate(event)]
+        if parts:
+            yield parts
+    yield [Part("end", None)]
 
 
 def sse_response(
@@ -493,8 +496,8 @@ def sse_response(
     async def body() -> AsyncIterator[bytes]:
         finished = False
         try:
-            async for part in parts_of(services, run, after_seq, translator, started, feed):
-                yield part.encode()
+            async for parts in parts_of(services, run, after_seq, translator, started, feed):
+                yield b"".join(part.encode() for part in parts)
             finished = True
         finally:
             if read is not None:

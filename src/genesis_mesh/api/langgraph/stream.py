@@ -282,6 +282,20 @@ async def follow_events(
     """The run's events after `after_seq`, stored then live, until it ends or stops at an
     interrupt (also when it already has, unless the caller has just `started` it). A
     `feed` subscribed as the run was created brings every event from its first."""
+    async for batch in follow_batches(services, run_id, after_seq, started, feed):
+        for event in batch:
+            yield event
+
+
+async def follow_batches(
+    services: Services,
+    run_id: str,
+    after_seq: int,
+    started: bool = False,
+    feed: Feed | None = None,
+) -> AsyncIterator[list[Event]]:
+    """`follow_events`, each time with every event already come (a stream writes them
+    at once: one send for a batch the event log published together)."""
     if not started:
         run = await services.store.get_run(run_id)
         if run.status not in MOVING and after_seq >= run.last_seq:
@@ -303,10 +317,15 @@ async def follow_events(
                 if run.status not in MOVING and not following and queue.empty():
                     return
                 continue
-            if event is None:
-                return
-            yield event
-            if event.type in ENDING_TYPES:
+            batch: list[Event] = []
+            while event is not None:
+                batch.append(event)
+                if event.type in ENDING_TYPES or queue.empty():
+                    break
+                event = queue.get_nowait()
+            if batch:
+                yield batch
+            if event is None or event.type in ENDING_TYPES:
                 return
     finally:
         if follow is None:
