@@ -173,3 +173,11 @@ def test_clearing_the_redis_cache_deletes_its_keys_only() -> None:
         client.delete(other)
         cache.close()
         client.close()
+
+
+def test_an_operators_llm_cache_word_must_be_a_boolean() -> None:
+    from genesis_mesh.runner.context import read_policy
+
+    assert read_policy("g", {"llm_cache": False}).defaults == {"llm_cache": False}
+    with pytest.raises(ValueError, match=r"GENESIS_MESH_GRAPH_CONTEXT\['g'\] has llm_cache 'yes'"):
+        read_policy("g", {"defaults": {"llm_cache": "yes"}})

@@ -6,9 +6,10 @@ LangChain consults one process-wide cache (`set_llm_cache`) for every chat model
 `RunScopedCache`. It delegates only inside a run that `LLMCache.scope` marked as cached
 (a context variable, which LangGraph copies into every node's task and thread); any other
 call goes to the cache that was installed before it, if any. The backends are
-langchain-community's `SQLAlchemyCache` and `RedisCache`. Keys are the prompt and the
-model's parameters, as LangChain computes them; `astream()` never consults a cache, only
-`invoke`/`ainvoke` (which still stream tokens through the callbacks).
+langchain-community's `SQLAlchemyCache` (with a time to live: `llm_cache_sql`) and
+`RedisCache`. Keys are the prompt and the model's parameters, as LangChain computes them;
+`astream()` never consults a cache, only `invoke`/`ainvoke` (which still stream tokens
+through the callbacks).
 
 A hit's message gets `response_metadata["genesis_cache"] = "hit"`; `TokenMeter` counts no
 tokens or latency for it. Lookups are counted per node task (`node.completed` carries
@@ -21,6 +22,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,6 +36,7 @@ from langchain_core.globals import get_llm_cache, set_llm_cache
 from langchain_core.outputs import ChatGeneration
 from langchain_core.runnables.config import var_child_runnable_config
 
+from genesis_mesh.llm_cache_sql import expiring_sql_cache
 from genesis_mesh.observability.llm_usage import CACHE_HIT_MARK
 from genesis_mesh.observability.metrics import get_metrics
 
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HIT_MARK",
+    "LLM_CACHE_KEY",
     "CacheMode",
     "CacheTally",
     "LLMCache",
@@ -51,6 +55,10 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+LLM_CACHE_KEY = "llm_cache"
+"""The key of a graph's word (langgraph.json entry, operator's context) and a run's
+(`config.metadata`) on the cache."""
 
 HIT_MARK = CACHE_HIT_MARK
 """The `response_metadata` key and value a cached answer's message carries."""
@@ -224,7 +232,8 @@ class LLMCache:
 
     def applies_to(self, graph_flag: bool | None, run_flag: bool | None = None) -> bool:
         """Whether a run is cached: never when the mode is off; else the run's own
-        `llm_cache` metadata, then the graph's langgraph.json entry, then the mode."""
+        `llm_cache` metadata, then the graph's word (the operator's context for it, else
+        its langgraph.json entry), then the mode."""
         if self.mode == CacheMode.OFF:
             return False
         for flag in (run_flag, graph_flag):
@@ -275,9 +284,10 @@ def _quiet_load_warnings() -> None:
     warnings.filterwarnings("ignore", message=r"The default value of `allowed_objects`")
 
 
-def open_llm_cache(settings: Settings) -> LLMCache | None:
+def open_llm_cache(settings: Settings, clock: Callable[[], float] = time.time) -> LLMCache | None:
     """The host's cache per its settings: Redis in the scale-out mode, else a table of
-    the host's database (a SQLite file beside it when embedded); None when off."""
+    the host's database (a SQLite file beside it when embedded), whose answers age by
+    `clock` (seconds since the epoch); None when off."""
     mode = CacheMode(settings.llm_cache)
     if mode == CacheMode.OFF:
         return None
@@ -288,9 +298,6 @@ def open_llm_cache(settings: Settings) -> LLMCache | None:
         ttl = settings.llm_cache_ttl_seconds or None
         backend = _prefixed_redis_cache()(client, settings.llm_cache_prefix, ttl)  # type: ignore[call-arg]
         return LLMCache(backend, mode, [client.close])
-    with warnings.catch_warnings():  # the package warns that it is being sunset
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from langchain_community.cache import SQLAlchemyCache
     from sqlalchemy import create_engine
     from sqlalchemy.pool import StaticPool
 
@@ -299,7 +306,8 @@ def open_llm_cache(settings: Settings) -> LLMCache | None:
         engine = create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    return LLMCache(SQLAlchemyCache(engine), mode, [engine.dispose])
+    backend = expiring_sql_cache(engine, settings.llm_cache_ttl_seconds, clock)
+    return LLMCache(backend, mode, [engine.dispose])
 
 
 @functools.cache

@@ -190,7 +190,10 @@ class Settings(BaseSettings):
         "database, or a SQLite file beside the embedded one (scale-out: Redis instead).",
     )
     llm_cache_ttl_seconds: int = Field(
-        default=0, ge=0, description="Redis: how long an answer is kept; 0: until evicted."
+        default=0,
+        ge=0,
+        description="How long a cached answer is served, in seconds (SQL: older rows are "
+        "missed and deleted; Redis: the keys' expiry); 0: until deleted or evicted.",
     )
     llm_cache_prefix: str = Field(
         default="genesis_mesh:llm_cache:", min_length=1, description="Redis key prefix."

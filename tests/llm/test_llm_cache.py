@@ -4,6 +4,7 @@ OpenAI-compatible server, in live hosts on SQLite, and on PostgreSQL + Redis."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -126,10 +127,12 @@ def write_config(tmp_path: Path, echo: dict[str, Any]) -> Path:
     return config
 
 
-def ask_twice(http: httpx.Client, host: LiveHost, graph: str, **extra: Any) -> list[str]:
+def ask_twice(
+    http: httpx.Client, host: LiveHost, graph: str, question: str = "same question", **extra: Any
+) -> list[str]:
     """The answers of two runs asking the same question."""
     return [
-        run_to_end(http, host, graph, {"question": "same question"}, **extra)[-1]["data"]["output"][
+        run_to_end(http, host, graph, {"question": question}, **extra)[-1]["data"]["output"][
             "answer"
         ]
         for _ in range(2)
@@ -234,3 +237,55 @@ def test_on_postgresql_the_cache_is_a_table_of_the_hosts_database(
     finally:
         host.stop()
         drop_database(database)
+
+
+def test_the_ttl_setting_ages_the_embedded_hosts_answers(fake: FakeOpenAI, tmp_path: Path) -> None:
+    import sqlite3
+
+    host = LiveHost(tmp_path / "host", config=write_config(tmp_path, {}))
+    (tmp_path / "host").mkdir()
+    host.env = llm_env(fake, GENESIS_MESH_LLM_CACHE="on", GENESIS_MESH_LLM_CACHE_TTL_SECONDS="600")
+    cache_file = tmp_path / "host" / "data" / "genesis-mesh.llm-cache.db"
+    host.start()
+    try:
+        with host.client() as http:
+            first, second = ask_twice(http, host, "echo")
+            assert len(fake.requests) == 1 and second == first
+            with sqlite3.connect(cache_file) as conn:  # the answer was stored 601 s ago
+                conn.execute("UPDATE full_llm_cache SET stored_at = stored_at - 601")
+            third, fourth = ask_twice(http, host, "echo")
+        with sqlite3.connect(cache_file) as conn:
+            (stored_at,) = conn.execute("SELECT max(stored_at) FROM full_llm_cache").fetchone()
+    finally:
+        host.stop()
+    assert len(fake.requests) == 2  # asked again once, then served the new answer
+    assert third != first and fourth == third
+    assert abs(time.time() - stored_at) < 60
+
+
+def test_the_operators_context_for_a_graph_overrides_its_langgraph_json_word(
+    fake: FakeOpenAI, tmp_path: Path
+) -> None:
+    host = LiveHost(tmp_path / "host", config=write_config(tmp_path, {"llm_cache": False}))
+    (tmp_path / "host").mkdir()
+    context = {
+        "echo": {"defaults": {"llm_cache": True}, "locked": ["llm_cache"]},
+        "plain": {"llm_cache": True},
+    }
+    host.env = llm_env(
+        fake, GENESIS_MESH_LLM_CACHE="opt-in", GENESIS_MESH_GRAPH_CONTEXT=json.dumps(context)
+    )
+    refuse = {"config": {"metadata": {"llm_cache": False}}}
+    host.start()
+    try:
+        with host.client() as http:
+            ask_twice(http, host, "echo")
+            assert len(fake.requests) == 1  # langgraph.json says no, the operator yes
+            ask_twice(http, host, "echo", **refuse)
+            assert len(fake.requests) == 1  # the operator locked it: the run cannot refuse
+            ask_twice(http, host, "plain", "another question")  # (echo's would be a hit)
+            assert len(fake.requests) == 2
+            ask_twice(http, host, "plain", "another question", **refuse)
+            assert len(fake.requests) == 4  # not locked: the run's word wins
+    finally:
+        host.stop()

@@ -251,6 +251,18 @@ def test_pause_is_acknowledged_at_once_during_a_long_node_then_paused(ui: Ui) ->
     assert_clean(ui)
 
 
+def test_a_pause_clicked_just_before_a_reload_still_pauses_the_run(ui: Ui) -> None:
+    page = ui.open()
+    start(ui, "steps", delay="3")
+    expect(ui.node("two")).to_have_attribute("data-status", "running", timeout=20_000)
+    page.click("#pause-button")
+    page.reload()  # at once: the request must outlive the page
+    expect(status(ui)).to_have_text("paused", timeout=20_000)
+    expect(ui.node("two")).to_have_attribute("data-status", "done")
+    assert ui.node("three").get_attribute("data-status") == "pending"
+    assert_clean(ui)
+
+
 def test_pausing_names_the_node_running_now_also_after_a_reload(ui: Ui) -> None:
     page = ui.open()
     start(ui, "steps", delay="3")

@@ -43,7 +43,7 @@ def read_policy(name: str, value: Any) -> ContextPolicy:
     if not isinstance(value, dict):
         raise ValueError(f"GENESIS_MESH_GRAPH_CONTEXT[{name!r}] must be a JSON object")
     if not value or not set(value) <= _POLICY_KEYS:
-        return ContextPolicy(dict(value))
+        return _checked(name, ContextPolicy(dict(value)))
     defaults = value.get("defaults", {})
     locked = value.get("locked", [])
     if not isinstance(defaults, dict):
@@ -52,7 +52,17 @@ def read_policy(name: str, value: Any) -> ContextPolicy:
         raise ValueError(
             f"GENESIS_MESH_GRAPH_CONTEXT[{name!r}].locked must be a list of context keys"
         )
-    return ContextPolicy(dict(defaults), frozenset(locked))
+    return _checked(name, ContextPolicy(dict(defaults), frozenset(locked)))
+
+
+def _checked(name: str, policy: ContextPolicy) -> ContextPolicy:
+    cache = policy.defaults.get("llm_cache")
+    if cache is not None and not isinstance(cache, bool):
+        raise ValueError(
+            f"GENESIS_MESH_GRAPH_CONTEXT[{name!r}] has llm_cache {cache!r}; it must be true "
+            "or false (whether the graph's runs use the LLM response cache, docs/llm.md)"
+        )
+    return policy
 
 
 class RuntimeContexts:

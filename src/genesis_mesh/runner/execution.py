@@ -22,7 +22,7 @@ from langgraph.pregel import Pregel
 from langgraph.runtime import RunControl
 
 from genesis_mesh.errors import LeaseLost, RunTimedOut
-from genesis_mesh.llm_cache import current_tally
+from genesis_mesh.llm_cache import LLM_CACHE_KEY, current_tally
 from genesis_mesh.observability.llm_usage import raise_if_over_token_limit
 from genesis_mesh.observability.logs import bind_run_id
 from genesis_mesh.protocol import EventType, RunInfo, RunStatus
@@ -339,8 +339,13 @@ class Executor:
         cache = self.options.llm_cache
         if cache is None:
             return contextlib.nullcontext()
-        wanted = ((run.config or {}).get("metadata") or {}).get("llm_cache")
-        return cache.scope(run.graph, entry.llm_cache, wanted if isinstance(wanted, bool) else None)
+        policy = self.contexts.policy(run.graph)
+        operator = policy.defaults.get(LLM_CACHE_KEY)
+        graph_flag = operator if isinstance(operator, bool) else entry.llm_cache
+        wanted = ((run.config or {}).get("metadata") or {}).get(LLM_CACHE_KEY)
+        if LLM_CACHE_KEY in policy.locked or not isinstance(wanted, bool):
+            wanted = None
+        return cache.scope(run.graph, graph_flag, wanted)
 
     async def _stream_entry(self, ex: _Execution, entry: GraphEntry, payload: Any) -> None:
         run = ex.run

@@ -11,8 +11,9 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(path, { method = "GET", body } = {}) {
-  const init = { method, credentials: "same-origin", headers: { accept: "application/json" } };
+/** `keepalive`: the request outlives the page (a pause clicked just before a reload). */
+export async function api(path, { method = "GET", body, keepalive = false } = {}) {
+  const init = { method, keepalive, credentials: "same-origin", headers: { accept: "application/json" } };
   const token = getToken();
   if (token) init.headers.authorization = `Bearer ${token}`;
   if (body !== undefined) {
@@ -50,5 +51,7 @@ export function listThreads(query = {}) {
   return api(`/api/v1/threads${text ? `?${text}` : ""}`);
 }
 export const deleteThread = (id) => api(`/api/v1/threads/${encodeURIComponent(id)}`, { method: "DELETE" });
+export const interruptRun = (id, mode) =>
+  api(`/api/v1/runs/${encodeURIComponent(id)}/interrupt`, { method: "POST", body: { mode }, keepalive: true });
 export const resumeRun = (id, value) =>
   api(`/api/v1/runs/${encodeURIComponent(id)}/resume`, { method: "POST", body: value === undefined ? {} : { value } });

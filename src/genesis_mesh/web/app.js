@@ -1,6 +1,6 @@
 // The genesis-mesh chat UI. Speaks only the public protocol (docs/protocol.md, docs/ui.md).
 
-import { ApiError, createRun, deleteThread, getGraph, getRun, listGraphs, whoAmI } from "./api.js";
+import { ApiError, createRun, deleteThread, getGraph, getRun, interruptRun, listGraphs, whoAmI } from "./api.js";
 import { clearToken, getToken, onAuthRequired, setToken } from "./auth.js";
 import { $, formatTime, h, show } from "./dom.js";
 import { SchemaForm } from "./forms.js";
@@ -73,16 +73,18 @@ function handleMessage(message) {
   }
   if (message.type === "error") {
     const forRun = state.run && (!message.run_id || message.run_id === state.run.id);
-    if (forRun) {
-      const box = $("#run-error");
-      box.replaceChildren(h("strong", {}, message.code || "error"), ": ", String(message.message || ""));
-      show(box, true);
-      const answer = $("#question form");
-      if (answer) {
-        answer.querySelector(".form-error").textContent = String(message.message || message.code || "");
-        answer.querySelector("button[type=submit]").disabled = false;
-      }
-    }
+    if (forRun) showRunError(message.code, message.message);
+  }
+}
+
+function showRunError(code, text) {
+  const box = $("#run-error");
+  box.replaceChildren(h("strong", {}, code || "error"), ": ", String(text || ""));
+  show(box, true);
+  const answer = $("#question form");
+  if (answer) {
+    answer.querySelector(".form-error").textContent = String(text || code || "");
+    answer.querySelector("button[type=submit]").disabled = false;
   }
 }
 
@@ -331,7 +333,9 @@ function requestStop(mode) {
   run.stopping = mode;
   run.stoppingAfter = view.graph.runningNames().join(", ");
   setStatus(run.status);
-  socket.send({ type: "interrupt", run_id: run.id, mode });
+  interruptRun(run.id, mode).catch((error) => {
+    if (state.run === run) showRunError(error.code, error.message);
+  });
   confirmStop(run, mode);
 }
 

@@ -247,6 +247,8 @@ async def _start(
             await _create_thread(services, user, thread_id, stamp)
         else:
             await _stamp_thread(services, record, stamp)
+            if fork is not None and await _is_head(services, thread_id, fork):
+                fork = None  # useStream sends the head it shows: no fork, a continuation
     note = RunNote(
         metadata={**(body.metadata or {}), "assistant_id": assistant.assistant_id},
         options={
@@ -343,6 +345,16 @@ def _refuse_on_resume(fork: str | None, after_seconds: float | None) -> None:
         raise UnsupportedOption(
             "checkpoint_id", "a resume continues the waiting run; fork with a new run's input."
         )
+
+
+async def _is_head(services: Services, thread_id: str, checkpoint_id: str) -> bool:
+    """Whether `checkpoint_id` is the thread's newest checkpoint: a run "from" it goes on
+    with the thread as it is, as on a LangGraph Server (a resume included)."""
+    checkpointer = services.registry.checkpointer
+    if checkpointer is None:
+        return False
+    head = await checkpointer.aget_tuple({"configurable": {"thread_id": thread_id}})
+    return head is not None and head.config["configurable"].get("checkpoint_id") == checkpoint_id
 
 
 async def _stopped_run(services: Services, thread_id: str) -> RunInfo | None:
