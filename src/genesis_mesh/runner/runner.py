@@ -46,7 +46,7 @@ from genesis_mesh.runner.run_end import RunEnd
 from genesis_mesh.serialization import serialize
 from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
-from genesis_mesh.store.runs import Within
+from genesis_mesh.store.runs import Birth, Within
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +159,7 @@ class Runner:
         from_checkpoint: str | None = None,
         delay_seconds: float | None = None,
         within: Within | None = None,
+        birth: Birth | None = None,
     ) -> RunInfo:
         """Store a pending run and launch it (scale-out: a worker claims it). `on_event`
         follows it from its first event. `multitask` says what happens when the thread
@@ -173,7 +174,7 @@ class Runner:
         its history (the run continues from there, not from the thread's newest).
         `delay_seconds` delays the start: the run waits `pending` until its
         `not_before`, on the store's clock (`RunStore.now`). `within` runs in the
-        transaction that stores the run (`RunRows.create`)."""
+        transaction that stores the run, `birth` is stored with it (`RunRows.create`)."""
         _check_stream_modes(stream_modes)
         entry = self.registry.get(graph)
         compiled = entry.compiled()
@@ -203,6 +204,7 @@ class Runner:
             stream_modes=stream_modes,
             delay_seconds=delay_seconds,
             within=within,
+            birth=birth,
         )
         if self.scale_out:
             if on_event is not None:
@@ -435,10 +437,13 @@ class Runner:
         after_seq: int,
         send: Callable[[Event], Awaitable[None]],
         push: Callable[[Event], None],
+        known: bool = False,
     ) -> Unsubscribe:
         """Replay stored events after `after_seq` with `send`, then live ones with `push`;
-        every event exactly once and in order (`runner/follow.py`)."""
-        await self.store.get_run(run_id)
+        every event exactly once and in order (`runner/follow.py`). `RunNotFound` for a
+        missing run, unless the caller knows it exists (`known`: it has just created or read it)."""
+        if not known:
+            await self.store.get_run(run_id)
         follower = Follower(self.store, self.bus, run_id, after_seq, push, self._poll)
         return await follower.start(send)
 
