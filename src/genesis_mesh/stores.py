@@ -115,7 +115,7 @@ async def _open_sqlite(
     try:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA busy_timeout=10000")
-        store = AsyncSqliteStore(conn, index=index, ttl=ttl)  # type: ignore[arg-type]
+        store = AsyncSqliteStore(conn, index=index, ttl=ttl)
         await store.setup()
         yield store
     finally:
