@@ -259,7 +259,7 @@ class Runner:
                 return await self.store.get_run(run_id)
             if run.status == RunStatus.RUNNING and self.queue is not None:
                 if await self.queue.request_stop(run_id, mode.value):
-                    cast(RedisBus, self.bus).send_control(run_id, mode.value)
+                    cast("RedisBus", self.bus).send_control(run_id, mode.value)
                     return await self._wait_until_stopped(run_id)
                 continue  # it stopped meanwhile: look again
             stopped = await self._interrupt_idle(run, mode)
