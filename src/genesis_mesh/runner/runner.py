@@ -15,12 +15,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.exc import IntegrityError
 
 from genesis_mesh.bus.base import EventBus, Unsubscribe
-from genesis_mesh.bus.redis import RedisBus
 from genesis_mesh.errors import ChatModelNotConfigured, InvalidInput, InvalidRunState, ThreadBusy
 from genesis_mesh.llm import SETTINGS_HINT, ChatModels
 from genesis_mesh.protocol import (
@@ -47,6 +46,9 @@ from genesis_mesh.serialization import serialize
 from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
 from genesis_mesh.store.runs import Birth, Within
+
+if TYPE_CHECKING:  # redis is imported only in the scale-out mode (issue 17)
+    from genesis_mesh.bus.redis import RedisBus
 
 logger = logging.getLogger(__name__)
 
@@ -259,7 +261,7 @@ class Runner:
                 return await self.store.get_run(run_id)
             if run.status == RunStatus.RUNNING and self.queue is not None:
                 if await self.queue.request_stop(run_id, mode.value):
-                    cast(RedisBus, self.bus).send_control(run_id, mode.value)
+                    cast("RedisBus", self.bus).send_control(run_id, mode.value)
                     return await self._wait_until_stopped(run_id)
                 continue  # it stopped meanwhile: look again
             stopped = await self._interrupt_idle(run, mode)
@@ -511,8 +513,9 @@ class Runner:
         return (run.not_before - await self.store.now()).total_seconds()
 
     def _wake_workers(self) -> None:
-        if isinstance(self.bus, RedisBus):
-            self.bus.wake()
+        wake = getattr(self.bus, "wake", None)  # the Redis bus's; the memory bus has none
+        if wake is not None:
+            wake()
 
     @property
     def _poll(self) -> float | None:
