@@ -26,7 +26,9 @@ are printed.
 - latency: the `chatty` graph emits 100 custom events 10 ms apart, each with its emit
   time; receive time - emit time on the client, p50/p99 (bare: `astream("custom")` and
   `astream_events(version="v3")`; the host: `/ws` and the Agent Streaming Protocol's
-  WebSocket, `docs/agent-protocol.md`).
+  WebSocket, `docs/agent-protocol.md`, with SQLite synchronous=FULL, the default, and
+  =NORMAL: every event is committed before it is sent, and under FULL that commit's
+  fsync is most of the host's latency).
 
 CPU per run: the server's CPU time (utime+stime of its process tree, from /proc) over the
 measured runs / runs, divided by the bare in-process CPU per run (`time.process_time()`,
@@ -872,6 +874,8 @@ BARE_SEQ = [
 ]
 BARE_REF = Variant("tuned", "sync").label
 PEER = "peer: langgraph dev (SDK, SSE)"
+ASP_ROW = "host over the Agent Streaming Protocol WebSocket"
+BARE_V3_ROW = "bare in-process (astream_events v3)"
 SDK = "langgraph-sdk"
 
 
@@ -963,20 +967,23 @@ def run_latency(args: argparse.Namespace, res: Results, repeat: int) -> None:
     )
     res.add(
         "lat",
-        "bare in-process (astream_events v3)",
+        BARE_V3_ROW,
         {"latency_ms": asyncio.run(bare_latency_v3(args.latency_runs))},
     )
-    with host_server("sync", _profile(args, f"lat-{repeat}")) as server:
-        res.add(
-            "lat",
-            "host over WebSocket",
-            {"latency_ms": asyncio.run(host_latency(server, args.latency_runs))},
-        )
-        res.add(
-            "lat",
-            "host over the Agent Streaming Protocol WebSocket",
-            {"latency_ms": asyncio.run(host_latency_v3(server, args.latency_runs))},
-        )
+    for synchronous, suffix in (("FULL", ""), ("NORMAL", ", SQLite NORMAL")):
+        with host_server(
+            "sync", _profile(args, f"lat-{synchronous}-{repeat}"), synchronous
+        ) as server:
+            res.add(
+                "lat",
+                f"host over WebSocket{suffix}",
+                {"latency_ms": asyncio.run(host_latency(server, args.latency_runs))},
+            )
+            res.add(
+                "lat",
+                f"{ASP_ROW}{suffix}",
+                {"latency_ms": asyncio.run(host_latency_v3(server, args.latency_runs))},
+            )
     if args.peer_python:
         with peer_server(args.peer_python, 10) as server:
             res.add(
@@ -1136,6 +1143,16 @@ def report(args: argparse.Namespace, res: Results, modes: list[str]) -> None:
             )
         p99 = percentile(res.raw("lat", "host over WebSocket", "latency_ms"), 99)
         aims.append(("event latency p99 <= 2 ms (host)", f"{p99:.2f} ms", p99 <= 2))
+        bare = percentile(res.raw("lat", BARE_V3_ROW, "latency_ms"), 99)
+        for suffix in ("", ", SQLite NORMAL"):
+            asp = percentile(res.raw("lat", f"{ASP_ROW}{suffix}", "latency_ms"), 99)
+            aims.append(
+                (
+                    f"Agent Streaming Protocol p99 <= bare v3 p99 + 2 ms{suffix}",
+                    f"{asp:.2f} vs {bare:.2f} ms",
+                    asp <= bare + 2,
+                )
+            )
     if aims:
         print("\n## aims")
         print("| aim | measured | met |")

@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
 from langchain_core.messages import HumanMessage  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
@@ -74,6 +74,7 @@ async def through_host(host: LiveHost, fake: FakeOpenAI, tokens: int) -> dict[st
     fake.reset()
     fake.then(Reply(tokens=[f"tok{i} " for i in range(tokens)]))
     arrive: list[float] = []
+    deltas = 0
     assert host.process is not None
     cpu_before = cpu_seconds(host.process.pid)
     async with connect(host.ws_url, max_size=2**24) as ws:
@@ -84,6 +85,7 @@ async def through_host(host: LiveHost, fake: FakeOpenAI, tokens: int) -> dict[st
                 # Tokens still queued when the writer commits travel in one delta: every
                 # token in it arrives now. They must continue the sequence in order.
                 now = time.time()
+                deltas += 1
                 for token in message["data"]["text"].split(" ")[:-1]:
                     if token != f"tok{len(arrive)}":
                         raise AssertionError(f"token {len(arrive)} out of order")
@@ -93,7 +95,11 @@ async def through_host(host: LiveHost, fake: FakeOpenAI, tokens: int) -> dict[st
     if len(arrive) != tokens:
         raise AssertionError(f"{len(arrive)} of {tokens} tokens arrived")
     cpu = cpu_seconds(host.process.pid) - cpu_before
-    return {**summarize(list(fake.emit_times), arrive), "cpu_ms": cpu / tokens * 1000}
+    return {
+        **summarize(list(fake.emit_times), arrive),
+        "cpu_ms": cpu / tokens * 1000,
+        "tokens_per_event": tokens / deltas,
+    }
 
 
 async def bare(fake: FakeOpenAI, tokens: int) -> dict[str, float]:
@@ -104,7 +110,8 @@ async def bare(fake: FakeOpenAI, tokens: int) -> dict[str, float]:
     async for chunk in model.astream([HumanMessage("go")]):
         if chunk.text:
             arrive.append(time.time())
-    return {**summarize(list(fake.emit_times), arrive), "cpu_ms": float("nan")}
+    nan = float("nan")
+    return {**summarize(list(fake.emit_times), arrive), "cpu_ms": nan, "tokens_per_event": nan}
 
 
 def row(name: str, results: list[dict[str, float]]) -> str:
@@ -112,7 +119,7 @@ def row(name: str, results: list[dict[str, float]]) -> str:
     return (
         f"| {name} | {med['emit_rate']:,.0f} | {med['delivered_rate']:,.0f} | "
         f"{med['ratio']:.3f} | {med['p50_ms']:.2f} | {med['p99_ms']:.2f} | {med['max_ms']:.2f} | "
-        f"{med['cpu_ms']:.3f} |"
+        f"{med['cpu_ms']:.3f} | {med['tokens_per_event']:.1f} |"
     )
 
 
@@ -121,7 +128,8 @@ async def main(args: argparse.Namespace) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="token-stream-"))
     host = LiveHost(workdir, config=CONFIG)
     host.env = {
-        "PYTHONPATH": str(ROOT),
+        # this checkout's source first: the venv's editable install may point elsewhere
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
         "GENESIS_MESH_LLM_MODEL": "bench",
         "GENESIS_MESH_LLM_BASE_URL": fake.base_url,
     }
@@ -136,9 +144,9 @@ async def main(args: argparse.Namespace) -> None:
     print(f"{args.tokens} tokens at {args.rate:,.0f} tokens/s, medians of {args.repeats}\n")
     print(
         "| path | emit tok/s | delivered tok/s | ratio | p50 ms | p99 ms | max ms "
-        "| host CPU ms/token |"
+        "| host CPU ms/token | tokens/event |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     print(row("fake server → host → WebSocket client", hosted))
     print(row("fake server → bare ChatOpenAI.astream", baseline))
 

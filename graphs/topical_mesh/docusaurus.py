@@ -86,7 +86,8 @@ class _Reader:
             return self._object(depth)
         if kind == "name" and text in ("true", "false", "null", "undefined"):
             return {"true": True, "false": False}.get(text)
-        if kind == "name":  # a variable, a call or a `require(...)`: skip it, read as nothing
+        if kind == "name" or text == "(":  # a variable, a call, `require(...)`, `(f) => f`
+            self.at -= text == "("
             self._skip_expression()
             return None
         raise _Unreadable
@@ -149,6 +150,30 @@ class _Reader:
                     self.take()
         self.take()
         return found
+
+
+MAX_OBJECT_TOKENS = 200_000
+
+
+def object_at(text: str, at: int) -> tuple[Any, str]:
+    """(value, source text) of the object literal whose `{` is at `text[at]`: the value as
+    `read_sidebars` reads one (None when unreadable), the text up to its closing `}`."""
+    depth = 0
+    for seen, match in enumerate(_TOKEN.finditer(text, at)):
+        if seen >= MAX_OBJECT_TOKENS:
+            break
+        punct = match.group("punct")
+        if punct == "{":
+            depth += 1
+        elif punct == "}":
+            depth -= 1
+            if depth == 0:
+                span = text[at : match.end()]
+                try:
+                    return _Reader(_tokens(span), 0).value(), span
+                except (_Unreadable, IndexError, RecursionError):
+                    return None, span
+    return None, ""
 
 
 def read_sidebars(name: str, text: str) -> Any:

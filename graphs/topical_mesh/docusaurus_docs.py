@@ -58,51 +58,9 @@ def site_path(target: str, site_dir: str, content_prefix: str) -> tuple[str, boo
     return checkout_path[len(content_prefix) :], True
 
 
-_DOCS_OPTIONS = re.compile(
-    r"\bdocs\s*:\s*\{(?P<body>[^{}]{0,5000}?(?:\{[^{}]{0,2000}\}[^{}]{0,5000}?){0,10})\}"
-)
-_OPTION = r"\b{name}\s*:\s*([\"'`])(?P<value>[^\"'`\n]{{0,300}})\1"
-
-
-def docs_options(config_text: str) -> tuple[str, str]:
-    """(docs folder, route base) of the classic preset's `docs: {path, routeBasePath}` in a
-    `docusaurus.config.*`, read as text (never run); the defaults are `docs` and `docs`."""
-    folder, route = "docs", "docs"
-    for match in _DOCS_OPTIONS.finditer(config_text[:1_000_000]):
-        body = match.group("body")
-        path = re.search(_OPTION.format(name="path"), body)
-        base = re.search(_OPTION.format(name="routeBasePath"), body)
-        if path or base:
-            folder = path.group("value").strip("/") if path else folder
-            route = base.group("value").strip("/") if base else route
-            break
-    return folder.removeprefix("./"), route
-
-
 def unescape_js(literal: str) -> str:
     """A JavaScript string's value: `@site/docs/\\_x.mdx` names `@site/docs/_x.mdx`."""
     return re.sub(r"\\(.)", r"\1", literal) if "\\" in literal else literal
-
-
-_PREFIX_PARSER = re.compile(r"\bnumberPrefixParser\s*:\s*(?P<value>[A-Za-z_$][\w$]*|\(|`|'|\")")
-_EXCLUDE = re.compile(r"\bexclude\s*:\s*\[(?P<items>[^\[\]]{0,5000})\]")
-_STRING = re.compile(r"([\"'`])(?P<value>[^\"'`\n]{0,300})\1")
-
-
-def docs_extras(config_text: str) -> tuple[bool, bool, tuple[str, ...]]:
-    """(strip number prefixes, a parser function was ignored, `exclude` globs) of the
-    preset's `docs: {...}` options, read as text. `numberPrefixParser: false` turns the
-    stripping off; a function cannot be evaluated, so the default parser stands in."""
-    for match in _DOCS_OPTIONS.finditer(config_text[:1_000_000]):
-        body = match.group("body")
-        parser = _PREFIX_PARSER.search(body)
-        exclude = _EXCLUDE.search(body)
-        if parser or exclude:
-            value = parser.group("value") if parser else ""
-            items = exclude.group("items") if exclude else ""
-            globs = tuple(m.group("value") for m in _STRING.finditer(items))
-            return value != "false", bool(value) and value != "false", globs
-    return True, False, ()
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:
@@ -125,22 +83,3 @@ def glob_regex(pattern: str) -> re.Pattern[str]:
         else:
             out, i = out + re.escape(pattern[i]), i + 1
     return re.compile(out + r"\Z")
-
-
-_PLUGIN_DOCS = re.compile(
-    r"""["']@docusaurus/plugin-content-docs["']\s*,\s*\{"""
-    r"(?P<body>[^{}]{0,5000}?(?:\{[^{}]{0,2000}\}[^{}]{0,5000}?){0,10})\}"
-)
-
-
-def plugin_docs_instances(config_text: str) -> list[tuple[str, str]]:
-    """(docs folder, route base) of each extra `@docusaurus/plugin-content-docs` instance
-    in `plugins: [...]`, read as text; `path` and `routeBasePath` default to `docs`."""
-    found = []
-    for match in _PLUGIN_DOCS.finditer(config_text[:1_000_000]):
-        body = match.group("body")
-        path = re.search(_OPTION.format(name="path"), body)
-        base = re.search(_OPTION.format(name="routeBasePath"), body)
-        folder = path.group("value").strip("/").removeprefix("./") if path else "docs"
-        found.append((folder, base.group("value").strip("/") if base else "docs"))
-    return found[:20]

@@ -96,7 +96,8 @@ class FastWalk:
         self.marked: list[str] | None = None
         self.run_start = -1
         self.run_end = -1
-        self.links: list[tuple[str, Any, int, int]] = []  # (kind, payload, start, end) of a run
+        # (kind, payload, normalized href of a link) of each link, image and HTML of a run
+        self.links: list[tuple[str, Any, str]] = []
         self.heading = 0
         self.code = 0
         self.image = 0
@@ -153,7 +154,7 @@ class FastWalk:
                 self._touch(span)
                 self.html_depth = max(0, self.html_depth + opens_code(value))
                 if not self.html_depth and not self.image:
-                    self.links.append(("html", value, span["start"], span["end"]))
+                    self.links.append(("html", value, ""))
         self._flush()
 
     def _start(self, tag: Any, span: Span) -> None:
@@ -161,17 +162,17 @@ class FastWalk:
         if name == "Link":
             self._touch(span)
             data = tag["Link"]
-            unsafe = data["link_type"] not in ("Autolink", "Email") and not validateLink(
-                normalize(data["dest_url"])
-            )
+            autolink = data["link_type"] in ("Autolink", "Email")
+            href = "" if autolink else normalize(data["dest_url"])
+            unsafe = not autolink and not validateLink(href)
             # markdown-it keeps a `javascript:` (or other unsafe) link as its source text
             self.unsafe.append(f"]({data['dest_url']})" if unsafe else "")
             if not self.image and not unsafe:
-                self.links.append(("link", data, span["start"], span["end"]))
+                self.links.append(("link", data, href))
         elif name == "Image":
             self._touch(span)
             if not self.image:
-                self.links.append(("image", tag["Image"], span["start"], span["end"]))
+                self.links.append(("image", tag["Image"], ""))
             self.image += 1
         elif name in _INLINE_TAGS:
             self._touch(span)
@@ -246,9 +247,9 @@ class FastWalk:
             block = BlockText(w.lines, first, last + 1, w.line_offset)
         else:
             block = _NO_BLOCK  # nothing in this run is searched for in the source
-        for kind, payload, _start, _end in self.links:
+        for kind, payload, href in self.links:
             if kind == "link":
-                self._link(payload, block)
+                self._link(payload, href, block)
             elif kind == "image":
                 href = normalize(payload["dest_url"])
                 if validateLink(href):
@@ -263,17 +264,17 @@ class FastWalk:
         self.html_depth = 0
         return text
 
-    def _link(self, data: dict[str, Any], block: BlockText) -> None:
+    def _link(self, data: dict[str, Any], href: str, block: BlockText) -> None:
+        """`href` is the normalized destination (unused for autolinks)."""
         w = self.w
         link_type = data["link_type"]
-        dest = data["dest_url"]
         if link_type in ("Autolink", "Email"):
+            dest = data["dest_url"]
             href = normalize(("mailto:" + dest) if link_type == "Email" else dest)
             w._add(block, href, "autolink", (href, unquote(href)))
             return
-        href = normalize(dest)
-        decoded = unquote(href)
-        hugo = HUGO_REF.search(decoded)
+        decoded = unquote(href) if "%" in href else href
+        hugo = HUGO_REF.search(decoded) if "{{" in decoded else None
         if hugo:
             w._add(block, hugo.group(1), "hugo_ref", (hugo.group(1),))
             return

@@ -13,6 +13,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from operator import itemgetter
+from typing import Any
 
 TOP_TERMS = 20
 PER_PAGE = 3
@@ -66,9 +67,16 @@ def term_vectors(term_counts: list[TermCounts], release: bool = False) -> list[d
 
 
 def similar_unlinked_pairs(
-    vectors: list[dict[str, float]], linked: set[tuple[int, int]]
+    vectors: list[dict[str, float]],
+    linked: set[tuple[int, int]],
+    groups: list[Any] | None = None,
 ) -> list[tuple[int, int, float, list[str]]]:
-    """Up to MAX_PAIRS (a, b, cosine, shared terms), a < b, not linked either way."""
+    """Up to MAX_PAIRS (a, b, cosine, shared terms), a < b, not linked either way.
+
+    `groups` (one value per page, or None for every page) keeps apart pages that are
+    versions of each other: two pages whose values are both set, of the same instance
+    (first item) and of different versions, are never a pair.
+    """
     # (page numbers, weights) of each term, as compact arrays: a big site has millions
     postings: dict[str, tuple[array[int], array[float]]] = {}
     for i, vector in enumerate(vectors):
@@ -91,6 +99,8 @@ def similar_unlinked_pairs(
             for j, other in zip(*posting, strict=True):  # in page order, as before
                 scores[j] += weight * other
         scores.pop(i, None)  # the page itself (the others keep their order)
+        if groups is not None and groups[i] is not None:
+            _drop_other_versions(scores, groups, groups[i])
         top = heapq.nlargest(PER_PAGE + 4, scores.items(), key=_WEIGHT)
         kept = 0
         for j, score in top:
@@ -103,6 +113,12 @@ def similar_unlinked_pairs(
             best[key] = max(best.get(key, 0.0), score)
     ranked = heapq.nlargest(MAX_PAIRS, best.items(), key=lambda kv: (kv[1], -kv[0][0], -kv[0][1]))
     return [(a, b, round(s, 4), _shared(vectors[a], vectors[b])) for (a, b), s in ranked]
+
+
+def _drop_other_versions(scores: dict[int, float], groups: list[Any], own: Any) -> None:
+    for j in [j for j in scores if groups[j] is not None and groups[j][0] == own[0]]:
+        if groups[j][1] != own[1]:
+            del scores[j]
 
 
 def _shared(a: dict[str, float], b: dict[str, float]) -> list[str]:

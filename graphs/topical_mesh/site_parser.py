@@ -6,7 +6,6 @@ Pure functions (no LangGraph): the parse node calls them in worker threads, in b
 from __future__ import annotations
 
 import contextlib
-import posixpath
 import signal
 import threading
 from collections import Counter
@@ -16,12 +15,14 @@ from typing import Any
 
 from graphs.topical_mesh.anchors import GITHUB, OBSIDIAN, anchor_found, heading_anchors
 from graphs.topical_mesh.assets import AssetIndex
-from graphs.topical_mesh.docusaurus_docs import (
-    SITE_ALIAS,
-    doc_path,
-    glob_regex,
-    is_partial,
-    site_path,
+from graphs.topical_mesh.docusaurus_config import DocsMount
+from graphs.topical_mesh.docusaurus_docs import SITE_ALIAS, doc_path, is_partial, site_path
+from graphs.topical_mesh.docusaurus_site import (
+    BuildRules,
+    Mount,
+    content_mounts,
+    mount_of,
+    version_groups,
 )
 from graphs.topical_mesh.findings import FINDING_KINDS, finding
 from graphs.topical_mesh.frontmatter import FrontMatter
@@ -193,11 +194,15 @@ class SiteFacts:
     docusaurus_site: str | None = None  # the folder of `docusaurus.config.*` ("", "website")
     hugo_content: str | None = None  # Hugo: its content folder below the content root
     hugo_link_hook: bool = False  # Hugo: markdown links go through a link render hook
-    docs_route: tuple[str, str] | None = None  # Docusaurus (docs folder, routeBasePath)
     trailing_slash: bool = True  # False: pages are served at `/a`, not `/a/`
-    number_prefixes: bool = True  # Docusaurus: False with `numberPrefixParser: false`
-    docs_exclude: tuple[str, ...] = ()  # Docusaurus: the docs plugin's `exclude` globs
-    docs_instances: list[tuple[str, str]] = field(default_factory=list)  # extra (folder, route)
+    # Docusaurus: every version of every docs plugin instance, the preset's current docs last
+    docs_mounts: list[DocsMount] = field(default_factory=list)
+
+    def docusaurus_mounts(self) -> list[Mount]:
+        """The Docusaurus docs folders below the content root (none on other sites)."""
+        if self.docusaurus_site is None:
+            return []
+        return content_mounts(self.docs_mounts, self.docusaurus_site, self.path_prefix)
 
 
 def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
@@ -209,20 +214,21 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
     nav_drafts = [d for d in drafts if is_nav_file(d.rel)]
     unpublished = [d for d in drafts if d.front.draft and not is_nav_file(d.rel)]
     pages = [d for d in drafts if not d.front.draft and not is_nav_file(d.rel)]
-    pages = _not_excluded(pages, facts)
+    docs_mounts = facts.docusaurus_mounts()
+    if docs_mounts:
+        rules = BuildRules(docs_mounts)
+        pages = [d for d in pages if rules.built(d.rel)]
     partials = [d for d in pages if facts.docusaurus_site is not None and is_partial(d.rel)]
     pages = [d for d in pages if not partials or not is_partial(d.rel)]
     collections = facts.jekyll_collections
     docs = _docs_folder(facts)
     mounts = _mounts(facts)
-    docs_dir = mounts[-1][1] if facts.docs_route is not None and mounts else ""
-    prefixes = facts.number_prefixes
-    keys = [_keys(d, collections, docs, docs_dir, prefixes) for d in pages + partials]
+    keys = [_keys(d, collections, docs, *_doc_root(d, docs_mounts)) for d in pages + partials]
     index = SiteIndex(keys, facts.site_url, partials_from=len(pages))
     with_drafts = (
         SiteIndex(
             keys[: len(pages)]
-            + [_keys(d, collections, docs, docs_dir, prefixes) for d in unpublished],
+            + [_keys(d, collections, docs, *_doc_root(d, docs_mounts)) for d in unpublished],
             facts.site_url,
         )
         if unpublished
@@ -260,7 +266,8 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
         draft.terms = NO_TERMS  # `counts` holds them now, until each page's vector is made
     vectors = term_vectors(counts, release=True)
     del counts
-    pairs = similar_unlinked_pairs(vectors, set(checker.edges))
+    groups = version_groups([d.rel for d in pages], docs_mounts)
+    pairs = similar_unlinked_pairs(vectors, set(checker.edges), groups)
     notes = _notes(unpublished, pages)
     return SiteLinks(
         pages=[_page_dict(d, index.urls[i], facts.path_prefix) for i, d in enumerate(pages)],
@@ -280,18 +287,15 @@ def assemble_site(drafts: list[PageDraft], facts: SiteFacts) -> SiteLinks:
     )
 
 
-def _not_excluded(pages: list[PageDraft], facts: SiteFacts) -> list[PageDraft]:
-    """The pages the docs plugin builds: those its `exclude` globs match are not built."""
-    mounts = [m for m in _mounts(facts) if facts.docs_route is not None]
-    if not facts.docs_exclude or not mounts:
-        return pages
-    docs = mounts[-1][1]
-    globs = [glob_regex(g) for g in facts.docs_exclude]
-    return [
-        d
-        for d in pages
-        if not (d.rel.startswith(docs) and any(g.match(d.rel[len(docs) :]) for g in globs))
-    ]
+def _doc_root(draft: PageDraft, mounts: list[Mount]) -> tuple[str, bool]:
+    """(docs folder an absolute `slug` is rooted at, strip number prefixes) for a page: its
+    own mount's, else the preset's current docs' (the last mount)."""
+    if not mounts:
+        return "", True
+    mount = mount_of(draft.rel, mounts) or next(
+        (m for m in mounts if m.docs.instance.plugin_id == "default"), mounts[-1]
+    )
+    return mount.folder, mount.docs.instance.number_prefixes
 
 
 def _docs_folder(facts: SiteFacts) -> str | None:
@@ -309,14 +313,7 @@ def _mounts(facts: SiteFacts) -> tuple[tuple[str, str], ...]:
     mounts = []
     if facts.hugo_content:
         mounts.append(("/", facts.hugo_content))
-    if facts.docs_route is not None and facts.docusaurus_site is not None:
-        site = facts.docusaurus_site.strip("/")
-        # extra docs plugin instances first: the preset's docs stay the last mount
-        for folder, route in [*facts.docs_instances, facts.docs_route]:
-            docs = posixpath.normpath(posixpath.join(site, folder)) + "/"
-            if docs.startswith(facts.path_prefix):
-                url = "/" + route + "/" if route else "/"
-                mounts.append((url, docs[len(facts.path_prefix) :]))
+    mounts += [(m.url, m.folder) for m in facts.docusaurus_mounts()]
     return tuple(mounts)
 
 

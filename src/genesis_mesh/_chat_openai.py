@@ -6,24 +6,32 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, Self
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai import ChatOpenAI
-from pydantic import PrivateAttr
+from pydantic import PrivateAttr, model_validator
+
+from genesis_mesh._openai_chunks import plain_chunks
 
 
 class LimitedChatOpenAI(ChatOpenAI):
     """`ChatOpenAI` whose requests wait for a slot of a process-wide limit.
 
     The limit is shared by every model the same `ChatModels` builds (and by the models
-    that `bind_tools` / `with_structured_output` derive from them).
+    that `bind_tools` / `with_structured_output` derive from them). Its streams hand
+    LangChain the server's chunks as dicts (`_openai_chunks`), not the SDK's models.
     """
 
     _async_slots: asyncio.Semaphore | None = PrivateAttr(default=None)
     _sync_slots: threading.BoundedSemaphore | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _plain_stream_chunks(self) -> Self:
+        plain_chunks(self.root_async_client)
+        return self
 
     def limit(self, async_slots: asyncio.Semaphore, sync_slots: threading.BoundedSemaphore) -> None:
         """Share these slots (called by the factory right after construction)."""

@@ -11,13 +11,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langgraph.store.base import BaseStore
 
 from genesis_mesh.bus.base import EventBus
 from genesis_mesh.bus.memory import MemoryEventBus
-from genesis_mesh.bus.redis import RedisBus
 from genesis_mesh.checkpointers import open_checkpointer
 from genesis_mesh.llm_cache import open_llm_cache
 from genesis_mesh.registry import GraphRegistry
@@ -29,6 +28,9 @@ from genesis_mesh.store import RunStore
 from genesis_mesh.store.queue import RunQueue
 from genesis_mesh.store_owners import OwnedStore
 from genesis_mesh.stores import open_store, read_store_config
+
+if TYPE_CHECKING:  # redis is imported only in the scale-out mode (issue 17)
+    from genesis_mesh.bus.redis import RedisBus
 
 
 def graph_contexts(
@@ -110,6 +112,8 @@ async def open_services(
         bus: EventBus = MemoryEventBus()
         redis = queue = None
         if settings.scale_out:
+            from genesis_mesh.bus.redis import RedisBus
+
             redis = RedisBus(settings.redis_url, events=follows)
             await redis.start()
             stack.push_async_callback(redis.stop)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -99,8 +100,8 @@ async def _open_sqlite(
     location: str, index: dict[str, Any] | None, ttl: Any
 ) -> AsyncIterator[BaseStore]:
     import aiosqlite
-    from langgraph.store.sqlite.aio import AsyncSqliteStore
 
+    AsyncSqliteStore = _sqlite_store_class()
     if index is not None and not hasattr(sqlite3.Connection, "enable_load_extension"):
         raise StoreNotSupported(
             "langgraph.json asks for a store index (semantic search), which the SQLite store "
@@ -114,11 +115,29 @@ async def _open_sqlite(
     try:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA busy_timeout=10000")
-        store = AsyncSqliteStore(conn, index=index, ttl=ttl)  # type: ignore[arg-type]
+        store = AsyncSqliteStore(conn, index=index, ttl=ttl)
         await store.setup()
         yield store
     finally:
         await conn.close()
+
+
+def _sqlite_store_class() -> Any:
+    """LangGraph's `AsyncSqliteStore`, imported without numpy unless something already
+    loaded it: sqlite-vec imports `numpy.typing` only for a helper the store never calls,
+    and numpy holds about 11 MB of every embedded host's memory (issue 17). A graph that
+    imports numpy later gets it as usual."""
+    if "numpy" in sys.modules:
+        from langgraph.store.sqlite.aio import AsyncSqliteStore
+
+        return AsyncSqliteStore
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # makes `import numpy` fail
+    try:
+        from langgraph.store.sqlite.aio import AsyncSqliteStore
+    finally:
+        if sys.modules.get("numpy", 0) is None:
+            del sys.modules["numpy"]
+    return AsyncSqliteStore
 
 
 @asynccontextmanager

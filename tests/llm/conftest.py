@@ -27,6 +27,13 @@ def llm_env(fake: FakeOpenAI, **extra: str) -> dict[str, str]:
     }
 
 
+def page_facing_host(workdir: Path, config: Path, fake: FakeOpenAI, origin: str) -> LiveHost:
+    """A host of `config`'s graphs, its model at `fake`, that lets a page served at
+    `origin` call it (docs/security.md); started, given time on a loaded machine."""
+    env = llm_env(fake, GENESIS_MESH_ALLOWED_ORIGINS=origin)
+    return LiveHost(workdir, config=config, env=env).start(timeout=120)
+
+
 @pytest.fixture(scope="module")
 def fake_server() -> Iterator[FakeOpenAI]:
     server = FakeOpenAI().start()

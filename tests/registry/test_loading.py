@@ -131,3 +131,51 @@ def test_check_passes_on_the_project_serve_runs() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok: 10 graph(s)" in result.stdout
+
+
+PACKAGED_GRAPH = """from langgraph.graph import StateGraph
+from typing_extensions import TypedDict
+
+from .nodes import answer
+
+
+class State(TypedDict):
+    out: str
+
+
+graph = StateGraph(State).add_node("answer", answer).add_edge("__start__", "answer").compile()
+"""
+
+
+def _project_with_a_graphs_package(root: Path, graph: str) -> Path:
+    package = root / "graphs" / graph
+    package.mkdir(parents=True)
+    (root / "graphs" / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "nodes.py").write_text(f"def answer(state):\n    return {{'out': {graph!r}}}\n")
+    (package / "graph.py").write_text(PACKAGED_GRAPH)
+    config = root / "langgraph.json"
+    config.write_text(json.dumps({"graphs": {graph: f"./graphs/{graph}/graph.py:graph"}}))
+    return config
+
+
+def test_two_projects_with_their_own_graphs_package_load_in_one_process(tmp_path: Path) -> None:
+    """As the test suite and an embedding application do: each project's `graphs`
+    package is its own, whichever was imported first."""
+    first = _project_with_a_graphs_package(tmp_path / "one", "alpha")
+    second = _project_with_a_graphs_package(tmp_path / "two", "beta")
+    script = f"""
+from pathlib import Path
+from genesis_mesh.registry import GraphRegistry
+for config in ({str(first)!r}, {str(second)!r}, {str(first)!r}):
+    registry = GraphRegistry(Path(config), None)
+    registry.load()
+    for entry in registry.entries.values():
+        assert entry.error is None, entry.error
+        print(entry.name, entry.graph.invoke({{}})["out"])
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["alpha", "alpha", "beta", "beta", "alpha", "alpha"]

@@ -160,3 +160,34 @@ async def test_a_graph_gets_its_owners_store_as_runtime_store(tmp_path: Path) ->
         mine = await services.store_for("alice").asearch(("memories", "default"))
         assert sorted(i.value["content"] for i in mine) == ["likes tea", "lives in Oslo"]
         assert isinstance(services.graph_store, BaseStore)
+
+
+def test_embedded_host_loads_neither_numpy_nor_redis_yet_a_graph_can_import_numpy(
+    tmp_path: Path,
+) -> None:
+    """The embedded host's memory (issue 17): opening its services and the SQLite store
+    must not pull numpy (sqlite-vec's optional helper) or the Redis client, and a graph
+    importing numpy afterwards still gets it."""
+    import subprocess
+    import sys
+
+    script = f"""
+import asyncio, sys
+from genesis_mesh.services import open_services
+from genesis_mesh.stores import open_store
+
+async def main():
+    async with open_store({str(tmp_path / "s.db")!r}, {{}}) as store:
+        await store.aput(("n",), "k", {{"v": 1}})
+        assert (await store.aget(("n",), "k")).value == {{"v": 1}}
+    print(sorted(m for m in ("numpy", "redis") if m in sys.modules))
+    import numpy
+    print(numpy.arange(3).sum())
+
+asyncio.run(main())
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[]", "3"]

@@ -6,6 +6,7 @@ import asyncio
 import glob
 import math
 import os
+import posixpath
 import re
 from typing import Any
 
@@ -16,11 +17,8 @@ from graphs.topical_mesh.assets import AssetIndex
 from graphs.topical_mesh.collector import without_collection
 from graphs.topical_mesh.context import Context, resolve_context
 from graphs.topical_mesh.docusaurus import sidebar_nav_targets
-from graphs.topical_mesh.docusaurus_docs import (
-    docs_extras,
-    docs_options,
-    plugin_docs_instances,
-)
+from graphs.topical_mesh.docusaurus_config import docs_instances, docs_mounts, listed_versions
+from graphs.topical_mesh.docusaurus_site import mount_nav_targets
 from graphs.topical_mesh.errors import CloneRefused
 from graphs.topical_mesh.hugo import LINK_HOOKS
 from graphs.topical_mesh.includes import merge_includes, snippet_base_paths
@@ -137,18 +135,10 @@ async def _parse_checkout(
         facts.hugo_link_hook = _has_link_hook(os.path.join(checkout_real, where), config)
     docusaurus = _docusaurus_configs(checkout_real)
     if docusaurus:
-        folder, name = docusaurus[0]
-        facts.docusaurus_site = folder
-        config_text = _read_config(checkout_real, f"{folder}/{name}" if folder else name)
-        facts.docs_route = docs_options(config_text or "")
-        facts.docs_instances = plugin_docs_instances(config_text or "")
-        facts.number_prefixes, ignored, facts.docs_exclude = docs_extras(config_text or "")
-        if ignored:
-            notes.append(
-                "docusaurus: numberPrefixParser is a function, which is never run; "
-                "number prefixes were stripped as by the default parser"
-            )
-        facts.trailing_slash = bool(re.search(r"\btrailingSlash\s*:\s*true", config_text or ""))
+        await asyncio.to_thread(_read_docusaurus, facts, checkout_real, docusaurus[0], notes)
+        facts.extra_nav_targets += await asyncio.to_thread(
+            _mount_targets, facts, checkout_real, scan.files
+        )
     if subdir and docusaurus:
         facts.route_bases.append("/" + subdir.rpartition("/")[2] + "/")
     site = await asyncio.to_thread(without_collection(assemble_site), drafts, facts)
@@ -177,6 +167,38 @@ def _sidebar_targets(checkout_real: str, subdir: str, files: list[str]) -> list[
         return os.path.isdir(path) and not os.path.islink(path)
 
     return sidebar_nav_targets(read, is_dir, subdir, files)
+
+
+def _read_docusaurus(
+    facts: SiteFacts, checkout_real: str, config: tuple[str, str], notes: list[str]
+) -> None:
+    """The site folder, docs plugin instances and their versions, and `trailingSlash`."""
+    folder, name = config
+    facts.docusaurus_site = folder
+    config_text = _read_config(checkout_real, f"{folder}/{name}" if folder else name) or ""
+
+    def read(rel: str) -> str | None:
+        return _read_config(checkout_real, posixpath.join(folder, rel))
+
+    for instance in docs_instances(config_text):
+        facts.docs_mounts += docs_mounts(instance, listed_versions(instance, read))
+        if instance.prefix_parser_ignored:
+            notes.append(
+                f"docusaurus: numberPrefixParser of the docs instance {instance.plugin_id!r} "
+                "is a function, which is never run; number prefixes were stripped as by "
+                "the default parser"
+            )
+    facts.trailing_slash = bool(re.search(r"\btrailingSlash\s*:\s*true", config_text))
+
+
+def _mount_targets(facts: SiteFacts, checkout_real: str, files: list[str]) -> list[str]:
+    """The docs the sidebars of extra instances and of versions name."""
+
+    def read(name: str) -> str | None:
+        return _read_config(checkout_real, name)
+
+    site = facts.docusaurus_site or ""
+    return mount_nav_targets(facts.docusaurus_mounts(), read, site, files)
 
 
 def _docusaurus_configs(checkout_real: str) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ relative import both find the same module objects.
 from __future__ import annotations
 
 import importlib
+import importlib.machinery
 import importlib.util
 import sys
 from pathlib import Path
@@ -33,7 +34,9 @@ def import_spec(roots: list[Path], name: str, spec: str) -> tuple[ModuleType, st
     file = (roots[-1] / path_part).resolve()
     if not file.is_file():
         raise FileNotFoundError(f"{file} does not exist")
-    module_name = _module_name(roots, file, name)
+    module_name, root = _module_name(roots, file, name)
+    if root is not None:
+        _take_parent_packages(root, module_name)
     existing = sys.modules.get(module_name)
     if existing is not None and Path(getattr(existing, "__file__", "") or "") == file:
         return existing, attr
@@ -50,17 +53,44 @@ def import_spec(roots: list[Path], name: str, spec: str) -> tuple[ModuleType, st
     return module, attr
 
 
-def _module_name(roots: list[Path], file: Path, name: str) -> str:
+def _module_name(roots: list[Path], file: Path, name: str) -> tuple[str, Path | None]:
     """The dotted name of a file below an import root (so packages and relative imports
-    work), or a private name for a file outside them."""
+    work) and that root, or a private name for a file outside them."""
     for root in roots:
         try:
             parts = file.relative_to(root.resolve()).with_suffix("").parts
         except ValueError:
             continue
         if parts and all(p.isidentifier() for p in parts):
-            return ".".join(parts)
-    return f"genesis_mesh_graph_{name}"
+            return ".".join(parts), root.resolve()
+    return f"genesis_mesh_graph_{name}", None
+
+
+def _take_parent_packages(root: Path, module_name: str) -> None:
+    """Import the packages above `module_name` from `root`, where another project's
+    package of the same name (a second `graphs/` loaded in the same process) holds the
+    name: its modules already imported keep working, new imports of the name come here."""
+    parents = module_name.split(".")[:-1]
+    for depth in range(1, len(parents) + 1):
+        package_name = ".".join(parents[:depth])
+        folder = root.joinpath(*parents[:depth])
+        current = sys.modules.get(package_name)
+        if current is not None and _holds(current, folder):
+            continue
+        search = [str(folder.parent)]
+        spec = importlib.machinery.PathFinder.find_spec(parents[depth - 1], search)
+        if spec is None:
+            return
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[package_name] = package
+        if spec.loader is not None:
+            spec.loader.exec_module(package)
+        if depth > 1:
+            setattr(sys.modules[".".join(parents[: depth - 1])], parents[depth - 1], package)
+
+
+def _holds(package: ModuleType, folder: Path) -> bool:
+    return any(Path(entry).resolve() == folder for entry in getattr(package, "__path__", []))
 
 
 def resolve_attr(

@@ -24,6 +24,12 @@ logger = logging.getLogger(__name__)
 
 BUSY_WINDOW = 0.005
 LINGER = 0.001
+"""Concurrent runs' commits that follow each other within `BUSY_WINDOW` wait `LINGER`
+for more events; a lone run's never wait (its events queued during a commit go into the
+next one anyway), so its latency is one commit."""
+DELTA_LINGER = 0.005
+"""Except a token stream: a commit that follows the previous one within `BUSY_WINDOW`
+with nothing but `message.delta`s queued waits up to this long for more tokens."""
 
 
 class EventLog:
@@ -39,6 +45,8 @@ class EventLog:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._last_commit = 0.0
+        self._last_shared = False
+        self._cut: asyncio.Future[None] | None = None
         self._fences: dict[str, int] = {}
         self._queued_fences: dict[str, int] = {}
         self.on_lost: Callable[[str], None] = _ignore
@@ -86,6 +94,8 @@ class EventLog:
         merged = None if run_update else self._merge_delta(run_id, draft)
         if merged is not None:
             return merged
+        if run_update or draft.type != EventType.MESSAGE_DELTA:
+            self._cut_linger()
         seq = self._seq.get(run_id, 0) + 1
         self._seq[run_id] = seq
         event = Event(
@@ -132,17 +142,21 @@ class EventLog:
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         self._wake.set()
+        self._cut_linger()
         await waiter
 
     async def _write_forever(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
             await self._wake.wait()
-            # Each commit, not each event, is what costs: when commits follow each other
-            # closely (many busy runs), linger a moment so one commit carries more events.
-            # An idle writer commits at once, so a lone run's events are not delayed.
-            busy = loop.time() - self._last_commit < BUSY_WINDOW
-            await asyncio.sleep(LINGER if busy else 0)
+            # Each commit, not each event, is what costs: when the commits of several runs
+            # follow each other closely, linger a moment so one commit carries more events.
+            # Otherwise commit after this loop tick's events, so a lone run waits for none.
+            recent = loop.time() - self._last_commit < BUSY_WINDOW
+            if recent and self._deltas_only():
+                await self._linger_for_deltas(loop)
+            else:
+                await asyncio.sleep(LINGER if recent and self._last_shared else 0)
             self._wake.clear()
             batch, self._queue = self._queue, []
             updates, self._run_updates = self._run_updates, {}
@@ -150,6 +164,7 @@ class EventLog:
             waiters, self._waiters = self._waiters, []
             result = await self._store_with_retry(batch, updates, fences)
             self._last_commit = loop.time()
+            self._last_shared = _several_runs(batch, updates)
             for event in batch:
                 if event.run_id not in result.lost:
                     self._bus.publish(event)
@@ -162,6 +177,27 @@ class EventLog:
                 self.on_lost(run_id)
             if result.promoted:
                 self.on_promoted(result.promoted)
+
+    def _deltas_only(self) -> bool:
+        return not (self._run_updates or self._waiters) and all(
+            event.type == EventType.MESSAGE_DELTA for event in self._queue
+        )
+
+    async def _linger_for_deltas(self, loop: asyncio.AbstractEventLoop) -> None:
+        """A token stream outpacing the commits: wait `DELTA_LINGER` so the tokens of
+        that time travel as one merged delta (one row, one send), unless another kind of
+        event, or a flush, comes first."""
+        self._cut = cut = loop.create_future()
+        handle = loop.call_later(DELTA_LINGER, _settle, cut)
+        try:
+            await cut
+        finally:
+            handle.cancel()
+            self._cut = None
+
+    def _cut_linger(self) -> None:
+        if self._cut is not None:
+            _settle(self._cut)
 
     async def _store_with_retry(
         self, batch: list[Event], updates: dict[str, dict[str, Any]], fences: dict[str, int]
@@ -177,6 +213,16 @@ class EventLog:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
         return WriteResult()
+
+
+def _several_runs(batch: list[Event], updates: dict[str, dict[str, Any]]) -> bool:
+    first = batch[0].run_id if batch else next(iter(updates), None)
+    return any(e.run_id != first for e in batch) or any(r != first for r in updates)
+
+
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _ignore(_: object) -> None:

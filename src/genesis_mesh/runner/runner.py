@@ -15,12 +15,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.exc import IntegrityError
 
 from genesis_mesh.bus.base import EventBus, Unsubscribe
-from genesis_mesh.bus.redis import RedisBus
 from genesis_mesh.errors import ChatModelNotConfigured, InvalidInput, InvalidRunState, ThreadBusy
 from genesis_mesh.llm import SETTINGS_HINT, ChatModels
 from genesis_mesh.protocol import (
@@ -46,7 +45,10 @@ from genesis_mesh.runner.run_end import RunEnd
 from genesis_mesh.serialization import serialize
 from genesis_mesh.store.queue import Claim, RunQueue
 from genesis_mesh.store.run_store import RunStore
-from genesis_mesh.store.runs import Within
+from genesis_mesh.store.runs import Birth, Within
+
+if TYPE_CHECKING:  # redis is imported only in the scale-out mode (issue 17)
+    from genesis_mesh.bus.redis import RedisBus
 
 logger = logging.getLogger(__name__)
 
@@ -159,6 +161,7 @@ class Runner:
         from_checkpoint: str | None = None,
         delay_seconds: float | None = None,
         within: Within | None = None,
+        birth: Birth | None = None,
     ) -> RunInfo:
         """Store a pending run and launch it (scale-out: a worker claims it). `on_event`
         follows it from its first event. `multitask` says what happens when the thread
@@ -173,7 +176,7 @@ class Runner:
         its history (the run continues from there, not from the thread's newest).
         `delay_seconds` delays the start: the run waits `pending` until its
         `not_before`, on the store's clock (`RunStore.now`). `within` runs in the
-        transaction that stores the run (`RunRows.create`)."""
+        transaction that stores the run, `birth` is stored with it (`RunRows.create`)."""
         _check_stream_modes(stream_modes)
         entry = self.registry.get(graph)
         compiled = entry.compiled()
@@ -203,6 +206,7 @@ class Runner:
             stream_modes=stream_modes,
             delay_seconds=delay_seconds,
             within=within,
+            birth=birth,
         )
         if self.scale_out:
             if on_event is not None:
@@ -257,7 +261,7 @@ class Runner:
                 return await self.store.get_run(run_id)
             if run.status == RunStatus.RUNNING and self.queue is not None:
                 if await self.queue.request_stop(run_id, mode.value):
-                    cast(RedisBus, self.bus).send_control(run_id, mode.value)
+                    cast("RedisBus", self.bus).send_control(run_id, mode.value)
                     return await self._wait_until_stopped(run_id)
                 continue  # it stopped meanwhile: look again
             stopped = await self._interrupt_idle(run, mode)
@@ -435,10 +439,13 @@ class Runner:
         after_seq: int,
         send: Callable[[Event], Awaitable[None]],
         push: Callable[[Event], None],
+        known: bool = False,
     ) -> Unsubscribe:
         """Replay stored events after `after_seq` with `send`, then live ones with `push`;
-        every event exactly once and in order (`runner/follow.py`)."""
-        await self.store.get_run(run_id)
+        every event exactly once and in order (`runner/follow.py`). `RunNotFound` for a
+        missing run, unless the caller knows it exists (`known`: it has just created or read it)."""
+        if not known:
+            await self.store.get_run(run_id)
         follower = Follower(self.store, self.bus, run_id, after_seq, push, self._poll)
         return await follower.start(send)
 
@@ -506,8 +513,9 @@ class Runner:
         return (run.not_before - await self.store.now()).total_seconds()
 
     def _wake_workers(self) -> None:
-        if isinstance(self.bus, RedisBus):
-            self.bus.wake()
+        wake = getattr(self.bus, "wake", None)  # the Redis bus's; the memory bus has none
+        if wake is not None:
+            wake()
 
     @property
     def _poll(self) -> float | None:

@@ -15,12 +15,15 @@ import contextlib
 import logging
 import threading
 import time
+from typing import TYPE_CHECKING
 
-from genesis_mesh.bus.redis import RedisBus
 from genesis_mesh.errors import LeaseLost
 from genesis_mesh.runner.options import CURRENT_CLAIM
 from genesis_mesh.runner.runner import Runner
 from genesis_mesh.store.queue import RunQueue
+
+if TYPE_CHECKING:  # redis is imported only in the scale-out mode (issue 17)
+    from genesis_mesh.bus.redis import RedisBus
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -45,8 +45,7 @@ class EndWork:
         )
 
 
-async def read(engine: AsyncEngine, run_id: str) -> EndWork | None:
-    """The run's end work, in one statement (None: the run is gone)."""
+def _query() -> Select[Any]:
     other = runs.alias("other")
     busy = exists().where(
         other.c.thread_id == runs.c.thread_id,
@@ -54,7 +53,7 @@ async def read(engine: AsyncEngine, run_id: str) -> EndWork | None:
         other.c.status.in_(ACTIVE_STATUSES),
         other.c.superseded_by.is_(None),
     )
-    query = select(
+    return select(
         runs.c.thread_id,
         runs.c.status,
         runs.c.interrupt,
@@ -62,9 +61,16 @@ async def read(engine: AsyncEngine, run_id: str) -> EndWork | None:
         runs.c.delete_thread,
         runs.c.updated_at,
         busy.label("busy"),
-    ).where(runs.c.id == run_id)
+    ).where(runs.c.id == bindparam("run_id"))
+
+
+_QUERY = _query()  # built once: building it costs more than running it
+
+
+async def read(engine: AsyncEngine, run_id: str) -> EndWork | None:
+    """The run's end work, in one statement (None: the run is gone)."""
     async with engine.connect() as conn:
-        row = (await conn.execute(query)).first()
+        row = (await conn.execute(_QUERY, {"run_id": run_id})).first()
     if row is None:
         return None
     return EndWork(

@@ -4,7 +4,8 @@ and the status changes of runs nobody executes."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,25 @@ from genesis_mesh.store.tables import runs, threads
 OWNER_CACHE_SIZE = 10_000
 Within = Callable[[Connection, RunInfo], None]
 """Work done inside a run's creating transaction (`RunRows.create`)."""
+NOTE_COLUMNS = frozenset({"metadata", "client_options", "delete_thread"})
+
+
+@dataclass(frozen=True)
+class Birth:
+    """What a run is stored with beyond the runner's columns, in its creating transaction:
+    a new thread of the caller's id and metadata (a stateless LangGraph run's), and the
+    client's note (`NOTE_COLUMNS`: `run_notes.py`, `temporary_threads.py`)."""
+
+    thread_id: str | None = None
+    """A thread to create with the run under this id (None: the run's thread is given,
+    or a new one with a generated id)."""
+    thread_metadata: dict[str, Any] = field(default_factory=dict)
+    note: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.note) - NOTE_COLUMNS
+        if unknown:
+            raise ValueError(f"a run's note has no columns {sorted(unknown)}; use {NOTE_COLUMNS}")
 
 
 class RunRows:
@@ -50,20 +70,25 @@ class RunRows:
         stream_modes: Sequence[str] = (),
         delay_seconds: float | None = None,
         within: Within | None = None,
+        birth: Birth | None = None,
     ) -> RunInfo:
-        """Insert a pending run, creating its thread. A thread with an active run refuses
-        it, or with `enqueue` takes it as `queued`; `supersede` names a stopped run whose
-        place on the thread this run takes (multitask policy `interrupt`); `delay_seconds`
-        delays its start: its `not_before` is the store's clock (`Database.now`) plus
-        the delay, set by the database itself on PostgreSQL, so the due time and the
-        claims that compare it with `now()` use one clock (nobody launches or claims
-        the run before then). `within(conn, run)` runs in the creating transaction
-        (a cron's claim of its due time): what it raises undoes the run, what it writes
-        commits with it."""
+        """Insert a pending run, creating its thread (`birth`: what the run and a new
+        thread are stored with besides, in the same transaction). A thread with an
+        active run refuses it, or with `enqueue` takes it as `queued`; `supersede` names
+        a stopped run whose place on the thread this run takes (multitask policy
+        `interrupt`); `delay_seconds` delays its start: its `not_before` is the store's
+        clock (`Database.now`) plus the delay, set by the database itself on PostgreSQL,
+        so the due time and the claims that compare it with `now()` use one clock
+        (nobody launches or claims the run before then). `within(conn, run)` runs in
+        the creating transaction (a cron's claim of its due time): what it raises undoes
+        the run, what it writes commits with it."""
         now = utcnow()
+        birth = birth or Birth()
+        if birth.thread_id is not None and thread_id is not None:
+            raise ValueError("give the run's thread, or a new thread's id in its birth")
         run = RunInfo(
             run_id=new_id("run"),
-            thread_id=thread_id or new_id("thread"),
+            thread_id=thread_id or birth.thread_id or new_id("thread"),
             graph=graph,
             status=RunStatus.PENDING,
             created_at=now,
@@ -84,6 +109,7 @@ class RunRows:
             dispatch,
             delay,
             within,
+            birth,
         )
         self._remember_owner(run.run_id, owner)
         return run.model_copy(update={"status": status, "not_before": not_before})
@@ -103,6 +129,7 @@ class RunRows:
         dispatch: dict[str, Any] | None,
         delay: timedelta | None,
         within: Within | None,
+        birth: Birth,
     ) -> tuple[RunStatus, datetime | None]:
         now = run.created_at
         status = RunStatus.PENDING
@@ -111,7 +138,7 @@ class RunRows:
             not_before = now + delay if self._db.sqlite else func.now() + delay
         if self._db.sqlite and new_thread and supersede is None and within is None:
             try:
-                self._create_sqlite(run, owner, dispatch, not_before)
+                self._create_sqlite(run, owner, dispatch, not_before, birth)
                 return status, None if not_before is None else aware(not_before)
             except sqlite3.IntegrityError:
                 pass  # a thread id taken after all: the general path below says how
@@ -135,12 +162,12 @@ class RunRows:
                 elif active is not None:
                     raise ThreadBusy(run.thread_id, active)
             else:
-                conn.execute(insert(threads).values(**_thread_row(run, owner)))
+                conn.execute(insert(threads).values(**_thread_row(run, owner, birth)))
             if within is not None:
                 within(conn, run)
             try:
                 statement = insert(runs).values(
-                    **_run_row(run, owner, status, dispatch, not_before)
+                    **_run_row(run, owner, status, dispatch, not_before), **birth.note
                 )
                 if self._db.sqlite:
                     conn.execute(statement)
@@ -153,14 +180,19 @@ class RunRows:
         return status, None if due is None else aware(due)
 
     def _create_sqlite(
-        self, run: RunInfo, owner: str, dispatch: dict[str, Any] | None, not_before: Any
+        self,
+        run: RunInfo,
+        owner: str,
+        dispatch: dict[str, Any] | None,
+        not_before: Any,
+        birth: Birth,
     ) -> None:
         """A run on a new thread, on SQLite: the same two rows as the general path, as
         plain statements on the writer's DB-API connection (`sqlite_rows`), one commit."""
         connection = self._db.raw_writer()
         try:
-            self._db.sqlite_rows(threads).insert(connection, _thread_row(run, owner))
-            row = _run_row(run, owner, RunStatus.PENDING, dispatch, not_before)
+            self._db.sqlite_rows(threads).insert(connection, _thread_row(run, owner, birth))
+            row = {**_run_row(run, owner, RunStatus.PENDING, dispatch, not_before), **birth.note}
             self._db.sqlite_rows(runs).insert(connection, row)
             connection.commit()
         except BaseException:
@@ -284,12 +316,13 @@ class RunRows:
         return stored, promoted
 
 
-def _thread_row(run: RunInfo, owner: str) -> dict[str, Any]:
+def _thread_row(run: RunInfo, owner: str, birth: Birth) -> dict[str, Any]:
     now = run.created_at
     return {
         "id": run.thread_id,
         "owner": owner,
         "graph": run.graph,
+        **({"metadata": birth.thread_metadata} if birth.thread_metadata else {}),
         "created_at": now,
         "updated_at": now,
     }

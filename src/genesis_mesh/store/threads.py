@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from genesis_mesh.errors import ThreadNotFound
 from genesis_mesh.protocol import ThreadInfo
 from genesis_mesh.store.clock import aware, utcnow
+from genesis_mesh.store.database import Database
 from genesis_mesh.store.tables import ACTIVE_STATUSES, events, runs, threads
 
 
@@ -118,6 +119,33 @@ class ThreadStore:
             await conn.execute(delete(events).where(events.c.run_id.in_(run_ids)))
             await conn.execute(delete(runs).where(runs.c.thread_id == thread_id))
             await conn.execute(delete(threads).where(threads.c.id == thread_id))
+
+
+_DELETE_SQLITE = (
+    "DELETE FROM events WHERE run_id IN (SELECT id FROM runs WHERE thread_id = ?)",
+    "DELETE FROM runs WHERE thread_id = ?",
+    "DELETE FROM threads WHERE id = ?",
+)
+
+
+async def delete_thread_rows(db: Database, thread_id: str) -> None:
+    """`ThreadStore.delete` in one hop: on SQLite, the same three statements as plain
+    DB-API calls on the writer's connection, one commit (`sqlite_rows.py` says why)."""
+    if not db.sqlite:
+        await ThreadStore(db.engine).delete(thread_id)
+        return
+    await db.write(_delete_sqlite, db, thread_id)
+
+
+def _delete_sqlite(db: Database, thread_id: str) -> None:
+    connection = db.raw_writer()
+    try:
+        for statement in _DELETE_SQLITE:
+            connection.execute(statement, (thread_id,))
+        connection.commit()
+    except BaseException:
+        connection.rollback()
+        raise
 
 
 def _record(row: Row[Any], run_rows: list[Row[Any]]) -> ThreadRecord:

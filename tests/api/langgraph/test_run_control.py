@@ -134,13 +134,34 @@ async def test_a_fork_needs_a_checkpoint_of_the_thread_and_a_run_that_starts_now
     await client.runs.wait(tid, "steps", input={})
     with pytest.raises(UnprocessableEntityError, match="no checkpoint"):
         await client.runs.create(tid, "steps", input={}, checkpoint_id="1f0-no-such")
-    checkpoint_id = (await client.threads.get_state(tid))["checkpoint"]["checkpoint_id"]
+    history = await client.threads.get_history(tid, limit=20)
+    checkpoint_id = history[1]["checkpoint"]["checkpoint_id"]  # not the head: a fork
     with pytest.raises(UnprocessableEntityError, match="queued"):
         await client.runs.create(
             tid, "steps", input={}, checkpoint_id=checkpoint_id, multitask_strategy="enqueue"
         )
     with pytest.raises(UnprocessableEntityError, match="stateless"):
         await client.runs.create(None, "steps", input={}, checkpoint_id=checkpoint_id)
+
+
+async def test_a_resume_from_the_head_checkpoint_continues_the_waiting_run(
+    client: LangGraphClient,
+) -> None:
+    """useStream (Agent Chat UI) sends the checkpoint it shows with every submit, a resume
+    included: the thread's newest checkpoint is no fork, the waiting run goes on."""
+    tid = (await client.threads.create())["thread_id"]
+    await client.runs.wait(tid, "ask", input={"topic": "links"})
+    [head, earlier, *_] = await client.threads.get_history(tid, limit=20)
+    answered = await client.runs.wait(
+        tid, "ask", input={}, command={"resume": "a"}, checkpoint=head["checkpoint"]
+    )
+    assert answered == {"topic": "links", "answer": "a", "summary": "links: a"}
+    runs = await client.runs.list(tid)
+    assert [r["status"] for r in runs] == ["success"]  # the same run, not a second one
+    with pytest.raises(UnprocessableEntityError, match="resume continues"):
+        await client.runs.create(
+            tid, "ask", command={"resume": "b"}, checkpoint=earlier["checkpoint"]
+        )
 
 
 async def test_a_command_with_goto_and_update_steers_a_waiting_run_as_in_langgraph(

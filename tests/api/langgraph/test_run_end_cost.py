@@ -1,5 +1,6 @@
 """What a run's end costs in store statements, counted at the driver (SQLAlchemy's
-`before_cursor_execute` on both of the run store's engines): nothing for a run that owes
+`before_cursor_execute` on both of the run store's engines, SQLite's trace callback on
+the writer's DB-API connection): nothing for a run that owes
 nothing, one look and the removal for a stateless run's thread.
 
 In process, with the LangGraph API's run-end hooks registered as the host registers
@@ -44,6 +45,11 @@ class Counter:
     def record(self, *args: Any) -> None:
         self.statements.append(" ".join(str(args[2]).split()))
 
+    def record_raw(self, sql: str) -> None:
+        """A statement on the writer's DB-API connection (`store/sqlite_rows.py`)."""
+        if sql.split()[0] not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            self.statements.append(" ".join(sql.split()))
+
     def end(self, end: RunEnd) -> None:
         self.ends[end.run_id] = len(self.statements)
         self.ended.setdefault(end.run_id, asyncio.Event()).set()
@@ -64,6 +70,8 @@ async def counted(tmp_path: Path) -> AsyncIterator[tuple[Services, Counter]]:
         engines = (services.store.engine.sync_engine, services.store.db.writer_engine)
         for engine in engines:
             event.listen(engine, "before_cursor_execute", counter.record)
+        db = services.store.db
+        await db.write(lambda: db.raw_writer().set_trace_callback(counter.record_raw))
         try:
             yield services, counter
         finally:

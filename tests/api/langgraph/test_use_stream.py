@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fcntl
 import functools
-import os
 import shutil
 import subprocess
 import threading
@@ -25,8 +24,8 @@ import httpx
 import pytest
 
 from tests.browser import chromium_browser
-from tests.conftest import ROOT, LiveHost, require
-from tests.llm.conftest import llm_env
+from tests.conftest import LiveHost, require
+from tests.llm.conftest import page_facing_host
 from tests.llm.fake_openai import FakeOpenAI, Reply
 
 PAGE = Path(__file__).parent / "use_stream"
@@ -96,16 +95,9 @@ def chat_host(
     tmp_path_factory: pytest.TempPathFactory, model: FakeOpenAI, site: str
 ) -> Iterator[LiveHost]:
     """A host of the page's graphs that lets the page's origin call it (docs/security.md)."""
-    live = LiveHost(
-        tmp_path_factory.mktemp("use-stream-host"),
-        config=PAGE / "langgraph.json",
-        env=llm_env(
-            model,
-            GENESIS_MESH_ALLOWED_ORIGINS=site,
-            PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]),  # this tree's host
-        ),
+    live = page_facing_host(
+        tmp_path_factory.mktemp("use-stream-host"), PAGE / "langgraph.json", model, site
     )
-    live.start(timeout=120)
     yield live
     live.stop()
 

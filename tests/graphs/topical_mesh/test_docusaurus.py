@@ -12,7 +12,8 @@ from typing import Any
 
 from graphs.topical_mesh.context import Context
 from graphs.topical_mesh.docusaurus import read_sidebars, sidebar_doc_ids
-from graphs.topical_mesh.docusaurus_docs import docs_extras, docs_options, strip_number_prefix
+from graphs.topical_mesh.docusaurus_config import DocsInstance, docs_instances
+from graphs.topical_mesh.docusaurus_docs import strip_number_prefix
 
 from .conftest import make_repo
 from .test_parse import edges_of, run_graph
@@ -312,12 +313,17 @@ async def test_docs_served_at_their_route_base_and_category_pages(tmp_path: Path
     assert _findings(output, "broken_links") == [("docs/intro.md", "/build/nothing")]
 
 
+def _preset(config: str) -> tuple[str, str]:
+    preset = docs_instances(config)[-1]
+    return preset.folder, preset.route
+
+
 def test_docs_options_are_read_from_the_config_text() -> None:
-    assert docs_options(ROUTED["docusaurus.config.js"]) == ("docs", "")  # type: ignore[arg-type]
+    assert _preset(ROUTED["docusaurus.config.js"]) == ("docs", "")  # type: ignore[arg-type]
     config = "export default {presets: [['classic', {docs: {path: './content'}}]]};"
-    assert docs_options(config) == ("content", "docs")
-    assert docs_options("module.exports = makeConfig();") == ("docs", "docs")
-    assert docs_options("docs: {" + "a: 1, " * 200_000) == ("docs", "docs")
+    assert _preset(config) == ("content", "docs")
+    assert _preset("module.exports = makeConfig();") == ("docs", "docs")
+    assert _preset("docs: {" + "a: 1, " * 200_000) == ("docs", "docs")
 
 
 # Docs plugin options as in sites that keep number prefixes in their URLs and exclude
@@ -352,8 +358,9 @@ async def test_number_prefix_parser_off_and_excluded_docs(tmp_path: Path) -> Non
 
 def test_a_number_prefix_parser_function_falls_back_to_the_default() -> None:
     config = "export default {presets: [['classic', {docs: {numberPrefixParser: (f) => f}}]]};"
-    assert docs_extras(config) == (True, True, ())
-    assert docs_extras("module.exports = {};") == (True, False, ())
+    preset = docs_instances(config)[-1]
+    assert (preset.number_prefixes, preset.prefix_parser_ignored) == (True, True)
+    assert docs_instances("module.exports = {};") == [DocsInstance()]
 
 
 # A second docs instance (a `community` folder served at `/help`), as sites add with

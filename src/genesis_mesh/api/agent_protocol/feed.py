@@ -29,26 +29,59 @@ MAX_POLL_SECONDS = 4.0
 QUEUE_SIZE = 10_000
 
 
+class Wakeup:
+    """What a feed waits on: a command's wake-up (`set`) or an event of the run it follows
+    (`arrived`), whichever comes first; one future per wait, no task."""
+
+    def __init__(self) -> None:
+        self.woken = False
+        self._future: asyncio.Future[None] | None = None
+
+    def set(self) -> None:
+        self.woken = True
+        self.arrived()
+
+    def clear(self) -> None:
+        self.woken = False
+
+    def arrived(self) -> None:
+        if self._future is not None and not self._future.done():
+            self._future.set_result(None)
+
+    async def wait(self, timeout: float) -> None:
+        """Until `set` or `arrived` is called, or `timeout` seconds have passed."""
+        if self.woken:
+            return
+        loop = asyncio.get_running_loop()
+        self._future = loop.create_future()
+        handle = loop.call_later(timeout, self.arrived)
+        try:
+            await self._future
+        finally:
+            handle.cancel()
+            self._future = None
+
+
 @dataclass
 class ThreadWakers:
     """In-process wake-ups: a command that starts or resumes a run wakes the feeds of
     its thread instead of letting them wait for their next look at the store."""
 
-    _events: dict[str, set[asyncio.Event]] = field(default_factory=lambda: defaultdict(set))
+    _waiters: dict[str, set[Wakeup]] = field(default_factory=lambda: defaultdict(set))
 
     def wake(self, thread_id: str) -> None:
-        for waiter in self._events.get(thread_id, ()):
+        for waiter in self._waiters.get(thread_id, ()):
             waiter.set()
 
-    def register(self, thread_id: str, waiter: asyncio.Event) -> None:
-        self._events[thread_id].add(waiter)
+    def register(self, thread_id: str, waiter: Wakeup) -> None:
+        self._waiters[thread_id].add(waiter)
 
-    def unregister(self, thread_id: str, waiter: asyncio.Event) -> None:
-        waiters = self._events.get(thread_id)
+    def unregister(self, thread_id: str, waiter: Wakeup) -> None:
+        waiters = self._waiters.get(thread_id)
         if waiters is not None:
             waiters.discard(waiter)
             if not waiters:
-                del self._events[thread_id]
+                del self._waiters[thread_id]
 
 
 class SlowReader(Exception):
@@ -101,7 +134,7 @@ async def thread_events(
     services: Services, wakers: ThreadWakers, thread_id: str, after: Cursor
 ) -> AsyncGenerator[tuple[int, Wire], None]:
     """`(seq, event)` for every protocol event of the thread after `after`, forever."""
-    waiter = asyncio.Event()
+    waiter = Wakeup()
     wakers.register(thread_id, waiter)
     drained = 0
     quiet = POLL_SECONDS
@@ -120,11 +153,8 @@ async def thread_events(
                     async for item in _run_events(services, ordinal, run, after, waiter):
                         yield item
                 drained, quiet = ordinal, POLL_SECONDS
-            try:
-                await asyncio.wait_for(waiter.wait(), quiet)
-                quiet = POLL_SECONDS
-            except TimeoutError:
-                quiet = min(quiet * 2, MAX_POLL_SECONDS)
+            await waiter.wait(quiet)
+            quiet = POLL_SECONDS if waiter.woken else min(quiet * 2, MAX_POLL_SECONDS)
     finally:
         wakers.unregister(thread_id, waiter)
 
@@ -134,7 +164,7 @@ async def _run_events(
     ordinal: int,
     run: RunInfo,
     after: Cursor,
-    waiter: asyncio.Event,
+    waiter: Wakeup,
 ) -> AsyncIterator[tuple[int, Wire]]:
     """One run's protocol events after `after`, until the run has ended (an interrupted
     run is followed on: its resume adds to the same run)."""
@@ -143,6 +173,7 @@ async def _run_events(
 
     async def send(event: Event) -> None:
         await queue.put(event)
+        waiter.arrived()
 
     overflow = False
 
@@ -152,10 +183,12 @@ async def _run_events(
             queue.put_nowait(event)
         except asyncio.QueueFull:  # too slow a reader: end here, the client resumes by seq
             overflow = True
+        waiter.arrived()
 
     if run.status.is_final and run.last_seq == 0:
         return
     follow = asyncio.create_task(services.runner.follow(run.run_id, 0, send, push))
+    follow.add_done_callback(lambda _: waiter.arrived())  # a failed follow is seen at once
     seen, quiet = 0, POLL_SECONDS
     try:
         while True:
@@ -184,24 +217,12 @@ async def _run_events(
             follow.cancel()
 
 
-async def _next(
-    queue: asyncio.Queue[Event | None], waiter: asyncio.Event, timeout: float
-) -> Event | None:
-    """The next event, or None after `timeout` quiet seconds (or a wake-up)."""
+async def _next(queue: asyncio.Queue[Event | None], waiter: Wakeup, timeout: float) -> Event | None:
+    """The next event, or None after `timeout` quiet seconds (or a command's wake-up)."""
+    if queue.empty() and not waiter.woken:
+        await waiter.wait(timeout)
     if not queue.empty():
         return queue.get_nowait()
-    getter = asyncio.ensure_future(queue.get())
-    woken = asyncio.ensure_future(waiter.wait())
-    try:
-        done, _ = await asyncio.wait(
-            {getter, woken}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-        )
-    finally:
-        woken.cancel()
-        if not getter.done():
-            getter.cancel()
-    if getter in done:
-        return getter.result()
     waiter.clear()
     return None
 

@@ -43,6 +43,7 @@ from genesis_mesh.api.agent_protocol.feed import (
     default_position,
     thread_events,
 )
+from genesis_mesh.api.agent_protocol.frames import frame_text
 from genesis_mesh.api.agent_protocol.subscription import Filter, filter_of, subscription_token
 from genesis_mesh.api.deps import ServicesDep, ThreadIdPath, UserDep
 from genesis_mesh.api.limits import get_limits, user_key
@@ -163,7 +164,7 @@ def _sse_stream(
                 seq, event = pending.result()
                 pending = None
                 if wanted.matches(event):
-                    data = json.dumps(event, default=str, ensure_ascii=False)
+                    data = frame_text(event)
                     yield f"id: {seq}\nevent: {event['method']}\ndata: {data}\n\n".encode()
         except SlowReader:
             return
@@ -323,7 +324,7 @@ class _Socket:
                     code, reason = message[_CLOSE]
                     await self.websocket.close(code, reason)
                     return
-                await self.websocket.send_text(json.dumps(message, default=str))
+                await self.websocket.send_text(frame_text(message))
 
     async def _receive_forever(self) -> None:
         while True:

@@ -100,7 +100,9 @@ class EndHooks:
         if webhook is not None:
             status = await self.outbox.arm(run_id, webhook, after_seq)
         if mark is AFTER_READER:
-            self.spawn(delete_after_read(self.services, run_id, read, self.handed_over))
+            self.spawn(
+                delete_after_read(self.services, run_id, read, self.handed_over, self.take_over)
+            )
         if webhook is None and mark is not AT_END:
             return
         runner = self.services.runner
@@ -126,6 +128,17 @@ class EndHooks:
         elif self.services.runner.is_executing(run_id):  # embedded: its end is here
             self.armed[run_id] = Armed(False, AT_END)
 
+    def take_over(self, run_id: str) -> bool:
+        """The reader is done while the run, owing no webhook, still executes here
+        (embedded): its end here deletes the thread, with no statement now. The row keeps
+        its `AFTER_READER` mark, which a restart's sweep (or this process's follow-up of a
+        recovered run) treats as owed, the reader being gone with the process."""
+        runner = self.services.runner
+        if runner.scale_out or run_id in self.armed or not runner.is_executing(run_id):
+            return False
+        self.armed[run_id] = Armed(False, AT_END)
+        return True
+
     # ---- the run's end (the process that ends it) ------------------------------------
 
     def ended(self, end: RunEnd) -> None:
@@ -139,14 +152,15 @@ class EndHooks:
 
     async def follow_up(self, run_id: str, armed: Armed | None) -> None:
         if armed is not None and not armed.webhook:
-            await delete_if_ended(self.services, run_id)
+            await delete_if_ended(self.services, run_id, reader_done=armed.mark is AT_END)
             return
         if armed is None:  # not known here (recovered, claimed): the row says
             work = await end_work.read(self.services.store.engine, run_id)
             if work is None or work.status in MOVING:
                 return
-            if not work.webhook:
-                await delete_if_ended(self.services, run_id, work)
+            if not work.webhook:  # embedded: a recovered run's reader died with its process
+                reader_gone = not self.services.runner.scale_out
+                await delete_if_ended(self.services, run_id, work, reader_done=reader_gone)
                 return
         await self.send(run_id)
 

@@ -25,8 +25,10 @@ from genesis_mesh.api.langgraph.run_end import hooks_of
 from genesis_mesh.api.langgraph.stream import (
     CORE_MODES,
     SUPPORTED_MODES,
+    Feed,
     Part,
     Translator,
+    follow_batches,
     follow_events,
     join_point,
     state_reader,
@@ -55,7 +57,7 @@ from genesis_mesh.protocol import (
 )
 from genesis_mesh.services import Services
 from genesis_mesh.store.run_notes import RunNote, RunNotes
-from genesis_mesh.store.runs import Within
+from genesis_mesh.store.runs import Birth, Within
 from genesis_mesh.store.temporary_threads import AFTER_READER, AT_END, TemporaryThreads
 from genesis_mesh.store.threads import ThreadRecord, ThreadStore, delete_run
 from genesis_mesh.store.webhook_outbox import WebhookOutbox
@@ -145,6 +147,7 @@ class Started:
     # Set when the request has read the run's answer: a stateless thread outlives it.
     read: asyncio.Event = field(default_factory=asyncio.Event)
     marked: bool = False  # its thread already marked for deletion (`TemporaryThreads`)
+    feed: Feed | None = None  # subscribed as the run was created: its events from the first
 
 
 def run_wire(run: RunInfo, note: RunNote) -> dict[str, Any]:
@@ -173,6 +176,7 @@ async def start(
     body: LangGraphRunCreate,
     reads: bool = False,
     within: Within | None = None,
+    feed: bool = False,
 ) -> Started:
     """Start (or resume) the run the body asks for; a `webhook` is sent when it ends, by
     whichever process ends it (the URL is kept in the run's row, `store/webhook_outbox`).
@@ -181,11 +185,12 @@ async def start(
     sent, as it reads the final state. `run_end.py` follows both up.
     A request that `reads` the run's answer sets `started.read` once it has.
     `within` runs in the transaction that stores a new run (a cron's claim of its time;
-    a resume stores none)."""
+    a resume stores none). `feed`: a new run's `Started.feed` hears it from its first
+    event (a resume's reader follows it from the store)."""
     mark = None
     if thread_id is None and body.on_completion != "keep":
         mark = AFTER_READER if reads else AT_END
-    started = await _start(services, user, request, thread_id, body, mark, within)
+    started = await _start(services, user, request, thread_id, body, mark, within, feed)
     run_id = started.run.run_id
     if not reads:
         started.read.set()
@@ -216,6 +221,7 @@ async def _start(
     body: LangGraphRunCreate,
     mark: bool | None = None,
     within: Within | None = None,
+    feed: bool = False,
 ) -> Started:
     """`mark`: mark a new run's thread for deletion with its note (one write)."""
     for name, why in _UNSERVED.items():
@@ -230,9 +236,9 @@ async def _start(
     if fork is not None and thread_id is None:
         raise UnsupportedOption("checkpoint_id", "a stateless run has no history to fork.")
     stamp = {"graph_id": assistant.graph, "assistant_id": assistant.assistant_id}
+    fresh = thread_id is None  # created with its run, in the run's transaction
     if thread_id is None:
         thread_id = str(uuid.uuid4())
-        await _create_thread(services, user, thread_id, stamp)
     else:
         record = await ThreadStore(services.store.engine).get(thread_id, user.owner_filter)
         if record is None:
@@ -241,6 +247,8 @@ async def _start(
             await _create_thread(services, user, thread_id, stamp)
         else:
             await _stamp_thread(services, record, stamp)
+            if fork is not None and await _is_head(services, thread_id, fork):
+                fork = None  # useStream sends the head it shows: no fork, a continuation
     note = RunNote(
         metadata={**(body.metadata or {}), "assistant_id": assistant.assistant_id},
         options={
@@ -255,8 +263,10 @@ async def _start(
     if body.command is not None:
         _refuse_on_resume(fork, body.after_seconds)
         _check_nodes(assistant.graph, services, breakpoints)
+        if fresh:
+            raise InvalidRunState("-", "not waiting", "resume", "interrupted (a new thread)")
         return await _resume(services, request, thread_id, body.command, note, breakpoints)
-    if body.input is None and fork is None:
+    if body.input is None and fork is None and not fresh:
         waiting = await _stopped_run(services, thread_id)
         if waiting is not None:  # `input=None`: go on from a breakpoint or a pause
             _refuse_on_resume(fork, body.after_seconds)
@@ -267,15 +277,20 @@ async def _start(
     if fork is not None:
         await _check_fork(services, user, thread_id, fork, body.multitask_strategy)
     run_input = body.input
-    if run_input is None and fork is None and not await _has_next(services, thread_id):
+    if run_input is None and fork is None and (fresh or not await _has_next(services, thread_id)):
         run_input = {}  # nothing to go on with: a run without input starts afresh
     context = {**assistant.context, **(body.context or {})} or None
     config = _merged_config(assistant.config, {**(body.config or {}), **breakpoints}) or None
+    birth = None
+    if fresh:
+        columns = {"metadata": note.metadata, "client_options": note.options}
+        birth = Birth(thread_id, stamp, {**columns, "delete_thread": mark})
+    heard = Feed() if feed else None
     async with limits.admit_run(user_key(request), services.store) as admitted:
         run = await services.runner.create_run(
             assistant.graph,
             run_input,
-            thread_id,
+            None if fresh else thread_id,
             owner=user.user_id,
             context=context,
             multitask=MultitaskPolicy(body.multitask_strategy),
@@ -284,10 +299,15 @@ async def _start(
             from_checkpoint=fork,
             delay_seconds=body.after_seconds,
             within=within,
+            birth=birth,
+            on_event=None if heard is None else heard.push,
         )
         admitted(run.run_id)
-    await RunNotes(services.store.engine).write(run.run_id, note, delete_thread=mark)
-    return Started(run, note, 0, marked=mark is not None)
+    if heard is not None:
+        heard.unsubscribe = services.runner.take_subscription(run.run_id)
+    if not fresh:
+        await RunNotes(services.store.engine).write(run.run_id, note, delete_thread=mark)
+    return Started(run, note, 0, marked=mark is not None, feed=heard)
 
 
 def _merged_config(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -325,6 +345,16 @@ def _refuse_on_resume(fork: str | None, after_seconds: float | None) -> None:
         raise UnsupportedOption(
             "checkpoint_id", "a resume continues the waiting run; fork with a new run's input."
         )
+
+
+async def _is_head(services: Services, thread_id: str, checkpoint_id: str) -> bool:
+    """Whether `checkpoint_id` is the thread's newest checkpoint: a run "from" it goes on
+    with the thread as it is, as on a LangGraph Server (a resume included)."""
+    checkpointer = services.registry.checkpointer
+    if checkpointer is None:
+        return False
+    head = await checkpointer.aget_tuple({"configurable": {"thread_id": thread_id}})
+    return head is not None and head.config["configurable"].get("checkpoint_id") == checkpoint_id
 
 
 async def _stopped_run(services: Services, thread_id: str) -> RunInfo | None:
@@ -440,13 +470,20 @@ async def owned_run(
 
 
 async def parts_of(
-    services: Services, run: RunInfo, after_seq: int, translator: Translator, started: bool
-) -> AsyncIterator[Part]:
-    yield Part("metadata", {"run_id": run.run_id, "attempt": 1})
-    async for event in follow_events(services, run.run_id, after_seq, started):
-        for part in await translator.translate(event):
-            yield part
-    yield Part("end", None)
+    services: Services,
+    run: RunInfo,
+    after_seq: int,
+    translator: Translator,
+    started: bool,
+    feed: Feed | None = None,
+) -> AsyncIterator[list[Part]]:
+    """The stream's parts, those of the events that came together in one list."""
+    yield [Part("metadata", {"run_id": run.run_id, "attempt": 1})]
+    async for batch in follow_batches(services, run.run_id, after_seq, started, feed):
+        parts = [part for event in batch for part in await translator.translate(event)]
+        if parts:
+            yield parts
+    yield [Part("end", None)]
 
 
 def sse_response(
@@ -458,6 +495,7 @@ def sse_response(
     started: bool = False,
     subgraphs: bool = False,
     read: asyncio.Event | None = None,
+    feed: Feed | None = None,
 ) -> StreamingResponse:
     translator = Translator(
         modes,
@@ -470,8 +508,8 @@ def sse_response(
     async def body() -> AsyncIterator[bytes]:
         finished = False
         try:
-            async for part in parts_of(services, run, after_seq, translator, started):
-                yield part.encode()
+            async for parts in parts_of(services, run, after_seq, translator, started, feed):
+                yield b"".join(part.encode() for part in parts)
             finished = True
         finally:
             if read is not None:
@@ -512,12 +550,16 @@ def _finished(task: asyncio.Task[Any]) -> None:
 
 
 async def final_values(
-    services: Services, run: RunInfo, after_seq: int, started: bool = False
+    services: Services,
+    run: RunInfo,
+    after_seq: int,
+    started: bool = False,
+    feed: Feed | None = None,
 ) -> Any:
     """What `wait` and `join` answer: the last values, or `__error__` on failure."""
     translator = Translator(["values"], state_reader(services, run.graph, run.thread_id))
     error = None
-    async for event in follow_events(services, run.run_id, after_seq, started):
+    async for event in follow_events(services, run.run_id, after_seq, started, feed):
         for part in await translator.translate(event):
             if part.event == "error":
                 error = part.data
@@ -584,10 +626,17 @@ async def stream_run(
     user: UserDep,
     request: Request,
 ) -> StreamingResponse:
-    started = await start(services, user, request, thread_id, body)
+    started = await start(services, user, request, thread_id, body, feed=True)
     cancel = body.on_disconnect == "cancel"
     return sse_response(
-        services, started.run, body.modes(), started.after_seq, cancel, True, body.stream_subgraphs
+        services,
+        started.run,
+        body.modes(),
+        started.after_seq,
+        cancel,
+        True,
+        body.stream_subgraphs,
+        feed=started.feed,
     )
 
 
@@ -600,7 +649,7 @@ async def stream_run(
 async def stream_stateless_run(
     body: LangGraphRunCreate, services: ServicesDep, user: UserDep, request: Request
 ) -> StreamingResponse:
-    started = await start(services, user, request, None, body, reads=True)
+    started = await start(services, user, request, None, body, reads=True, feed=True)
     cancel = body.on_disconnect == "cancel"
     return sse_response(
         services,
@@ -611,6 +660,7 @@ async def stream_stateless_run(
         True,
         body.stream_subgraphs,
         started.read,
+        started.feed,
     )
 
 
@@ -623,9 +673,9 @@ async def wait_run(
     request: Request,
     response: Response,
 ) -> Any:
-    started = await start(services, user, request, thread_id, body)
+    started = await start(services, user, request, thread_id, body, feed=True)
     response.headers["Content-Location"] = f"/threads/{thread_id}/runs/{started.run.run_id}"
-    return await final_values(services, started.run, started.after_seq, True)
+    return await final_values(services, started.run, started.after_seq, True, started.feed)
 
 
 @router.post("/runs/wait", summary="LangGraph Server API: start a stateless run, wait")
@@ -636,11 +686,11 @@ async def wait_stateless_run(
     request: Request,
     response: Response,
 ) -> Any:
-    started = await start(services, user, request, None, body, reads=True)
+    started = await start(services, user, request, None, body, reads=True, feed=True)
     run = started.run
     response.headers["Content-Location"] = f"/threads/{run.thread_id}/runs/{run.run_id}"
     try:
-        return await final_values(services, started.run, started.after_seq, True)
+        return await final_values(services, started.run, started.after_seq, True, started.feed)
     finally:
         started.read.set()
 

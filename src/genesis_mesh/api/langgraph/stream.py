@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -249,44 +249,88 @@ def _values_of(state: Any) -> dict[str, Any]:
     return values if isinstance(values, dict) else {"value": values}
 
 
+class Feed:
+    """One reader's queue of a run's events. Given to `Runner.create_run` as `on_event`
+    (`subscribe`), it hears the run from its first event, so its reader needs no replay
+    from the store; otherwise `follow_events` fills it with `Runner.follow`."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[Event | None] = asyncio.Queue(QUEUE_SIZE)
+        self.unsubscribe: Callable[[], None] = lambda: None
+
+    async def send(self, event: Event) -> None:
+        await self.queue.put(event)
+
+    def push(self, event: Event) -> None:
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:  # too slow for the run: end; the client resumes by id
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(None)
+        if event.type in ENDING_TYPES:  # all its reader reads: never left subscribed
+            self.unsubscribe()
+
+
 async def follow_events(
-    services: Services, run_id: str, after_seq: int, started: bool = False
+    services: Services,
+    run_id: str,
+    after_seq: int,
+    started: bool = False,
+    feed: Feed | None = None,
 ) -> AsyncIterator[Event]:
     """The run's events after `after_seq`, stored then live, until it ends or stops at an
-    interrupt (also when it already has, unless the caller has just `started` it)."""
-    run = await services.store.get_run(run_id)
-    if not started and run.status not in MOVING and after_seq >= run.last_seq:
-        return
-    queue: asyncio.Queue[Event | None] = asyncio.Queue(QUEUE_SIZE)
+    interrupt (also when it already has, unless the caller has just `started` it). A
+    `feed` subscribed as the run was created brings every event from its first."""
+    async for batch in follow_batches(services, run_id, after_seq, started, feed):
+        for event in batch:
+            yield event
 
-    async def send(event: Event) -> None:
-        await queue.put(event)
 
-    def push(event: Event) -> None:
-        try:
-            queue.put_nowait(event)
-        except asyncio.QueueFull:  # too slow for the run: end; the client resumes by id
-            while not queue.empty():
-                queue.get_nowait()
-            queue.put_nowait(None)
-
-    follow = asyncio.create_task(services.runner.follow(run_id, after_seq, send, push))
+async def follow_batches(
+    services: Services,
+    run_id: str,
+    after_seq: int,
+    started: bool = False,
+    feed: Feed | None = None,
+) -> AsyncIterator[list[Event]]:
+    """`follow_events`, each time with every event already come (a stream writes them
+    at once: one send for a batch the event log published together)."""
+    if not started:
+        run = await services.store.get_run(run_id)
+        if run.status not in MOVING and after_seq >= run.last_seq:
+            return
+    follow = None
+    if feed is None:
+        feed = Feed()
+        follow = asyncio.create_task(
+            services.runner.follow(run_id, after_seq, feed.send, feed.push, True)
+        )
+    queue = feed.queue
     try:
         while True:
             try:
                 event = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
             except TimeoutError:
                 run = await services.store.get_run(run_id)
-                if run.status not in MOVING and follow.done() and queue.empty():
+                following = follow is not None and not follow.done()
+                if run.status not in MOVING and not following and queue.empty():
                     return
                 continue
-            if event is None:
-                return
-            yield event
-            if event.type in ENDING_TYPES:
+            batch: list[Event] = []
+            while event is not None:
+                batch.append(event)
+                if event.type in ENDING_TYPES or queue.empty():
+                    break
+                event = queue.get_nowait()
+            if batch:
+                yield batch
+            if event is None or event.type in ENDING_TYPES:
                 return
     finally:
-        if follow.done() and not follow.cancelled() and follow.exception() is None:
+        if follow is None:
+            feed.unsubscribe()
+        elif follow.done() and not follow.cancelled() and follow.exception() is None:
             follow.result()()
         else:
             follow.cancel()

@@ -58,14 +58,22 @@ async def delete_if_ended(
 
 
 async def delete_after_read(
-    services: Services, run_id: str, read: asyncio.Event, handed_over: Callable[[str], None]
+    services: Services,
+    run_id: str,
+    read: asyncio.Event,
+    handed_over: Callable[[str], None],
+    take_over: Callable[[str], bool],
 ) -> None:
     """Once the request has read the run's answer, delete its thread; if the run (or its
     webhook) is still going (a client that left with `on_disconnect="continue"`), hand
     the deletion to whoever ends it: the mark becomes `AT_END` (`handed_over` tells this
-    process's run-end hook), then a second look catches an end in between."""
+    process's run-end hook), then a second look catches an end in between. A run still
+    executing in this process is handed to its end here without a statement
+    (`take_over`: True when this process's run-end hook took the deletion)."""
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(read.wait(), READER_GRACE_SECONDS)
+    if take_over(run_id):
+        return
     work = await end_work.read(services.store.engine, run_id)
     if work is None or work.mark is None:
         return

@@ -23,7 +23,7 @@ from genesis_mesh.errors import (
 from genesis_mesh.protocol import ID_PATTERN, JsonObject, JsonValue
 from genesis_mesh.serialization import serialize
 from genesis_mesh.services import Services
-from genesis_mesh.store.threads import ThreadRecord, ThreadStore
+from genesis_mesh.store.threads import ThreadRecord, ThreadStore, delete_thread_rows
 
 router = APIRouter(prefix="/threads", tags=["langgraph"])
 
@@ -292,7 +292,7 @@ async def delete_thread(thread_id: ThreadIdPath, services: ServicesDep, user: Us
 
 async def remove_thread(services: Services, thread_id: str) -> None:
     """Delete a thread with its runs, their events and its checkpoints."""
-    await ThreadStore(services.store.engine).delete(thread_id)
+    await delete_thread_rows(services.store.db, thread_id)
     if services.registry.checkpointer is not None:
         await services.registry.checkpointer.adelete_thread(thread_id)
 

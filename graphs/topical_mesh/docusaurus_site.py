@@ -1,0 +1,123 @@
+"""A Docusaurus site's docs folders as the audit sees them: below the content root.
+
+`DocsMount`s name folders relative to the site folder (where `docusaurus.config.*` is);
+here they become content-root-relative `Mount`s, and the questions asked of them are
+answered: which mount holds a page, which files an instance builds (`include` and
+`exclude`), which pages sidebars name, and which pages are versions of each other.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graphs.topical_mesh.docusaurus import SIDEBAR_FILES, read_sidebars, sidebar_doc_ids
+from graphs.topical_mesh.docusaurus_config import CURRENT, DocsMount
+from graphs.topical_mesh.docusaurus_docs import glob_regex
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A docs folder below the content root and the URL it is served at."""
+
+    url: str  # "/docs/next/"
+    folder: str  # content-root-relative, ending in "/" ("" for the root itself)
+    docs: DocsMount
+
+
+def content_mounts(mounts: list[DocsMount], site_folder: str, content_prefix: str) -> list[Mount]:
+    """The mounts below the content root, the longest URL first (`/docs/next/` is tried
+    before `/docs/`); the preset's current docs stay last among equal URLs."""
+    found = []
+    for docs in mounts:
+        folder = posixpath.normpath(posixpath.join(site_folder.strip("/"), docs.folder)) + "/"
+        folder = "" if folder == "./" else folder
+        if folder.startswith(content_prefix):
+            url = "/" + docs.route + "/" if docs.route else "/"
+            found.append(Mount(url, folder[len(content_prefix) :], docs))
+    return sorted(found, key=lambda m: -len(m.url))
+
+
+def mount_of(rel: str, mounts: list[Mount]) -> Mount | None:
+    """The mount whose folder holds `rel` (the deepest one)."""
+    best = None
+    for mount in mounts:
+        if rel.startswith(mount.folder) and (best is None or len(mount.folder) > len(best.folder)):
+            best = mount
+    return best
+
+
+class BuildRules:
+    """Which files below each mount the docs plugin builds (its `include` and `exclude`)."""
+
+    def __init__(self, mounts: list[Mount]) -> None:
+        self.mounts = mounts
+        self._globs = {
+            id(m.docs.instance): (
+                [glob_regex(g) for g in m.docs.instance.include],
+                [glob_regex(g) for g in m.docs.instance.exclude],
+            )
+            for m in mounts
+        }
+
+    def built(self, rel: str) -> bool:
+        mount = mount_of(rel, self.mounts)
+        if mount is None:
+            return True
+        include, exclude = self._globs[id(mount.docs.instance)]
+        inside = rel[len(mount.folder) :]
+        return any(g.match(inside) for g in include) and not any(g.match(inside) for g in exclude)
+
+
+def version_groups(rels: list[str], mounts: list[Mount]) -> list[tuple[int, str] | None] | None:
+    """Per page, (instance, version) when the page is one version of a versioned instance,
+    else None; None for the whole site when no instance has two versions."""
+    versions: dict[int, set[str]] = {}
+    for mount in mounts:
+        versions.setdefault(id(mount.docs.instance), set()).add(mount.docs.version)
+    if all(len(v) < 2 for v in versions.values()):
+        return None
+    groups: list[tuple[int, str] | None] = []
+    for rel in rels:
+        holder = mount_of(rel, mounts)
+        if holder is None or len(versions[id(holder.docs.instance)]) < 2:
+            groups.append(None)
+        else:
+            groups.append((id(holder.docs.instance), holder.docs.version))
+    return groups
+
+
+def _default_sidebars(mount: Mount) -> bool:
+    """True for the preset's current docs read from the site's `sidebars.*` (as before)."""
+    docs = mount.docs
+    preset = docs.instance.plugin_id == "default" and docs.version == CURRENT
+    return preset and (docs.sidebar is None or docs.sidebar in SIDEBAR_FILES)
+
+
+def mount_nav_targets(
+    mounts: list[Mount],
+    read: Callable[[str], str | None],
+    site_prefix: str,
+    content_files: list[str],
+) -> list[str]:
+    """Content-root-relative paths of the docs the sidebars of each mount name: its own
+    sidebars file (`sidebarPath`, a version's `versioned_sidebars/...json`), or every doc of
+    the folder for an extra instance without one (Docusaurus autogenerates its sidebar).
+    `read` takes a path relative to the content root's checkout; `site_prefix` is the
+    site folder, checkout-relative. The preset's `sidebars.*` are read elsewhere."""
+    targets: list[str] = []
+    for mount in mounts:
+        if _default_sidebars(mount):
+            continue
+        below = [f[len(mount.folder) :] for f in content_files if f.startswith(mount.folder)]
+        sidebar = mount.docs.sidebar
+        value: Any
+        if sidebar is None:
+            value = {"sidebar": [{"type": "autogenerated", "dirName": "."}]}
+        else:
+            text = read(posixpath.join(site_prefix, sidebar))
+            value = read_sidebars(sidebar, text) if text else None
+        targets += [mount.folder + doc for doc in sidebar_doc_ids(value, below)]
+    return targets
