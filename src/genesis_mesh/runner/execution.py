@@ -38,7 +38,7 @@ from genesis_mesh.runner.events import (
 )
 from genesis_mesh.runner.interrupts import build_command, pending_interrupts, question_interrupt
 from genesis_mesh.runner.options import CURRENT_CLAIM, RunnerOptions
-from genesis_mesh.runner.recovery import recovery_payload
+from genesis_mesh.runner.recovery import continuation_payload, recovery_payload
 from genesis_mesh.runner.stream_events import (
     DEFAULT_GRAPH_NAME,
     EVENTS_MODE,
@@ -299,7 +299,7 @@ class Executor:
             if reason == "question" or goto is not None or update is not None:
                 payload = build_command(value if reason == "question" else None, goto, update)
             else:
-                payload = await self._recovery(run)
+                payload = await continuation_payload(self.store, self.registry, self.events, run)
             data["worker"] = self.worker_id
             return payload, EventDraft(EventType.RUN_RESUMED, None, data)
         if kind == "start" and not claim.recovered and run.last_seq == 0:

@@ -39,6 +39,20 @@ async def recovery_payload(
     return run.input
 
 
+async def continuation_payload(
+    store: RunStore, registry: GraphRegistry, events: EventLog, run: RunInfo
+) -> Any:
+    """What a resume without an answer (a breakpoint, a pause, a retry) continues with, as
+    `Runner.resume` in one process: None while the thread's newest checkpoint has work
+    left, also when it is a state update made at the run's breakpoint (not the run's own
+    checkpoint); the run's input only for a run that stopped before its first step."""
+    payload = await recovery_payload(store, registry, events, run)
+    if payload is None:
+        return None
+    state = await registry.get(run.graph).compiled().aget_state(run_config(run))
+    return None if state.next else payload
+
+
 async def _reconcile_completions(
     store: RunStore, events: EventLog, run: RunInfo, graph: Pregel[Any, Any, Any, Any]
 ) -> None:
