@@ -627,17 +627,7 @@ async def stream_run(
     request: Request,
 ) -> StreamingResponse:
     started = await start(services, user, request, thread_id, body, feed=True)
-    cancel = body.on_disconnect == "cancel"
-    return sse_response(
-        services,
-        started.run,
-        body.modes(),
-        started.after_seq,
-        cancel,
-        True,
-        body.stream_subgraphs,
-        feed=started.feed,
-    )
+    return _stream_of_started(services, body, started)
 
 
 @router.post(
@@ -650,6 +640,13 @@ async def stream_stateless_run(
     body: LangGraphRunCreate, services: ServicesDep, user: UserDep, request: Request
 ) -> StreamingResponse:
     started = await start(services, user, request, None, body, reads=True, feed=True)
+    return _stream_of_started(services, body, started)
+
+
+def _stream_of_started(
+    services: Services, body: LangGraphRunCreate, started: Started
+) -> StreamingResponse:
+    """The SSE answer of a run the request has just started (its `read` set once sent)."""
     cancel = body.on_disconnect == "cancel"
     return sse_response(
         services,
