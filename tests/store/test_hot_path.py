@@ -192,3 +192,24 @@ async def test_a_checkpoint_put_is_committed_in_one_statement(tmp_path: Path) ->
     assert [s.split(" ", 3)[:3] for s in statements] == [["INSERT", "OR", "REPLACE"]]
     with sqlite3.connect(path) as other:
         assert other.execute("SELECT count(*) FROM checkpoints").fetchone() == (1,)
+
+
+async def test_a_threads_checkpoints_and_writes_go_in_one_transaction(tmp_path: Path) -> None:
+    path = tmp_path / "cp.db"
+    statements: list[str] = []
+    async with open_checkpointer(str(path)) as saver:
+        conn = saver.conn  # type: ignore[attr-defined]
+        gone, kept = uuid.uuid4().hex, uuid.uuid4().hex
+        for thread_id in (gone, kept):
+            config = await _saved_checkpoint(saver, thread_id)
+            await saver.aput_writes(config, [("a", 1), ("b", 2)], "task-1")  # type: ignore[arg-type]
+        await conn.set_trace_callback(statements.append)
+        await saver.adelete_thread(gone)  # type: ignore[attr-defined]
+        await conn.set_trace_callback(None)
+    # one commit (one WAL sync), not one per DELETE
+    assert statements[0] == "BEGIN" and statements[-1] == "COMMIT", statements
+    assert sum(s.startswith("DELETE") for s in statements) == 2
+    with sqlite3.connect(path) as other:
+        for table in ("checkpoints", "writes"):
+            left = other.execute(f"SELECT DISTINCT thread_id FROM {table}").fetchall()
+            assert left == [(kept,)], table
