@@ -16,7 +16,8 @@ from langgraph.checkpoint.base import empty_checkpoint
 from genesis_mesh.checkpointers import open_checkpointer
 from genesis_mesh.errors import RunNotFound
 from genesis_mesh.protocol import Event, EventType, RunStatus
-from genesis_mesh.store import RunStore
+from genesis_mesh.store import RunStore, end_work
+from genesis_mesh.store.temporary_threads import AFTER_READER, TemporaryThreads
 
 
 def _stored_writes(path: Path, thread_id: str) -> list[tuple[str, int]]:
@@ -213,3 +214,34 @@ async def test_a_threads_checkpoints_and_writes_go_in_one_transaction(tmp_path: 
         for table in ("checkpoints", "writes"):
             left = other.execute(f"SELECT DISTINCT thread_id FROM {table}").fetchall()
             assert left == [(kept,)], table
+
+
+async def test_a_runs_end_work_reads_back_as_stored(tmp_path: Path) -> None:
+    """What a run owes at its end, read on the writer's connection: its status, its
+    interrupt (JSON), its mark, whether another run holds its thread, when it changed."""
+    store = RunStore(f"sqlite+aiosqlite:///{tmp_path / 'gm.db'}")
+    await store.open()
+    try:
+        run = await store.create_run("g", {}, None, "alice")
+        await TemporaryThreads(store.engine).mark(run.run_id, after_reader=True)
+        paused = Event(run_id=run.run_id, seq=1, ts=run.created_at, type=EventType.RUN_STARTED)
+        stop = {"status": RunStatus.INTERRUPTED, "interrupt": {"reason": "shutdown", "n": [1]}}
+        await store.append_events([paused], {run.run_id: stop})
+        work = await end_work.read(store.db, run.run_id)
+        assert work is not None
+        assert (work.thread_id, work.status, work.interrupt) == (
+            run.thread_id,
+            RunStatus.INTERRUPTED,
+            {"reason": "shutdown", "n": [1]},
+        )
+        assert work.paused_for_restart and work.mark is AFTER_READER and not work.webhook
+        assert work.updated_at == (await store.get_run(run.run_id)).updated_at
+        assert not work.thread_busy
+        done = Event(run_id=run.run_id, seq=2, ts=run.created_at, type=EventType.RUN_COMPLETED)
+        await store.append_events([done], {run.run_id: {"status": RunStatus.SUCCEEDED}})
+        await store.create_run("g", {}, run.thread_id)  # a later run holds the thread
+        busy = await end_work.read(store.db, run.run_id)
+        assert busy is not None and busy.thread_busy and busy.status == RunStatus.SUCCEEDED
+        assert await end_work.read(store.db, "run-missing") is None
+    finally:
+        await store.close()
