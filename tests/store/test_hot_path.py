@@ -18,6 +18,7 @@ from genesis_mesh.errors import RunNotFound
 from genesis_mesh.protocol import Event, EventType, RunStatus
 from genesis_mesh.store import RunStore, end_work
 from genesis_mesh.store.temporary_threads import AFTER_READER, TemporaryThreads
+from genesis_mesh.store.threads import ThreadStore, create_thread_row
 
 
 def _stored_writes(path: Path, thread_id: str) -> list[tuple[str, int]]:
@@ -243,5 +244,26 @@ async def test_a_runs_end_work_reads_back_as_stored(tmp_path: Path) -> None:
         busy = await end_work.read(store.db, run.run_id)
         assert busy is not None and busy.thread_busy and busy.status == RunStatus.SUCCEEDED
         assert await end_work.read(store.db, "run-missing") is None
+    finally:
+        await store.close()
+
+
+async def test_a_thread_created_in_one_hop_reads_back_and_a_taken_id_is_refused(
+    tmp_path: Path,
+) -> None:
+    store = RunStore(f"sqlite+aiosqlite:///{tmp_path / 'gm.db'}")
+    await store.open()
+    try:
+        meta = {"team": "blue", "n": [1, None], "text": "é"}
+        created = await create_thread_row(store.db, "t-1", "alice", meta)
+        assert created is not None
+        read = await ThreadStore(store.engine).get("t-1", "alice")
+        assert read is not None
+        assert (read.owner, read.graph, read.metadata) == ("alice", None, meta)
+        assert (read.created_at, read.updated_at) == (created.created_at, created.updated_at)
+        assert await create_thread_row(store.db, "t-1", "bob", {}) is None
+        assert await ThreadStore(store.engine).get("t-1", "bob") is None
+        run = await store.create_run("g", {}, "t-1", "alice")  # the writer goes on working
+        assert run.thread_id == "t-1"
     finally:
         await store.close()
