@@ -16,10 +16,11 @@ client's position needs (`feed.py`).
 | `node.failed` | `tasks` (a result with `error`); `lifecycle` `failed` of its subgraph |
 | `node.progress` | `custom` (`{payload}`) |
 | `message.delta` | `messages`: `message-start`, `content-block-start/-delta/-finish`, |
-| | and `message-finish` when its node ends |
+| | and `message-finish` (the usage and metadata of the message the node |
+| | returned) when its node ends |
 | `message.tool` | `tools`: `tool-started`, then `tool-finished` or `tool-error` |
 | `run.interrupted` | `input.requested` per question (at the asking namespace), |
-| | then `lifecycle` `interrupted` |
+| | then `lifecycle` `interrupted` of the open subgraphs and of the root |
 | `run.completed` | `values` (the output, unless the run recorded its `values`), |
 | | then `lifecycle` `completed` |
 | `run.failed`, `run.cancelled` | `lifecycle` `failed` with the error |
@@ -27,11 +28,13 @@ client's position needs (`feed.py`).
 | | `lifecycle` `interrupted` follows where the run stops |
 | `stream.part` `values` / `checkpoints` | `values` / `checkpoints` at the part's namespace |
 
-The first event in a subgraph's namespace is preceded by its `lifecycle` `started`.
+The first event in a subgraph's namespace is preceded by its `lifecycle` `started`
+(again after the subgraph was interrupted, when the run resumes).
 
-LangGraph's own `stream_events(version="v3")` is the reference for the shapes: its
-`lifecycle` payloads for subgraphs, `updates` as LangGraph Server sends them (`node`,
-`values`), and messages as `langchain-core`'s compat bridge streams an `AIMessageChunk`.
+LangGraph's own `astream_events(version="v3")` is the reference: the events of a corpus
+run are held to its events channel by channel (`tests/fidelity/test_v3_events.py`; the
+differences kept, and why, are in docs/agent-protocol.md). Only its subgraph lifecycle,
+`values`, `checkpoints` and `custom` carry no `node`.
 """
 
 from __future__ import annotations
@@ -113,6 +116,7 @@ class RunMapper:
     def _interrupted(self, event: Event, out: list[Any]) -> None:
         self._finish_messages(None, out)
         data = event.data
+        asking: list[Namespace] = []
         if data.get("reason") == "question":
             asked = data.get("interrupts") or [
                 {
@@ -125,9 +129,10 @@ class RunMapper:
             for item in asked:
                 value = item.get("value")
                 request = {"interrupt_id": str(item.get("id")), "payload": value, "value": value}
-                ns = tuple(item.get("namespace") or ())
+                ns = tuple(str(part) for part in item.get("namespace") or ())
+                asking.append(ns)
                 out.append(("input.requested", ns, item.get("node"), request))
-        self._close_subgraphs((), "interrupted", None, out)
+        self._close_asking(asking, out)
         lifecycle = {"event": "interrupted", "graph_name": self.graph}
         out.append(("lifecycle", (), None, lifecycle))
 
@@ -204,6 +209,17 @@ class RunMapper:
         if set(payload) == {"value"}:
             payload = payload["value"]
         out.append(("custom", _namespace(event.data), None, {"payload": payload}))
+
+    def _close_asking(self, asking: list[Namespace], out: list[Any]) -> None:
+        """`lifecycle` ends of the subgraphs open when the run paused, deepest first:
+        `interrupted` for those a question was asked in (at or below them), `completed`
+        for the others (as LangGraph ends them: by their parent task's result, or when
+        its stream ends)."""
+        for ns in sorted(self._subgraphs, key=len, reverse=True):
+            asked = any(where[: len(ns)] == ns for where in asking)
+            del self._subgraphs[ns]
+            status = "interrupted" if asked else "completed"
+            out.append(("lifecycle", ns, None, {"event": status}))
 
     def _close_subgraphs(
         self, prefix: Namespace, status: str, error: str | None, out: list[Any]
