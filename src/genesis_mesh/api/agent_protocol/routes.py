@@ -47,7 +47,6 @@ from genesis_mesh.api.agent_protocol.frames import frame_text
 from genesis_mesh.api.agent_protocol.subscription import Filter, filter_of, subscription_token
 from genesis_mesh.api.deps import ServicesDep, ThreadIdPath, UserDep
 from genesis_mesh.api.limits import get_limits, user_key
-from genesis_mesh.api.send_queue import SendQueue
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.auth.middleware import credential_header, set_identity
 from genesis_mesh.auth.websocket import deny_handshake, origin_allowed
@@ -288,7 +287,7 @@ class _Socket:
         self.user = user
         self.thread_id = thread_id
         self.wakers = wakers_of(websocket.app)
-        self.outbox: SendQueue[dict[str, Any] | None] = SendQueue(10_000)
+        self.outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(10_000)
         self.subscriptions: dict[str, asyncio.Task[None]] = {}
         self._next = 0
         self._max_bytes = services.settings.ws_max_message_bytes
