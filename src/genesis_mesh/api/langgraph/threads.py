@@ -11,6 +11,7 @@ from langgraph.errors import InvalidUpdateError
 from pydantic import BaseModel, ConfigDict, Field
 
 from genesis_mesh.api.deps import ServicesDep, ThreadIdPath, UserDep
+from genesis_mesh.api.langgraph.host_keys import without_host_keys
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.checkpointers import copy_thread as copy_checkpoints
 from genesis_mesh.errors import (
@@ -148,7 +149,7 @@ def state_wire(snapshot: Any) -> dict[str, Any]:
             }
             for task in snapshot.tasks
         ],
-        "metadata": serialize(snapshot.metadata or {}),
+        "metadata": serialize(without_host_keys(snapshot.metadata or {})),
         "created_at": snapshot.created_at,
         "checkpoint": checkpoint_wire(snapshot.config),
         "parent_checkpoint": checkpoint_wire(snapshot.parent_config),
