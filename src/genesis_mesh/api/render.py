@@ -13,14 +13,14 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 from html import escape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nh3
 from fastapi import APIRouter
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
-from mdit_py_plugins.tasklists import tasklists_plugin
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:  # imported on the first render: most hosts never render (about 2 MB)
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 MAX_MARKDOWN_CHARS = 500_000
 
@@ -77,6 +77,8 @@ def markdown_to_safe_html(markdown: str) -> str:
 
 def sanitize(html: str) -> str:
     """Keep only the allowlisted tags, attributes and link schemes of `html`."""
+    import nh3
+
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -103,6 +105,9 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _renderer() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.tasklists import tasklists_plugin
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(tasklists_plugin)

@@ -11,10 +11,12 @@ from typing import Any, cast
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import TypeAdapter, ValidationError
+from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocketState
 
 from genesis_mesh.api.access import run_of, thread_of
 from genesis_mesh.api.limits import ProcessLimits, get_limits, user_key
+from genesis_mesh.api.send_queue import SendQueue
 from genesis_mesh.api.uploads import check_upload_sources
 from genesis_mesh.auth.authenticator import Authenticator
 from genesis_mesh.auth.identity import Identity
@@ -61,6 +63,23 @@ CLOSE_POLICY = 1008
 class _Session:
     """One socket: a bounded send queue, its subscriptions and its command tasks."""
 
+    __slots__ = (
+        "auth",
+        "close_reason",
+        "limit_key",
+        "limits",
+        "login",
+        "outbox",
+        "overflowed",
+        "rate",
+        "sender",
+        "services",
+        "settings",
+        "subscriptions",
+        "tasks",
+        "websocket",
+    )
+
     def __init__(
         self, websocket: WebSocket, services: Services, login: Login, limits: ProcessLimits
     ) -> None:
@@ -72,7 +91,7 @@ class _Session:
         self.limits = limits
         self.limit_key = user_key(websocket)
         self.rate = limits.message_rate()
-        self.outbox: asyncio.Queue[str | tuple[int, str] | None] = asyncio.Queue(
+        self.outbox: SendQueue[str | tuple[int, str] | None] = SendQueue(
             self.settings.ws_send_queue_size
         )
         self.subscriptions: dict[str, Callable[[], None]] = {}
@@ -359,7 +378,6 @@ def _ack(action: str, run_id: str, status: str) -> dict[str, Any]:
     return {"type": "ack", "action": action, "run_id": run_id, "status": status}
 
 
-@router.websocket("/ws")
 async def websocket_endpoint(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
     if not origin_allowed(websocket, services.settings.allowed_origins):
@@ -386,3 +404,9 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     if websocket.client_state == WebSocketState.CONNECTED:
         with contextlib.suppress(Exception):
             await websocket.close()
+
+
+# A plain Starlette route, not FastAPI's `router.websocket`: this endpoint takes no
+# dependencies, and FastAPI's wrapper would keep two exit stacks, a dependency solve and
+# telemetry frames alive for as long as each socket stays open (about 4 kB a socket).
+router.routes.append(WebSocketRoute("/ws", websocket_endpoint))
