@@ -119,6 +119,8 @@ TITLE_WEIGHT = 3
 # every byte that is not an ASCII lower-case letter or digit becomes a space
 _SEPARATORS = bytes(b if (0x61 <= b <= 0x7A or 0x30 <= b <= 0x39) else 0x20 for b in range(256))
 _DIGITS = b"0123456789"
+MAX_KNOWN_RUNS = 200_000  # runs remembered with their term (a few tens of MB at most)
+_TERM_OF: dict[bytes, str] = {}  # run -> its term, "" for none
 
 
 def page_terms(text: str, headings: str, title: str) -> PackedTerms:
@@ -127,22 +129,33 @@ def page_terms(text: str, headings: str, title: str) -> PackedTerms:
     once per worker, not once per page, and shared in memory by every page that uses them.
     """
     counts: dict[str, int] = {}
-    intern = sys.intern
+    known = _TERM_OF
     for run, n in _runs(text + "\n" + headings).items():
-        if len(run) < 3:
-            continue
-        if run[0] < 0x61:  # starts with a digit: the term starts at the first letter
-            run = run.lstrip(_DIGITS)
-            if len(run) < 3:
-                continue
-        term = intern(run.decode("ascii"))
-        if term not in STOPWORDS:
+        term = known.get(run)
+        if term is None:
+            term = _learn(run)
+        if term:
             counts[term] = counts.get(term, 0) + n
     for word in TERM.findall(title.lower()):
         if word not in STOPWORDS:
-            word = intern(word)
+            word = sys.intern(word)
             counts[word] = counts.get(word, 0) + TITLE_WEIGHT
     return tuple(counts), tuple(counts.values())
+
+
+def _learn(run: bytes) -> str:
+    """The term of a run ("": too short or a stop word), remembered for the next pages of
+    this process: a site's pages share most of their words."""
+    if len(_TERM_OF) >= MAX_KNOWN_RUNS:
+        _TERM_OF.clear()
+    term = ""
+    word = run.lstrip(_DIGITS)  # a run starting with digits: its term starts at the letter
+    if len(word) >= 3:
+        term = sys.intern(word.decode("ascii"))
+        if term in STOPWORDS:
+            term = ""
+    _TERM_OF[run] = term
+    return term
 
 
 def _runs(text: str) -> Counter[bytes]:
