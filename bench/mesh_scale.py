@@ -11,7 +11,8 @@ RSS of the analysing process and of its page-reading workers. Medians are printe
 
 With `--against`, each repeat runs the other checkout's graph and then this one's, one
 after the other, so both see the same load; the `x read` column is the median of each
-run's own ratio.
+run's own ratio. `cpu s` is the CPU time of the analysing process during the analysis,
+`workers cpu s` that of its page workers (steadier than wall time on a busy machine).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import resource
 import statistics
@@ -77,15 +79,28 @@ def one_run(size: int, words: int) -> dict[str, Any]:
         site = Path(folder) / "site"
         generate_site(site, size, words=words)
         read_s = read_only_seconds(site)
+        cpu_before = _cpu_seconds()
         times = asyncio.run(analyse(site, size))
+        cpu = [after - before for after, before in zip(_cpu_seconds(), cpu_before, strict=True)]
     kib = 1024
     return {
         "size": size,
         "read_s": read_s,
         **{f"{k}_s": v for k, v in times.items()},
+        "cpu_s": cpu[0],
+        "worker_cpu_s": cpu[1],
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / kib,
         "worker_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / kib,
     }
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """User + system CPU seconds of this process and of its finished children (the page
+    workers): on a shared machine, steadier than wall time."""
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def fresh_run(checkout: Path, size: int, words: int) -> dict[str, Any]:
@@ -142,7 +157,8 @@ def main() -> None:
         return
     header = (
         f"{'code':>6} {'pages':>7} {'read s':>7} {'parse s':>8} {'score s':>8} {'recommend s':>11} "
-        f"{'total s':>8} {'pages/s':>8} {'x read':>7} {'peak MB':>8} {'workers MB':>10}"
+        f"{'total s':>8} {'pages/s':>8} {'x read':>7} {'peak MB':>8} {'workers MB':>10} "
+        f"{'cpu s':>6} {'workers cpu s':>13}"
     )
     print(header)
     against = args.against.resolve() if args.against else None
@@ -152,7 +168,8 @@ def main() -> None:
                 f"{code:>6} {size:>7} {m['read_s']:>7.2f} {m['parse_s']:>8.2f} "
                 f"{m['score_s']:>8.2f} {m['recommend_s']:>11.2f} {m['total_s']:>8.2f} "
                 f"{size / m['total_s']:>8.0f} {m['x_read']:>7.1f} {m['peak_rss_mb']:>8.0f} "
-                f"{m['worker_peak_rss_mb']:>10.0f}",
+                f"{m['worker_peak_rss_mb']:>10.0f} {m.get('cpu_s', math.nan):>6.2f} "
+                f"{m.get('worker_cpu_s', math.nan):>13.2f}",
                 flush=True,
             )
 

@@ -50,6 +50,11 @@ def normalize(dest: str) -> str:
     return normalizeLink(dest)
 
 
+def _valid(href: str) -> bool:
+    """markdown-it's validateLink: only a URL with a scheme (`javascript:`) can be refused."""
+    return ":" not in href or validateLink(href)
+
+
 def _tag_name(tag: Any) -> str:
     return tag if isinstance(tag, str) else next(iter(tag))
 
@@ -164,7 +169,7 @@ class FastWalk:
             data = tag["Link"]
             autolink = data["link_type"] in ("Autolink", "Email")
             href = "" if autolink else normalize(data["dest_url"])
-            unsafe = not autolink and not validateLink(href)
+            unsafe = not autolink and not _valid(href)
             # markdown-it keeps a `javascript:` (or other unsafe) link as its source text
             self.unsafe.append(f"]({data['dest_url']})" if unsafe else "")
             if not self.image and not unsafe:
@@ -252,7 +257,7 @@ class FastWalk:
                 self._link(payload, href, block)
             elif kind == "image":
                 href = normalize(payload["dest_url"])
-                if validateLink(href):
+                if _valid(href):
                     w._add(block, href, "image", (href, unquote(href)))
             else:
                 w._html_inline(payload, block)

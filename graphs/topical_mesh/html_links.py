@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 
 _CODE_TAGS = frozenset({"code", "pre", "script", "style", "textarea"})
@@ -14,6 +15,9 @@ _ASSET_TAGS = frozenset({"img", "source", "video", "audio", "embed", "track"})
 _VOID = frozenset({"img", "source", "embed", "track", "br", "hr", "input", "meta", "link", "wbr"})
 
 HtmlLink = tuple[str, str, int, int]  # (target, form, 0-based line, 0-based column)
+# A start tag opens with `<` and a letter (HTML's tag open state, and HTMLParser's own
+# `starttagopen`): a fragment without one (a comment, a closing tag) has no link and no id.
+_START_TAG = re.compile("<[a-zA-Z]")
 
 
 class _Collector(HTMLParser):
@@ -50,6 +54,8 @@ class _Collector(HTMLParser):
 
 def html_links(source: str) -> tuple[list[HtmlLink], list[str]]:
     """(links with their position in `source`, ids) of an HTML fragment."""
+    if _START_TAG.search(source) is None:
+        return [], []
     collector = _Collector()
     try:
         collector.feed(source)

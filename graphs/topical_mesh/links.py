@@ -21,6 +21,7 @@ from graphs.topical_mesh.hugo import get_page_paths
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 HTML_SUFFIXES = (".html", ".htm")
+_PAGE_SUFFIXES = MARKDOWN_SUFFIXES + HTML_SUFFIXES
 INDEX_NAMES = ("index", "_index", "readme")  # priority order for a folder's page
 _LIQUID_URL = re.compile(
     r"^\{\{-?\s*['\"]([^'\"]{0,500})['\"]\s*\|\s*(?:relative_url|absolute_url)\s*-?\}\}(.{0,500})$"
@@ -92,7 +93,9 @@ class PageKeys:
 def strip_suffix(path: str) -> str:
     """`guide/a.md` -> `guide/a` (markdown and html suffixes only)."""
     lower = path.lower()
-    for suffix in MARKDOWN_SUFFIXES + HTML_SUFFIXES:
+    if not lower.endswith(_PAGE_SUFFIXES):
+        return path
+    for suffix in _PAGE_SUFFIXES:
         if lower.endswith(suffix):
             return path[: -len(suffix)]
     return path
@@ -386,8 +389,8 @@ def untemplated(target: str) -> str | None:
     any other templated target."""
     if "%7B" in target or "%7b" in target:
         target = unquote(target)
-    if not any(mark in target for mark in TEMPLATE_MARKS):
-        return target
+    if "{" not in target or not any(mark in target for mark in TEMPLATE_MARKS):
+        return target  # (every mark starts with `{`)
     liquid = _LIQUID_URL.match(target)
     if liquid:
         return liquid.group(1) + liquid.group(2)

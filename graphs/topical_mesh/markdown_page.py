@@ -11,8 +11,6 @@ in the file (markdown-it token maps give the lines, the block source the columns
 from __future__ import annotations
 
 import re
-import sys
-from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -27,7 +25,8 @@ from graphs.topical_mesh.html_links import html_links, opens_code
 from graphs.topical_mesh.hugo import HUGO_REF
 from graphs.topical_mesh.locate import BlockText, target_column
 from graphs.topical_mesh.mkdocs_tabs import tabs_plugin
-from graphs.topical_mesh.similarity import NO_TERMS, TermCounts, pack_terms
+from graphs.topical_mesh.similarity import NO_TERMS, TermCounts
+from graphs.topical_mesh.terms import page_terms
 
 # Bounded repetitions keep these linear on hostile input (no catastrophic backtracking).
 WIKILINK = re.compile(
@@ -57,107 +56,6 @@ HUGO_INCLUDE = re.compile(
 MAX_INCLUDES_PER_PAGE = 20
 # a line that may open an MkDocs admonition, collapsible block or content tab
 MKDOCS_BLOCK = re.compile(r"^[ \t>]*(?:!!!|\?\?\?|===)", re.M)
-_TERM = re.compile(r"[a-z][a-z0-9]{2,}")
-STOPWORDS = frozenset(
-    [
-        "the",
-        "and",
-        "for",
-        "are",
-        "but",
-        "not",
-        "you",
-        "all",
-        "any",
-        "can",
-        "had",
-        "her",
-        "was",
-        "one",
-        "our",
-        "out",
-        "has",
-        "have",
-        "this",
-        "that",
-        "with",
-        "from",
-        "they",
-        "will",
-        "would",
-        "there",
-        "their",
-        "what",
-        "about",
-        "which",
-        "when",
-        "make",
-        "like",
-        "time",
-        "just",
-        "him",
-        "know",
-        "take",
-        "into",
-        "your",
-        "some",
-        "could",
-        "them",
-        "see",
-        "other",
-        "than",
-        "then",
-        "now",
-        "look",
-        "only",
-        "come",
-        "its",
-        "over",
-        "think",
-        "also",
-        "back",
-        "after",
-        "use",
-        "two",
-        "how",
-        "work",
-        "first",
-        "well",
-        "way",
-        "even",
-        "new",
-        "want",
-        "because",
-        "these",
-        "give",
-        "most",
-        "very",
-        "such",
-        "here",
-        "more",
-        "must",
-        "each",
-        "does",
-        "how",
-        "where",
-        "been",
-        "were",
-        "should",
-        "using",
-        "used",
-        "page",
-        "pages",
-        "see",
-        "link",
-        "links",
-        "http",
-        "https",
-        "www",
-        "com",
-        "org",
-        "html",
-    ]
-)
 MAX_LINKS_PER_PAGE = 5000
 MAX_IDS_PER_PAGE = 2000
 
@@ -201,18 +99,15 @@ def read_page(parser: MarkdownIt, rel: str, text: str) -> PageDraft:
         walker = _Walker(body.split("\n"), line_offset, {})
         FastWalk(walker, body).walk()
     title = front.title or walker.first_h1 or _title_from_path(rel)
-    terms = walker.terms
-    for word in _TERM.findall(title.lower()):
-        if word not in STOPWORDS:
-            terms[sys.intern(word)] += 3
+    text = "\n".join(walker.texts)
     return PageDraft(
         rel=rel,
         title=title[:300],
         front=front,
         headings=walker.headings[:MAX_IDS_PER_PAGE],
-        word_count=walker.words,
+        word_count=len(text.split()),
         links=walker.links[:MAX_LINKS_PER_PAGE],
-        terms=pack_terms(terms),
+        terms=page_terms(text, "\n".join(walker.heading_terms), title),
         ids=walker.ids[:MAX_IDS_PER_PAGE],
         includes=walker.includes[:MAX_INCLUDES_PER_PAGE],
     )
@@ -220,6 +115,8 @@ def read_page(parser: MarkdownIt, rel: str, text: str) -> PageDraft:
 
 def needs_markdown_it(body: str) -> bool:
     """True when the page has a block only markdown-it's rules read (admonitions, tabs)."""
+    if "!!!" not in body and "???" not in body and "===" not in body:
+        return False  # three substring scans instead of a regex tried at every line start
     return MKDOCS_BLOCK.search(body) is not None
 
 
@@ -254,7 +151,7 @@ class _Walker:
         self.headings: list[str] = []
         self.ids: list[str] = []
         self.first_h1: str | None = None
-        self.texts: list[str] = []  # every run of text, counted once at the end (`terms`)
+        self.texts: list[str] = []  # every run of text, counted once at the end
         self.heading_terms: list[str] = []
         self.includes: list[tuple[str, str]] = []
 
@@ -277,7 +174,7 @@ class _Walker:
         if level == 1 and self.first_h1 is None and text:
             self.first_h1 = re.sub(r"\s*\{:?\s*#[^}]*\}\s*$", "", text) or text
         self.headings.append(text)
-        self.heading_terms.append(text)  # counted again in `terms`: headings weigh double
+        self.heading_terms.append(text)  # counted again in the terms: headings weigh double
 
     def _block(self, token: Token) -> BlockText:
         start, end = token.map if token.map else (0, len(self.lines))
@@ -381,21 +278,3 @@ class _Walker:
         if "^" in text:
             self.ids += ["^" + m.group(1) for m in BLOCK_ID.finditer(text)]
         self.texts.append(text)
-
-    @property
-    def words(self) -> int:
-        return len(" ".join(self.texts).split())
-
-    @property
-    def terms(self) -> Counter[str]:
-        """Term counts of the text, then of the headings, in first-seen order.
-
-        One regex pass and one C-level count per page, instead of one per run of text
-        (the keys and their order are the same: a heading's words were seen in its text).
-        Terms are interned: pickled once per worker, not once per page, and shared in
-        memory by every page that uses them.
-        """
-        counted = Counter(_TERM.findall("\n".join(self.texts).lower()))
-        counted.update(_TERM.findall("\n".join(self.heading_terms).lower()))
-        intern = sys.intern  # each distinct word once, not each occurrence
-        return Counter({intern(word): n for word, n in counted.items() if word not in STOPWORDS})

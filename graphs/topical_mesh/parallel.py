@@ -26,6 +26,7 @@ from graphs.topical_mesh.site_parser import BatchResult, read_batch
 logger = logging.getLogger(__name__)
 PROCESS_THRESHOLD = 1500
 MAX_WORKERS = 4
+BATCHES_AHEAD = 1  # batches sent to a worker before it has finished one
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
@@ -77,13 +78,13 @@ async def _in_workers(
     on_done: Callable[[int], None],
 ) -> list[BatchResult]:
     root, max_bytes, file_seconds = job
-    shares = [batches[w::workers] for w in range(workers)]
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(
             [_PACKAGE_ROOT, *filter(None, [os.environ.get("PYTHONPATH")])]
         ),
     }
+    queue = _Batches(batches)
     with tempfile.TemporaryDirectory(prefix="mesh-pages-") as folder:
         procs = [
             await asyncio.create_subprocess_exec(
@@ -97,18 +98,18 @@ async def _in_workers(
                 cwd=_PACKAGE_ROOT,
                 start_new_session=True,
             )
-            for share in shares
-            if share
+            for _ in range(min(workers, len(batches)))
         ]
         try:
             outputs = await asyncio.gather(
                 *(
                     _run_worker(
                         proc,
-                        (root, share, max_bytes, file_seconds, os.path.join(folder, f"{w}.pickle")),
+                        (root, max_bytes, file_seconds, os.path.join(folder, f"{w}.pickle")),
+                        queue,
                         on_done,
                     )
-                    for w, (proc, share) in enumerate(zip(procs, shares, strict=False))
+                    for w, proc in enumerate(procs)
                 )
             )
         finally:
@@ -118,44 +119,72 @@ async def _in_workers(
                         os.killpg(proc.pid, signal.SIGKILL)
                     await asyncio.shield(proc.wait())
     ordered: list[BatchResult] = [BatchResult()] * len(batches)
-    for w, results in enumerate(outputs):
-        for k, result in enumerate(results):
-            ordered[w + k * workers] = result
+    for results in outputs:
+        for at, result in results:
+            ordered[at] = result
     return ordered
+
+
+class _Batches:
+    """The batches not yet handed to a worker, in order: each worker asks for the next one
+    as it finishes one, so a worker slowed down (by its pages, or by the machine's other
+    work) takes fewer, and none waits idle while another still has a queue."""
+
+    def __init__(self, batches: list[list[str]]) -> None:
+        self.batches = batches
+        self.next = 0
+
+    def take(self) -> tuple[int, list[str]] | None:
+        if self.next >= len(self.batches):
+            return None
+        self.next += 1
+        return self.next - 1, self.batches[self.next - 1]
 
 
 async def _run_worker(
     proc: asyncio.subprocess.Process,
-    job: tuple[str, list[list[str]], int, float | None, str],
+    job: tuple[str, int, float | None, str],
+    queue: _Batches,
     on_done: Callable[[int], None],
-) -> list[BatchResult]:
+) -> list[tuple[int, BatchResult]]:
     assert proc.stdin is not None and proc.stderr is not None
-    proc.stdin.write(pickle.dumps(job))
-    await proc.stdin.drain()
-    proc.stdin.close()
-    stderr = proc.stderr
+    stdin, stderr = proc.stdin, proc.stderr
 
+    async def send_next() -> None:
+        """One more batch for the worker, or the end of its input."""
+        if stdin.is_closing():
+            return
+        batch = queue.take()
+        if batch is None:
+            stdin.close()
+            return
+        stdin.write(pickle.dumps(batch))
+        with contextlib.suppress(ConnectionResetError, BrokenPipeError):
+            await stdin.drain()
+
+    stdin.write(pickle.dumps(job))
+    for _ in range(BATCHES_AHEAD):
+        await send_next()
     tail = bytearray()
-
-    async def progress() -> None:
-        while line := await stderr.readline():
-            if line.strip().isdigit():
-                on_done(int(line))
-            else:
-                tail.extend(line)
-                del tail[:-2000]
-
-    await progress()
-    out_path = job[4]
+    while line := await stderr.readline():
+        if line.strip().isdigit():
+            on_done(int(line))
+            await send_next()
+        else:
+            tail.extend(line)
+            del tail[:-2000]
+    out_path = job[3]
     if await proc.wait() != 0 or not os.path.isfile(out_path) or not os.path.getsize(out_path):
         raise WorkerFailed(f"page worker exited with {proc.returncode}: {tail.decode()[-300:]}")
     # off the event loop (10,000 pages are seconds of unpickling), read from the file as a
     # stream: the whole pickle is never in memory next to what is made from it
-    results: list[BatchResult] = await asyncio.to_thread(without_collection(_load), out_path)
+    results: list[tuple[int, BatchResult]] = await asyncio.to_thread(
+        without_collection(_load), out_path
+    )
     return results
 
 
-def _load(path: str) -> list[BatchResult]:
+def _load(path: str) -> list[tuple[int, BatchResult]]:
     with open(path, "rb") as handle:
-        results: list[BatchResult] = pickle.load(handle)  # our own worker's output
+        results: list[tuple[int, BatchResult]] = pickle.load(handle)  # our own worker's output
     return results

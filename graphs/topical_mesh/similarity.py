@@ -10,7 +10,7 @@ from __future__ import annotations
 import heapq
 import math
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from operator import itemgetter
 from typing import Any
@@ -58,7 +58,7 @@ def term_vectors(term_counts: list[TermCounts], release: bool = False) -> list[d
             if weight is None:
                 weight = tf[count] = 1.0 + math.log(count)
             weights[term] = weight * idf[term]
-        top = heapq.nlargest(TOP_TERMS, weights.items(), key=_WEIGHT)
+        top = _largest(TOP_TERMS, weights.items())
         norm = math.sqrt(sum(w * w for _, w in top)) or 1.0
         vectors.append({term: w / norm for term, w in top})
         if release:
@@ -91,17 +91,18 @@ def similar_unlinked_pairs(
     del postings
     best: dict[tuple[int, int], float] = {}
     for i, vector in enumerate(vectors):
-        scores: dict[int, float] = defaultdict(float)
+        scores: dict[int, float] = {}
+        score = scores.get
         for term, weight in vector.items():
             posting = usable.get(term)
             if posting is None:
                 continue
             for j, other in zip(*posting, strict=True):  # in page order, as before
-                scores[j] += weight * other
+                scores[j] = score(j, 0.0) + weight * other
         scores.pop(i, None)  # the page itself (the others keep their order)
         if groups is not None and groups[i] is not None:
             _drop_other_versions(scores, groups, groups[i])
-        top = heapq.nlargest(PER_PAGE + 4, scores.items(), key=_WEIGHT)
+        top = _largest(PER_PAGE + 4, scores.items())
         kept = 0
         for j, score in top:
             if score < THRESHOLD or kept >= PER_PAGE:
@@ -113,6 +114,12 @@ def similar_unlinked_pairs(
             best[key] = max(best.get(key, 0.0), score)
     ranked = heapq.nlargest(MAX_PAIRS, best.items(), key=lambda kv: (kv[1], -kv[0][0], -kv[0][1]))
     return [(a, b, round(s, 4), _shared(vectors[a], vectors[b])) for (a, b), s in ranked]
+
+
+def _largest(count: int, items: Iterable[tuple[Any, float]]) -> list[tuple[Any, float]]:
+    """`heapq.nlargest(count, items, key=weight)`: the same items in the same order (the
+    sort is stable, ties keep their order), faster on the few dozen items of a page."""
+    return sorted(items, key=_WEIGHT, reverse=True)[:count]
 
 
 def _drop_other_versions(scores: dict[int, float], groups: list[Any], own: Any) -> None:

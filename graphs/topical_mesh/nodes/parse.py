@@ -39,7 +39,7 @@ from graphs.topical_mesh.site_parser import SiteFacts, assemble_site
 from graphs.topical_mesh.state import State
 from graphs.topical_mesh.workspace import remove_in_background
 
-BATCHES = 40
+BATCHES = 100  # small enough that the two page workers finish close together
 MAX_CONFIG_BYTES = 1024 * 1024
 
 
