@@ -15,8 +15,8 @@ another choice) is handed on as the server sent it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import Any, Self
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any, Self, TypeGuard
 
 from openai import AsyncStream
 
@@ -62,7 +62,7 @@ class BatchedChunkStream:
         await self._iterator.aclose()
         await self._stream.close()
 
-    async def _batches(self) -> AsyncIterator[Any]:
+    async def _batches(self) -> AsyncGenerator[Any, None]:
         loop = asyncio.get_running_loop()
         reader = loop.create_task(self._read(loop))
         try:
@@ -206,7 +206,7 @@ def _same_stream(into: dict[str, Any], chunk: dict[str, Any]) -> bool:
     )
 
 
-def _one(items: Any) -> bool:
+def _one(items: Any) -> TypeGuard[list[dict[str, Any]]]:
     return isinstance(items, list) and len(items) == 1 and isinstance(items[0], dict)
 
 

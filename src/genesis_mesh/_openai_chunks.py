@@ -9,6 +9,7 @@ thousands of tokens a second, the largest cost on the token path. Streams that n
 models keep them: those whose request asked for a `response_format` (the SDK's
 `beta.chat.completions.stream`, which parses the chunks itself) and every other type.
 With a batch interval, a plain stream's chunks also come joined (`_openai_batches`).
+Its Server-Sent Events are decoded by `_openai_sse.FastSSEDecoder`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from openai import AsyncStream
 from openai.types.chat import ChatCompletionChunk
 
 from genesis_mesh._openai_batches import BatchedChunkStream
+from genesis_mesh._openai_sse import FastSSEDecoder
 
 
 class DictChunkAsyncOpenAI(openai.AsyncOpenAI):
@@ -29,6 +31,9 @@ class DictChunkAsyncOpenAI(openai.AsyncOpenAI):
     _plain: weakref.WeakKeyDictionary[Any, bool]
     batch_seconds: float = 0.0
     """Join a plain stream's chunks that come within this long of each other (0: never)."""
+
+    def _make_sse_decoder(self) -> FastSSEDecoder:
+        return FastSSEDecoder()
 
     async def _process_response(self, **kwargs: Any) -> Any:
         result = await super()._process_response(**kwargs)
