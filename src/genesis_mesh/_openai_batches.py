@@ -124,46 +124,75 @@ def join_plain_deltas(chunks: list[Any]) -> list[Any]:
     joined: list[Any] = []
     into: dict[str, Any] | None = None
     into_delta: dict[str, Any] | None = None
+    text = _Text()
     for chunk in chunks:
         delta = _plain(chunk)
-        if into_delta is None or delta is None or not _join(into, into_delta, chunk, delta):
+        more = (
+            None if into_delta is None or delta is None else _more(into, into_delta, chunk, delta)
+        )
+        if more is None:
+            text.store()
             joined.append(chunk)
             into, into_delta = chunk, delta
+        else:
+            text.extend(*more)
+    text.store()
     return joined
 
 
-def _join(
+class _Text:
+    """The text of one field being joined, kept as pieces until stored (no copy per
+    piece)."""
+
+    def __init__(self) -> None:
+        self._holder: dict[str, Any] | None = None
+        self._key = ""
+        self._pieces: list[str] = []
+
+    def extend(self, holder: dict[str, Any], key: str, piece: str) -> None:
+        if holder is not self._holder:
+            self.store()
+            self._holder, self._key, self._pieces = holder, key, [holder[key]]
+        self._pieces.append(piece)
+
+    def store(self) -> None:
+        if self._holder is not None:
+            self._holder[self._key] = "".join(self._pieces)
+            self._holder, self._pieces = None, []
+
+
+def _more(
     into: Any, into_delta: dict[str, Any], chunk: dict[str, Any], delta: dict[str, Any]
-) -> bool:
-    """Append `delta`'s text to `into_delta` when both are plain deltas of one kind."""
+) -> tuple[dict[str, Any], str, str] | None:
+    """Where `delta`'s text joins `into` (the field's holder, its key, the text), or None
+    when the two are not plain deltas of one kind."""
     if delta.get("role") not in (None, into_delta.get("role")) or not _same_stream(into, chunk):
-        return False
+        return None
     text, calls = delta.get("content"), delta.get("tool_calls")
     if isinstance(text, str) and calls is None:
-        known = into_delta.get("content")
-        if not isinstance(known, str) or into_delta.get("tool_calls") is not None:
-            return False
-        into_delta["content"] = known + text
-        return True
-    return text is None and _join_arguments(into_delta, calls)
+        if not isinstance(into_delta.get("content"), str) or into_delta.get("tool_calls"):
+            return None
+        return into_delta, "content", text
+    return _more_arguments(into_delta, calls) if text is None else None
 
 
-def _join_arguments(into_delta: dict[str, Any], calls: Any) -> bool:
-    """Append a tool call's further arguments text to the chunk that carries the call."""
+def _more_arguments(
+    into_delta: dict[str, Any], calls: Any
+) -> tuple[dict[str, Any], str, str] | None:
+    """A tool call's further arguments text, for the chunk that carries the call."""
     into_calls = into_delta.get("tool_calls")
     if into_delta.get("content") or not (_one(calls) and _one(into_calls)):
-        return False
+        return None
     call, into_call = calls[0], into_calls[0]
     if call.get("index") != into_call.get("index") or not _only(call, _CALL_KEYS):
-        return False
+        return None
     function, into_function = call.get("function"), into_call.get("function")
     if not (isinstance(function, dict) and isinstance(into_function, dict)):
-        return False
+        return None
     more, known = function.get("arguments"), into_function.get("arguments")
     if not (_only(function, _ARGUMENTS) and isinstance(more, str) and isinstance(known, str)):
-        return False
-    into_function["arguments"] = known + more
-    return True
+        return None
+    return into_function, "arguments", more
 
 
 _CHOICE_KEYS = frozenset({"index", "delta"})
@@ -190,9 +219,8 @@ def _plain(chunk: Any) -> dict[str, Any] | None:
 
 def _only(mapping: dict[str, Any], keys: frozenset[str]) -> bool:
     """Whether every key of `mapping` outside `keys` is None."""
-    return mapping.keys() <= keys or all(
-        value is None for key, value in mapping.items() if key not in keys
-    )
+    extra = mapping.keys() - keys
+    return not extra or all(mapping[key] is None for key in extra)
 
 
 def _same_stream(into: dict[str, Any], chunk: dict[str, Any]) -> bool:
