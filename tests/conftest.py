@@ -47,6 +47,16 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHost]:
 
 
 @pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """The name of a PostgreSQL database made for this test and dropped after it."""
+    from tests.postgres import create_database, drop_database
+
+    name = create_database()
+    yield name
+    drop_database(name)
+
+
+@pytest.fixture
 def live_host(tmp_path: Path) -> Iterator[LiveHost]:
     """A host of this test alone (not started: set `env`/`config`, then `start()`)."""
     live = LiveHost(tmp_path)

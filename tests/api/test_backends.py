@@ -2,30 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
-
-import pytest
-
-from tests.conftest import LiveHost, require, wait_for_status
-
-PG_ADMIN = "postgresql://127.0.0.1:5432/test"
-
-
-@pytest.fixture
-def postgres_database() -> Iterator[str]:
-    try:
-        import psycopg
-
-        name = f"gm_host_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:
-        require(False, f"PostgreSQL on 127.0.0.1:5432 is not reachable: {exc}")
-        raise
-    yield name
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+from tests.conftest import LiveHost, wait_for_status
 
 
 def test_host_on_postgres_runs_resumes_and_keeps_checkpoints(

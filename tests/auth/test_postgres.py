@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from tests.api.test_backends import postgres_database  # noqa: F401  (fixture)
 from tests.auth.conftest import SECURED_ENV, User, create_key
 from tests.conftest import LiveHost
 
 
 def test_keys_and_ownership_work_on_postgres(
     live_host: LiveHost,
-    postgres_database: str,  # noqa: F811
+    postgres_database: str,
 ) -> None:
     live_host.env.update(SECURED_ENV)
     live_host.env["GENESIS_MESH_DATABASE_URL"] = (

@@ -3,14 +3,12 @@ what SQLite lets through, such as NUL characters and NaN)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import LiveHost, require
-
-PG_ADMIN = "postgresql://127.0.0.1:5432/test"
+from tests.conftest import LiveHost
+from tests.postgres import create_database, drop_database, host_url
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
@@ -23,30 +21,10 @@ def backend_host(
         yield live.start()
         live.stop()
         return
-    name = _create_database()
-    live.env["GENESIS_MESH_DATABASE_URL"] = f"postgresql+psycopg://127.0.0.1:5432/{name}"
+    name = create_database("gm_fuzz")
+    live.env["GENESIS_MESH_DATABASE_URL"] = host_url(name)
     try:
         yield live.start()
     finally:
         live.stop()
-        _drop_database(name)
-
-
-def _create_database() -> str:
-    name = f"gm_fuzz_{uuid.uuid4().hex[:12]}"
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:
-        require(False, f"PostgreSQL on 127.0.0.1:5432 is not reachable: {exc}")
-        raise
-    return name
-
-
-def _drop_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(name)

@@ -17,7 +17,7 @@ from genesis_mesh.host import create_app
 from genesis_mesh.settings import Settings
 from tests.auth.conftest import create_key
 from tests.conftest import LiveHost
-from tests.fuzz.conftest import _create_database, _drop_database
+from tests.postgres import create_database, drop_database
 
 # The document is built from the app at collection time (no server needed yet); the live
 # host serves the same one (checked below), and every case is sent to the live host.
@@ -89,7 +89,7 @@ def secured_backend(
     fuzzer checks the API as deployed, including that it refuses requests without one."""
     live = LiveHost(tmp_path_factory.mktemp(f"fuzz-secured-{request.param}"))
     live.env["GENESIS_MESH_AUTH"] = "required"
-    name = _create_database() if request.param == "postgres" else None
+    name = create_database("gm_fuzz") if request.param == "postgres" else None
     if name is not None:
         live.env["GENESIS_MESH_DATABASE_URL"] = f"postgresql+psycopg://127.0.0.1:5432/{name}"
     try:
@@ -98,7 +98,7 @@ def secured_backend(
     finally:
         live.stop()
         if name is not None:
-            _drop_database(name)
+            drop_database(name)
 
 
 @schema.parametrize()

@@ -16,7 +16,8 @@ from tests.graphs.topical_mesh.conftest import make_repo
 from tests.llm.conftest import LLM_CONFIG, llm_env
 from tests.llm.fake_openai import FakeOpenAI, Reply
 from tests.observability.helpers import scrape, scrape_until, value
-from tests.scale.conftest import create_database, drop_database, require_redis
+from tests.postgres import create_database, drop_database
+from tests.scale.conftest import require_redis
 
 LOOKUPS = "genesis_mesh_llm_cache_lookups_total"
 TOKENS = "genesis_mesh_llm_tokens_total"

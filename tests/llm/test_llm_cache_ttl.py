@@ -17,7 +17,7 @@ from genesis_mesh.llm import LLMSettings, build_chat_model
 from genesis_mesh.llm_cache import HIT_MARK, LLMCache, open_llm_cache
 from genesis_mesh.settings import Settings
 from tests.llm.fake_openai import FakeOpenAI
-from tests.scale.conftest import create_database, drop_database
+from tests.postgres import create_database, drop_database
 
 TTL = 60
 

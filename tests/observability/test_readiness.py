@@ -3,30 +3,9 @@
 from __future__ import annotations
 
 import re
-import uuid
-from collections.abc import Iterator
 
-import pytest
-
-from tests.conftest import LiveHost, require
-
-PG_ADMIN = "postgresql://127.0.0.1:5432/test"
-
-
-@pytest.fixture
-def postgres_database() -> Iterator[str]:
-    try:
-        import psycopg
-
-        name = f"gm_ready_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:
-        require(False, f"PostgreSQL on 127.0.0.1:5432 is not reachable: {exc}")
-        raise
-    yield name
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+from tests.conftest import LiveHost
+from tests.postgres import PG_ADMIN
 
 
 def test_ready_goes_red_when_the_database_is_dropped(

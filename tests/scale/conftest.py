@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,29 +17,9 @@ import httpx
 import pytest
 
 from tests.conftest import FIXTURE_CONFIG, LiveHost, free_port, require
+from tests.postgres import create_database, drop_database
 
-PG_ADMIN = "postgresql://127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-def create_database() -> str:
-    try:
-        import psycopg
-
-        name = f"gm_scale_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:
-        require(False, f"PostgreSQL on 127.0.0.1:5432 is not reachable: {exc}")
-        raise
-    return name
-
-
-def drop_database(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def require_redis(url: str = REDIS_URL) -> None:
@@ -184,7 +163,7 @@ def make_cluster(
     """A cluster on a fresh database, its processes started side by side (they take turns
     on the schema under an advisory lock, as in a deployment)."""
     require_redis()
-    database = create_database()
+    database = create_database("gm_scale")
     cluster = Cluster(tmp_path, database, settings=settings, config=config)
     try:
         processes = [cluster.new_worker() for _ in range(workers)]

@@ -11,10 +11,9 @@ import httpx
 import pytest
 
 from tests.conftest import FIXTURE_CONFIG, free_port, wait_for_status
+from tests.postgres import create_database, drop_database
 from tests.scale.conftest import (
     REDIS_URL,
-    create_database,
-    drop_database,
     make_cluster,
     require_redis,
     wait_until,

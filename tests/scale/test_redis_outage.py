@@ -17,10 +17,9 @@ import redis
 import websockets
 
 from tests.conftest import free_port, require, wait_for_status
+from tests.postgres import create_database, drop_database
 from tests.scale.conftest import (
     Cluster,
-    create_database,
-    drop_database,
     events_of,
     wait_until,
 )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,29 +11,7 @@ import pytest
 from genesis_mesh.errors import RunNotFound, ThreadBusy
 from genesis_mesh.protocol import Event, EventType, RunStatus
 from genesis_mesh.store import RunStore
-from tests.conftest import require
-
-PG_ADMIN = "postgresql://127.0.0.1:5432/test"
-
-
-def _postgres_url() -> str:
-    try:
-        import psycopg
-
-        name = f"gm_test_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except Exception as exc:
-        require(False, f"PostgreSQL on 127.0.0.1:5432 is not reachable: {exc}")
-        raise
-    return name
-
-
-def _drop_postgres(name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+from tests.postgres import create_database, drop_database
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -45,7 +22,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         yield run_store
         await run_store.close()
         return
-    name = _postgres_url()
+    name = create_database()
     run_store = RunStore(f"postgresql+psycopg://127.0.0.1:5432/{name}")
     try:
         await run_store.open()
@@ -53,7 +30,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         yield run_store
     finally:
         await run_store.close()
-        _drop_postgres(name)
+        drop_database(name)
 
 
 def event(run_id: str, seq: int, type: EventType = EventType.NODE_PROGRESS) -> Event:

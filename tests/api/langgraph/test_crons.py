@@ -21,7 +21,7 @@ from genesis_mesh.store.run_store import RunStore
 from genesis_mesh.store.tables import metadata
 from tests.api.langgraph.conftest import thread_gone
 from tests.conftest import LiveHost
-from tests.scale.conftest import create_database, drop_database
+from tests.postgres import create_database, drop_database
 
 NODES = ["one", "two", "three", "four", "five"]
 YEARLY = "0 0 1 1 *"
