@@ -83,7 +83,14 @@ def in_whole_tokens(text: str, tokens: list[str]) -> bool:
 
 
 def pairs(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    return [(e["event"], e["name"]) for e in events]
+    """(event, name) of each event; a model's stream events in a row count as one (how
+    many there are depends on how its tokens came, see `in_whole_tokens`)."""
+    named = [(e["event"], e["name"]) for e in events]
+    return [
+        pair
+        for i, pair in enumerate(named)
+        if not (pair[0] == "on_chat_model_stream" and i and named[i - 1] == pair)
+    ]
 
 
 async def bare_events(graph: Any, payload: Any, name: str, **kwargs: Any) -> list[dict[str, Any]]:
