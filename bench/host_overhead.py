@@ -904,7 +904,7 @@ def run_sequential(args: argparse.Namespace, res: Results, repeat: int) -> None:
         with host_server(durability, profile, synchronous) as server:
             if args.host_client == SDK:
                 got = peer_call(
-                    args.peer_python, server, kind="sequential", runs=args.runs, warmup=5
+                    args.sdk_python, server, kind="sequential", runs=args.runs, warmup=5
                 )
             else:
                 got = asyncio.run(host_sequential(server, args.runs))
@@ -942,7 +942,7 @@ def run_wave(args: argparse.Namespace, res: Results, repeat: int) -> None:
         profile = _profile(args, f"wave-{durability}-{sockets}-{synchronous}-{repeat}")
         with host_server(durability, profile, synchronous) as s:
             if args.host_client == SDK:
-                got = peer_call(args.peer_python, s, kind="wave", n=args.wave)
+                got = peer_call(args.sdk_python, s, kind="wave", n=args.wave)
             else:
                 got = asyncio.run(host_wave(s, args.wave, sockets))
             res.add("wave", label, got)
@@ -991,6 +991,15 @@ def run_latency(args: argparse.Namespace, res: Results, repeat: int) -> None:
                 PEER,
                 peer_call(args.peer_python, server, kind="latency", runs=args.latency_runs),
             )
+
+
+def _own_sdk_python() -> Path | None:
+    """This interpreter, when it has langgraph-sdk: drives the host without the peer."""
+    try:
+        import langgraph_sdk  # noqa: F401
+    except ImportError:
+        return None
+    return Path(sys.executable)
 
 
 def _profile(args: argparse.Namespace, name: str) -> Path | None:
@@ -1189,7 +1198,8 @@ def main() -> None:
         choices=["websocket", SDK],
         default="websocket",
         help="drive the host's sequential and wave runs over its native WebSocket, or with "
-        "the peer's langgraph-sdk driver on its LangGraph Server API (needs --peer-python)",
+        "the peer's langgraph-sdk driver on its LangGraph Server API (langgraph-sdk from "
+        "--peer-python's venv, or from this one with --no-peer)",
     )
     parser.add_argument(
         "--profile-dir",
@@ -1224,8 +1234,12 @@ def main() -> None:
     }.get(args.mode, [args.mode])
     if args.mode == "peer" and args.peer_python is None:
         sys.exit("--mode peer needs --peer-python")
-    if args.host_client == SDK and args.peer_python is None:
-        sys.exit("--host-client langgraph-sdk needs --peer-python (its venv has langgraph-sdk)")
+    args.sdk_python = args.peer_python or _own_sdk_python()
+    if args.host_client == SDK and args.sdk_python is None:
+        sys.exit(
+            "--host-client langgraph-sdk needs langgraph-sdk: install it in this venv, "
+            "or pass --peer-python (a venv with langgraph-cli[inmem])"
+        )
     res = Results()
     started = time.perf_counter()
     for repeat in range(args.repeats):

@@ -182,6 +182,14 @@ def one_commit_sqlite_saver() -> type[Any]:
             async with self.lock:
                 await _on_connection_thread(self.conn, _insert_writes, query, rows)
 
+        async def adelete_thread(self, thread_id: str) -> None:
+            """LangGraph's `adelete_thread` (the same two DELETEs) in one hop and one
+            transaction: its own makes five hops, and on this autocommit connection each
+            DELETE commits (and syncs the WAL) on its own."""
+            await self.setup()
+            async with self.lock:
+                await _on_connection_thread(self.conn, _delete_thread, str(thread_id))
+
     return OneCommitSqliteSaver
 
 
@@ -238,6 +246,26 @@ async def setup_one_at_a_time(saver: Any, location: str, lock_offset: int = 1) -
 async def _try_lock(conn: Any, key: int) -> bool:
     row = await (await conn.execute("SELECT pg_try_advisory_lock(%s)", (key,))).fetchone()
     return bool(row and row[0])
+
+
+_DELETE_THREAD = (
+    "DELETE FROM checkpoints WHERE thread_id = ?",
+    "DELETE FROM writes WHERE thread_id = ?",
+)
+"""LangGraph's `AsyncSqliteSaver.adelete_thread` statements."""
+
+
+def _delete_thread(connection: sqlite3.Connection, thread_id: str) -> None:
+    """A thread's checkpoints and writes, all or none, one commit."""
+    connection.execute("BEGIN")
+    try:
+        for statement in _DELETE_THREAD:
+            connection.execute(statement, (thread_id,))
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
 
 
 @asynccontextmanager

@@ -44,8 +44,18 @@ def node_path(event: Event) -> str:
 class AspPlayer:
     """Starts, follows and answers runs with the SDK's `transport` (`sse` or `websocket`)."""
 
-    def __init__(self, host: LiveHost, scenario: Scenario, token: str, transport: str) -> None:
+    def __init__(
+        self,
+        host: LiveHost,
+        scenario: Scenario,
+        token: str,
+        transport: str,
+        channels: list[str] = CHANNELS,
+    ) -> None:
         self.host = host
+        self.channels = channels
+        self.segments: list[list[Event]] = []
+        """Every run segment's events, in order (a start, then each resume)."""
         self.scenario = scenario
         self.token = token
         self.transport = transport
@@ -92,7 +102,9 @@ class AspPlayer:
             except httpx.HTTPStatusError as exc:
                 return {"interrupts": pauses, **_refusal(exc.response)}
             since = response["meta"]["applied_through_seq"]
-            events = await read_until(conn, {"channels": CHANNELS, "since": since}, is_segment_end)
+            subscription = {"channels": self.channels, "since": since}
+            events = await read_until(conn, subscription, is_segment_end)
+            self.segments.append(events)
             segments.append([node_path(e) for e in events if e["method"] == "updates"])
             end = events[-1]["params"]["data"]
             if end["event"] == "completed":

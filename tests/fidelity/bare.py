@@ -11,6 +11,7 @@ import importlib
 import inspect
 import json
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +56,11 @@ def load_target(graph: str) -> Any:
 class BarePlayer:
     """Runs the turns of one scenario against one saver and one store."""
 
+    run_class: Callable[[], AstreamRun]
+    """How one run segment is played and observed (`AstreamRun`: `astream`)."""
+
     def __init__(self, scenario: Scenario, token: str, model_context: dict[str, Any]) -> None:
+        self.run_class = AstreamRun
         self.scenario = scenario
         self.token = token
         self.model_context = model_context
@@ -90,7 +95,7 @@ class BarePlayer:
         segments: list[list[str]] = []
         observed.nodes.append(segments)
         while True:
-            run = _Run()
+            run = self.run_class()
             segments.append(run.nodes)
             try:
                 output = await run.play(graph, payload, config, context)
@@ -124,7 +129,7 @@ class BarePlayer:
         return target.copy(update={"checkpointer": self.saver, "store": self.store})
 
 
-class _Run:
+class AstreamRun:
     """One `astream` call: its output as `invoke` returns it (the last values, the output
     keys only), the last values it streamed (the whole state: what LangGraph's v3 stream
     gives as its `output`), whether any node started (if not, LangGraph refused the

@@ -54,6 +54,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         (Turn({"messages": [{"role": "user", "content": "Weather in Paris?"}]}),),
         uses_model=True,
     ),
+    Scenario(
+        "custom_and_tokens_in_a_subgraph",
+        "streaming_subgraph",
+        (Turn({"messages": [{"role": "user", "content": "Tell me"}]}),),
+        uses_model=True,
+    ),
     Scenario("pydantic_state", "pydantic_state", (Turn({"topic": "bees"}),)),
     Scenario("dataclass_state", "dataclass_state", (Turn({"customer": "Ada"}),)),
     Scenario(

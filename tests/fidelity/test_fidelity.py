@@ -2,7 +2,8 @@
 
 Each scenario of `scenarios.py` is played bare in-process (the reference) and through a
 real host over REST, over the WebSocket, and through its LangGraph Server API with the
-real `langgraph-sdk` client; the final states, the interrupts at each
+real `langgraph-sdk` client, on the embedded host and on the scale-out mode (separate API
+and worker processes on PostgreSQL and Redis); the final states, the interrupts at each
 pause (values and count) and each run's output JSON must be the same, with random ids
 normalised.
 """
@@ -24,7 +25,7 @@ from tests.fidelity.scenarios import SCENARIOS
 from tests.fidelity.sdk import SdkPlayer
 from tests.fidelity.serialization import normalise
 
-TRANSPORTS = ("bare", "rest", "ws", "sdk")
+TRANSPORTS = ("bare", "rest", "ws", "sdk", "sdk-scale-out")
 
 
 def cases() -> list[Any]:
@@ -53,6 +54,7 @@ async def test_corpus_graph_gives_the_same_state_interrupts_and_output_as_bare_l
     corpus_host: LiveHost,
     chat_model: BaseChatModel,
     token: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     expected = await reference(scenario, token, chat_model)
     if transport == "bare":
@@ -62,6 +64,9 @@ async def test_corpus_graph_gives_the_same_state_interrupts_and_output_as_bare_l
         observed = await asyncio.to_thread(RestPlayer(corpus_host, scenario, token).play)
     elif transport == "sdk":
         observed = await SdkPlayer(corpus_host, scenario, token).play()
+    elif transport == "sdk-scale-out":
+        cluster_host: LiveHost = request.getfixturevalue("corpus_cluster_host")
+        observed = await SdkPlayer(cluster_host, scenario, token).play()
     else:
         observed = await WsPlayer(corpus_host, scenario, token).play()
     got, want = comparable(observed, token), comparable(expected, token)

@@ -16,7 +16,9 @@ from langgraph.checkpoint.base import empty_checkpoint
 from genesis_mesh.checkpointers import open_checkpointer
 from genesis_mesh.errors import RunNotFound
 from genesis_mesh.protocol import Event, EventType, RunStatus
-from genesis_mesh.store import RunStore
+from genesis_mesh.store import RunStore, end_work
+from genesis_mesh.store.temporary_threads import AFTER_READER, TemporaryThreads
+from genesis_mesh.store.threads import ThreadStore, create_thread_row
 
 
 def _stored_writes(path: Path, thread_id: str) -> list[tuple[str, int]]:
@@ -192,3 +194,76 @@ async def test_a_checkpoint_put_is_committed_in_one_statement(tmp_path: Path) ->
     assert [s.split(" ", 3)[:3] for s in statements] == [["INSERT", "OR", "REPLACE"]]
     with sqlite3.connect(path) as other:
         assert other.execute("SELECT count(*) FROM checkpoints").fetchone() == (1,)
+
+
+async def test_a_threads_checkpoints_and_writes_go_in_one_transaction(tmp_path: Path) -> None:
+    path = tmp_path / "cp.db"
+    statements: list[str] = []
+    async with open_checkpointer(str(path)) as saver:
+        conn = saver.conn  # type: ignore[attr-defined]
+        gone, kept = uuid.uuid4().hex, uuid.uuid4().hex
+        for thread_id in (gone, kept):
+            config = await _saved_checkpoint(saver, thread_id)
+            await saver.aput_writes(config, [("a", 1), ("b", 2)], "task-1")  # type: ignore[arg-type]
+        await conn.set_trace_callback(statements.append)
+        await saver.adelete_thread(gone)  # type: ignore[attr-defined]
+        await conn.set_trace_callback(None)
+    # one commit (one WAL sync), not one per DELETE
+    assert statements[0] == "BEGIN" and statements[-1] == "COMMIT", statements
+    assert sum(s.startswith("DELETE") for s in statements) == 2
+    with sqlite3.connect(path) as other:
+        for table in ("checkpoints", "writes"):
+            left = other.execute(f"SELECT DISTINCT thread_id FROM {table}").fetchall()
+            assert left == [(kept,)], table
+
+
+async def test_a_runs_end_work_reads_back_as_stored(tmp_path: Path) -> None:
+    """What a run owes at its end, read on the writer's connection: its status, its
+    interrupt (JSON), its mark, whether another run holds its thread, when it changed."""
+    store = RunStore(f"sqlite+aiosqlite:///{tmp_path / 'gm.db'}")
+    await store.open()
+    try:
+        run = await store.create_run("g", {}, None, "alice")
+        await TemporaryThreads(store.engine).mark(run.run_id, after_reader=True)
+        paused = Event(run_id=run.run_id, seq=1, ts=run.created_at, type=EventType.RUN_STARTED)
+        stop = {"status": RunStatus.INTERRUPTED, "interrupt": {"reason": "shutdown", "n": [1]}}
+        await store.append_events([paused], {run.run_id: stop})
+        work = await end_work.read(store.db, run.run_id)
+        assert work is not None
+        assert (work.thread_id, work.status, work.interrupt) == (
+            run.thread_id,
+            RunStatus.INTERRUPTED,
+            {"reason": "shutdown", "n": [1]},
+        )
+        assert work.paused_for_restart and work.mark is AFTER_READER and not work.webhook
+        assert work.updated_at == (await store.get_run(run.run_id)).updated_at
+        assert not work.thread_busy
+        done = Event(run_id=run.run_id, seq=2, ts=run.created_at, type=EventType.RUN_COMPLETED)
+        await store.append_events([done], {run.run_id: {"status": RunStatus.SUCCEEDED}})
+        await store.create_run("g", {}, run.thread_id)  # a later run holds the thread
+        busy = await end_work.read(store.db, run.run_id)
+        assert busy is not None and busy.thread_busy and busy.status == RunStatus.SUCCEEDED
+        assert await end_work.read(store.db, "run-missing") is None
+    finally:
+        await store.close()
+
+
+async def test_a_thread_created_in_one_hop_reads_back_and_a_taken_id_is_refused(
+    tmp_path: Path,
+) -> None:
+    store = RunStore(f"sqlite+aiosqlite:///{tmp_path / 'gm.db'}")
+    await store.open()
+    try:
+        meta = {"team": "blue", "n": [1, None], "text": "é"}
+        created = await create_thread_row(store.db, "t-1", "alice", meta)
+        assert created is not None
+        read = await ThreadStore(store.engine).get("t-1", "alice")
+        assert read is not None
+        assert (read.owner, read.graph, read.metadata) == ("alice", None, meta)
+        assert (read.created_at, read.updated_at) == (created.created_at, created.updated_at)
+        assert await create_thread_row(store.db, "t-1", "bob", {}) is None
+        assert await ThreadStore(store.engine).get("t-1", "bob") is None
+        run = await store.create_run("g", {}, "t-1", "alice")  # the writer goes on working
+        assert run.thread_id == "t-1"
+    finally:
+        await store.close()

@@ -1,4 +1,7 @@
-"""FastAPI dependencies: the services opened by the host's lifespan, and the caller."""
+"""FastAPI dependencies: the services opened by the host's lifespan, and the caller.
+
+They are `async def` though they await nothing: FastAPI runs a plain `def` dependency in
+its thread pool, a hop to a worker thread and back on every request."""
 
 from __future__ import annotations
 
@@ -19,12 +22,12 @@ from genesis_mesh.services import Services
 _bearer = HTTPBearer(auto_error=False, description="An API key (gm_...) or a JWT.")
 
 
-def get_services(connection: HTTPConnection) -> Services:
+async def get_services(connection: HTTPConnection) -> Services:
     services: Services = connection.app.state.services
     return services
 
 
-def get_user(
+async def get_user(
     connection: HTTPConnection,
     _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Identity:
@@ -41,7 +44,7 @@ RunIdPath = Annotated[str, Path(min_length=1, max_length=200, pattern=ID_PATTERN
 ThreadIdPath = Annotated[str, Path(min_length=1, max_length=200, pattern=ID_PATTERN)]
 
 
-def _one_thread_id(
+async def _one_thread_id(
     request: Request,
     thread_id: Annotated[str | None, Query(max_length=200, pattern=ID_PATTERN)] = None,
 ) -> str | None:

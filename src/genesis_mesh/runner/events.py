@@ -205,6 +205,8 @@ class StreamMapper:
         data = {"message_id": getattr(message, "id", None), "type": kind, "text": text, **where}
         if calls:
             data["tool_call_chunks"] = calls
+        if model := _model_hints(getattr(message, "response_metadata", None) or {}):
+            data["model"] = model
         return EventDraft(EventType.MESSAGE_DELTA, node, data)
 
 
@@ -241,6 +243,14 @@ def _tool_call_chunks(message: Any) -> list[dict[str, Any]]:
             for i, c in enumerate(message.tool_calls)
         ]
     return []
+
+
+def _model_hints(response_metadata: dict[str, Any]) -> dict[str, str]:
+    """The provider and model a message names (`message-start` metadata of the Agent
+    Streaming Protocol, as `langchain-core` reads them)."""
+    hints = {"provider": response_metadata.get("model_provider")}
+    hints["model"] = response_metadata.get("model_name")
+    return {key: str(value) for key, value in hints.items() if value}
 
 
 def _is_result(mode: str, chunk: Any) -> bool:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Select, Table
 from sqlalchemy.engine import Dialect
 
 _Processor = Callable[[Any], Any] | None
@@ -67,3 +67,29 @@ class SqliteRows:
     def _bind(self, name: str, value: Any) -> Any:
         processor = self._processors[name]  # KeyError: not a column of this table
         return value if processor is None else processor(value)
+
+
+class SqliteSelect:
+    """A SQLAlchemy `select()` run as a plain DB-API statement (SQLite's hot path): its
+    SQL built once for the dialect (IN lists of constants expanded), each value read back
+    through its column type's own result processor, as SQLAlchemy would return it.
+    `binds`: the names of its `bindparam`s, given at each call."""
+
+    def __init__(self, statement: Select[Any], dialect: Dialect, binds: tuple[str, ...]) -> None:
+        compiled = statement.compile(dialect=dialect)
+        state = compiled.construct_expanded_state(dict.fromkeys(binds))
+        self._sql: str = state.statement
+        self._order = list(state.positiontup or [])
+        self._constants = {k: v for k, v in state.parameters.items() if k not in binds}
+        self._processors: list[_Processor] = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in statement.selected_columns
+        ]
+
+    def first(self, connection: Any, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """The first row, its values processed; None when there is none."""
+        values = [params[n] if n in params else self._constants[n] for n in self._order]
+        row = connection.execute(self._sql, values).fetchone()
+        if row is None:
+            return None
+        return tuple(v if p is None else p(v) for p, v in zip(self._processors, row, strict=True))

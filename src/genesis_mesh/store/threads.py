@@ -4,6 +4,7 @@ and nowhere else."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -126,6 +127,48 @@ _DELETE_SQLITE = (
     "DELETE FROM runs WHERE thread_id = ?",
     "DELETE FROM threads WHERE id = ?",
 )
+
+
+async def create_thread_row(
+    db: Database, thread_id: str, owner: str, metadata: dict[str, Any], graph: str | None = None
+) -> ThreadRecord | None:
+    """`ThreadStore.create` in one hop: on SQLite, the same row as a plain DB-API insert
+    on the writer's connection (`sqlite_rows.py`); None when the id is taken (by anyone)."""
+    if not db.sqlite:
+        return await ThreadStore(db.engine).create(thread_id, owner, metadata, graph)
+    now = utcnow()
+    row = {
+        "id": thread_id,
+        "owner": owner,
+        "graph": graph,
+        "metadata": metadata,
+        "created_at": now,
+        "updated_at": now,
+    }
+    if not await db.write(_insert_sqlite, db, row):
+        return None
+    return ThreadRecord(
+        thread_id=thread_id,
+        owner=owner,
+        graph=graph,
+        metadata=metadata,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _insert_sqlite(db: Database, row: dict[str, Any]) -> bool:
+    connection = db.raw_writer()
+    try:
+        db.sqlite_rows(threads).insert(connection, row)
+        connection.commit()
+    except sqlite3.IntegrityError:
+        connection.rollback()
+        return False
+    except BaseException:
+        connection.rollback()
+        raise
+    return True
 
 
 async def delete_thread_rows(db: Database, thread_id: str) -> None:

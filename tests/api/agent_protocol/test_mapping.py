@@ -133,3 +133,49 @@ def test_a_shutdown_announcement_maps_to_nothing_and_the_pause_to_interrupted() 
     ]
     assert mapped[1] == []
     assert [w["params"]["data"]["event"] for w in mapped[2]] == ["interrupted"]
+
+
+def test_a_pause_ends_the_subgraph_that_asked_as_interrupted_and_reopens_it_on_resume() -> None:
+    """As LangGraph's v3 stream: the subgraph a question was asked in is `interrupted`,
+    one open beside it `completed`; the resumed subgraph is `started` again."""
+    asking, beside = ("review:t1",), ("notes:t2",)
+    drafts: list[tuple[EventType, str | None, dict[str, Any]]] = [
+        (EventType.RUN_STARTED, None, {"graph": "agent"}),
+        (EventType.NODE_STARTED, "ask", {"task_id": "t3", "namespace": list(asking)}),
+        (EventType.NODE_STARTED, "jot", {"task_id": "t4", "namespace": list(beside)}),
+        (
+            EventType.RUN_INTERRUPTED,
+            None,
+            {
+                "reason": "question",
+                "interrupts": [
+                    {"id": "i1", "value": "ok?", "namespace": list(asking), "node": "ask"}
+                ],
+            },
+        ),
+        (EventType.RUN_RESUMED, None, {}),
+        (EventType.NODE_STARTED, "ask", {"task_id": "t3", "namespace": list(asking)}),
+    ]
+    now = datetime.now(UTC)
+    events = [
+        Event(run_id="run-1", seq=i, ts=now, type=kind, node=node, data=data)
+        for i, (kind, node, data) in enumerate(drafts, start=1)
+    ]
+    wire = _mapped(events)
+    for frame in wire:
+        check_event(frame)
+    lifecycle = [
+        (tuple(e["params"]["namespace"]), e["params"]["data"]["event"])
+        for e in wire
+        if e["method"] == "lifecycle"
+    ]
+    assert lifecycle == [
+        ((), "running"),
+        (asking, "started"),
+        (beside, "started"),
+        (asking, "interrupted"),
+        (beside, "completed"),
+        ((), "interrupted"),
+        ((), "running"),
+        (asking, "started"),
+    ]

@@ -1,8 +1,10 @@
 """The real `langgraph-sdk` clients, pointed at a live host on loopback.
 
 A module runs its tests on both modes of the host with `pytestmark = ON_BOTH_MODES`:
-the embedded default, and the scale-out mode (one API process and one worker on
-PostgreSQL and Redis, `tests/scale/conftest.py`), one of each per module."""
+the embedded default, one host per module, and the scale-out mode (one API process and
+one worker on PostgreSQL and Redis, `tests/scale/conftest.py`), one cluster per test
+process shared by the modules it runs (a cluster takes far longer to start than a host;
+the tests use their own threads, runs and assistants, so they do not see each other's)."""
 
 from __future__ import annotations
 
@@ -38,12 +40,21 @@ def host_in_mode(
         live.stop()
 
 
+@pytest.fixture(scope="session")
+def scale_out_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHost]:
+    """The API process of the scale-out cluster the modules of this test process share."""
+    yield from host_in_mode("scale-out", tmp_path_factory.mktemp("langgraph-scale-out"))
+
+
 @pytest.fixture(scope="module")
 def host(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveHost]:
     """One host per module (and mode), given time to start on a loaded machine."""
     mode = getattr(request, "param", "embedded")
+    if mode == "scale-out":
+        yield request.getfixturevalue("scale_out_host")
+        return
     yield from host_in_mode(mode, tmp_path_factory.mktemp("langgraph"))
 
 

@@ -8,6 +8,10 @@ import pytest
 from langgraph_sdk.client import LangGraphClient, SyncLangGraphClient
 from langgraph_sdk.errors import ConflictError, NotFoundError
 
+from tests.api.langgraph.conftest import ON_BOTH_MODES
+
+pytestmark = ON_BOTH_MODES
+
 NAMESPACE = uuid.UUID("6ba7b821-9dad-11d1-80b4-00c04fd430c8")
 
 

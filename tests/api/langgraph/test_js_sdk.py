@@ -11,7 +11,10 @@ from typing import Any
 
 import pytest
 
+from tests.api.langgraph.conftest import ON_BOTH_MODES
 from tests.conftest import ROOT, LiveHost
+
+pytestmark = ON_BOTH_MODES
 
 JS = ROOT / "tests" / "js"
 ANSWER = "The pillar page should link to every cluster page, and back."

@@ -14,6 +14,10 @@ from typing import Any
 
 from langgraph_sdk.client import LangGraphClient
 
+from tests.api.langgraph.conftest import ON_BOTH_MODES
+
+pytestmark = ON_BOTH_MODES
+
 QUESTION = {"question": "More on bees?"}
 
 

@@ -66,6 +66,27 @@ async def test_state_history_and_update_state_follow_the_checkpoints(
     assert (thread_now["status"], thread_now["values"]) == ("idle", {"visited": ["edited"]})
 
 
+async def test_state_and_history_metadata_are_what_langgraph_wrote_on_either_mode(
+    client: LangGraphClient,
+) -> None:
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from tests.fixtures.graphs.steps import build_graph
+
+    bare = build_graph().compile(checkpointer=InMemorySaver())
+    config: Any = {"configurable": {"thread_id": "bare"}}
+    await bare.ainvoke({}, config)
+    want = [snapshot.metadata async for snapshot in bare.aget_state_history(config)]
+    thread_id = (await client.threads.create())["thread_id"]
+    run = await client.runs.create(thread_id, "steps", input={})
+    await client.runs.join(thread_id, run["run_id"])
+    state = await client.threads.get_state(thread_id)
+    history = await client.threads.get_history(thread_id, limit=len(want) + 1)
+    written = [{**metadata, "run_id": run["run_id"]} for metadata in want]  # as a server's
+    assert state["metadata"] == written[0]
+    assert [h["metadata"] for h in history] == written
+
+
 async def test_a_thread_waiting_for_an_answer_is_interrupted_with_its_question(
     client: LangGraphClient,
 ) -> None:

@@ -16,10 +16,11 @@ client's position needs (`feed.py`).
 | `node.failed` | `tasks` (a result with `error`); `lifecycle` `failed` of its subgraph |
 | `node.progress` | `custom` (`{payload}`) |
 | `message.delta` | `messages`: `message-start`, `content-block-start/-delta/-finish`, |
-| | and `message-finish` when its node ends |
+| | and `message-finish` (the usage and metadata of the message the node |
+| | returned) when its node ends |
 | `message.tool` | `tools`: `tool-started`, then `tool-finished` or `tool-error` |
 | `run.interrupted` | `input.requested` per question (at the asking namespace), |
-| | then `lifecycle` `interrupted` |
+| | then `lifecycle` `interrupted` of the open subgraphs and of the root |
 | `run.completed` | `values` (the output, unless the run recorded its `values`), |
 | | then `lifecycle` `completed` |
 | `run.failed`, `run.cancelled` | `lifecycle` `failed` with the error |
@@ -27,11 +28,13 @@ client's position needs (`feed.py`).
 | | `lifecycle` `interrupted` follows where the run stops |
 | `stream.part` `values` / `checkpoints` | `values` / `checkpoints` at the part's namespace |
 
-The first event in a subgraph's namespace is preceded by its `lifecycle` `started`.
+The first event in a subgraph's namespace is preceded by its `lifecycle` `started`
+(again after the subgraph was interrupted, when the run resumes).
 
-LangGraph's own `stream_events(version="v3")` is the reference for the shapes: its
-`lifecycle` payloads for subgraphs, `updates` as LangGraph Server sends them (`node`,
-`values`), and messages as `langchain-core`'s compat bridge streams an `AIMessageChunk`.
+LangGraph's own `astream_events(version="v3")` is the reference: the events of a corpus
+run are held to its events channel by channel (`tests/fidelity/test_v3_events.py`; the
+differences kept, and why, are in docs/agent-protocol.md). Only its subgraph lifecycle,
+`values`, `checkpoints` and `custom` carry no `node`.
 """
 
 from __future__ import annotations
@@ -98,8 +101,11 @@ class RunMapper:
                 self._seen.add(inner)
                 name, _, task_id = inner[-1].partition(":")
                 self._subgraphs[inner] = task_id
-                opened.append(("lifecycle", inner, None, {"event": "started", "graph_name": name}))
+                started = {"event": "started", "graph_name": name, "trigger_call_id": task_id}
+                opened.append(("lifecycle", inner, None, started))
             opened.append(item)
+            if item[0] == "lifecycle" and ns and item[3]["event"] == "interrupted":
+                self._seen.discard(ns)  # it starts again when the run resumes
         return opened
 
     # ---- run --------------------------------------------------------------------------
@@ -110,6 +116,7 @@ class RunMapper:
     def _interrupted(self, event: Event, out: list[Any]) -> None:
         self._finish_messages(None, out)
         data = event.data
+        asking: list[Namespace] = []
         if data.get("reason") == "question":
             asked = data.get("interrupts") or [
                 {
@@ -122,8 +129,10 @@ class RunMapper:
             for item in asked:
                 value = item.get("value")
                 request = {"interrupt_id": str(item.get("id")), "payload": value, "value": value}
-                ns = tuple(item.get("namespace") or ())
+                ns = tuple(str(part) for part in item.get("namespace") or ())
+                asking.append(ns)
                 out.append(("input.requested", ns, item.get("node"), request))
+        self._close_asking(asking, out)
         lifecycle = {"event": "interrupted", "graph_name": self.graph}
         out.append(("lifecycle", (), None, lifecycle))
 
@@ -164,9 +173,9 @@ class RunMapper:
 
     def _node_completed(self, event: Event, out: list[Any]) -> None:
         ns = _namespace(event.data)
-        self._finish_messages((ns, event.node), out)
         update = event.data.get("update")
-        values = update if isinstance(update, dict) else {"value": update}
+        self._finish_messages((ns, event.node), out, result=update)
+        values = update_values(update)
         out.append(("updates", ns, event.node, {"node": event.node, "values": values}))
         task_id = event.data.get("task_id")
         result: dict[str, Any] = {
@@ -199,7 +208,18 @@ class RunMapper:
         payload = {k: v for k, v in event.data.items() if k != "namespace"}
         if set(payload) == {"value"}:
             payload = payload["value"]
-        out.append(("custom", _namespace(event.data), event.node, {"payload": payload}))
+        out.append(("custom", _namespace(event.data), None, {"payload": payload}))
+
+    def _close_asking(self, asking: list[Namespace], out: list[Any]) -> None:
+        """`lifecycle` ends of the subgraphs open when the run paused, deepest first:
+        `interrupted` for those a question was asked in (at or below them), `completed`
+        for the others (as LangGraph ends them: by their parent task's result, or when
+        its stream ends)."""
+        for ns in sorted(self._subgraphs, key=len, reverse=True):
+            asked = any(where[: len(ns)] == ns for where in asking)
+            del self._subgraphs[ns]
+            status = "interrupted" if asked else "completed"
+            out.append(("lifecycle", ns, None, {"event": status}))
 
     def _close_subgraphs(
         self, prefix: Namespace, status: str, error: str | None, out: list[Any]
@@ -209,7 +229,7 @@ class RunMapper:
         closing = [ns for ns in self._subgraphs if ns[:size] == prefix and len(ns) > 0]
         for ns in sorted(closing, key=len, reverse=True):
             del self._subgraphs[ns]
-            data: dict[str, Any] = {"event": status, "graph_name": ns[-1].partition(":")[0]}
+            data: dict[str, Any] = {"event": status}
             if error is not None:
                 data["error"] = error
             out.append(("lifecycle", ns, None, data))
@@ -227,8 +247,9 @@ class RunMapper:
                 "event": "message-start",
                 "role": ROLES.get(str(data.get("type", "ai")), "ai"),
                 "id": message_id,
-                "metadata": {"langgraph_node": event.node} if event.node else {},
             }
+            if data.get("model"):
+                start["metadata"] = data["model"]
             out.append(("messages", ns, event.node, start))
         text = str(data.get("text") or "")
         if text:
@@ -310,9 +331,14 @@ class RunMapper:
         return {"type": "tool_call", "id": block.call_id, "name": block.name or "", "args": args}
 
     def _finish_messages(
-        self, where: tuple[Namespace, str | None] | None, out: list[Any], error: str | None = None
+        self,
+        where: tuple[Namespace, str | None] | None,
+        out: list[Any],
+        error: str | None = None,
+        result: Any = None,
     ) -> None:
-        """End the open messages of a node (all when `where` is None)."""
+        """End the open messages of a node (all when `where` is None); the node's
+        `result` holds the finished messages, whose metadata and usage the end carries."""
         for message_id, message in list(self._messages.items()):
             if where is not None and (message.namespace, message.node) != where:
                 continue
@@ -320,7 +346,7 @@ class RunMapper:
             if error is not None:
                 end: dict[str, Any] = {"event": "error", "message": error}
             else:
-                end = {"event": "message-finish"}
+                end = message_finish(_message_in(result, message_id))
             out.append(("messages", message.namespace, message.node, end))
             del self._messages[message_id]
 
@@ -353,12 +379,12 @@ class RunMapper:
         mode, data = part.get("mode"), part.get("data")
         if mode == "values" and isinstance(data, dict):
             values = {k: v for k, v in data.items() if k != "__interrupt__"}
-            out.append(("values", ns, event.node, values))
+            out.append(("values", ns, None, values))
         elif mode == "checkpoints" and isinstance(data, dict):
-            out.append(("checkpoints", ns, event.node, _checkpoint(data)))
+            out.append(("checkpoints", ns, None, checkpoint_envelope(data)))
 
 
-def _checkpoint(data: dict[str, Any]) -> dict[str, Any]:
+def checkpoint_envelope(data: dict[str, Any]) -> dict[str, Any]:
     """LangGraph's checkpoint part as the protocol's light envelope (`Checkpoint`)."""
     metadata = data.get("metadata") or {}
     configurable = (data.get("config") or {}).get("configurable") or {}
@@ -374,6 +400,45 @@ def _checkpoint(data: dict[str, Any]) -> dict[str, Any]:
 
 
 _SOURCES = frozenset({"input", "loop", "update", "fork"})
+RETURN_CHANNELS = ("__return__", "__end__")
+"""Where the functional API writes a task's and an entrypoint's return value."""
+
+
+def update_values(update: Any) -> dict[str, Any]:
+    """A task's result as `UpdatesData.values`: what LangGraph's `updates` stream gives
+    for the node (a functional task's or entrypoint's return value, not the channel it
+    went to), kept under that channel when it is not a dict (the protocol's `values` is
+    one)."""
+    if isinstance(update, dict) and len(update) == 1:
+        channel, value = next(iter(update.items()))
+        if channel in RETURN_CHANNELS and isinstance(value, dict):
+            return value
+    return update if isinstance(update, dict) else {"value": update}
+
+
+def _message_in(result: Any, message_id: str) -> dict[str, Any]:
+    """The message `message_id` among a node's written messages (empty when absent)."""
+    if not isinstance(result, dict):
+        return {}
+    for value in result.values():
+        items = value if isinstance(value, list) else [value]
+        for item in items:
+            if isinstance(item, dict) and item.get("id") == message_id:
+                return item
+    return {}
+
+
+def message_finish(message: dict[str, Any]) -> dict[str, Any]:
+    """`message-finish` as `langchain-core`'s compat bridge ends a streamed message: the
+    usage it summed (no empty details) and the message's response metadata."""
+    finish: dict[str, Any] = {"event": "message-finish"}
+    usage = message.get("usage_metadata")
+    if isinstance(usage, dict) and usage:
+        finish["usage"] = {k: v for k, v in usage.items() if v or k.endswith("tokens")}
+    for key, field_name in (("metadata", "response_metadata"), ("additional_kwargs",) * 2):
+        if message.get(field_name):
+            finish[key] = dict(message[field_name])
+    return finish
 
 
 def _block_delta(block: _Block, delta: dict[str, Any]) -> dict[str, Any]:

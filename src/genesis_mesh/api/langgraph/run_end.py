@@ -155,7 +155,7 @@ class EndHooks:
             await delete_if_ended(self.services, run_id, reader_done=armed.mark is AT_END)
             return
         if armed is None:  # not known here (recovered, claimed): the row says
-            work = await end_work.read(self.services.store.engine, run_id)
+            work = await end_work.read(self.services.store.db, run_id)
             if work is None or work.status in MOVING:
                 return
             if not work.webhook:  # embedded: a recovered run's reader died with its process
@@ -216,7 +216,7 @@ class EndHooks:
         for run_id in await self.outbox.owed():
             self.spawn(self.send(run_id, steal))
         for run_id in await TemporaryThreads(self.services.store.engine).marked():
-            work = await end_work.read(self.services.store.engine, run_id)
+            work = await end_work.read(self.services.store.db, run_id)
             if work is None or work.webhook or work.status in MOVING:
                 continue  # its webhook's delivery deletes it; a run going on, at its end
             age = (utcnow() - work.updated_at).total_seconds()

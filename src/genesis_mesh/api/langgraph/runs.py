@@ -223,7 +223,7 @@ async def _start(
     within: Within | None = None,
     feed: bool = False,
 ) -> Started:
-    """`mark`: mark a new run's thread for deletion with its note (one write)."""
+    """`mark`: mark a new run's thread for deletion, stored with the run."""
     for name, why in _UNSERVED.items():
         if getattr(body, name) not in (None, [], {}):
             raise UnsupportedOption(name, why)
@@ -281,10 +281,9 @@ async def _start(
         run_input = {}  # nothing to go on with: a run without input starts afresh
     context = {**assistant.context, **(body.context or {})} or None
     config = _merged_config(assistant.config, {**(body.config or {}), **breakpoints}) or None
-    birth = None
-    if fresh:
-        columns = {"metadata": note.metadata, "client_options": note.options}
-        birth = Birth(thread_id, stamp, {**columns, "delete_thread": mark})
+    # The note (and a stateless thread's mark) is stored with the run, in its transaction.
+    columns = {"metadata": note.metadata, "client_options": note.options, "delete_thread": mark}
+    birth = Birth(thread_id, stamp, columns) if fresh else Birth(note=columns)
     heard = Feed() if feed else None
     async with limits.admit_run(user_key(request), services.store) as admitted:
         run = await services.runner.create_run(
@@ -305,8 +304,6 @@ async def _start(
         admitted(run.run_id)
     if heard is not None:
         heard.unsubscribe = services.runner.take_subscription(run.run_id)
-    if not fresh:
-        await RunNotes(services.store.engine).write(run.run_id, note, delete_thread=mark)
     return Started(run, note, 0, marked=mark is not None, feed=heard)
 
 

@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from genesis_mesh.api.langgraph.host_keys import client_part
 from genesis_mesh.protocol import FINAL_EVENT_TYPES, Event, EventType, RunStatus
 from genesis_mesh.serialization import serialize
 from genesis_mesh.services import Services
@@ -106,6 +107,7 @@ class Translator:
         wanted = [m for m in self._raw if CORE_MODES[m] == mode]
         if not wanted or (namespace and not self.subgraphs and mode != "messages"):
             return []
+        data = client_part(str(mode), data)
         suffix = "|" + "|".join(namespace) if namespace and self.subgraphs else ""
         parts = []
         for server_mode in wanted:

@@ -44,7 +44,7 @@ async def delete_if_ended(
     A run paused by a shutdown keeps its mark, for its recovery to end it; a run whose
     reader has not read it yet (`AFTER_READER`) is left to that reader."""
     if work is None:
-        work = await end_work.read(services.store.engine, run_id)
+        work = await end_work.read(services.store.db, run_id)
     if work is None or work.mark is None or pending(work):
         return False
     if work.mark is AFTER_READER and not reader_done:
@@ -74,13 +74,13 @@ async def delete_after_read(
         await asyncio.wait_for(read.wait(), READER_GRACE_SECONDS)
     if take_over(run_id):
         return
-    work = await end_work.read(services.store.engine, run_id)
+    work = await end_work.read(services.store.db, run_id)
     if work is None or work.mark is None:
         return
     if pending(work):
         handed_over(run_id)
         await TemporaryThreads(services.store.engine).mark(run_id)
-        work = await end_work.read(services.store.engine, run_id)
+        work = await end_work.read(services.store.db, run_id)
         if work is None or pending(work):
             return
     await delete_if_ended(services, run_id, work, reader_done=True)

@@ -11,6 +11,7 @@ from langgraph.errors import InvalidUpdateError
 from pydantic import BaseModel, ConfigDict, Field
 
 from genesis_mesh.api.deps import ServicesDep, ThreadIdPath, UserDep
+from genesis_mesh.api.langgraph.host_keys import without_host_keys
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.checkpointers import copy_thread as copy_checkpoints
 from genesis_mesh.errors import (
@@ -23,7 +24,12 @@ from genesis_mesh.errors import (
 from genesis_mesh.protocol import ID_PATTERN, JsonObject, JsonValue
 from genesis_mesh.serialization import serialize
 from genesis_mesh.services import Services
-from genesis_mesh.store.threads import ThreadRecord, ThreadStore, delete_thread_rows
+from genesis_mesh.store.threads import (
+    ThreadRecord,
+    ThreadStore,
+    create_thread_row,
+    delete_thread_rows,
+)
 
 router = APIRouter(prefix="/threads", tags=["langgraph"])
 
@@ -148,7 +154,7 @@ def state_wire(snapshot: Any) -> dict[str, Any]:
             }
             for task in snapshot.tasks
         ],
-        "metadata": serialize(snapshot.metadata or {}),
+        "metadata": serialize(without_host_keys(snapshot.metadata or {})),
         "created_at": snapshot.created_at,
         "checkpoint": checkpoint_wire(snapshot.config),
         "parent_checkpoint": checkpoint_wire(snapshot.parent_config),
@@ -226,7 +232,7 @@ async def create_thread(body: ThreadCreate, services: ServicesDep, user: UserDep
         raise UnsupportedOption("supersteps", "seeding a thread with updates is not served.")
     store = ThreadStore(services.store.engine)
     thread_id = body.thread_id or str(uuid.uuid4())
-    created = await store.create(thread_id, user.user_id, body.metadata)
+    created = await create_thread_row(services.store.db, thread_id, user.user_id, body.metadata)
     if created is None:
         existing = await store.get(thread_id, user.owner_filter)
         if existing is None or body.if_exists == "raise":
