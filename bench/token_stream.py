@@ -17,19 +17,26 @@ settings pointing at the fake server; a WebSocket client starts the run and stam
 
     .venv/bin/python bench/token_stream.py                    # 2,000 tokens/s, 3 repeats
     .venv/bin/python bench/token_stream.py --rate 5000 --tokens 10000
+    .venv/bin/python bench/token_stream.py --burn 2           # beside two busy processes
+    .venv/bin/python bench/token_stream.py --compare-src /tmp/main/src   # another source tree's
+                                                              # host too, runs alternating
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import multiprocessing
 import os
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
@@ -40,6 +47,9 @@ from websockets.asyncio.client import connect  # noqa: E402
 from genesis_mesh.llm import LLMSettings, build_chat_model  # noqa: E402
 from genesis_mesh.testing import LiveHost  # noqa: E402
 from tests.llm.fake_openai import FakeOpenAI, Reply  # noqa: E402
+
+if TYPE_CHECKING:
+    from multiprocessing.synchronize import Event as ProcessEvent
 
 CONFIG = ROOT / "tests" / "llm" / "fixtures" / "langgraph.json"
 
@@ -108,8 +118,8 @@ async def bare(fake: FakeOpenAI, tokens: int) -> dict[str, float]:
     model = build_chat_model(LLMSettings(model="bench", base_url=fake.base_url))
     arrive: list[float] = []
     async for chunk in model.astream([HumanMessage("go")]):
-        if chunk.text:
-            arrive.append(time.time())
+        # chunks that came within `stream_batch_ms` of each other arrive joined
+        arrive.extend([time.time()] * chunk.text.count(" "))
     nan = float("nan")
     return {**summarize(list(fake.emit_times), arrive), "cpu_ms": nan, "tokens_per_event": nan}
 
@@ -123,31 +133,67 @@ def row(name: str, results: list[dict[str, float]]) -> str:
     )
 
 
-async def main(args: argparse.Namespace) -> None:
-    fake = FakeOpenAI(token_rate=args.rate).start()
-    workdir = Path(tempfile.mkdtemp(prefix="token-stream-"))
-    host = LiveHost(workdir, config=CONFIG)
+def burn(stop: ProcessEvent) -> None:
+    while not stop.is_set():
+        sum(range(10_000))
+
+
+@contextlib.contextmanager
+def burners(count: int) -> Iterator[None]:
+    """`count` processes spinning on a core each: the machine under load."""
+    stop = multiprocessing.Event()
+    procs = [multiprocessing.Process(target=burn, args=(stop,), daemon=True) for _ in range(count)]
+    for proc in procs:
+        proc.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for proc in procs:
+            proc.join(5)
+
+
+def start_host(fake: FakeOpenAI, src: Path) -> LiveHost:
+    host = LiveHost(Path(tempfile.mkdtemp(prefix="token-stream-")), config=CONFIG)
     host.env = {
-        # this checkout's source first: the venv's editable install may point elsewhere
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)]),
+        # the measured source first: the venv's editable install may point elsewhere
+        "PYTHONPATH": os.pathsep.join([str(src), str(ROOT)]),
         "GENESIS_MESH_LLM_MODEL": "bench",
         "GENESIS_MESH_LLM_BASE_URL": fake.base_url,
     }
-    host.start()
+    return host.start()
+
+
+async def main(args: argparse.Namespace) -> None:
+    fake = FakeOpenAI(token_rate=args.rate).start()
+    sources = {"this checkout": ROOT / "src"}
+    if args.compare_src:
+        sources[str(args.compare_src)] = args.compare_src.resolve()
+    hosts = {name: start_host(fake, src) for name, src in sources.items()}
+    hosted: dict[str, list[dict[str, float]]] = {name: [] for name in hosts}
     try:
-        await through_host(host, fake, 200)  # warm-up: imports, first connection
-        hosted = [await through_host(host, fake, args.tokens) for _ in range(args.repeats)]
+        for host in hosts.values():
+            await through_host(host, fake, 200)  # warm-up: imports, first connection
+        with burners(args.burn):
+            for _ in range(args.repeats):
+                for name, host in hosts.items():  # alternating: the same load for each
+                    hosted[name].append(await through_host(host, fake, args.tokens))
         baseline = [await bare(fake, args.tokens) for _ in range(args.repeats)]
     finally:
-        host.stop()
+        for host in hosts.values():
+            host.stop()
         fake.stop()
-    print(f"{args.tokens} tokens at {args.rate:,.0f} tokens/s, medians of {args.repeats}\n")
+    print(
+        f"{args.tokens} tokens at {args.rate:,.0f} tokens/s, medians of {args.repeats}, "
+        f"{args.burn} busy processes beside the hosts\n"
+    )
     print(
         "| path | emit tok/s | delivered tok/s | ratio | p50 ms | p99 ms | max ms "
         "| host CPU ms/token | tokens/event |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    print(row("fake server → host → WebSocket client", hosted))
+    for name, results in hosted.items():
+        print(row(f"fake server → host ({name}) → WebSocket client", results))
     print(row("fake server → bare ChatOpenAI.astream", baseline))
 
 
@@ -156,4 +202,12 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=2000.0, help="tokens per second emitted")
     parser.add_argument("--tokens", type=int, default=4000, help="tokens per run")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--burn", type=int, default=0, help="busy processes running beside the hosted runs"
+    )
+    parser.add_argument(
+        "--compare-src",
+        type=Path,
+        help="another source tree (its src/): a second host of it, runs alternating",
+    )
     asyncio.run(main(parser.parse_args()))

@@ -12,7 +12,7 @@ from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackMana
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai import ChatOpenAI
-from pydantic import PrivateAttr, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from genesis_mesh._openai_chunks import plain_chunks
 
@@ -22,15 +22,19 @@ class LimitedChatOpenAI(ChatOpenAI):
 
     The limit is shared by every model the same `ChatModels` builds (and by the models
     that `bind_tools` / `with_structured_output` derive from them). Its streams hand
-    LangChain the server's chunks as dicts (`_openai_chunks`), not the SDK's models.
+    LangChain the server's chunks as dicts (`_openai_chunks`), not the SDK's models,
+    those that come within `stream_batch_seconds` of each other joined
+    (`_openai_batches`).
     """
+
+    stream_batch_seconds: float = Field(default=0.0, ge=0)
 
     _async_slots: asyncio.Semaphore | None = PrivateAttr(default=None)
     _sync_slots: threading.BoundedSemaphore | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _plain_stream_chunks(self) -> Self:
-        plain_chunks(self.root_async_client)
+        plain_chunks(self.root_async_client, self.stream_batch_seconds)
         return self
 
     def limit(self, async_slots: asyncio.Semaphore, sync_slots: threading.BoundedSemaphore) -> None:
