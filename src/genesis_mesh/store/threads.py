@@ -48,29 +48,13 @@ class ThreadStore:
         self, thread_id: str, owner: str, metadata: dict[str, Any], graph: str | None = None
     ) -> ThreadRecord | None:
         """Insert a thread; None when the id is taken (by anyone)."""
-        now = utcnow()
+        row = new_thread_row(thread_id, owner, metadata, graph)
         try:
             async with self.engine.begin() as conn:
-                await conn.execute(
-                    insert(threads).values(
-                        id=thread_id,
-                        owner=owner,
-                        graph=graph,
-                        metadata=metadata,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
+                await conn.execute(insert(threads).values(**row))
         except IntegrityError:
             return None
-        return ThreadRecord(
-            thread_id=thread_id,
-            owner=owner,
-            graph=graph,
-            metadata=metadata,
-            created_at=now,
-            updated_at=now,
-        )
+        return record_of_new_row(row)
 
     async def get(self, thread_id: str, owner: str | None) -> ThreadRecord | None:
         found = await self.search(owner, ids=[thread_id])
@@ -136,8 +120,18 @@ async def create_thread_row(
     on the writer's connection (`sqlite_rows.py`); None when the id is taken (by anyone)."""
     if not db.sqlite:
         return await ThreadStore(db.engine).create(thread_id, owner, metadata, graph)
+    row = new_thread_row(thread_id, owner, metadata, graph)
+    if not await db.write(_insert_sqlite, db, row):
+        return None
+    return record_of_new_row(row)
+
+
+def new_thread_row(
+    thread_id: str, owner: str, metadata: dict[str, Any], graph: str | None
+) -> dict[str, Any]:
+    """The `threads` row of a thread created now."""
     now = utcnow()
-    row = {
+    return {
         "id": thread_id,
         "owner": owner,
         "graph": graph,
@@ -145,15 +139,16 @@ async def create_thread_row(
         "created_at": now,
         "updated_at": now,
     }
-    if not await db.write(_insert_sqlite, db, row):
-        return None
+
+
+def record_of_new_row(row: dict[str, Any]) -> ThreadRecord:
     return ThreadRecord(
-        thread_id=thread_id,
-        owner=owner,
-        graph=graph,
-        metadata=metadata,
-        created_at=now,
-        updated_at=now,
+        thread_id=row["id"],
+        owner=row["owner"],
+        graph=row["graph"],
+        metadata=row["metadata"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
     )
 
 
