@@ -41,6 +41,12 @@ GIT_ENV = {
     "GIT_COMMITTER_NAME": "Test",
     "GIT_COMMITTER_EMAIL": "test@example.test",
     "LANG": "C",
+    # No automatic `git gc` after a commit: for a repository of thousands of files it
+    # repacks in the background, and a clone made meanwhile fails (exit 128) as loose
+    # objects vanish under it.
+    "GIT_CONFIG_COUNT": "1",
+    "GIT_CONFIG_KEY_0": "gc.auto",
+    "GIT_CONFIG_VALUE_0": "0",
 }
 
 
