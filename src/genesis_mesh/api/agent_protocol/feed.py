@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from genesis_mesh.api.agent_protocol.cursor import MAX_INDEX, Cursor, encode
 from genesis_mesh.api.agent_protocol.mapping import RunMapper, Wire
-from genesis_mesh.errors import ThreadNotFound
+from genesis_mesh.errors import RunNotFound, ThreadNotFound
 from genesis_mesh.protocol import FINAL_EVENT_TYPES, Event, EventType, RunInfo
 from genesis_mesh.services import Services
 from genesis_mesh.store.threads import ThreadStore
@@ -150,8 +150,13 @@ async def thread_events(
                 if ordinal <= drained:
                     continue
                 if ordinal >= after.ordinal:
-                    async for item in _run_events(services, ordinal, run, after, waiter):
-                        yield item
+                    try:
+                        async for item in _run_events(services, ordinal, run, after, waiter):
+                            yield item
+                    except RunNotFound:
+                        if await ThreadStore(services.store.engine).exists(thread_id):
+                            raise
+                        raise ThreadNotFound(thread_id) from None  # its runs went with it
                 drained, quiet = ordinal, POLL_SECONDS
             await waiter.wait(quiet)
             quiet = POLL_SECONDS if waiter.woken else min(quiet * 2, MAX_POLL_SECONDS)
