@@ -16,7 +16,7 @@ from genesis_mesh.store import RunStore, schema
 def test_the_head_constant_is_alembics_head() -> None:
     config = Config()
     config.set_main_option("script_location", str(schema.MIGRATIONS))
-    assert schema.HEAD_REVISION == ScriptDirectory.from_config(config).get_current_head()
+    assert ScriptDirectory.from_config(config).get_current_head() == schema.HEAD_REVISION
 
 
 async def test_a_database_one_revision_behind_is_upgraded_to_head(tmp_path: Path) -> None:
