@@ -5,7 +5,9 @@ that tree's code) plus optional environment. Variants alternate within each roun
 change in the machine's load falls on both sides. Per server: RSS after start-up and 3
 warm-up runs, then either the wave of `host_overhead.py` (`--wave` runs over as many
 sockets, durability sync, SQLite FULL; peak = the server's VmHWM) or `--idle-sockets`
-sockets held open, each after one `ping` answered (RSS with them open).
+sockets held open, each after one `ping` answered (RSS with them open). `--restarted`
+measures a host started a second time on its data folder, as a host restarts in use
+(one variant alone: `--variant name=tree:RESTARTED=1`).
 
     .venv/bin/python bench/wave_rss.py --variant before=/tmp/base --variant after=. --rounds 3
     .venv/bin/python bench/wave_rss.py --variant a=. --variant b=.:MALLOC_ARENA_MAX=2
@@ -21,6 +23,7 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -71,10 +74,15 @@ async def idle_sockets(server: ho.Server, count: int) -> dict[str, float]:
 
 
 def one(args: argparse.Namespace, tree: Path, extra: dict[str, str]) -> dict[str, float]:
-    with environment(tree, extra), ho.host_server("sync", None, "FULL") as server:
-        if args.idle_sockets:
-            return asyncio.run(idle_sockets(server, args.idle_sockets))
-        return asyncio.run(ho.host_wave(server, args.wave, args.wave))
+    with environment(tree, extra), tempfile.TemporaryDirectory(prefix="gm-rss-") as tmp:
+        data = Path(tmp) / "data"
+        if args.restarted or extra.get("RESTARTED"):
+            with ho.host_server("sync", None, "FULL", data):
+                pass
+        with ho.host_server("sync", None, "FULL", data) as server:
+            if args.idle_sockets:
+                return asyncio.run(idle_sockets(server, args.idle_sockets))
+            return asyncio.run(ho.host_wave(server, args.wave, args.wave))
 
 
 def main() -> None:
@@ -83,6 +91,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--wave", type=int, default=1000)
     parser.add_argument("--idle-sockets", type=int, default=0)
+    parser.add_argument(
+        "--restarted",
+        action="store_true",
+        help="measure a second start on the data folder (its database already migrated)",
+    )
     args = parser.parse_args()
     rows: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in args.variant}
     for r in range(args.rounds):
