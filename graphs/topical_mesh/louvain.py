@@ -9,6 +9,10 @@ the same order. Edge weights are counts (integers), so their sums are exact what
 the order. What makes it faster: nodes are list indices, not dict keys of a graph
 object, and no graph is rebuilt between levels. `tests/graphs/topical_mesh/test_louvain.py`
 compares it with networkx on random graphs and on generated sites.
+
+Derived from networkx's `networkx/algorithms/community/louvain.py`, Copyright (c)
+2004-2025, NetworkX Developers, under the 3-clause BSD licence kept beside this file in
+`LICENSE-networkx.txt`.
 """
 
 from __future__ import annotations
