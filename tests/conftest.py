@@ -8,12 +8,14 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
 
 import httpx
 import pytest
 
 from genesis_mesh.testing import LiveHost as _KitLiveHost
 from genesis_mesh.testing import free_port
+from tests.hostfork import SPAWN_ONLY, close_fork_server, fork_server, start_genesis_mesh
 
 __all__ = ["FIXTURE_CONFIG", "ROOT", "LiveHost", "free_port", "require", "wait_for_status"]
 
@@ -36,6 +38,26 @@ class LiveHost(_KitLiveHost):
     """The kit's `LiveHost`, on the fixture graphs of tests/fixtures by default."""
 
     config: Path = FIXTURE_CONFIG
+
+    def _spawn(self, env: dict[str, str], log: IO[bytes]) -> Any:
+        """Forked from this test process's warm interpreter when it starts the same
+        (`tests/hostfork.py`): seconds of imports saved on each of the suite's hosts."""
+        args = [self.command, "--config", str(Path(self.config).resolve())]
+        args += ["--port", str(self.port)]
+        return start_genesis_mesh(args, self.workdir, env, self.log_path)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The warm host interpreter imports while the first tests run (not in xdist's
+    controller, which runs none)."""
+    config = session.config
+    runs_tests = hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", 0)
+    if runs_tests and not config.option.collectonly and os.environ.get(SPAWN_ONLY) != "1":
+        fork_server()
+
+
+def pytest_sessionfinish() -> None:
+    close_fork_server()
 
 
 @pytest.fixture(scope="module")

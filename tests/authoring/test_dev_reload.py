@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from genesis_mesh.testing import LiveHost
+from tests.conftest import LiveHost
 
 pytestmark = pytest.mark.slow
 

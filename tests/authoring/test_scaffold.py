@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from genesis_mesh.scaffold import ScaffoldError, check_name, scaffold
-from genesis_mesh.testing import LiveHost
-from tests.conftest import ROOT
+from tests.conftest import ROOT, LiveHost
 
 PYTEST_OPTIONS = ["-W", "error", "-o", "asyncio_default_fixture_loop_scope=function", "tests"]
 

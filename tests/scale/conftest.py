@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import FIXTURE_CONFIG, LiveHost, free_port, require
+from tests.hostfork import ForkedProcess, start_genesis_mesh
 from tests.postgres import create_database, drop_database
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -39,7 +39,7 @@ class WorkerProcess:
     env: dict[str, str]
     name: str
     config: Path = FIXTURE_CONFIG
-    process: subprocess.Popen[bytes] | None = None
+    process: subprocess.Popen[bytes] | ForkedProcess | None = None
 
     @property
     def log_path(self) -> Path:
@@ -54,12 +54,8 @@ class WorkerProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GENESIS_MESH_")}
         env.update(self.env)
         env["GENESIS_MESH_WORKER_ID"] = self.name
-        args = [sys.executable, "-m", "genesis_mesh", "worker"]
-        args += ["--config", str(Path(self.config).resolve())]
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                args, cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT
-            )
+        args = ["worker", "--config", str(Path(self.config).resolve())]
+        self.process = start_genesis_mesh(args, self.workdir, env, self.log_path)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
