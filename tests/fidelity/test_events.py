@@ -4,7 +4,9 @@ interrupt attributed to the node that asked, tool results never as assistant tex
 The reference is bare LangGraph streaming with `subgraphs=True`, as `langgraph dev`
 streams it; the host's events are read from its event log (`GET /runs/{id}/events`, the
 same events the WebSocket and SSE deliver). `stream_mode="events"` through
-`langgraph-sdk` is held to bare `astream_events(version="v2")`.
+`langgraph-sdk` is held to bare `astream_events(version="v2")`. Each test runs on the
+embedded host and on the scale-out mode (an API process and a worker on PostgreSQL and
+Redis): a client sees the same events from either.
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ from langgraph_sdk import get_client
 
 from tests.conftest import LiveHost
 from tests.fidelity.bare import load_target
+
+MODE_HOSTS = {"embedded": "corpus_host", "scale-out": "corpus_cluster_host"}
+
+
+@pytest.fixture(scope="module", params=list(MODE_HOSTS))
+def corpus_host_of_mode(request: pytest.FixtureRequest) -> LiveHost:
+    """The corpus host of each mode: the embedded host, then the cluster's API process."""
+    host: LiveHost = request.getfixturevalue(MODE_HOSTS[request.param])
+    return host
 
 
 def run_events(host: LiveHost, graph: str, input: Any) -> list[dict[str, Any]]:
@@ -53,12 +64,12 @@ async def bare_updates(graph: str, input: Any) -> set[tuple[str, tuple[str, ...]
 
 
 async def test_subgraph_nodes_stream_their_own_node_events_with_their_namespace(
-    corpus_host: LiveHost,
+    corpus_host_of_mode: LiveHost,
 ) -> None:
     expected = await bare_updates("subgraph_shared", {"trail": []})
     assert ("grandchild_step", ("child", "grandchild")) in expected
 
-    events = run_events(corpus_host, "subgraph_shared", {"trail": []})
+    events = run_events(corpus_host_of_mode, "subgraph_shared", {"trail": []})
 
     completed = {
         (e["node"], path_of(e["data"].get("namespace")))
@@ -69,9 +80,9 @@ async def test_subgraph_nodes_stream_their_own_node_events_with_their_namespace(
 
 
 def test_an_interrupt_inside_a_subgraph_names_the_node_that_asked(
-    corpus_host: LiveHost,
+    corpus_host_of_mode: LiveHost,
 ) -> None:
-    events = run_events(corpus_host, "interrupt_subgraph", {"order": "tea"})
+    events = run_events(corpus_host_of_mode, "interrupt_subgraph", {"order": "tea"})
 
     asked = [e for e in events if e["type"] == "run.interrupted"]
     assert asked, [e["type"] for e in events]
@@ -81,9 +92,9 @@ def test_an_interrupt_inside_a_subgraph_names_the_node_that_asked(
     assert "choose_size" in reported
 
 
-def test_a_tool_result_is_its_own_event_never_assistant_text(corpus_host: LiveHost) -> None:
+def test_a_tool_result_is_its_own_event_never_assistant_text(corpus_host_of_mode: LiveHost) -> None:
     question = {"messages": [{"role": "user", "content": "Weather in Paris?"}]}
-    events = run_events(corpus_host, "react_agent", question)
+    events = run_events(corpus_host_of_mode, "react_agent", question)
 
     assert events[-1]["type"] == "run.completed", events[-1]
     tool_output = "It is sunny in Paris."
@@ -112,7 +123,7 @@ def test_a_tool_result_is_its_own_event_never_assistant_text(corpus_host: LiveHo
     ],
 )
 async def test_stream_mode_events_sends_what_bare_astream_events_makes(
-    corpus_host: LiveHost, graph: str, input: Any
+    corpus_host_of_mode: LiveHost, graph: str, input: Any
 ) -> None:
     compiled = load_target(graph).copy(update={"checkpointer": InMemorySaver()})
     config: dict[str, Any] = {"configurable": {"thread_id": str(uuid.uuid4())}}
@@ -126,7 +137,7 @@ async def test_stream_mode_events_sends_what_bare_astream_events_makes(
         if e["run_id"] != root or e["event"] != "on_chain_stream"
     ]
 
-    async with get_client(url=corpus_host.base_url, api_key=None) as client:
+    async with get_client(url=corpus_host_of_mode.base_url, api_key=None) as client:
         parts = client.runs.stream(None, graph, input=input, stream_mode="events")
         streamed = [(part.event, part.data) async for part in parts]
     events = [data for event, data in streamed if event == "events"]

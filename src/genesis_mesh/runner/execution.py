@@ -242,17 +242,8 @@ class Executor:
                 await self.events.open_run(run_id, ex.attempt)
                 if ex.claim is not None:
                     payload, opening = await self._claimed_start(ex, ex.claim)
-                assert opening is not None
-                update: dict[str, Any] = {
-                    "status": RunStatus.RUNNING,
-                    "interrupt": None,
-                    "error": None,
-                }
-                if ex.run.stop_requested == StopReason.SHUTDOWN.value:
-                    update["stop_requested"] = None  # a drain the process died during
-                self.events.append(run_id, opening, update)
-                if not ex.fresh:
-                    await self.events.flush()
+                if opening is not None:  # None: the claim stored it (`RunQueue._take`)
+                    await self._open(ex, opening)
                 await self._stream(ex, payload)
         except asyncio.CancelledError:
             await self._on_cancelled(ex)
@@ -278,30 +269,32 @@ class Executor:
             ex.finished.set()
             self.on_run_end(run_id)
 
-    async def _claimed_start(self, ex: _Execution, claim: Claim) -> tuple[Any, EventDraft]:
-        """What a claimed run continues with, from its dispatch note and its checkpoints."""
+    async def _open(self, ex: _Execution, opening: EventDraft) -> None:
+        """Store the run's opening event with its `running` status, in one write."""
+        update: dict[str, Any] = {"status": RunStatus.RUNNING, "interrupt": None, "error": None}
+        if ex.run.stop_requested == StopReason.SHUTDOWN.value:
+            update["stop_requested"] = None  # a drain the process died during
+        self.events.append(ex.run.run_id, opening, update)
+        if not ex.fresh:
+            await self.events.flush()
+
+    async def _claimed_start(self, ex: _Execution, claim: Claim) -> tuple[Any, EventDraft | None]:
+        """What a claimed run continues with, from its dispatch note and its checkpoints,
+        and the opening event to store (None: its claim stored it)."""
         run, dispatch = claim.run, claim.dispatch
         kind = dispatch.get("kind", "start")
-        if kind == "resume" and not claim.recovered:
+        if kind == "resume" and claim.opening is not None:
             reason = dispatch.get("reason")
             value, goto, update = (
                 dispatch.get("value"),
                 dispatch.get("goto"),
                 dispatch.get("update"),
             )
-            data: dict[str, Any] = {"value": value}
-            data.update({k: dispatch[k] for k in ("goto", "update") if k in dispatch})
-            if reason == "retry":
-                data["reason"] = "retry"
             # Checked at the door (`Runner.resume`); a run paused before its first
             # checkpoint (pending) starts from its input.
-            payload: Any
             if reason == "question" or goto is not None or update is not None:
-                payload = build_command(value if reason == "question" else None, goto, update)
-            else:
-                payload = await continuation_payload(self.store, self.registry, self.events, run)
-            data["worker"] = self.worker_id
-            return payload, EventDraft(EventType.RUN_RESUMED, None, data)
+                return build_command(value if reason == "question" else None, goto, update), None
+            return await continuation_payload(self.store, self.registry, self.events, run), None
         if kind == "start" and not claim.recovered and run.last_seq == 0:
             ex.fresh = True
             ex.from_checkpoint = dispatch.get("from_checkpoint")

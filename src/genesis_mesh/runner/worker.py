@@ -18,6 +18,7 @@ import time
 from typing import TYPE_CHECKING
 
 from genesis_mesh.errors import LeaseLost
+from genesis_mesh.observability import observe_events
 from genesis_mesh.runner.options import CURRENT_CLAIM
 from genesis_mesh.runner.runner import Runner
 from genesis_mesh.store.queue import RunQueue
@@ -103,6 +104,9 @@ class Worker:
         if result.promoted:
             self.bus.wake()
         for claim in result.claims:
+            if claim.opening is not None:  # stored by the claim, before the run's events
+                self.bus.publish(claim.opening)
+                observe_events([claim.opening])
             logger.info(
                 "claimed run %s (attempt %d%s)",
                 claim.run.run_id,

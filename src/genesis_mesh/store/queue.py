@@ -38,6 +38,9 @@ class Claim:
     recovered: bool
     owes_end_work: bool = False
     """The row owed work at the run's end when claimed (`store/end_work.py`)."""
+    opening: Event | None = None
+    """The `run.resumed` the claim stored with `running` (a resume queued by an API), for
+    the worker to publish; None when the run's execution stores its own opening."""
 
 
 @dataclass
@@ -46,6 +49,16 @@ class ClaimResult:
     failed: list[Event]
     """`run.failed` events of runs whose workers were lost too often (already stored)."""
     promoted: list[str]
+
+
+def _resumed_data(dispatch: dict[str, Any], worker_id: str) -> dict[str, Any]:
+    """The `run.resumed` data of a queued resume: its answer, steering and worker."""
+    data: dict[str, Any] = {"value": dispatch.get("value")}
+    data.update({k: dispatch[k] for k in ("goto", "update") if k in dispatch})
+    if dispatch.get("reason") == "retry":
+        data["reason"] = "retry"
+    data["worker"] = worker_id
+    return data
 
 
 class RunQueue:
@@ -84,36 +97,55 @@ class RunQueue:
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             ).all()
-            claimed: dict[str, tuple[int, dict[str, Any], bool]] = {}
+            claimed: dict[str, tuple[int, dict[str, Any], bool, Event | None]] = {}
             for row in rows:
                 recovered = row.status == RunStatus.RUNNING.value
                 if recovered and row.recoveries >= self.max_recoveries:
                     result.failed.append(self._fail_exhausted(conn, row.id, row.recoveries))
                     result.promoted.extend(promote_queued(conn, row.id))
                     continue
-                attempt: int = conn.execute(
-                    update(runs)
-                    .where(runs.c.id == row.id)
-                    .values(
-                        status=RunStatus.RUNNING.value,
-                        attempt=runs.c.attempt + 1,
-                        worker_id=self.worker_id,
-                        lease_expires_at=now + self.lease,
-                        recoveries=runs.c.recoveries + (1 if recovered else 0),
-                        updated_at=utcnow(),
-                    )
-                    .returning(runs.c.attempt)
-                ).scalar_one()
-                claimed[row.id] = (attempt, row.dispatch or {}, recovered)
+                dispatch = row.dispatch or {}
+                claimed[row.id] = self._take(conn, row.id, dispatch, recovered)
             if claimed:
                 infos = conn.execute(runs_query().where(runs.c.id.in_(list(claimed)))).all()
                 for info in infos:
-                    attempt, dispatch, recovered = claimed[info.id]
+                    attempt, dispatch, recovered, opening = claimed[info.id]
                     owes = owes_end_work(info)
-                    claim = Claim(run_info(info), attempt, dispatch, recovered, owes)
+                    claim = Claim(run_info(info), attempt, dispatch, recovered, owes, opening)
                     result.claims.append(claim)
         result.claims.sort(key=lambda c: c.run.created_at)
         return result
+
+    def _take(
+        self, conn: Connection, run_id: str, dispatch: dict[str, Any], recovered: bool
+    ) -> tuple[int, dict[str, Any], bool, Event | None]:
+        """Make the run this worker's: `running`, the next attempt, a lease.
+
+        A resume queued by an API (`Runner.resume`) also gets its `run.resumed` here, in
+        the transaction that makes it `running`, as one process stores both in one write:
+        a reader that sees the run `running` then finds the resumed segment opened, never
+        only the stop it continues (a join would answer that stop's values)."""
+        opens = dispatch.get("kind") == "resume" and not recovered
+        resumed = {"interrupt": None, "error": None} if opens else {}
+        attempt: int = conn.execute(
+            update(runs)
+            .where(runs.c.id == run_id)
+            .values(
+                status=RunStatus.RUNNING.value,
+                attempt=runs.c.attempt + 1,
+                worker_id=self.worker_id,
+                lease_expires_at=func.now() + self.lease,
+                recoveries=runs.c.recoveries + (1 if recovered else 0),
+                updated_at=utcnow(),
+                **resumed,
+            )
+            .returning(runs.c.attempt)
+        ).scalar_one()
+        opening = None
+        if opens:
+            data = _resumed_data(dispatch, self.worker_id)
+            opening = insert_next_event(conn, run_id, EventType.RUN_RESUMED, data)
+        return attempt, dispatch, recovered, opening
 
     def _fail_exhausted(self, conn: Connection, run_id: str, recoveries: int) -> Event:
         error = {

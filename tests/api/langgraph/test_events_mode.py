@@ -18,6 +18,7 @@ from langgraph_sdk import get_client
 from langgraph_sdk.client import LangGraphClient
 
 from genesis_mesh.llm import LLMSettings, build_chat_model
+from tests.api.langgraph.conftest import MODES, ON_BOTH_MODES, host_in_mode
 from tests.conftest import ROOT, LiveHost
 from tests.fixtures.graphs import tool_agent
 from tests.llm.conftest import LLM_CONFIG, llm_env
@@ -46,14 +47,15 @@ def fake() -> Iterator[FakeOpenAI]:
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def llm_host(tmp_path_factory: pytest.TempPathFactory, fake: FakeOpenAI) -> Iterator[LiveHost]:
-    live = LiveHost(tmp_path_factory.mktemp("events-mode"), config=LLM_CONFIG)
+@pytest.fixture(scope="module", params=MODES)
+def llm_host(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, fake: FakeOpenAI
+) -> Iterator[LiveHost]:
+    """A host of the LLM graphs in each mode (scale-out: their own cluster)."""
     path = os.pathsep.join([str(ROOT / "src"), str(ROOT)])
-    live.env = llm_env(fake, TOOL_AGENT_BASE_URL=fake.base_url, PYTHONPATH=path)
-    live.start(timeout=120)
-    yield live
-    live.stop()
+    env = llm_env(fake, TOOL_AGENT_BASE_URL=fake.base_url, PYTHONPATH=path)
+    workdir = tmp_path_factory.mktemp("events-mode")
+    yield from host_in_mode(request.param, workdir, config=LLM_CONFIG, env=env)
 
 
 @pytest.fixture
@@ -178,6 +180,7 @@ async def test_events_come_with_other_modes_and_are_stored_only_for_runs_that_as
     assert [part.event async for part in joined] == ["metadata", "end"]
 
 
+@ON_BOTH_MODES
 async def test_a_resume_asking_for_events_streams_the_events_of_its_part_of_the_run(
     client: LangGraphClient,
 ) -> None:

@@ -7,6 +7,10 @@ from pathlib import Path
 
 from langgraph_sdk.client import LangGraphClient
 
+from tests.api.langgraph.conftest import ON_BOTH_MODES
+
+pytestmark = ON_BOTH_MODES
+
 
 async def _interrupted(client: LangGraphClient, gate: Path) -> tuple[str, str]:
     thread = await client.threads.create()
