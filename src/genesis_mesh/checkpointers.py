@@ -14,6 +14,7 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
+from genesis_mesh.checkpoint_commits import GroupCommit
 from genesis_mesh.store.sqlite import DEFAULT_SYNCHRONOUS, SqliteSynchronous, pragmas
 
 
@@ -108,12 +109,18 @@ def one_commit_sqlite_saver() -> type[Any]:
 
     Each of aiosqlite's calls is a hop to its thread and back (a future, a queue, a wake
     of the event loop): LangGraph's `aput` makes three, its `aput_writes` four. Here each
-    write is one function run on the connection's thread, committed before it returns.
+    write is one function run on the connection's thread, committed before it returns,
+    and writes of concurrent runs that wait together share one transaction, one hop and
+    one sync (`checkpoint_commits.GroupCommit`).
     """
     from langgraph.checkpoint.base import WRITES_IDX_MAP, get_checkpoint_metadata
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     class OneCommitSqliteSaver(AsyncSqliteSaver):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._group_commit = GroupCommit(self.conn, self.lock)
+
         async def aput(
             self,
             config: Any,
@@ -141,8 +148,7 @@ def one_commit_sqlite_saver() -> type[Any]:
                 serialized_checkpoint,
                 serialized_metadata,
             )
-            async with self.lock:
-                await _on_connection_thread(self.conn, _insert_checkpoint, row)
+            await self._group_commit.commit(_insert_checkpoint, _insert_checkpoint_inside, row)
             return {
                 "configurable": {
                     "thread_id": thread_id,
@@ -179,16 +185,14 @@ def one_commit_sqlite_saver() -> type[Any]:
                 for idx, (channel, value) in enumerate(writes)
             ]
             await self.setup()
-            async with self.lock:
-                await _on_connection_thread(self.conn, _insert_writes, query, rows)
+            await self._group_commit.commit(_insert_writes, _insert_writes_inside, query, rows)
 
         async def adelete_thread(self, thread_id: str) -> None:
             """LangGraph's `adelete_thread` (the same two DELETEs) in one hop and one
             transaction: its own makes five hops, and on this autocommit connection each
             DELETE commits (and syncs the WAL) on its own."""
             await self.setup()
-            async with self.lock:
-                await _on_connection_thread(self.conn, _delete_thread, str(thread_id))
+            await self._group_commit.commit(_delete_thread, _delete_thread_inside, str(thread_id))
 
     return OneCommitSqliteSaver
 
@@ -200,14 +204,12 @@ _INSERT_CHECKPOINT = (
 """LangGraph's `AsyncSqliteSaver.aput` statement."""
 
 
-async def _on_connection_thread(conn: Any, function: Callable[..., None], *args: Any) -> None:
-    """`function(sqlite3_connection, *args)` on aiosqlite's thread, in one hop. aiosqlite
-    has no public call for it: `_execute` is how its own methods run theirs."""
-    await conn._execute(function, conn._conn, *args)
-
-
 def _insert_checkpoint(connection: sqlite3.Connection, row: tuple[Any, ...]) -> None:
     # Autocommit (isolation_level=None): the statement commits, as in LangGraph's aput.
+    connection.execute(_INSERT_CHECKPOINT, row)
+
+
+def _insert_checkpoint_inside(connection: sqlite3.Connection, row: tuple[Any, ...]) -> None:
     connection.execute(_INSERT_CHECKPOINT, row)
 
 
@@ -224,6 +226,10 @@ def _insert_writes(connection: sqlite3.Connection, query: str, rows: list[Any]) 
             connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
+
+
+def _insert_writes_inside(connection: sqlite3.Connection, query: str, rows: list[Any]) -> None:
+    connection.executemany(query, rows)
 
 
 async def setup_one_at_a_time(saver: Any, location: str, lock_offset: int = 1) -> None:
@@ -266,6 +272,11 @@ def _delete_thread(connection: sqlite3.Connection, thread_id: str) -> None:
             connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
+
+
+def _delete_thread_inside(connection: sqlite3.Connection, thread_id: str) -> None:
+    for statement in _DELETE_THREAD:
+        connection.execute(statement, (thread_id,))
 
 
 @asynccontextmanager
