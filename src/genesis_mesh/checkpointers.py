@@ -113,8 +113,14 @@ def one_commit_sqlite_saver() -> type[Any]:
     and writes of concurrent runs that wait together share one transaction, one hop and
     one sync (`checkpoint_commits.GroupCommit`).
     """
-    from langgraph.checkpoint.base import WRITES_IDX_MAP, get_checkpoint_metadata
+    from langgraph.checkpoint.base import (
+        WRITES_IDX_MAP,
+        CheckpointTuple,
+        get_checkpoint_id,
+        get_checkpoint_metadata,
+    )
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+    from langgraph.checkpoint.sqlite.utils import load_pending_writes, pending_writes_sql
 
     class OneCommitSqliteSaver(AsyncSqliteSaver):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -187,6 +193,36 @@ def one_commit_sqlite_saver() -> type[Any]:
             await self.setup()
             await self._group_commit.commit(_insert_writes, _insert_writes_inside, query, rows)
 
+        async def aget_tuple(self, config: Any) -> CheckpointTuple | None:
+            """LangGraph's `aget_tuple` (same queries, same result) in one hop to the
+            connection's thread: its own makes four (cursor, execute, fetch, close) and
+            two more when a checkpoint is found; every run's start asks it."""
+            await self.setup()
+            configurable = config["configurable"]
+            checkpoint_ns = configurable.get("checkpoint_ns", "")
+            key = (str(configurable["thread_id"]), checkpoint_ns, get_checkpoint_id(config))
+            conn: Any = self.conn  # aiosqlite's `_execute`: see `checkpoint_commits`
+            async with self.lock:
+                found = await conn._execute(
+                    _read_checkpoint,
+                    conn._conn,
+                    key,
+                    pending_writes_sql(self._has_task_path),
+                )
+            if found is None:
+                return None
+            (thread_id, checkpoint_id, parent_id, type_, checkpoint, metadata), writes = found
+            own = {"thread_id": thread_id, "checkpoint_ns": checkpoint_ns}
+            if not key[2]:
+                config = {"configurable": {**own, "checkpoint_id": checkpoint_id}}
+            return CheckpointTuple(
+                config,
+                self.serde.loads_typed((type_, checkpoint)),
+                json.loads(metadata) if metadata is not None else {},
+                {"configurable": {**own, "checkpoint_id": parent_id}} if parent_id else None,
+                load_pending_writes(writes, self.serde),
+            )
+
         async def adelete_thread(self, thread_id: str) -> None:
             """LangGraph's `adelete_thread` (the same two DELETEs) in one hop and one
             transaction: its own makes five hops, and on this autocommit connection each
@@ -202,6 +238,36 @@ _INSERT_CHECKPOINT = (
     "parent_checkpoint_id, type, checkpoint, metadata) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
 """LangGraph's `AsyncSqliteSaver.aput` statement."""
+
+
+_SELECT_CHECKPOINT = (
+    "SELECT thread_id, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata "
+    "FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?"
+)
+"""LangGraph's `AsyncSqliteSaver.aget_tuple` statements: by id, or the latest."""
+
+
+def _read_checkpoint(
+    connection: sqlite3.Connection, key: tuple[str, str, str | None], writes_sql: str
+) -> tuple[tuple[Any, ...], list[Any]] | None:
+    """The checkpoint row `key` names (its id, or the latest), and its pending writes."""
+    thread_id, checkpoint_ns, checkpoint_id = key
+    if checkpoint_id:
+        cursor = connection.execute(
+            f"{_SELECT_CHECKPOINT} AND checkpoint_id = ?", (thread_id, checkpoint_ns, checkpoint_id)
+        )
+    else:
+        cursor = connection.execute(
+            f"{_SELECT_CHECKPOINT} ORDER BY checkpoint_id DESC LIMIT 1", (thread_id, checkpoint_ns)
+        )
+    row = cursor.fetchone()
+    cursor.close()
+    if row is None:
+        return None
+    cursor = connection.execute(writes_sql, (row[0], checkpoint_ns, row[1]))
+    writes = cursor.fetchall()
+    cursor.close()
+    return row, writes
 
 
 def _insert_checkpoint(connection: sqlite3.Connection, row: tuple[Any, ...]) -> None:

@@ -313,3 +313,37 @@ async def test_concurrent_checkpoint_writes_share_a_commit_and_one_that_fails_fa
             for t in threads[:5]
         ]
     assert added == [[("a",)], [], [("a",)], [], [("b",)]]
+
+
+async def test_a_checkpoint_read_is_one_hop_and_reads_what_langgraphs_saver_reads(
+    tmp_path: Path,
+) -> None:
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    path = tmp_path / "cp.db"
+    async with open_checkpointer(str(path)) as saver:
+        conn = saver.conn  # type: ignore[attr-defined]
+        thread_id = uuid.uuid4().hex
+        first = await _saved_checkpoint(saver, thread_id)
+        second = await saver.aput(  # type: ignore[arg-type]
+            first, empty_checkpoint(), {"source": "loop", "step": 0}, {}
+        )
+        await saver.aput_writes(second, [("a", 1), ("b", 2)], "task-1")  # type: ignore[arg-type]
+        hops: list[object] = []
+        execute = conn._execute
+
+        async def counted(function: object, *args: object) -> object:
+            hops.append(function)
+            return await execute(function, *args)
+
+        conn._execute = counted
+        latest = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+        got = [await saver.aget_tuple(c) for c in (latest, first, second)]  # type: ignore[arg-type]
+        assert len(hops) == 3
+        missing = {"configurable": {"thread_id": "none", "checkpoint_ns": ""}}
+        assert await saver.aget_tuple(missing) is None  # type: ignore[arg-type]
+        del conn._execute
+    async with AsyncSqliteSaver.from_conn_string(str(path)) as theirs:
+        want = [await theirs.aget_tuple(c) for c in (latest, first, second)]  # type: ignore[arg-type]
+    assert got == want
+    assert got[0] is not None and got[0].pending_writes
