@@ -1,7 +1,6 @@
 """genesis-mesh: a durable, streaming host for LangGraph graphs."""
 
-__version__ = "0.1.0"
-
+from genesis_mesh._version import __version__
 from genesis_mesh.host import GenesisMesh, create_app
 from genesis_mesh.protocol import PROTOCOL_VERSION, Event, EventType, RunStatus
 from genesis_mesh.settings import Settings

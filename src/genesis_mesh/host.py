@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from genesis_mesh import __version__
+from genesis_mesh._version import __version__
 from genesis_mesh.api.langgraph.crons import scheduling
 from genesis_mesh.api.langgraph.run_end import following_run_ends
 from genesis_mesh.api.limits import ProcessLimits

@@ -2,8 +2,10 @@
 own v3 stream gives (`graph.astream_events(version="v3")`), channel by channel.
 
 The bare play records LangGraph's v3 events in the form the protocol carries them
-(`bare_v3.py`); the host's are read with `langgraph-sdk`'s SSE transport, every channel
-subscribed; both are compared after `v3_compare.py`'s normalisation.
+(`bare_v3.py`); the host's are read with `langgraph-sdk`'s transports, every channel
+subscribed, the scenarios taking SSE and the WebSocket in turn (each transport carries
+about half the corpus: the events are mapped once, before either transport frames them);
+both are compared after `v3_compare.py`'s normalisation.
 """
 
 from __future__ import annotations
@@ -37,14 +39,26 @@ class V3Player(BarePlayer):
         return run
 
 
+def cases() -> list[Any]:
+    transports = ("sse", "websocket")
+    return [
+        pytest.param(scenario, transports[index % 2], id=f"{scenario.id}-{transports[index % 2]}")
+        for index, scenario in enumerate(SCENARIOS)
+    ]
+
+
 @pytest.mark.usefixtures("corpus_env")
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.id)
+@pytest.mark.parametrize(("scenario", "transport"), cases())
 async def test_corpus_events_over_the_agent_protocol_are_langgraphs_v3_events(
-    scenario: Scenario, corpus_host: LiveHost, chat_model: BaseChatModel, token: str
+    scenario: Scenario,
+    transport: str,
+    corpus_host: LiveHost,
+    chat_model: BaseChatModel,
+    token: str,
 ) -> None:
     bare = V3Player(scenario, token, {"chat_model": chat_model})
     await bare.play()
-    host = AspPlayer(corpus_host, scenario, token, "sse", channels=ALL)
+    host = AspPlayer(corpus_host, scenario, token, transport, channels=ALL)
     await host.play()
 
     want = by_channel([run.events for run in bare.runs], token)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
-from genesis_mesh import __version__
+from genesis_mesh._version import __version__
 from genesis_mesh.api.deps import ServicesDep
 from genesis_mesh.observability.metrics import CONTENT_TYPE, get_metrics, pending_runs
 from genesis_mesh.observability.readiness import ReadinessCheck, run_checks

@@ -12,7 +12,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from genesis_mesh import __version__
+from genesis_mesh._version import __version__
 from genesis_mesh.audit.findings import DESCRIPTIONS, Kind
 from genesis_mesh.audit.verdict import Judged, Level, Verdict
 

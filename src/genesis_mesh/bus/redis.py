@@ -148,7 +148,7 @@ class RedisBus:
                 delay = min(delay * 2, RECONNECT_MAX_SECONDS)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
 
     def _on_connected(self) -> None:
         self.connected = True

@@ -22,7 +22,7 @@ from sqlalchemy import event
 from starlette.requests import Request
 
 from genesis_mesh.api.langgraph.run_end import following_run_ends
-from genesis_mesh.api.langgraph.runs import LangGraphRunCreate, start
+from genesis_mesh.api.langgraph.run_start import LangGraphRunCreate, start
 from genesis_mesh.api.limits import ProcessLimits
 from genesis_mesh.auth.identity import Identity
 from genesis_mesh.runner.run_end import RunEnd

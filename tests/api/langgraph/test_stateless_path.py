@@ -17,7 +17,7 @@ from fastapi import FastAPI
 from starlette.requests import Request
 
 from genesis_mesh.api.langgraph.run_end import EndHooks, following_run_ends
-from genesis_mesh.api.langgraph.runs import LangGraphRunCreate, Started, start
+from genesis_mesh.api.langgraph.run_start import LangGraphRunCreate, Started, start
 from genesis_mesh.api.langgraph.stream import follow_events
 from genesis_mesh.api.limits import ProcessLimits
 from genesis_mesh.auth.identity import Identity

@@ -30,7 +30,7 @@ from starlette.requests import Request as StarletteRequest
 
 from genesis_mesh.api.deps import ServicesDep, ThreadIdPath, UserDep
 from genesis_mesh.api.langgraph.assistants import resolve
-from genesis_mesh.api.langgraph.runs import LangGraphRunCreate, start
+from genesis_mesh.api.langgraph.run_start import LangGraphRunCreate, start
 from genesis_mesh.api.langgraph.threads import owned_thread, remove_thread
 from genesis_mesh.api.langgraph.webhooks import check_url
 from genesis_mesh.auth.identity import Identity

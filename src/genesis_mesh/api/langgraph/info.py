@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from genesis_mesh import __version__
+from genesis_mesh._version import __version__
 
 router = APIRouter(tags=["langgraph"])
 

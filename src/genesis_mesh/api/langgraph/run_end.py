@@ -32,6 +32,7 @@ from typing import Any
 
 from fastapi.encoders import jsonable_encoder
 
+from genesis_mesh.api.langgraph.run_wire import final_values, run_wire
 from genesis_mesh.api.langgraph.stream import MOVING, follow_events
 from genesis_mesh.api.langgraph.temporary import (
     READER_GRACE_SECONDS,
@@ -196,9 +197,6 @@ class EndHooks:
         await delete_if_ended(self.services, run_id)  # a stateless run's thread
 
     async def _payload(self, delivery: Delivery) -> dict[str, Any]:
-        # The LangGraph run's shape and final values live with the run routes.
-        from genesis_mesh.api.langgraph.runs import final_values, run_wire
-
         run = await self.services.store.get_run(delivery.run_id)
         note = (await RunNotes(self.services.store.engine).read([run.run_id]))[run.run_id]
         values = await final_values(self.services, run, delivery.after_seq, True)
