@@ -216,16 +216,20 @@ def _serving(
 
 @contextlib.contextmanager
 def host_server(
-    durability: str = "sync", profile: Path | None = None, synchronous: str = "FULL"
+    durability: str = "sync",
+    profile: Path | None = None,
+    synchronous: str = "FULL",
+    data_dir: Path | None = None,
 ) -> Iterator[Server]:
-    """`genesis-mesh serve` on the bench fixtures, a fresh data dir, a free port."""
+    """`genesis-mesh serve` on the bench fixtures, a fresh data dir (or `data_dir`), a free
+    port."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="gm-bench-") as tmp:
         folder = Path(tmp)
         env = {
             **os.environ,
             **UNLIMITED,
-            "GENESIS_MESH_DATA_DIR": str(folder / "data"),
+            "GENESIS_MESH_DATA_DIR": str(data_dir or folder / "data"),
             "GENESIS_MESH_DURABILITY": durability,
             "GENESIS_MESH_SQLITE_SYNCHRONOUS": synchronous,
         }

@@ -30,6 +30,7 @@ _BASEURL = re.compile(r"^\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\}")
 TEMPLATE_MARKS = ("{{", "{%")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _ASSET_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}$")
+_NAME_SEPARATORS = re.compile(r"[\s_-]+")
 NAMED_FORMS = frozenset({"wikilink", "embed", "hugo_ref"})
 URL_FORMS = frozenset({"inline", "reference", "autolink", "html", "mdx_import"})
 IMAGE_FORMS = frozenset({"image", "html_image"})
@@ -255,7 +256,7 @@ class SiteIndex:
         folder = self.pages[source].rel.rpartition("/")[0]
         candidates = [target.lstrip("/")] if target.startswith("/") else []
         if not target.startswith("/"):
-            relative = posixpath.normpath(posixpath.join(folder, target))
+            relative = normal_join(folder, target)
             candidates += [relative, target] if relative_first else [target, relative]
         for candidate in candidates:
             if not candidate.startswith(".."):
@@ -297,7 +298,7 @@ class SiteIndex:
         return self._resolve_relative(source, path)
 
     def _resolve_rooted(self, source: int, path: str) -> tuple[LinkKind, int | None]:
-        normal = posixpath.normpath(path)
+        normal = normal_path(path)
         found = self.lookup(normal)
         for url, folder in self.mounts:
             if found is None and (normal + "/").startswith(url):
@@ -315,14 +316,14 @@ class SiteIndex:
         """`.md` links are relative to the source file; built names (`x/`, `x.html`, `x`)
         first to the page's built URL, as a browser would, then to the source file."""
         folder = self.pages[source].rel.rpartition("/")[0]
-        joined = posixpath.normpath(posixpath.join(folder, path))
+        joined = normal_join(folder, path)
         escaped = joined == ".." or joined.startswith("../")
         candidates = [] if escaped else [joined]
         if not path.lower().endswith(MARKDOWN_SUFFIXES):
             url = self.urls[source].lstrip("/")
             if not self.trailing_slash:  # `/docs/a` (Docusaurus): relative to `/docs/`
                 url = posixpath.dirname(url.rstrip("/"))
-            from_url = posixpath.normpath(posixpath.join(url, path))
+            from_url = normal_join(url, path)
             if from_url != ".." and not from_url.startswith("../"):
                 candidates.insert(0, from_url)
                 escaped = False  # inside the built site: a missing page, not an escape
@@ -353,7 +354,7 @@ class SiteIndex:
                 continue
             served = prefix + url[len(folder) + 1 :]
             base = served if self.trailing_slash else posixpath.dirname(served.rstrip("/"))
-            target = posixpath.normpath(posixpath.join(base, path))  # a browser stops at `/`
+            target = normal_join(base, path)  # a browser stops at `/`
             if (target + "/").startswith(prefix):
                 return folder + target[len(prefix) :].lstrip("/")
         return None
@@ -384,6 +385,23 @@ class SiteIndex:
         return path + ("#" + parts.fragment if parts.fragment else "")
 
 
+def normal_path(path: str) -> str:
+    """`posixpath.normpath(path)`, skipping its split and join for a path that is already
+    normal (no empty, `.` or `..` segment, no trailing `/`), as a link within a folder is."""
+    if path and "//" not in path and "/." not in path and path[0] != "." and path[-1] != "/":
+        return path
+    return posixpath.normpath(path)
+
+
+def normal_join(base: str, path: str) -> str:
+    """`posixpath.normpath(posixpath.join(base, path))`."""
+    if path.startswith("/"):
+        return normal_path(path)
+    if not base or base.endswith("/"):
+        return normal_path(base + path)
+    return normal_path(base + "/" + path)
+
+
 def untemplated(target: str) -> str | None:
     """Jekyll's `{{ '/x/' | relative_url }}` and `{{ site.baseurl }}/x/` as `/x/`; None for
     any other templated target."""
@@ -411,7 +429,7 @@ def split_fragment(raw: str, form: str) -> tuple[str, str | None]:
 
 
 def _name_key(value: str) -> str:
-    return re.sub(r"[\s_-]+", "-", value.strip().lower())
+    return _NAME_SEPARATORS.sub("-", value.strip().lower())
 
 
 def _site_parts(site_url: str | None) -> tuple[str | None, str]:

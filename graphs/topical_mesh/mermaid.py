@@ -3,6 +3,7 @@ the strongest links between the pages shown. Labels are quoted and escaped."""
 
 from __future__ import annotations
 
+import heapq
 import re
 from typing import Any
 
@@ -39,18 +40,17 @@ def mermaid_label(text: str) -> str:
 
 
 def strongest_links(state: dict[str, Any], limit: int = MAX_EDGES) -> list[dict[str, Any]]:
-    """The links whose two pages have the most authority, as page ids with that weight."""
+    """The links whose two pages have the most authority, as page ids with that weight
+    (heaviest first, then by page numbers: the first `limit` of that sort of every link,
+    picked without sorting them all)."""
     pages: list[dict[str, Any]] = state.get("pages", [])
-    ranked = sorted(
-        (
-            (pages[a]["authority"] + pages[b]["authority"], a, b)
-            for a, b, _ in state.get("links", [])
-        ),
-        key=lambda item: (-item[0], item[1], item[2]),
+    authority = [p["authority"] for p in pages]
+    ranked = heapq.nsmallest(
+        limit, ((-(authority[a] + authority[b]), a, b) for a, b, _ in state.get("links", []))
     )
     return [
-        {"source": pages[a]["id"], "target": pages[b]["id"], "weight": round(weight, 2)}
-        for weight, a, b in ranked[:limit]
+        {"source": pages[a]["id"], "target": pages[b]["id"], "weight": round(-weight, 2)}
+        for weight, a, b in ranked
     ]
 
 

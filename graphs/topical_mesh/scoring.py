@@ -9,7 +9,7 @@ import math
 from collections import deque
 from typing import Any
 
-import networkx as nx
+from graphs.topical_mesh.louvain import louvain_communities
 
 DAMPING = 0.85
 MAX_ITERATIONS = 100
@@ -75,14 +75,9 @@ def click_depths(
 
 
 def communities(n: int, edges: list[tuple[int, int]]) -> list[list[int]]:
-    """Louvain communities (seed 42) of the undirected link graph, 2 pages or more."""
-    graph = nx.Graph()
-    graph.add_nodes_from(range(n))
-    graph.add_edges_from(edges)
-    graph.remove_nodes_from([v for v in list(graph.nodes) if graph.degree(v) == 0])
-    if graph.number_of_edges() == 0:
-        return []
-    found = nx.community.louvain_communities(graph, seed=42)
+    """Louvain communities (seed 42) of the undirected link graph, 2 pages or more (the
+    communities networkx's `louvain_communities` finds, by a faster copy of it)."""
+    found = louvain_communities(n, edges, seed=42)
     groups = [sorted(c) for c in found if len(c) >= 2]
     return sorted(groups, key=lambda g: (-len(g), g[0]))
 

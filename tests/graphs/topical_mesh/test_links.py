@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
+import posixpath
+
 import pytest
 
-from graphs.topical_mesh.links import LinkKind, PageKeys, SiteIndex, built_url
+from graphs.topical_mesh.links import (
+    LinkKind,
+    PageKeys,
+    SiteIndex,
+    built_url,
+    normal_join,
+    normal_path,
+)
 
 
 def index(*rels: str, site_url: str | None = None) -> SiteIndex:
@@ -75,3 +85,12 @@ def test_a_redirect_to_a_folder_index_answers_for_the_folder() -> None:
     assert site.resolve(0, "https://jekyll.example.test/help/", "inline") == (LinkKind.PAGE, 1)
     assert site.resolve(0, "/old/page.html", "inline") == (LinkKind.PAGE, 1)
     assert site.resolve(0, "/old/", "inline")[0] is LinkKind.BROKEN
+
+
+def test_normal_join_is_posixpath_normpath_of_join() -> None:
+    """Link targets are normalised as `posixpath` does, the fast path included."""
+    paths = ["".join(p) for n in range(7) for p in itertools.product("a./", repeat=n)]
+    assert [normal_path(p) for p in paths] == [posixpath.normpath(p) for p in paths]
+    short = [p for p in paths if len(p) <= 4] + ["docs/guide", "../x.md", "a/b/", "/r/./s"]
+    for base, path in itertools.product(short, repeat=2):
+        assert normal_join(base, path) == posixpath.normpath(posixpath.join(base, path))
