@@ -14,6 +14,7 @@ from typing import Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
+from genesis_mesh.checkpoint_commits import GroupCommit
 from genesis_mesh.store.sqlite import DEFAULT_SYNCHRONOUS, SqliteSynchronous, pragmas
 
 
@@ -108,12 +109,24 @@ def one_commit_sqlite_saver() -> type[Any]:
 
     Each of aiosqlite's calls is a hop to its thread and back (a future, a queue, a wake
     of the event loop): LangGraph's `aput` makes three, its `aput_writes` four. Here each
-    write is one function run on the connection's thread, committed before it returns.
+    write is one function run on the connection's thread, committed before it returns,
+    and writes of concurrent runs that wait together share one transaction, one hop and
+    one sync (`checkpoint_commits.GroupCommit`).
     """
-    from langgraph.checkpoint.base import WRITES_IDX_MAP, get_checkpoint_metadata
+    from langgraph.checkpoint.base import (
+        WRITES_IDX_MAP,
+        CheckpointTuple,
+        get_checkpoint_id,
+        get_checkpoint_metadata,
+    )
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+    from langgraph.checkpoint.sqlite.utils import load_pending_writes, pending_writes_sql
 
     class OneCommitSqliteSaver(AsyncSqliteSaver):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._group_commit = GroupCommit(self.conn, self.lock)
+
         async def aput(
             self,
             config: Any,
@@ -141,8 +154,7 @@ def one_commit_sqlite_saver() -> type[Any]:
                 serialized_checkpoint,
                 serialized_metadata,
             )
-            async with self.lock:
-                await _on_connection_thread(self.conn, _insert_checkpoint, row)
+            await self._group_commit.commit(_insert_checkpoint, _insert_checkpoint_inside, row)
             return {
                 "configurable": {
                     "thread_id": thread_id,
@@ -179,16 +191,44 @@ def one_commit_sqlite_saver() -> type[Any]:
                 for idx, (channel, value) in enumerate(writes)
             ]
             await self.setup()
+            await self._group_commit.commit(_insert_writes, _insert_writes_inside, query, rows)
+
+        async def aget_tuple(self, config: Any) -> CheckpointTuple | None:
+            """LangGraph's `aget_tuple` (same queries, same result) in one hop to the
+            connection's thread: its own makes four (cursor, execute, fetch, close) and
+            two more when a checkpoint is found; every run's start asks it."""
+            await self.setup()
+            configurable = config["configurable"]
+            checkpoint_ns = configurable.get("checkpoint_ns", "")
+            key = (str(configurable["thread_id"]), checkpoint_ns, get_checkpoint_id(config))
+            conn: Any = self.conn  # aiosqlite's `_execute`: see `checkpoint_commits`
             async with self.lock:
-                await _on_connection_thread(self.conn, _insert_writes, query, rows)
+                found = await conn._execute(
+                    _read_checkpoint,
+                    conn._conn,
+                    key,
+                    pending_writes_sql(self._has_task_path),
+                )
+            if found is None:
+                return None
+            (thread_id, checkpoint_id, parent_id, type_, checkpoint, metadata), writes = found
+            own = {"thread_id": thread_id, "checkpoint_ns": checkpoint_ns}
+            if not key[2]:
+                config = {"configurable": {**own, "checkpoint_id": checkpoint_id}}
+            return CheckpointTuple(
+                config,
+                self.serde.loads_typed((type_, checkpoint)),
+                json.loads(metadata) if metadata is not None else {},
+                {"configurable": {**own, "checkpoint_id": parent_id}} if parent_id else None,
+                load_pending_writes(writes, self.serde),
+            )
 
         async def adelete_thread(self, thread_id: str) -> None:
             """LangGraph's `adelete_thread` (the same two DELETEs) in one hop and one
             transaction: its own makes five hops, and on this autocommit connection each
             DELETE commits (and syncs the WAL) on its own."""
             await self.setup()
-            async with self.lock:
-                await _on_connection_thread(self.conn, _delete_thread, str(thread_id))
+            await self._group_commit.commit(_delete_thread, _delete_thread_inside, str(thread_id))
 
     return OneCommitSqliteSaver
 
@@ -200,14 +240,42 @@ _INSERT_CHECKPOINT = (
 """LangGraph's `AsyncSqliteSaver.aput` statement."""
 
 
-async def _on_connection_thread(conn: Any, function: Callable[..., None], *args: Any) -> None:
-    """`function(sqlite3_connection, *args)` on aiosqlite's thread, in one hop. aiosqlite
-    has no public call for it: `_execute` is how its own methods run theirs."""
-    await conn._execute(function, conn._conn, *args)
+_SELECT_CHECKPOINT = (
+    "SELECT thread_id, checkpoint_id, parent_checkpoint_id, type, checkpoint, metadata "
+    "FROM checkpoints WHERE thread_id = ? AND checkpoint_ns = ?"
+)
+"""LangGraph's `AsyncSqliteSaver.aget_tuple` statements: by id, or the latest."""
+
+
+def _read_checkpoint(
+    connection: sqlite3.Connection, key: tuple[str, str, str | None], writes_sql: str
+) -> tuple[tuple[Any, ...], list[Any]] | None:
+    """The checkpoint row `key` names (its id, or the latest), and its pending writes."""
+    thread_id, checkpoint_ns, checkpoint_id = key
+    if checkpoint_id:
+        cursor = connection.execute(
+            f"{_SELECT_CHECKPOINT} AND checkpoint_id = ?", (thread_id, checkpoint_ns, checkpoint_id)
+        )
+    else:
+        cursor = connection.execute(
+            f"{_SELECT_CHECKPOINT} ORDER BY checkpoint_id DESC LIMIT 1", (thread_id, checkpoint_ns)
+        )
+    row = cursor.fetchone()
+    cursor.close()
+    if row is None:
+        return None
+    cursor = connection.execute(writes_sql, (row[0], checkpoint_ns, row[1]))
+    writes = cursor.fetchall()
+    cursor.close()
+    return row, writes
 
 
 def _insert_checkpoint(connection: sqlite3.Connection, row: tuple[Any, ...]) -> None:
     # Autocommit (isolation_level=None): the statement commits, as in LangGraph's aput.
+    connection.execute(_INSERT_CHECKPOINT, row)
+
+
+def _insert_checkpoint_inside(connection: sqlite3.Connection, row: tuple[Any, ...]) -> None:
     connection.execute(_INSERT_CHECKPOINT, row)
 
 
@@ -224,6 +292,10 @@ def _insert_writes(connection: sqlite3.Connection, query: str, rows: list[Any]) 
             connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
+
+
+def _insert_writes_inside(connection: sqlite3.Connection, query: str, rows: list[Any]) -> None:
+    connection.executemany(query, rows)
 
 
 async def setup_one_at_a_time(saver: Any, location: str, lock_offset: int = 1) -> None:
@@ -266,6 +338,11 @@ def _delete_thread(connection: sqlite3.Connection, thread_id: str) -> None:
             connection.execute("ROLLBACK")
         raise
     connection.execute("COMMIT")
+
+
+def _delete_thread_inside(connection: sqlite3.Connection, thread_id: str) -> None:
+    for statement in _DELETE_THREAD:
+        connection.execute(statement, (thread_id,))
 
 
 @asynccontextmanager

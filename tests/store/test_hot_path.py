@@ -4,6 +4,7 @@ run's owner is known without a query."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import uuid
@@ -267,3 +268,82 @@ async def test_a_thread_created_in_one_hop_reads_back_and_a_taken_id_is_refused(
         assert run.thread_id == "t-1"
     finally:
         await store.close()
+
+
+async def test_concurrent_checkpoint_writes_share_a_commit_and_one_that_fails_fails_alone(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "cp.db"
+    statements: list[str] = []
+    async with open_checkpointer(str(path)) as saver:
+        conn = saver.conn  # type: ignore[attr-defined]
+        threads = [uuid.uuid4().hex for _ in range(20)]
+        configs = [await _saved_checkpoint(saver, t) for t in threads]
+        await conn.set_trace_callback(statements.append)
+
+        async def put_then_read(thread_id: str, config: dict[str, object]) -> list[tuple[str, int]]:
+            await saver.aput_writes(config, [("a", 1), ("b", 2)], "task-1")  # type: ignore[arg-type]
+            return _stored_writes(path, thread_id)  # another connection: committed
+
+        pairs = zip(threads, configs, strict=True)
+        seen = await asyncio.gather(*(put_then_read(t, c) for t, c in pairs))
+        await conn.set_trace_callback(None)
+        assert seen == [[("a", 0), ("b", 1)]] * len(threads)
+        assert 1 <= statements.count("COMMIT") < len(threads), statements
+
+        # a write refused inside a shared commit takes none of the others with it
+        await conn.execute(
+            "CREATE TRIGGER refuse_c BEFORE INSERT ON writes WHEN NEW.channel = 'c' "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+        writes = [[("a", 1)], [("a", 1), ("c", 3)], [("a", 1)], [("c", 3)], [("b", 2)]]
+        tried = zip(configs[:5], writes, strict=True)
+        results = await asyncio.gather(
+            *(saver.aput_writes(c, w, "task-2") for c, w in tried),  # type: ignore[arg-type]
+            return_exceptions=True,
+        )
+        refused = [isinstance(r, sqlite3.IntegrityError) for r in results]
+        assert refused == [False, True, False, True, False], results
+        assert not conn.in_transaction
+    with sqlite3.connect(path) as other:
+        added = [
+            other.execute(
+                "SELECT channel FROM writes WHERE thread_id = ? AND task_id = 'task-2'", (t,)
+            ).fetchall()
+            for t in threads[:5]
+        ]
+    assert added == [[("a",)], [], [("a",)], [], [("b",)]]
+
+
+async def test_a_checkpoint_read_is_one_hop_and_reads_what_langgraphs_saver_reads(
+    tmp_path: Path,
+) -> None:
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    path = tmp_path / "cp.db"
+    async with open_checkpointer(str(path)) as saver:
+        conn = saver.conn  # type: ignore[attr-defined]
+        thread_id = uuid.uuid4().hex
+        first = await _saved_checkpoint(saver, thread_id)
+        second = await saver.aput(  # type: ignore[arg-type]
+            first, empty_checkpoint(), {"source": "loop", "step": 0}, {}
+        )
+        await saver.aput_writes(second, [("a", 1), ("b", 2)], "task-1")  # type: ignore[arg-type]
+        hops: list[object] = []
+        execute = conn._execute
+
+        async def counted(function: object, *args: object) -> object:
+            hops.append(function)
+            return await execute(function, *args)
+
+        conn._execute = counted
+        latest = {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+        got = [await saver.aget_tuple(c) for c in (latest, first, second)]  # type: ignore[arg-type]
+        assert len(hops) == 3
+        missing = {"configurable": {"thread_id": "none", "checkpoint_ns": ""}}
+        assert await saver.aget_tuple(missing) is None  # type: ignore[arg-type]
+        del conn._execute
+    async with AsyncSqliteSaver.from_conn_string(str(path)) as theirs:
+        want = [await theirs.aget_tuple(c) for c in (latest, first, second)]  # type: ignore[arg-type]
+    assert got == want
+    assert got[0] is not None and got[0].pending_writes
