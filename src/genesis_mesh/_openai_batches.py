@@ -101,10 +101,9 @@ class BatchedChunkStream:
             async for chunk in self._stream:
                 self._items.append(chunk)
                 pause = self._due - loop.time()
-                if pause > 0:
+                if pause > 0:  # the batch is not due: let more come, then say it is
                     await asyncio.sleep(pause)
-                else:
-                    self._wake()
+                self._wake()
         except BaseException as exc:
             if not self._stopping:
                 self._error = exc  # raised to the consumer after what came before it

@@ -3,9 +3,10 @@ of one tool call, never a chunk carrying anything else."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Any, cast
 
-from genesis_mesh._openai_batches import join_plain_deltas
+from genesis_mesh._openai_batches import BatchedChunkStream, join_plain_deltas
 
 
 def chunk(delta: dict[str, Any] | None, finish: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -65,3 +66,38 @@ def test_text_after_a_tool_call_starts_a_chunk() -> None:
     stream = [chunk({"tool_calls": [{"index": 0, "function": {"arguments": "{}"}}]})]
     stream.append(chunk({"content": "done"}))
     assert len(join_plain_deltas(stream)) == 2
+
+
+class GatedChunks:
+    """A chunk stream whose server sends each chunk when the test says so (the part of
+    `openai.AsyncStream` that `BatchedChunkStream` uses)."""
+
+    def __init__(self) -> None:
+        self.response = None
+        self.sent: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+
+    def __aiter__(self) -> GatedChunks:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        return await self.sent.get()
+
+    async def close(self) -> None:
+        pass
+
+
+async def test_a_chunk_that_came_just_after_a_batch_is_handed_on_while_the_server_pauses() -> None:
+    """A consumer waiting with nothing buffered, then one chunk arriving inside the
+    interval and the server pausing: the chunk goes on when the interval ends, not when
+    the server sends again (it used to wait for the next chunk, for ever if none came)."""
+    server = GatedChunks()
+    stream = BatchedChunkStream(cast(Any, server), interval=0.05)
+    server.sent.put_nowait(chunk({"content": "one "}))
+    first = await asyncio.wait_for(anext(aiter(stream)), 2)
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.005, server.sent.put_nowait, chunk({"content": "two "}))
+    try:
+        second = await asyncio.wait_for(anext(aiter(stream)), 2)
+    finally:
+        await stream.close()
+    assert texts([first, second]) == ["one ", "two "]
