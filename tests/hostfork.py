@@ -96,7 +96,8 @@ class ForkServer:
         self.ready: bool | None = None  # until the interpreter has imported the host
         self.changed = threading.Condition()
         self.lock = threading.Lock()
-        threading.Thread(target=self._read_replies, daemon=True, name="hostfork").start()
+        self.reader = threading.Thread(target=self._read_replies, daemon=True, name="hostfork")
+        self.reader.start()
 
     def can_fork(self, args: Sequence[str], env: Mapping[str, str]) -> bool:
         """Whether a host with these arguments and environment starts the same forked
@@ -155,18 +156,37 @@ class ForkServer:
                 self.process.wait(10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait(10)
+        with contextlib.suppress(OSError):  # BrokenPipe: it ended first
+            self.requests.close()
+        self.reader.join(10)  # it ends at the interpreter's end of output
+        if not self.reader.is_alive():
+            self.replies.close()
 
 
 _server: ForkServer | None = None
+_retired: list[ForkServer] = []  # earlier interpreters, kept for their children's exits
 _server_lock = threading.Lock()
 
 
+def _startup_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """What of an environment decides how an interpreter starts (`can_fork`'s test)."""
+    return {k: v for k, v in env.items() if not k.startswith(RUNTIME_VARIABLES)}
+
+
 def fork_server() -> ForkServer:
-    """This test process's warm interpreter, started by the first host that needs it."""
+    """This test process's warm interpreter, started by the first host that needs it, and
+    again when the process's environment changed since (a test left a variable set):
+    the hosts started from that environment would otherwise all be spawned."""
     global _server
     with _server_lock:
-        if _server is None or _server.process.poll() is not None:
-            _server = ForkServer()
+        if _server is not None and _server.process.poll() is None:
+            if _startup_environment(_server.environment) == _startup_environment(
+                base_environment()
+            ):
+                return _server
+            _retired.append(_server)
+        _server = ForkServer()
         return _server
 
 
@@ -190,5 +210,6 @@ def start_genesis_mesh(
 
 def close_fork_server() -> None:
     with _server_lock:
-        if _server is not None:
-            _server.close()
+        for server in [*_retired, *([] if _server is None else [_server])]:
+            server.close()
+        _retired.clear()

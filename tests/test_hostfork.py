@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import LiveHost
 from tests.hostfork import SPAWN_ONLY, ForkedProcess, fork_server
 
@@ -30,3 +32,15 @@ def test_a_host_whose_interpreter_would_start_differently_is_spawned() -> None:
     env = {**server.environment, "PYTHONHASHSEED": "1"}
     assert not server.can_fork(["serve"], env)
     assert not server.can_fork(["keys", "list"], server.environment)
+
+
+def test_a_variable_a_test_left_set_does_not_make_every_later_host_spawn(
+    live_host: LiveHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fork_server()
+    monkeypatch.setenv("TESTS_HOSTFORK_LEFT_OVER", "1")
+    live_host.start()
+    if os.environ.get(SPAWN_ONLY) != "1":
+        assert isinstance(live_host.process, ForkedProcess), "hosts spawn: see tests/hostfork.py"
+    with live_host.client() as client:
+        assert client.get("/ready").status_code == 200
