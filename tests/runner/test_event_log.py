@@ -161,3 +161,25 @@ async def test_a_flush_does_not_wait_for_the_deltas_linger(
         "first ",
         "second ",
     ]
+
+
+async def test_a_flush_waits_for_the_batch_being_stored(
+    logged: Logged, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flush that comes while the writer stores the last events (none left queued)
+    returns once they are stored and published, not at once without them."""
+    store_events = logged.store.append_events
+    storing = asyncio.Event()
+
+    async def slow_store(*args: object) -> object:
+        storing.set()
+        await asyncio.sleep(0.3)
+        return await store_events(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(logged.store, "append_events", slow_store)
+    logged.delta("last words")
+    await asyncio.wait_for(storing.wait(), timeout=10)
+    await logged.log.flush()
+    assert [e.data["text"] for e in logged.published] == ["last words"]
+    stored = await logged.store.list_events(logged.run_id)
+    assert [e.data["text"] for e in stored] == ["last words"]

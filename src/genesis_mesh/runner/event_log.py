@@ -47,6 +47,8 @@ class EventLog:
         self._last_commit = 0.0
         self._last_shared = False
         self._cut: asyncio.Future[None] | None = None
+        self._storing: asyncio.Future[None] | None = None
+        """Settled when the batch being stored is also published."""
         self._fences: dict[str, int] = {}
         self._queued_fences: dict[str, int] = {}
         self.on_lost: Callable[[str], None] = _ignore
@@ -137,7 +139,11 @@ class EventLog:
 
     async def flush(self) -> None:
         """Wait until every event appended so far is stored and published."""
-        if not self._queue or self._task is None:
+        if self._task is None:
+            return
+        if not self._queue:  # all taken: only the batch in flight, if any, to wait for
+            if self._storing is not None:
+                await asyncio.shield(self._storing)
             return
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
@@ -162,21 +168,37 @@ class EventLog:
             updates, self._run_updates = self._run_updates, {}
             fences, self._queued_fences = self._queued_fences, {}
             waiters, self._waiters = self._waiters, []
-            result = await self._store_with_retry(batch, updates, fences)
-            self._last_commit = loop.time()
-            self._last_shared = _several_runs(batch, updates)
-            for event in batch:
-                if event.run_id not in result.lost:
-                    self._bus.publish(event)
-            observe_events([e for e in batch if e.run_id not in result.lost])
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
-            for run_id in result.lost:
-                logger.warning("run %s was claimed by another worker; its writes here stop", run_id)
-                self.on_lost(run_id)
-            if result.promoted:
-                self.on_promoted(result.promoted)
+            self._storing = storing = loop.create_future()
+            try:
+                await self._commit(batch, updates, fences, waiters)
+            finally:
+                self._storing = None
+                _settle(storing)
+
+    async def _commit(
+        self,
+        batch: list[Event],
+        updates: dict[str, dict[str, Any]],
+        fences: dict[str, int],
+        waiters: list[asyncio.Future[None]],
+    ) -> None:
+        """Store one batch, then publish it and tell the flushes that waited for it."""
+        loop = asyncio.get_running_loop()
+        result = await self._store_with_retry(batch, updates, fences)
+        self._last_commit = loop.time()
+        self._last_shared = _several_runs(batch, updates)
+        for event in batch:
+            if event.run_id not in result.lost:
+                self._bus.publish(event)
+        observe_events([e for e in batch if e.run_id not in result.lost])
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        for run_id in result.lost:
+            logger.warning("run %s was claimed by another worker; its writes here stop", run_id)
+            self.on_lost(run_id)
+        if result.promoted:
+            self.on_promoted(result.promoted)
 
     def _deltas_only(self) -> bool:
         return not (self._run_updates or self._waiters) and all(
