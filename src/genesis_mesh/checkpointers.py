@@ -357,6 +357,8 @@ async def open_checkpointer(
         from psycopg.rows import dict_row
         from psycopg_pool import AsyncConnectionPool
 
+        from genesis_mesh.store.database import connect_args
+
         # A pool, not LangGraph's single connection: concurrent runs write checkpoints
         # in parallel instead of queueing on one connection.
         pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
@@ -364,7 +366,12 @@ async def open_checkpointer(
             min_size=1,
             max_size=POSTGRES_POOL_SIZE,
             open=False,
-            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+            kwargs={
+                "autocommit": True,
+                "prepare_threshold": 0,
+                "row_factory": dict_row,
+                **connect_args(location),
+            },
         )
         await pool.open()
         try:

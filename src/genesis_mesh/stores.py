@@ -150,6 +150,7 @@ async def _open_postgres(
     from psycopg_pool import AsyncConnectionPool
 
     from genesis_mesh.checkpointers import POSTGRES_POOL_SIZE, setup_one_at_a_time
+    from genesis_mesh.store.database import connect_args
 
     if index is not None:
         async with await psycopg.AsyncConnection.connect(location, autocommit=True) as conn:
@@ -167,7 +168,12 @@ async def _open_postgres(
         min_size=1,
         max_size=POSTGRES_POOL_SIZE,
         open=False,
-        kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
+        kwargs={
+            "autocommit": True,
+            "prepare_threshold": 0,
+            "row_factory": dict_row,
+            **connect_args(location),
+        },
     )
     await pool.open()
     try:

@@ -26,8 +26,10 @@ IDLE_IN_TRANSACTION_MS = 10_000
 def connect_args(url: str) -> dict[str, Any]:
     """PostgreSQL ends a transaction left idle for 10 s: a worker frozen mid-transaction
     (SIGSTOP, a paused VM) would otherwise keep its row locks, and the other workers'
-    `SKIP LOCKED` claims would skip its runs for as long as it stays frozen."""
-    if not url.startswith("postgresql"):
+    `SKIP LOCKED` claims would skip its runs for as long as it stays frozen. Every
+    connection to PostgreSQL gets it: the checkpoint saver's too, whose fenced writes
+    hold a share lock on the run."""
+    if not url.startswith(("postgresql", "postgres:")):
         return {}
     return {"options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"}
 
