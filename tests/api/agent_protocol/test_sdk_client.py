@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -114,13 +115,22 @@ async def test_an_interrupt_inside_a_subgraph_is_answered_and_the_run_finishes(
         (asked,) = thread.interrupts
         assert asked["value"] == {"question": "Publish the draft?"}
         assert asked["namespace"][0].startswith("review:")
+        # Subscribed before the answer: the SDK's shared stream drops what it reads while
+        # no subscription wants it, and the resumed run may be done before `respond`
+        # returns. (The task registers its subscription at its first step.)
+        after = asyncio.create_task(
+            _collect(thread.subscribe(["updates", "lifecycle"], namespaces=[["review"]]))
+        )
+        await asyncio.sleep(0)
         await thread.run.respond("yes")
-        after = [
-            e async for e in thread.subscribe(["updates", "lifecycle"], namespaces=[["review"]])
-        ]
         output = await thread.output
-    assert [e["params"]["data"]["node"] for e in after if e["method"] == "updates"] == ["confirm"]
+        seen = await asyncio.wait_for(after, 30)
+    assert [e["params"]["data"]["node"] for e in seen if e["method"] == "updates"] == ["confirm"]
     assert output == {"notes": ["draft", "confirm:yes"], "log": ["begin", "finish"]}
+
+
+async def _collect(events: AsyncIterator[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [event async for event in events]
 
 
 async def test_a_cancelled_run_ends_the_stream_failed_with_the_reason(
