@@ -6,7 +6,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -187,14 +187,22 @@ def events_of(http: httpx.Client, run_id: str) -> list[dict[str, Any]]:
     return events
 
 
-def wait_until(predicate: Any, timeout: float = 30.0, what: str = "condition") -> Any:
+def wait_until(
+    predicate: Any,
+    timeout: float = 30.0,
+    what: str = "condition",
+    logs: Callable[[], str] | None = None,
+) -> Any:
+    """`predicate()` once it is truthy; an AssertionError after `timeout`, with the
+    processes' `logs()` if given (what a CI failure needs to be understood)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(0.05)
-    raise AssertionError(f"{what} not reached in {timeout}s")
+    tail = f"\n{logs()}" if logs is not None else ""
+    raise AssertionError(f"{what} not reached in {timeout}s{tail}")
 
 
 __all__ = ["Cluster", "events_of", "free_port", "make_cluster", "wait_until"]

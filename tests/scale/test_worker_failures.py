@@ -112,6 +112,7 @@ def test_a_stalled_worker_cannot_write_after_its_lease_was_taken_over(
                 ),
                 timeout=30,
                 what="takeover by the other worker",
+                logs=cluster.logs,
             )
     finally:
         stale.signal(signal.SIGCONT)

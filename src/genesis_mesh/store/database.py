@@ -21,6 +21,9 @@ from genesis_mesh.store.sqlite_rows import SqliteRows
 from genesis_mesh.store.writer_thread import WriterThread
 
 IDLE_IN_TRANSACTION_MS = 10_000
+APPLICATION_NAME = "genesis-mesh"
+"""What this host's PostgreSQL sessions call themselves (`store/stalled_sessions.py`
+ends only sessions of that name)."""
 
 
 def connect_args(url: str) -> dict[str, Any]:
@@ -31,7 +34,10 @@ def connect_args(url: str) -> dict[str, Any]:
     hold a share lock on the run."""
     if not url.startswith(("postgresql", "postgres:")):
         return {}
-    return {"options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"}
+    return {
+        "options": f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}",
+        "application_name": APPLICATION_NAME,
+    }
 
 
 def sync_url(url: str) -> str:

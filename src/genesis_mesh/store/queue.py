@@ -10,6 +10,7 @@ database's (`now()`), so workers on different machines agree on when a lease exp
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -24,8 +25,11 @@ from genesis_mesh.store.database import connect_args, sync_url
 from genesis_mesh.store.end_work import owes_end_work
 from genesis_mesh.store.events import insert_next_event
 from genesis_mesh.store.rows import run_info, runs_query
+from genesis_mesh.store.stalled_sessions import end_stalled_sessions
 from genesis_mesh.store.tables import runs
 from genesis_mesh.store.writer_thread import WriterThread
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -114,7 +118,20 @@ class RunQueue:
                     claim = Claim(run_info(info), attempt, dispatch, recovered, owes, opening)
                     result.claims.append(claim)
         result.claims.sort(key=lambda c: c.run.created_at)
+        if len(result.claims) < limit:
+            self._end_stalled_sessions()
         return result
+
+    def _end_stalled_sessions(self) -> None:
+        with self._engine.connect() as conn:
+            ended = end_stalled_sessions(conn)
+            conn.commit()
+        if ended:
+            logger.warning(
+                "ended %d database session(s) frozen mid-statement that held a run whose "
+                "lease expired; its run is taken over at the next claim",
+                ended,
+            )
 
     def _take(
         self, conn: Connection, run_id: str, dispatch: dict[str, Any], recovered: bool
