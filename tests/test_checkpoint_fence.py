@@ -201,3 +201,29 @@ async def test_a_final_event_and_status_of_a_claim_taken_over_in_flight_are_refu
     assert result.lost == {fenced.run_id}
     assert await fenced.store.list_events(fenced.run_id) == []
     assert (await fenced.store.get_run(fenced.run_id)).status == RunStatus.RUNNING
+
+
+async def test_a_checkpoint_is_committed_after_the_writes_of_the_step_it_follows(
+    fenced: Fenced,
+) -> None:
+    """LangGraph stores a task's writes and the next checkpoint in background tasks and,
+    with durability "sync", waits for the checkpoint only. A write whose guard is slow
+    (the worker renewing its claim) must still be in the store before that checkpoint:
+    a worker dying between the two would otherwise leave a step without its writes."""
+    fenced.saver.guard = _guard(fenced)
+    stored = await _put(fenced.saver, 1)
+    renewing = asyncio.Event()
+    fenced.saver.guard = _guard(fenced, renewing.wait)
+    writes = asyncio.create_task(fenced.saver.aput_writes(stored, [("items", [9])], "task-1"))
+    await asyncio.sleep(0)
+    fenced.saver.guard = _guard(fenced)  # the checkpoint's own guard answers at once
+    config, checkpoint, versions = _checkpoint(2)
+    config["configurable"]["checkpoint_id"] = stored["configurable"]["checkpoint_id"]
+    following = asyncio.create_task(fenced.saver.aput(config, checkpoint, {"step": 2}, versions))
+    await asyncio.sleep(0.3)
+    assert not following.done()
+    assert await _latest(fenced.saver) == 1
+    renewing.set()
+    await asyncio.wait_for(asyncio.gather(writes, following), 10)
+    assert await _latest(fenced.saver) == 2
+    assert (await fenced.saver.aget_tuple(stored)).pending_writes == [("task-1", "items", [9])]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -15,6 +15,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
 from genesis_mesh.checkpoint_commits import GroupCommit
+from genesis_mesh.pending_writes import PendingWrites
 from genesis_mesh.store.sqlite import DEFAULT_SYNCHRONOUS, SqliteSynchronous, pragmas
 
 
@@ -54,17 +55,33 @@ def guarded_postgres_saver() -> type[Any]:
     class GuardedPostgresSaver(AsyncPostgresSaver):
         guard: WriteGuard | None = None
 
-        async def aput(self, *args: Any, **kwargs: Any) -> Any:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._writing = PendingWrites()
+
+        async def aput(self, config: Any, *args: Any, **kwargs: Any) -> Any:
+            await self._writing.wait(config)
             token = _FENCE.set(await self._claim())
             try:
-                return await super().aput(*args, **kwargs)
+                return await super().aput(config, *args, **kwargs)
             finally:
                 _FENCE.reset(token)
 
-        async def aput_writes(self, *args: Any, **kwargs: Any) -> None:
+        def aput_writes(
+            self, config: Any, writes: Any, task_id: str, task_path: str = ""
+        ) -> Coroutine[Any, Any, None]:
+            """Registered when called (LangGraph calls it as a task ends, before the
+            step's checkpoint), so that checkpoint's `aput` waits for these writes."""
+            return self._writing.track(
+                config, self._fenced_writes(config, writes, task_id, task_path)
+            )
+
+        async def _fenced_writes(
+            self, config: Any, writes: Any, task_id: str, task_path: str
+        ) -> None:
             token = _FENCE.set(await self._claim())
             try:
-                await super().aput_writes(*args, **kwargs)
+                await super().aput_writes(config, writes, task_id, task_path)
             finally:
                 _FENCE.reset(token)
 
