@@ -110,3 +110,42 @@ async def test_a_run_whose_lease_is_not_over_by_the_grace_keeps_its_sessions(
         owner.close()
         rival.close()
         await store.close()
+
+
+async def test_a_claim_that_may_not_end_a_frozen_session_still_claims(
+    postgres_database: str, grace: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The rival's role sees the frozen session but may not end it (a superuser's): its
+    claim still answers, with what it claimed, and says why the run stays stuck."""
+    url = f"postgresql+psycopg://127.0.0.1:5432/{postgres_database}"
+    conninfo = f"postgresql://127.0.0.1:5432/{postgres_database}"
+    with psycopg.connect(conninfo, autocommit=True) as admin:
+        admin.execute(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gm_claimer') "
+            "THEN CREATE ROLE gm_claimer LOGIN; END IF; END $$"
+        )
+        admin.execute("GRANT pg_read_all_stats TO gm_claimer")  # sees, may not end
+    store = RunStore(url)
+    stale = RunQueue(url, "stale", lease_seconds=0.1, max_recoveries=5)
+    limited = url.replace("127.0.0.1", "gm_claimer@127.0.0.1")
+    rival = RunQueue(limited, "rival", lease_seconds=60, max_recoveries=5)
+    try:
+        await store.open()
+        with psycopg.connect(conninfo, autocommit=True) as admin:
+            admin.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO gm_claimer")
+        stuck = await store.create_run("g", {}, None)
+        assert len((await stale.claim(1)).claims) == 1
+        frozen, pipeline, pid = _frozen_mid_pipeline(conninfo, stuck.run_id)
+        time.sleep(GRACE_MS / 1000 * 2.5)
+        fresh = await store.create_run("g", {}, None)
+        with caplog.at_level("WARNING", logger="genesis_mesh.store.queue"):
+            claimed = (await rival.claim(2)).claims
+        assert [c.run.run_id for c in claimed] == [fresh.run_id]
+        assert "looking for frozen database sessions failed" in caplog.text
+        assert _state(pid) == ("active", "ClientRead")
+        pipeline.__exit__(None, None, None)
+        frozen.close()
+    finally:
+        stale.close()
+        rival.close()
+        await store.close()

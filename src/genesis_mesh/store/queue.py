@@ -123,9 +123,14 @@ class RunQueue:
         return result
 
     def _end_stalled_sessions(self) -> None:
-        with self._engine.connect() as conn:
-            ended = end_stalled_sessions(conn)
-            conn.commit()
+        """Never fails the claim it follows (whose runs are this worker's already)."""
+        try:
+            with self._engine.connect() as conn:
+                ended = end_stalled_sessions(conn)
+                conn.commit()
+        except Exception as exc:
+            logger.warning("looking for frozen database sessions failed (%s)", exc)
+            return
         if ended:
             logger.warning(
                 "ended %d database session(s) frozen mid-statement that held a run whose "
