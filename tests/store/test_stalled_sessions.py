@@ -6,7 +6,8 @@ the grace, and take the run over. Real PostgreSQL, the real run queue."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
@@ -21,10 +22,35 @@ from tests.postgres import PG_ADMIN
 GRACE_MS = 500
 
 
+@dataclass
+class Database:
+    """A test database with the run store's schema, and the run queues made on it
+    (closed with it)."""
+
+    url: str
+    conninfo: str
+    store: RunStore
+    queues: list[RunQueue] = field(default_factory=list)
+
+    def queue(self, worker: str, lease_seconds: float, url: str | None = None) -> RunQueue:
+        made = RunQueue(url or self.url, worker, lease_seconds=lease_seconds, max_recoveries=5)
+        self.queues.append(made)
+        return made
+
+
 @pytest.fixture
-def grace(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+async def db(postgres_database: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Database]:
+    """The database, with the idle grace cut to `GRACE_MS`."""
     monkeypatch.setattr(database, "IDLE_IN_TRANSACTION_MS", GRACE_MS)
-    yield
+    url = f"postgresql+psycopg://127.0.0.1:5432/{postgres_database}"
+    made = Database(url, f"postgresql://127.0.0.1:5432/{postgres_database}", RunStore(url))
+    await made.store.open()
+    try:
+        yield made
+    finally:
+        for queue in made.queues:
+            queue.close()
+        await made.store.close()
 
 
 def _frozen_mid_pipeline(conninfo: str, run_id: str) -> tuple[Any, Any, int]:
@@ -48,19 +74,14 @@ def _state(pid: int) -> tuple[str, str] | None:
 
 
 async def test_a_session_frozen_mid_pipeline_is_ended_and_its_run_taken_over(
-    postgres_database: str, grace: None
+    db: Database,
 ) -> None:
-    url = f"postgresql+psycopg://127.0.0.1:5432/{postgres_database}"
-    conninfo = f"postgresql://127.0.0.1:5432/{postgres_database}"
-    store = RunStore(url)
-    stale = RunQueue(url, "stale", lease_seconds=0.1, max_recoveries=5)
-    rival = RunQueue(url, "rival", lease_seconds=60, max_recoveries=5)
-    bystander = psycopg.connect(conninfo, **connect_args(conninfo))  # idle: left alone
+    stale, rival = db.queue("stale", 0.1), db.queue("rival", 60)
+    bystander = psycopg.connect(db.conninfo, **connect_args(db.conninfo))  # idle: left alone
     try:
-        await store.open()
-        run = await store.create_run("g", {}, None)
+        run = await db.store.create_run("g", {}, None)
         assert [c.attempt for c in (await stale.claim(1)).claims] == [1]
-        frozen, pipeline, pid = _frozen_mid_pipeline(conninfo, run.run_id)
+        frozen, pipeline, pid = _frozen_mid_pipeline(db.conninfo, run.run_id)
         deadline = time.monotonic() + 10
         while _state(pid) != ("active", "ClientRead") and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -82,70 +103,46 @@ async def test_a_session_frozen_mid_pipeline_is_ended_and_its_run_taken_over(
         frozen.close()
     finally:
         bystander.close()
-        stale.close()
-        rival.close()
-        await store.close()
 
 
 async def test_a_run_whose_lease_is_not_over_by_the_grace_keeps_its_sessions(
-    postgres_database: str, grace: None
+    db: Database,
 ) -> None:
     """A writer in the middle of a pipeline with a live lease is not ended, however long."""
-    url = f"postgresql+psycopg://127.0.0.1:5432/{postgres_database}"
-    conninfo = f"postgresql://127.0.0.1:5432/{postgres_database}"
-    store = RunStore(url)
-    owner = RunQueue(url, "owner", lease_seconds=60, max_recoveries=5)
-    rival = RunQueue(url, "rival", lease_seconds=60, max_recoveries=5)
-    try:
-        await store.open()
-        run = await store.create_run("g", {}, None)
-        assert len((await owner.claim(1)).claims) == 1
-        frozen, pipeline, pid = _frozen_mid_pipeline(conninfo, run.run_id)
-        time.sleep(GRACE_MS / 1000 * 2.5)
-        assert (await rival.claim(1)).claims == []
-        assert _state(pid) == ("active", "ClientRead")
-        pipeline.__exit__(None, None, None)
-        frozen.close()
-    finally:
-        owner.close()
-        rival.close()
-        await store.close()
+    owner, rival = db.queue("owner", 60), db.queue("rival", 60)
+    run = await db.store.create_run("g", {}, None)
+    assert len((await owner.claim(1)).claims) == 1
+    frozen, pipeline, pid = _frozen_mid_pipeline(db.conninfo, run.run_id)
+    time.sleep(GRACE_MS / 1000 * 2.5)
+    assert (await rival.claim(1)).claims == []
+    assert _state(pid) == ("active", "ClientRead")
+    pipeline.__exit__(None, None, None)
+    frozen.close()
 
 
 async def test_a_claim_that_may_not_end_a_frozen_session_still_claims(
-    postgres_database: str, grace: None, caplog: pytest.LogCaptureFixture
+    db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The rival's role sees the frozen session but may not end it (a superuser's): its
     claim still answers, with what it claimed, and says why the run stays stuck."""
-    url = f"postgresql+psycopg://127.0.0.1:5432/{postgres_database}"
-    conninfo = f"postgresql://127.0.0.1:5432/{postgres_database}"
-    with psycopg.connect(conninfo, autocommit=True) as admin:
+    with psycopg.connect(db.conninfo, autocommit=True) as admin:
         admin.execute(
             "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gm_claimer') "
             "THEN CREATE ROLE gm_claimer LOGIN; END IF; END $$"
         )
         admin.execute("GRANT pg_read_all_stats TO gm_claimer")  # sees, may not end
-    store = RunStore(url)
-    stale = RunQueue(url, "stale", lease_seconds=0.1, max_recoveries=5)
-    limited = url.replace("127.0.0.1", "gm_claimer@127.0.0.1")
-    rival = RunQueue(limited, "rival", lease_seconds=60, max_recoveries=5)
-    try:
-        await store.open()
-        with psycopg.connect(conninfo, autocommit=True) as admin:
-            admin.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO gm_claimer")
-        stuck = await store.create_run("g", {}, None)
-        assert len((await stale.claim(1)).claims) == 1
-        frozen, pipeline, pid = _frozen_mid_pipeline(conninfo, stuck.run_id)
-        time.sleep(GRACE_MS / 1000 * 2.5)
-        fresh = await store.create_run("g", {}, None)
-        with caplog.at_level("WARNING", logger="genesis_mesh.store.queue"):
-            claimed = (await rival.claim(2)).claims
-        assert [c.run.run_id for c in claimed] == [fresh.run_id]
-        assert "looking for frozen database sessions failed" in caplog.text
-        assert _state(pid) == ("active", "ClientRead")
-        pipeline.__exit__(None, None, None)
-        frozen.close()
-    finally:
-        stale.close()
-        rival.close()
-        await store.close()
+        admin.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO gm_claimer")
+    stale = db.queue("stale", 0.1)
+    rival = db.queue("rival", 60, url=db.url.replace("127.0.0.1", "gm_claimer@127.0.0.1"))
+    stuck = await db.store.create_run("g", {}, None)
+    assert len((await stale.claim(1)).claims) == 1
+    frozen, pipeline, pid = _frozen_mid_pipeline(db.conninfo, stuck.run_id)
+    time.sleep(GRACE_MS / 1000 * 2.5)
+    fresh = await db.store.create_run("g", {}, None)
+    with caplog.at_level("WARNING", logger="genesis_mesh.store.queue"):
+        claimed = (await rival.claim(2)).claims
+    assert [c.run.run_id for c in claimed] == [fresh.run_id]
+    assert "looking for frozen database sessions failed" in caplog.text
+    assert _state(pid) == ("active", "ClientRead")
+    pipeline.__exit__(None, None, None)
+    frozen.close()
