@@ -8,12 +8,13 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import psycopg
 import pytest
 
-from genesis_mesh.store import database
+from genesis_mesh.store import stalled_sessions
 from genesis_mesh.store.database import connect_args
 from genesis_mesh.store.queue import RunQueue
 from genesis_mesh.store.run_store import RunStore
@@ -40,8 +41,9 @@ class Database:
 
 @pytest.fixture
 async def db(postgres_database: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Database]:
-    """The database, with the idle grace cut to `GRACE_MS`."""
-    monkeypatch.setattr(database, "IDLE_IN_TRANSACTION_MS", GRACE_MS)
+    """The database, with the sweep's grace cut to `GRACE_MS` (the connections keep
+    their 10 s idle timeout: a claim's own transaction on a loaded machine may pause)."""
+    monkeypatch.setattr(stalled_sessions, "stalled_grace", lambda: timedelta(milliseconds=GRACE_MS))
     url = f"postgresql+psycopg://127.0.0.1:5432/{postgres_database}"
     made = Database(url, f"postgresql://127.0.0.1:5432/{postgres_database}", RunStore(url))
     await made.store.open()
